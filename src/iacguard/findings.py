@@ -1,0 +1,87 @@
+"""What a rule reports: a Finding with its evidence, certainty and location."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from iacguard.graph.values import Certainty, Span
+
+__all__ = ["Certainty", "Evidence", "Finding", "Severity"]
+
+
+class Severity(enum.IntEnum):
+    LOW = 1
+    MEDIUM = 2
+    HIGH = 3
+    CRITICAL = 4
+
+    @property
+    def label(self) -> str:
+        return self.name.lower()
+
+    @classmethod
+    def parse(cls, text: str) -> Severity:
+        return cls[text.strip().upper()]
+
+
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    """One hop of the chain that explains a finding."""
+
+    span: Span | None
+    message: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "path": self.span.path if self.span else None,
+            "line": self.span.start_line if self.span else None,
+            "message": self.message,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    rule_id: str
+    rule_name: str
+    severity: Severity
+    certainty: Certainty
+    message: str
+    address: str
+    resource_type: str
+    root: str
+    location: Span
+    evidence: tuple[Evidence, ...] = ()
+    #: the inputs (``var.x``, Parameter ``P``) that decide the finding
+    inputs: tuple[str, ...] = ()
+    fix: str | None = None
+    suppressed: bool = False
+    suppression_reason: str | None = None
+    #: extra machine-readable facts (vault name, plan rule name...)
+    properties: dict[str, Any] = field(default_factory=dict, compare=False)
+
+    def with_(self, **changes: Any) -> Finding:
+        return replace(self, **changes)
+
+    def sort_key(self) -> tuple[Any, ...]:
+        loc = self.location
+        return (loc.path, loc.start_line, loc.start_column, self.rule_id, self.address)
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "rule_id": self.rule_id,
+            "rule_name": self.rule_name,
+            "severity": self.severity.label,
+            "certainty": self.certainty.label,
+            "message": self.message,
+            "resource": {"address": self.address, "type": self.resource_type, "root": self.root},
+            "location": self.location.to_json(),
+            "evidence": [e.to_json() for e in self.evidence],
+            "inputs": list(self.inputs),
+            "fix": self.fix,
+            "suppressed": self.suppressed,
+        }
+        if self.suppressed:
+            out["suppression_reason"] = self.suppression_reason
+        return out

@@ -1,0 +1,342 @@
+"""Three-valued values: what an attribute is, for which inputs, and why.
+
+Every attribute in the resource graph is one of
+
+* ``Known(value)``: the same for every input we can see;
+* ``Depends(default, inputs, alternatives, complete)``: ``default`` is the value under the
+  declared defaults (Terraform variable defaults and tfvars, CloudFormation Parameter
+  defaults); ``inputs`` are the inputs that can change it; ``alternatives`` are the values it
+  takes when one of those inputs is set otherwise (each with the assignment that produces it);
+  ``complete`` is False when other inputs may give values not listed (a free-form string
+  input, say);
+* ``Unknown(reason)``: it cannot be seen statically (required input with no default, remote
+  module output, data source, unsupported function, cycle...).
+
+The *payload* of a Known / Depends / alternative is plain data: ``None``, ``bool``, ``int``,
+``float``, ``str``, ``list``, ``dict``, with these leaves where something is not a literal:
+
+* ``Unknown``: an unknown piece inside otherwise known data;
+* ``Ref``: a computed attribute of another resource in the graph (``aws_kms_key.k.arn``,
+  ``!GetAtt Key.Arn``, ``!Ref Key``); rules follow it with ``Graph.resolve``;
+* ``PartialStr``: a string some of whose parts are unknown or references
+  (``"arn:aws:kms:${AWS::Region}:${AWS::AccountId}:alias/aws/backup"``);
+* ``JsonEncoded``: the result of ``jsonencode`` on data that is not fully known; the policy
+  reader takes its structure directly.
+
+Nothing here guesses: an operation on an unknown yields an unknown unless the result does not
+need it.
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any, Union
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class Span:
+    """A range in a source file; lines and columns are 1-based, end column exclusive."""
+
+    path: str
+    start_line: int
+    start_column: int
+    end_line: int
+    end_column: int
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "path": self.path,
+            "start_line": self.start_line,
+            "start_column": self.start_column,
+            "end_line": self.end_line,
+            "end_column": self.end_column,
+        }
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.start_line}:{self.start_column}"
+
+
+@dataclass(frozen=True, slots=True)
+class Hop:
+    """One step of the reference chain that produced a value: ``var.x`` at variables.tf:3."""
+
+    span: Span | None
+    message: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "path": self.span.path if self.span else None,
+            "line": self.span.start_line if self.span else None,
+            "message": self.message,
+        }
+
+
+# ----------------------------------------------------------------------------- leaves
+
+
+@dataclass(frozen=True, slots=True)
+class Unknown:
+    """A value (or a piece of one) that cannot be seen statically.
+
+    ``required_input`` marks the one kind of unknown that is the caller's duty to fill: a
+    variable or Parameter with no default. Rules treat it as "the caller must set it".
+    """
+
+    reason: str
+    span: Span | None = field(default=None, compare=False)
+    inputs: frozenset[str] = frozenset()
+    required_input: bool = False
+    trace: tuple[Hop, ...] = field(default=(), compare=False)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"unknown": self.reason}
+
+
+@dataclass(frozen=True, slots=True)
+class Ref:
+    """A computed attribute of a resource in the graph (``aws_kms_key.k`` ``arn``).
+
+    ``attribute`` is None for a CloudFormation ``!Ref`` of a resource (its physical id).
+    ``root`` is the root module directory or template the address lives in.
+    """
+
+    address: str
+    attribute: str | None
+    root: str
+    span: Span | None = field(default=None, compare=False)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"ref": self.address + (f".{self.attribute}" if self.attribute else "")}
+
+
+@dataclass(frozen=True, slots=True)
+class PartialStr:
+    """A string made of known text and unknown or referenced pieces."""
+
+    parts: tuple[Union[str, Unknown, Ref], ...]
+
+    def known_text(self) -> str:
+        return "".join(p for p in self.parts if isinstance(p, str))
+
+    def pattern(self) -> re.Pattern[str]:
+        """A regex matching every string this could be (unknown parts match anything)."""
+        return re.compile(
+            "".join(re.escape(p) if isinstance(p, str) else ".*" for p in self.parts),
+            re.DOTALL,
+        )
+
+    def could_be(self, text: str) -> bool:
+        return self.pattern().fullmatch(text) is not None
+
+    def __str__(self) -> str:
+        out = []
+        for p in self.parts:
+            if isinstance(p, str):
+                out.append(p)
+            elif isinstance(p, Ref):
+                out.append("${" + p.address + (f".{p.attribute}" if p.attribute else "") + "}")
+            else:
+                out.append("${?}")
+        return "".join(out)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"partial": str(self)}
+
+
+@dataclass(frozen=True, slots=True)
+class JsonEncoded:
+    """``jsonencode(x)`` where ``x`` is not fully known: keeps the structure."""
+
+    data: Any
+
+    def to_json(self) -> dict[str, Any]:
+        return {"jsonencode": to_jsonable(self.data)}
+
+
+LEAF_TYPES = (Unknown, Ref, PartialStr, JsonEncoded)
+
+
+def is_fully_known(data: Any) -> bool:
+    """True when plain data holds no Unknown, Ref, PartialStr or JsonEncoded anywhere."""
+    if isinstance(data, LEAF_TYPES):
+        return False
+    if isinstance(data, dict):
+        return all(is_fully_known(v) for v in data.values())
+    if isinstance(data, (list, tuple)):
+        return all(is_fully_known(v) for v in data)
+    return True
+
+
+def to_jsonable(data: Any) -> Any:
+    """Plain data with leaves rendered as small JSON objects (for ``iacguard graph``)."""
+    if isinstance(data, LEAF_TYPES):
+        return data.to_json()
+    if isinstance(data, dict):
+        return {str(k): to_jsonable(v) for k, v in data.items()}
+    if isinstance(data, (list, tuple)):
+        return [to_jsonable(v) for v in data]
+    return data
+
+
+def iter_leaves(data: Any) -> Iterator[Any]:
+    """Every scalar or leaf in plain data, depth first."""
+    if isinstance(data, dict):
+        for v in data.values():
+            yield from iter_leaves(v)
+    elif isinstance(data, (list, tuple)):
+        for v in data:
+            yield from iter_leaves(v)
+    else:
+        yield data
+
+
+# ----------------------------------------------------------------------------- values
+
+
+@dataclass(frozen=True, slots=True)
+class Alternative:
+    """The value under one other assignment of inputs, e.g. ``{"var.use_cmk": True}``."""
+
+    assignment: tuple[tuple[str, Any], ...]
+    value: Any
+
+    def describe(self) -> str:
+        return ", ".join(f"{k} = {v!r}" for k, v in self.assignment)
+
+
+@dataclass(frozen=True, slots=True)
+class Known:
+    value: Any
+    span: Span | None = field(default=None, compare=False)
+    trace: tuple[Hop, ...] = field(default=(), compare=False)
+
+    @property
+    def inputs(self) -> frozenset[str]:
+        return frozenset()
+
+    def to_json(self) -> dict[str, Any]:
+        return {"certainty": "known", "value": to_jsonable(self.value)}
+
+
+@dataclass(frozen=True, slots=True)
+class Depends:
+    default: Any
+    inputs: frozenset[str]
+    alternatives: tuple[Alternative, ...] = ()
+    complete: bool = False
+    span: Span | None = field(default=None, compare=False)
+    trace: tuple[Hop, ...] = field(default=(), compare=False)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "certainty": "input-dependent",
+            "value": to_jsonable(self.default),
+            "inputs": sorted(self.inputs),
+            "alternatives": [
+                {"when": dict(a.assignment), "value": to_jsonable(a.value)}
+                for a in self.alternatives
+            ],
+            "complete": self.complete,
+        }
+
+
+Value = Union[Known, Depends, Unknown]
+
+
+def value_to_json(value: Value) -> dict[str, Any]:
+    if isinstance(value, Unknown):
+        out: dict[str, Any] = {"certainty": "unknown", "reason": value.reason}
+        if value.inputs:
+            out["inputs"] = sorted(value.inputs)
+        return out
+    return value.to_json()
+
+
+def default_of(value: Value) -> Any:
+    """The payload under the default inputs (an Unknown leaf for Unknown)."""
+    if isinstance(value, Known):
+        return value.value
+    if isinstance(value, Depends):
+        return value.default
+    return value
+
+
+# ----------------------------------------------------------------------------- judging
+
+
+class Certainty(enum.IntEnum):
+    """How sure a finding is. Higher is surer; ``--min-certainty`` compares on this order."""
+
+    POSSIBLE = 1
+    DEFAULT = 2
+    DEFINITE = 3
+
+    @property
+    def label(self) -> str:
+        return self.name.lower()
+
+    @classmethod
+    def parse(cls, text: str) -> Certainty:
+        return cls[text.strip().upper()]
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """A predicate's outcome on a value: how certain, and which inputs decide it."""
+
+    certainty: Certainty
+    inputs: frozenset[str] = frozenset()
+    #: the assignments (described) under which the predicate does not hold
+    avoided_by: tuple[str, ...] = ()
+    #: the assignments under which it holds, for ``possible`` verdicts
+    triggered_by: tuple[str, ...] = ()
+
+
+#: A predicate on a payload: True means "violates", False "fine", None "cannot tell".
+Predicate = Callable[[Any], "bool | None"]
+
+
+def judge(value: Value, predicate: Predicate, *, unknown_is_possible: bool = True) -> Verdict | None:
+    """Decide how certainly ``predicate`` (a violation test) holds for ``value``.
+
+    * Known and the predicate holds: ``definite``.
+    * Depends: holds under the defaults and under every listed alternative of a complete
+      domain: ``definite``; holds under the defaults only: ``default``; fails under the
+      defaults but holds under some alternative (or the domain is open): ``possible``.
+    * Unknown: ``possible`` when ``unknown_is_possible`` (the value could be anything), except
+      a required input with no default, which the caller must set: no verdict.
+    """
+    if isinstance(value, Unknown):
+        if value.required_input or not unknown_is_possible:
+            return None
+        return Verdict(Certainty.POSSIBLE, value.inputs)
+    if isinstance(value, Known):
+        return Verdict(Certainty.DEFINITE) if predicate(value.value) else None
+    at_default = predicate(value.default)
+    results = [(alt, predicate(alt.value)) for alt in value.alternatives]
+    avoided = tuple(alt.describe() for alt, r in results if r is False)
+    triggered = tuple(alt.describe() for alt, r in results if r)
+    open_ended = not value.complete or any(r is None for _, r in results)
+    if at_default:
+        if not avoided and not open_ended:
+            return Verdict(Certainty.DEFINITE, value.inputs)
+        return Verdict(Certainty.DEFAULT, value.inputs, avoided_by=avoided)
+    if triggered or (unknown_is_possible and (at_default is None or open_ended)):
+        return Verdict(Certainty.POSSIBLE, value.inputs, triggered_by=triggered)
+    return None
+
+
+def weaker(a: Verdict | None, b: Verdict | None) -> Verdict | None:
+    """Both must hold (a resource exists *and* its attribute is bad): the weaker certainty."""
+    if a is None or b is None:
+        return None
+    first, second = (a, b) if a.certainty <= b.certainty else (b, a)
+    return Verdict(
+        first.certainty,
+        a.inputs | b.inputs,
+        avoided_by=a.avoided_by + b.avoided_by,
+        triggered_by=a.triggered_by + b.triggered_by,
+    )

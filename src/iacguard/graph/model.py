@@ -75,7 +75,7 @@ class Resource:
     [{...}]}]``). ``spans`` gives the source span of every attribute path evaluated, with
     paths written ``rule[0].copy_action[0].destination_vault_arn``; the resource's own
     ``span`` is its block header (Terraform) or logical-id key (CloudFormation).
-    ``exists`` is a boolean Value: Known(True) normally; input-dependent with ``count`` /
+    ``extent`` is the whole block / mapping. ``exists`` is a boolean Value: Known(True) normally; input-dependent with ``count`` /
     ``for_each`` / CFN ``Condition`` that depend on inputs.
     """
 
@@ -89,6 +89,9 @@ class Resource:
     module: str = ""
     exists: Value = ALWAYS
     spans: Mapping[str, Span] = field(default_factory=dict)
+    #: the whole block (Terraform) or the whole logical-id mapping (CloudFormation): inline
+    #: suppressions inside it apply to this resource
+    extent: Span | None = None
 
     def get(self, name: str) -> Value | None:
         return self.attributes.get(name)

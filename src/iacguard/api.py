@@ -1,4 +1,4 @@
-"""The library entry points: ``build_graph`` and ``check``.
+"""The library entry points: ``build_graph``, ``evaluate`` and ``check``.
 
 Everything the command line does goes through here; nothing here prints.
 """
@@ -6,31 +6,61 @@ Everything the command line does goes through here; nothing here prints.
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
+from typing import Any
 
 from iacguard.discover import Discovery, discover
-from iacguard.graph.model import FileError, Graph
+from iacguard.findings import Certainty, Finding, Severity
+from iacguard.graph.model import FileError, Graph, Note
 from iacguard.graph.options import EvalOptions
 
+#: called after each unit: (units done, units total, what was just evaluated)
+ProgressHook = Callable[[int, int, str], None]
 
-def evaluate(found: Discovery, options: EvalOptions) -> Graph:
+
+class CheckError(Exception):
+    """The run cannot do its job (bad config, bad baseline, bad git ref): exit code 2."""
+
+
+def evaluate(
+    found: Discovery,
+    options: EvalOptions,
+    *,
+    jobs: int | None = 1,
+    progress: ProgressHook | None = None,
+) -> Graph:
     """Evaluate every discovered unit into one graph; a failing unit becomes an error."""
     graphs: list[Graph] = [Graph(errors=tuple(found.errors), notes=tuple(found.notes))]
+    total = (1 if found.modules else 0) + len(found.templates) + len(found.plans)
+    done = 0
+
+    def tick(label: str) -> None:
+        nonlocal done
+        done += 1
+        if progress is not None:
+            progress(done, total, label)
+
     if found.modules:
         from iacguard.graph.terraform import evaluate_modules
 
-        graphs.append(_guarded("terraform modules", lambda: evaluate_modules(found.modules, options)))
+        modules = found.modules
+        graphs.append(_guarded("terraform modules", lambda: evaluate_modules(modules, options)))
+        tick(f"{len(found.modules)} Terraform modules")
     if found.templates:
         from iacguard.graph.cloudformation import evaluate_template
 
         for path in found.templates:
             graphs.append(_guarded(path, lambda p=path: evaluate_template(p, options)))
+            tick(path)
     if found.plans:
         from iacguard.graph.plan import evaluate_plan
 
         for path in found.plans:
             graphs.append(_guarded(path, lambda p=path: evaluate_plan(p, options)))
+            tick(path)
     return Graph.merge(graphs)
 
 
@@ -41,9 +71,8 @@ def _guarded(where: str, work) -> Graph:
     except RecursionError:
         return Graph(errors=(FileError(where, None, None, "nesting too deep to evaluate"),))
     except Exception as exc:  # noqa: BLE001 - a bug in one unit must not lose the others
-        return Graph(
-            errors=(FileError(where, None, None, f"internal error while evaluating: {type(exc).__name__}: {exc}"),)
-        )
+        message = f"internal error while evaluating: {type(exc).__name__}: {exc}"
+        return Graph(errors=(FileError(where, None, None, message),))
 
 
 def build_graph(
@@ -61,5 +90,378 @@ def build_graph(
 
 def _scan_root(paths: Sequence[str | os.PathLike[str]]) -> str:
     """The common directory of the scanned paths: file() may not read above it."""
-    dirs = [Path(p).resolve() if Path(p).is_dir() else Path(p).resolve().parent for p in paths or ["."]]
+    dirs = [
+        Path(p).resolve() if Path(p).is_dir() else Path(p).resolve().parent for p in paths or ["."]
+    ]
     return os.path.commonpath([str(d) for d in dirs])
+
+
+# ----------------------------------------------------------------------------- check
+
+
+@dataclass(frozen=True, slots=True)
+class RuleInfo:
+    """A rule that ran, as reporters need it (SARIF lists every rule that ran)."""
+
+    id: str
+    name: str
+    severity: Severity
+
+
+@dataclass(frozen=True, slots=True)
+class Summary:
+    #: live findings (not suppressed), the ones reported as problems
+    findings: int
+    #: live findings at or above ``--fail-on``: these (and file errors) decide exit code 1
+    failing: int
+    by_rule: Mapping[str, int]
+    by_severity: Mapping[str, int]
+    by_certainty: Mapping[str, int]
+    files: int
+    resources: int
+    suppressed: int
+    baseline_fixed: int
+    errors: int
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "findings": self.findings,
+            "failing": self.failing,
+            "by_rule": dict(self.by_rule),
+            "by_severity": dict(self.by_severity),
+            "by_certainty": dict(self.by_certainty),
+            "files": self.files,
+            "resources": self.resources,
+            "suppressed": self.suppressed,
+            "baseline_fixed": self.baseline_fixed,
+            "errors": self.errors,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Report:
+    """What ``check`` found: every reporter renders this and nothing else."""
+
+    #: live and suppressed findings at or above ``min_certainty``, sorted by location
+    findings: tuple[Finding, ...]
+    errors: tuple[FileError, ...]
+    notes: tuple[Note, ...]
+    summary: Summary
+    #: baseline entries that no longer match any finding
+    baseline_fixed: tuple[Any, ...] = ()
+    #: every rule that ran (after --select / --ignore)
+    rules: tuple[RuleInfo, ...] = ()
+    min_certainty: Certainty = Certainty.DEFAULT
+    fail_on: Severity = Severity.LOW
+    #: the directory paths are relative to (SARIF's %SRCROOT%)
+    base: str = "."
+
+    @property
+    def live(self) -> tuple[Finding, ...]:
+        return tuple(f for f in self.findings if not f.suppressed)
+
+    @property
+    def suppressed(self) -> tuple[Finding, ...]:
+        return tuple(f for f in self.findings if f.suppressed)
+
+    @property
+    def failing(self) -> tuple[Finding, ...]:
+        return tuple(f for f in self.findings if not f.suppressed and f.severity >= self.fail_on)
+
+    def exit_code(self, *, exit_zero: bool = False) -> int:
+        """0 nothing at or above the thresholds, 1 failing findings or file errors."""
+        if exit_zero:
+            return 0
+        return 1 if (self.summary.failing or self.errors) else 0
+
+
+@dataclass(frozen=True, slots=True)
+class _Settings:
+    """The part of a configuration the pipeline reads (iacguard.config.Config has these)."""
+
+    select: tuple[str, ...] = ()
+    ignore: tuple[str, ...] = ()
+    min_certainty: Certainty = Certainty.DEFAULT
+    fail_on: Severity = Severity.LOW
+    exclude: tuple[str, ...] = ()
+    rule_options: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    severity: Mapping[str, Severity] = field(default_factory=dict)
+    per_path: tuple[Any, ...] = ()
+    path: str | None = None
+
+
+def check(
+    paths: Sequence[str | os.PathLike[str]] = (),
+    config: Any = None,
+    *,
+    var_files: Sequence[str] = (),
+    baseline: str | None = None,
+    ignore_suppressions: bool = False,
+    diff_base: str | None = None,
+    max_file_size: int | None = None,
+    jobs: int | None = None,
+    today: date | None = None,
+    progress: ProgressHook | None = None,
+) -> Report:
+    """Lint ``paths``: discover, evaluate, run the rules, apply suppressions and baseline.
+
+    ``config`` is an ``iacguard.config.Config`` (None: the defaults). Raises ``CheckError``
+    when the run cannot do its job (an unusable option, baseline or git ref); every problem
+    with an input file is a ``FileError`` in the report instead.
+    """
+    settings = config if config is not None else _Settings()
+    paths = list(paths) or ["."]
+    size_limit = max_file_size if max_file_size is not None else EvalOptions.max_file_size
+    found = discover(paths, var_files=var_files, max_file_size=size_limit)
+    if settings.exclude:
+        _exclude(found, settings)
+    focus = _focus(found, diff_base)
+    options = EvalOptions(scan_root=_scan_root(paths), max_file_size=size_limit)
+    graph = evaluate(found, options, jobs=jobs, progress=progress)
+
+    rules, findings = _run(graph, settings, found)
+    findings = _suppress(findings, graph, today or date.today(), ignore_suppressions, settings)
+    findings = [f for f in findings if f.certainty >= _effective(settings, f).min_certainty]
+    errors = list(graph.errors)
+    if focus is not None:
+        findings = [f for f in findings if _in_focus(f, focus)]
+        errors = [e for e in errors if e.path in focus or not os.path.isfile(e.path)]
+    fixed: tuple[Any, ...] = ()
+    if baseline is not None:
+        findings, fixed = _apply_baseline(findings, baseline)
+    findings.sort(key=Finding.sort_key)
+    return _report(findings, errors, graph, found, fixed, rules, settings)
+
+
+def assemble(
+    findings: Iterable[Finding],
+    *,
+    errors: Sequence[FileError] = (),
+    notes: Sequence[Note] = (),
+    rules: Sequence[RuleInfo] = (),
+    min_certainty: Certainty = Certainty.DEFAULT,
+    fail_on: Severity = Severity.LOW,
+    files: int = 0,
+    resources: int = 0,
+    baseline_fixed: Sequence[Any] = (),
+    base: str | None = None,
+    filter_certainty: bool = True,
+) -> Report:
+    """A Report from findings already produced (used by ``check`` and by tests)."""
+    kept = sorted(
+        (f for f in findings if not filter_certainty or f.certainty >= min_certainty),
+        key=Finding.sort_key,
+    )
+    live = [f for f in kept if not f.suppressed]
+    return Report(
+        findings=tuple(kept),
+        errors=tuple(errors),
+        notes=tuple(notes),
+        summary=Summary(
+            findings=len(live),
+            failing=sum(1 for f in live if f.severity >= fail_on),
+            by_rule=_count(f.rule_id for f in live),
+            by_severity=_count(f.severity.label for f in live),
+            by_certainty=_count(f.certainty.label for f in live),
+            files=files,
+            resources=resources,
+            suppressed=len(kept) - len(live),
+            baseline_fixed=len(baseline_fixed),
+            errors=len(errors),
+        ),
+        baseline_fixed=tuple(baseline_fixed),
+        rules=tuple(rules),
+        min_certainty=min_certainty,
+        fail_on=fail_on,
+        base=base if base is not None else os.getcwd(),
+    )
+
+
+def _count(keys: Iterable[str]) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for k in keys:
+        out[k] = out.get(k, 0) + 1
+    return dict(sorted(out.items()))
+
+
+def _report(findings, errors, graph, found, fixed, rules, settings) -> Report:
+    files = sum(len(m.files) for m in found.modules) + len(found.templates) + len(found.plans)
+    return assemble(
+        findings,
+        errors=errors,
+        notes=graph.notes,
+        rules=rules,
+        # certainty was filtered per path already: the report keeps the global threshold
+        min_certainty=settings.min_certainty,
+        filter_certainty=False,
+        fail_on=settings.fail_on,
+        files=files,
+        resources=len(graph.resources),
+        baseline_fixed=fixed,
+        base=found.base,
+    )
+
+
+# ----------------------------------------------------------------------------- pipeline steps
+
+
+def _exclude(found: Discovery, settings: Any) -> None:
+    """Drop discovered files matching the config's ``exclude`` globs (relative to its dir)."""
+    import pathspec
+
+    spec = pathspec.PathSpec.from_lines("gitwildmatch", settings.exclude)
+    anchor = Path(settings.path).resolve().parent if settings.path else Path.cwd()
+
+    def excluded(path: str) -> bool:
+        try:
+            rel = Path(path).resolve().relative_to(anchor).as_posix()
+        except ValueError:
+            return False
+        return spec.match_file(rel)
+
+    from dataclasses import replace
+
+    modules = []
+    for m in found.modules:
+        if excluded(m.directory + "/"):
+            continue
+        kept = tuple(f for f in m.files if not excluded(f))
+        if kept:
+            modules.append(replace(m, files=kept))
+    found.modules = modules
+    found.templates = [t for t in found.templates if not excluded(t)]
+    found.plans = [p for p in found.plans if not excluded(p)]
+
+
+def _focus(found: Discovery, diff_base: str | None) -> set[str] | None:
+    """The files findings must touch: the files named (pre-commit) and/or changed since REF."""
+    focus = set(found.focus) if found.focus is not None else None
+    if diff_base is None:
+        return focus
+    from iacguard.changes import changed_files
+
+    try:
+        changed = {_norm(p) for p in changed_files(diff_base, os.getcwd())}
+    except Exception as exc:  # noqa: BLE001 - a bad ref or no git: the run cannot do its job
+        raise CheckError(f"--diff-base {diff_base}: {exc}") from exc
+    return changed if focus is None else focus & changed
+
+
+def _norm(path: str) -> str:
+    return Path(os.path.relpath(path)).as_posix() if os.path.isabs(path) else Path(path).as_posix()
+
+
+def _in_focus(finding: Finding, focus: set[str]) -> bool:
+    from iacguard.changes import in_focus
+
+    return in_focus(finding, focus)
+
+
+def _effective(settings: Any, finding: Finding) -> Any:
+    if not getattr(settings, "per_path", ()):
+        return settings
+    from iacguard.config import effective_for
+
+    return effective_for(settings, finding.location.path)
+
+
+def _run(graph: Graph, settings: Any, found: Discovery) -> tuple[list[RuleInfo], list[Finding]]:
+    """Run the selected rules; with per-path overrides, once per distinct effective setting."""
+    from iacguard.rules.registry import all_rules, run_rules, select_rules
+
+    try:
+        available = all_rules()
+    except Exception as exc:  # noqa: BLE001 - a broken plugin is a usage problem
+        raise CheckError(f"cannot load rules: {exc}") from exc
+
+    def one(s: Any) -> tuple[list[Any], list[Finding]]:
+        try:
+            rules = select_rules(available, list(s.select), list(s.ignore))
+            return rules, run_rules(graph, rules, s.rule_options, s.severity)
+        except ValueError as exc:
+            raise CheckError(str(exc)) from exc
+
+    rules, findings = one(settings)
+    infos = {r.id: RuleInfo(r.id, r.name, r.severity) for r in rules}
+    if getattr(settings, "per_path", ()):
+        from iacguard.config import effective_for
+
+        variants: dict[str, Any] = {}
+        for path in _unit_paths(found):
+            eff = effective_for(settings, path)
+            if eff is not settings and eff != settings:
+                variants.setdefault(_settings_key(eff), eff)
+        if variants:
+            by_key: dict[str, list[Finding]] = {_settings_key(settings): findings}
+            for key, eff in variants.items():
+                more_rules, by_key[key] = one(eff)
+                infos.update({r.id: RuleInfo(r.id, r.name, r.severity) for r in more_rules})
+            keys: dict[str, str] = {}
+            findings = []
+            for key, produced in by_key.items():
+                for f in produced:
+                    path = f.location.path
+                    if path not in keys:
+                        keys[path] = _settings_key(effective_for(settings, path))
+                    if keys[path] == key:
+                        findings.append(f)
+    return sorted(infos.values(), key=lambda r: r.id), findings
+
+
+def _settings_key(s: Any) -> str:
+    return repr(
+        (
+            tuple(s.select),
+            tuple(s.ignore),
+            sorted((k, sorted(v.items())) for k, v in s.rule_options.items()),
+            sorted(s.severity.items()),
+        )
+    )
+
+
+def _unit_paths(found: Discovery) -> list[str]:
+    out = [f for m in found.modules for f in m.files]
+    return out + list(found.templates) + list(found.plans)
+
+
+def _suppress(
+    findings: list[Finding], graph: Graph, today: date, ignore: bool, settings: Any
+) -> list[Finding]:
+    """Inline / Metadata suppressions, plus the SUP meta-findings the selection keeps."""
+    from iacguard.suppress import apply_suppressions
+
+    out = apply_suppressions(findings, graph, today=today, ignore_suppressions=ignore)
+    return [f for f in out if not f.rule_id.startswith("SUP") or _meta_selected(f, settings)]
+
+
+def _meta_selected(finding: Finding, settings: Any) -> bool:
+    """ruff-like selection for meta-findings (not in the rule registry): the most specific
+    matching pattern wins, ``ignore`` winning ties; no ``select`` selects everything."""
+
+    def best(patterns: Sequence[str]) -> int:
+        score = -1
+        for p in patterns:
+            p = p.strip()
+            if p.upper() in ("ALL",):
+                score = max(score, 0)
+            elif p.upper() == finding.rule_id or p == finding.rule_name:
+                score = max(score, 100)
+            elif p and finding.rule_id.startswith(p.upper()):
+                score = max(score, len(p))
+        return score
+
+    effective = _effective(settings, finding)
+    chosen = best(effective.select) if effective.select else 0
+    return chosen >= 0 and chosen > best(effective.ignore)
+
+
+def _apply_baseline(findings: list[Finding], path: str) -> tuple[list[Finding], tuple[Any, ...]]:
+    from iacguard.baseline import apply_baseline, load_baseline
+
+    try:
+        loaded = load_baseline(path)
+    except Exception as exc:  # noqa: BLE001 - unreadable or invalid baseline: exit 2
+        raise CheckError(f"--baseline {path}: {exc}") from exc
+    suppressed = [f for f in findings if f.suppressed]
+    kept, fixed = apply_baseline([f for f in findings if not f.suppressed], loaded)
+    return list(kept) + suppressed, tuple(fixed)

@@ -1,0 +1,79 @@
+"""Located syntax for CloudFormation templates and JSON documents.
+
+Both loaders (YAML in ``cfn.py``, JSON in ``json_lines.py``) produce these nodes, so the
+evaluator sees one shape whatever the file format. Short-form YAML tags are already rewritten
+to their long form: ``!GetAtt A.B`` is a one-key ``MapNode`` ``{"Fn::GetAtt": ["A", "B"]}``
+whose key and value carry the tag's span.
+
+Scalars keep the value as written (``true`` is ``True``, ``"true"`` is ``"true"``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Union
+
+from iacguard.graph.values import Span
+
+
+@dataclass(frozen=True, slots=True)
+class ScalarNode:
+    value: Any
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class SeqNode:
+    items: tuple[Node, ...]
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class MapNode:
+    """A mapping; ``keys[i]`` (a scalar node) maps to ``values[i]``. Keys are unique."""
+
+    keys: tuple[ScalarNode, ...]
+    values: tuple[Node, ...]
+    span: Span
+    _index: dict[Any, int] = field(default_factory=dict, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        index = self._index
+        for i, k in enumerate(self.keys):
+            index.setdefault(k.value, i)
+
+    def get(self, key: Any) -> Node | None:
+        i = self._index.get(key)
+        return None if i is None else self.values[i]
+
+    def key_node(self, key: Any) -> ScalarNode | None:
+        i = self._index.get(key)
+        return None if i is None else self.keys[i]
+
+    def items(self) -> zip[tuple[ScalarNode, Node]]:
+        return zip(self.keys, self.values, strict=True)
+
+    def __len__(self) -> int:
+        return len(self.keys)
+
+
+@dataclass(frozen=True, slots=True)
+class BadNode:
+    """Something the loader rejected (a Python tag, an unknown tag); evaluates to Unknown."""
+
+    message: str
+    span: Span
+
+
+Node = Union[ScalarNode, SeqNode, MapNode, BadNode]  # noqa: UP007 - runtime alias on 3.10
+
+
+def to_plain(node: Node) -> Any:
+    """The node as plain data (no spans); rejected nodes become None. For tests and oracles."""
+    if isinstance(node, ScalarNode):
+        return node.value
+    if isinstance(node, SeqNode):
+        return [to_plain(n) for n in node.items]
+    if isinstance(node, MapNode):
+        return {k.value: to_plain(v) for k, v in node.items()}
+    return None

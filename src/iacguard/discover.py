@@ -8,13 +8,22 @@ CloudFormation templates and plan JSON are recognised by content, cheaply: a YAM
 whose text mentions ``AWSTemplateFormatVersion`` or an ``AWS::`` type next to ``Resources``
 is a template candidate (the parser has the last word and ignores what is not a template);
 a JSON file with ``format_version`` and ``planned_values`` is a plan.
+
+Hostile input is stopped here, before any parser sees it: every file that would be evaluated
+(``.tf``, ``.tf.json``, auto-loaded tfvars, template and plan candidates) must be a regular,
+readable file of at most ``max_file_size`` bytes, without NUL bytes and valid UTF-8; a file
+that is not becomes a located ``FileError`` (never a silent skip) and the other files of its
+module are still evaluated. Nothing is ever opened that is not a regular file (a named pipe
+would block forever).
 """
 
 from __future__ import annotations
 
+import errno
 import os
 import re
-from collections.abc import Iterable, Sequence
+import stat
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -26,11 +35,14 @@ TFVARS_AUTO_SUFFIXES = (".auto.tfvars", ".auto.tfvars.json")
 DATA_SUFFIXES = (".yaml", ".yml", ".json", ".template", ".cfn")
 SKIP_DIRS = {".git", ".terraform", "node_modules", ".venv", "__pycache__", ".tox"}
 DEFAULT_MAX_FILE_SIZE = 20 * 1024 * 1024
+#: bytes read to recognise a template or plan
+SNIFF_BYTES = 256 * 1024
 
 _CFN_HINT = re.compile(rb"AWSTemplateFormatVersion|AWS::[A-Za-z0-9]+::")
 _RESOURCES_HINT = re.compile(rb"Resources")
 _PLAN_HINT = re.compile(rb'"format_version"')
 _PLANNED_HINT = re.compile(rb'"planned_values"')
+_UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,53 +75,249 @@ def _is_auto_tfvars(name: str) -> bool:
     return name in TFVARS_AUTO or name.endswith(TFVARS_AUTO_SUFFIXES)
 
 
-def _gitignore_matcher(root: Path):
-    """A function telling whether a path under ``root`` is git-ignored, or None."""
-    top = root
-    while True:
-        if (top / ".git").exists():
-            break
-        if top.parent == top:
-            return None
-        top = top.parent
-    try:
-        import pathspec
-    except ImportError:  # pragma: no cover - declared dependency
-        return None
-    specs: list[tuple[Path, object]] = []
-    for dirpath, dirnames, filenames in os.walk(top):
-        dirnames[:] = [d for d in dirnames if d not in SKIP_DIRS]
-        if ".gitignore" in filenames:
-            try:
-                lines = (Path(dirpath) / ".gitignore").read_text(errors="replace").splitlines()
-            except OSError:
-                continue
-            specs.append((Path(dirpath), pathspec.PathSpec.from_lines("gitwildmatch", lines)))
-        if len(specs) > 200:
-            break
-
-    def ignored(path: Path, is_dir: bool) -> bool:
-        for base, spec in specs:
-            try:
-                rel = path.relative_to(base).as_posix()
-            except ValueError:
-                continue
-            if is_dir:
-                rel += "/"
-            if spec.match_file(rel):  # type: ignore[attr-defined]
-                return True
-        return False
-
-    return ignored
-
-
 def sniff(path: Path, head: bytes) -> str | None:
     """'template', 'plan' or None for a YAML/JSON file, from its first bytes."""
     if path.suffix == ".json" and _PLAN_HINT.search(head) and _PLANNED_HINT.search(head):
         return "plan"
-    if _CFN_HINT.search(head) and (_RESOURCES_HINT.search(head) or b"AWSTemplateFormatVersion" in head):
+    if _CFN_HINT.search(head) and (
+        _RESOURCES_HINT.search(head) or b"AWSTemplateFormatVersion" in head
+    ):
         return "template"
     return None
+
+
+# ----------------------------------------------------------------------------- content checks
+
+
+def content_problem(data: bytes) -> tuple[int | None, int | None, str] | None:
+    """Why ``data`` cannot be checked as text: ``(line, column, message)``, or None if fine.
+
+    A NUL byte makes a file binary (git's rule); a UTF-16 byte-order mark gets its own
+    message; otherwise the text must decode as UTF-8 (a UTF-8 byte-order mark is fine).
+    """
+    if data.startswith(_UTF16_BOMS):
+        return 1, 1, "file is UTF-16 encoded (byte-order mark); only UTF-8 is read: not checked"
+    nul = data.find(b"\0")
+    if nul >= 0:
+        line, column = _position(data, nul)
+        return line, column, "binary file (NUL byte): not checked"
+    if data.isascii():
+        return None
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line, column = _position(data, exc.start)
+        bad = data[exc.start : exc.start + 1].hex()
+        return line, column, f"not valid UTF-8 (byte 0x{bad}): not checked"
+    return None
+
+
+def _position(data: bytes, offset: int) -> tuple[int, int]:
+    """1-based line and column (in characters, where the line decodes) of a byte offset."""
+    line_start = data.rfind(b"\n", 0, offset) + 1
+    line = data.count(b"\n", 0, offset) + 1
+    prefix = data[line_start:offset]
+    try:
+        column = len(prefix.decode("utf-8")) + 1
+    except UnicodeDecodeError:
+        column = len(prefix) + 1
+    return line, column
+
+
+def _kind_of(mode: int) -> str:
+    if stat.S_ISFIFO(mode):
+        return "a named pipe"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    if stat.S_ISDIR(mode):
+        return "a directory"
+    return "not a regular file"
+
+
+def _read(path: Path, limit: int | None = None) -> bytes:
+    """Read a file (at most ``limit`` bytes); the one place files are opened."""
+    with open(path, "rb") as fh:
+        return fh.read() if limit is None else fh.read(limit)
+
+
+class _Admission:
+    """The checks every evaluated file passes; problems become errors or notes."""
+
+    def __init__(self, found: Discovery, max_file_size: int) -> None:
+        self.found = found
+        self.max_file_size = max_file_size
+
+    def error(self, path: Path, message: str, line: int | None = None, col: int | None = None):
+        self.found.errors.append(FileError(_rel(path), line, col, message))
+
+    def regular(self, path: Path, *, required: bool) -> os.stat_result | None:
+        """The file's stat when it is a regular file we may open; else report and None.
+
+        ``required``: the file would certainly be evaluated (a ``.tf``), so anything wrong is
+        an error; otherwise (a YAML/JSON file that may not be a template) a non-regular file is
+        only a note.
+        """
+        try:
+            st = os.stat(path)
+        except OSError as exc:
+            if exc.errno == errno.ELOOP:
+                self.found.notes.append(Note(None, f"{_rel(path)}: symlink loop, skipped"))
+            elif required or exc.errno not in (errno.ENOENT,):
+                self.error(path, f"cannot read file: {exc.strerror or exc}")
+            else:
+                self.found.notes.append(Note(None, f"{_rel(path)}: broken symlink, skipped"))
+            return None
+        if not stat.S_ISREG(st.st_mode):
+            message = f"{_kind_of(st.st_mode)}, not a regular file: not checked"
+            if required:
+                self.error(path, message)
+            else:
+                self.found.notes.append(Note(None, f"{_rel(path)}: {message}"))
+            return None
+        return st
+
+    def too_large(self, path: Path, size: int) -> bool:
+        if size <= self.max_file_size:
+            return False
+        self.error(
+            path,
+            f"file is {size} bytes, over --max-file-size ({self.max_file_size}): not checked",
+        )
+        return True
+
+    def text_file(self, path: Path) -> bool:
+        """A ``.tf`` / tfvars file: regular, small enough, readable, UTF-8 text."""
+        st = self.regular(path, required=True)
+        if st is None or self.too_large(path, st.st_size):
+            return False
+        try:
+            data = _read(path)
+        except OSError as exc:
+            self.error(path, f"cannot read file: {exc.strerror or exc}")
+            return False
+        return self._content_ok(path, data)
+
+    def data_file(self, path: Path) -> str | None:
+        """A YAML/JSON file: 'template', 'plan' or None (not ours, or reported)."""
+        st = self.regular(path, required=False)
+        if st is None:
+            return None
+        try:
+            head = _read(path, SNIFF_BYTES)
+        except OSError as exc:
+            self.error(path, f"cannot read file: {exc.strerror or exc}")
+            return None
+        kind = sniff(path, head)
+        if kind is None:
+            if head.startswith(_UTF16_BOMS) and _looks_like_utf16_template(head):
+                self.error(path, content_problem(head)[2], 1, 1)  # type: ignore[index]
+            return None
+        if self.too_large(path, st.st_size):
+            return None
+        data = head
+        if len(head) >= SNIFF_BYTES:
+            try:
+                data = _read(path)
+            except OSError as exc:
+                self.error(path, f"cannot read file: {exc.strerror or exc}")
+                return None
+        return kind if self._content_ok(path, data) else None
+
+    def _content_ok(self, path: Path, data: bytes) -> bool:
+        problem = content_problem(data)
+        if problem is None:
+            return True
+        self.error(path, problem[2], problem[0], problem[1])
+        return False
+
+
+def _looks_like_utf16_template(head: bytes) -> bool:
+    try:
+        text = head.decode("utf-16", errors="replace").encode("utf-8")
+    except UnicodeError:  # pragma: no cover - errors="replace"
+        return False
+    return sniff(Path("x.yaml"), text) is not None
+
+
+# ----------------------------------------------------------------------------- git-ignore
+
+
+class _Ignores:
+    """``.gitignore`` rules: the files of the scan's ancestors, then each directory walked.
+
+    Like git, the deepest ``.gitignore`` with a matching pattern decides (a ``!pattern``
+    re-includes; ``.git/info/exclude`` counts below the top ``.gitignore``), and an ignored
+    directory is not entered. Lookups go through the path's ancestors only: no scan of all
+    rules per file.
+    """
+
+    def __init__(self, root: Path) -> None:
+        #: directory -> [its .gitignore spec, its info/exclude spec] (either may be None)
+        self.specs: dict[Path, list[object | None]] = {}
+        self.active = False
+        top = root
+        while not (top / ".git").exists():
+            if top.parent == top:
+                return
+            top = top.parent
+        try:
+            import pathspec
+        except ImportError:  # pragma: no cover - declared dependency
+            return
+        self._pathspec = pathspec
+        self.active = True
+        chain = [root]
+        while chain[-1] != top and chain[-1].parent != chain[-1]:
+            chain.append(chain[-1].parent)
+        for d in reversed(chain):
+            self.add(d, d / ".gitignore")
+        self.add(top, top / ".git" / "info" / "exclude")
+
+    def add(self, directory: Path, file: Path) -> None:
+        if not self.active:
+            return
+        try:
+            if not file.is_file():
+                return
+            text = _read(file, 1024 * 1024).decode("utf-8", errors="replace")
+        except OSError:
+            return
+        lines = text.splitlines()
+        spec_cls = getattr(self._pathspec, "GitIgnoreSpec", None)
+        if spec_cls is not None:
+            spec = spec_cls.from_lines(lines)
+        else:  # pragma: no cover - old pathspec
+            spec = self._pathspec.PathSpec.from_lines("gitwildmatch", lines)
+        # slot 0: the directory's .gitignore, slot 1: .git/info/exclude (lower precedence)
+        specs = self.specs.setdefault(directory, [None, None])
+        slot = 0 if file.name == ".gitignore" else 1
+        if specs[slot] is None:
+            specs[slot] = spec
+
+    def ignored(self, path: Path, is_dir: bool) -> bool:
+        if not self.active:
+            return False
+        for anchor in path.parents:
+            specs = self.specs.get(anchor)
+            if specs is None:
+                continue
+            rel = path.relative_to(anchor).as_posix() + ("/" if is_dir else "")
+            for spec in specs:
+                if spec is None:
+                    continue
+                check = getattr(spec, "check_file", None)
+                if check is not None:
+                    include = check(rel).include
+                else:  # pragma: no cover - old pathspec
+                    include = True if spec.match_file(rel) else None  # type: ignore[attr-defined]
+                if include is not None:
+                    return bool(include)
+        return False
+
+
+# ----------------------------------------------------------------------------- discovery
 
 
 def discover(
@@ -124,111 +332,187 @@ def discover(
         paths = ["."]
     cwd = Path.cwd()
     found = Discovery(base=str(cwd))
-    module_files: dict[Path, set[Path]] = {}
+    admit = _Admission(found, max_file_size)
+    #: module directory (as walked) -> the real directory its symlinks must stay inside
+    module_dirs: dict[Path, Path] = {}
     templates: set[Path] = set()
     plans: set[Path] = set()
     focus: set[str] = set()
     any_file_named = False
+    real_cwd = Path(os.path.realpath(cwd))
 
-    def consider(path: Path) -> None:
+    def consider(path: Path, root: Path) -> None:
         name = path.name
         if _is_tf(name):
-            module_files.setdefault(path.parent, set())
+            module_dirs.setdefault(path.parent, root)
             return
         if not name.endswith(DATA_SUFFIXES):
             return
-        try:
-            size = path.stat().st_size
-            with path.open("rb") as fh:
-                head = fh.read(min(size, 256 * 1024))
-        except OSError as exc:
-            found.errors.append(FileError(_rel(path), None, None, f"cannot read file: {exc.strerror}"))
-            return
-        kind = sniff(path, head)
-        if kind is None:
-            return
-        if size > max_file_size:
-            found.errors.append(
-                FileError(_rel(path), None, None, f"file is {size} bytes, over --max-file-size ({max_file_size}); not checked")
-            )
-            return
-        (plans if kind == "plan" else templates).add(path)
+        kind = admit.data_file(path)
+        if kind is not None:
+            (plans if kind == "plan" else templates).add(path)
 
     for raw in paths:
         p = Path(raw)
-        if not p.exists() and not p.is_symlink():
+        if not os.path.lexists(p):
             found.errors.append(FileError(str(raw), None, None, "no such file or directory"))
             continue
-        if p.is_file():
+        if not p.is_dir():
             any_file_named = True
             focus.add(_rel(p))
-            consider(p.absolute())
+            absolute = p.absolute()
+            real_parent = Path(os.path.realpath(absolute.parent))
+            root = real_cwd if _inside(real_parent, real_cwd) else real_parent
+            if p.name.endswith(".tfvars") or _is_auto_tfvars(p.name):
+                # a changed tfvars file changes its module's values: evaluate the module
+                module_dirs.setdefault(absolute.parent, root)
+            else:
+                consider(absolute, root)
             continue
-        root = p.resolve()
-        ignored = _gitignore_matcher(root) if respect_gitignore else None
-        seen_dirs: set[Path] = set()
-        for dirpath, dirnames, filenames in os.walk(p, followlinks=True):
-            here = Path(dirpath)
-            real = here.resolve()
-            if real in seen_dirs:
-                found.notes.append(Note(None, f"{_rel(here)}: symlink loop, skipped"))
-                dirnames[:] = []
-                continue
-            if real != root and root not in real.parents:
-                found.notes.append(Note(None, f"{_rel(here)}: symlink leaves the scanned root, skipped"))
-                dirnames[:] = []
-                continue
-            seen_dirs.add(real)
-            keep = []
-            for d in sorted(dirnames):
-                if d in SKIP_DIRS:
-                    continue
-                if ignored and ignored(real / d, True):
-                    continue
-                keep.append(d)
-            dirnames[:] = keep
-            for name in sorted(filenames):
-                fp = here / name
-                if fp.is_symlink():
-                    target = fp.resolve()
-                    if not target.exists() or (target != root and root not in target.parents):
-                        found.notes.append(Note(None, f"{_rel(fp)}: symlink leaves the scanned root, skipped"))
-                        continue
-                if ignored and ignored(real / name, False):
-                    continue
-                consider(fp.absolute())
+        _walk(p, found, admit, consider, respect_gitignore)
 
     extra_vars = [str(Path(v)) for v in var_files]
-    for directory in sorted(module_files):
-        tf_files: list[str] = []
-        auto_vars: list[str] = []
-        try:
-            names = sorted(os.listdir(directory))
-        except OSError as exc:
-            found.errors.append(FileError(_rel(directory), None, None, f"cannot list directory: {exc.strerror}"))
-            continue
-        for name in names:
-            fp = directory / name
-            if not fp.is_file():
-                continue
-            if _is_tf(name):
-                tf_files.append(_rel(fp))
-            elif _is_auto_tfvars(name):
-                auto_vars.append(_rel(fp))
-        # Terraform loads terraform.tfvars first, then *.auto.tfvars in lexical order.
-        auto_vars.sort(key=lambda f: (not Path(f).name.startswith("terraform.tfvars"), f))
-        found.modules.append(
-            TerraformModule(_rel(directory), tuple(tf_files), tuple(auto_vars + extra_vars))
-        )
+    for directory in sorted(module_dirs):
+        module = _module(directory, module_dirs[directory], found, admit, extra_vars)
+        if module is not None:
+            found.modules.append(module)
     found.templates = sorted(_rel(t) for t in templates)
     found.plans = sorted(_rel(p) for p in plans)
     found.focus = focus if any_file_named else None
     return found
 
 
+def _walk(
+    top: Path,
+    found: Discovery,
+    admit: _Admission,
+    consider: Callable[[Path, Path], None],
+    respect_gitignore: bool,
+) -> None:
+    """Walk one directory argument.
+
+    Directory symlinks are never followed: one that loops or leaves the root is skipped with
+    a note, and one that stays inside the root is scanned under its real path (once).
+    File symlinks are read when their target is inside the root.
+    """
+    root = Path(os.path.realpath(top))
+    ignores = _Ignores(root) if respect_gitignore else None
+
+    def unlistable(exc: OSError) -> None:
+        where = Path(exc.filename) if exc.filename else top
+        found.errors.append(
+            FileError(_rel(where), None, None, f"cannot list directory: {exc.strerror or exc}")
+        )
+
+    for dirpath, dirnames, filenames in os.walk(top, onerror=unlistable):
+        here = Path(dirpath)
+        real_here = Path(os.path.realpath(here))
+        if ignores is not None and ".gitignore" in filenames:
+            ignores.add(real_here, real_here / ".gitignore")
+        keep = []
+        for d in sorted(dirnames):
+            if d in SKIP_DIRS:
+                continue
+            dp = here / d
+            real = Path(os.path.realpath(dp))
+            if os.path.islink(dp):
+                why = _symlink_problem(dp, real, root, real_here)
+                if why:
+                    found.notes.append(Note(None, f"{_rel(dp)}: {why}, skipped"))
+                    continue
+            if ignores is not None and ignores.ignored(real, True):
+                continue
+            keep.append(d)
+        dirnames[:] = keep
+        for name in sorted(filenames):
+            if not (_is_tf(name) or name.endswith(DATA_SUFFIXES)):
+                continue
+            fp = here / name
+            # .tf files only name their module here: its listing checks each file once
+            if not _is_tf(name) and os.path.islink(fp):
+                real = Path(os.path.realpath(fp))
+                why = _file_symlink_problem(fp, real, root)
+                if why:
+                    found.notes.append(Note(None, f"{_rel(fp)}: {why}, skipped"))
+                    continue
+            if ignores is not None and ignores.ignored(real_here / name, False):
+                continue
+            consider(fp.absolute(), root)
+
+
+def _inside(path: Path, root: Path) -> bool:
+    return path == root or root in path.parents
+
+
+def _symlink_problem(link: Path, real: Path, root: Path, real_parent: Path) -> str | None:
+    """Why a directory symlink is not followed, or None."""
+    try:
+        os.stat(link)
+    except OSError as exc:
+        return "symlink loop" if exc.errno == errno.ELOOP else "broken symlink"
+    if _inside(real_parent, real):
+        return "symlink loop"
+    if not _inside(real, root):
+        return "symlink leaves the scanned root"
+    # the target is inside the root: it is scanned under its own path, not twice
+    return f"symlink to {_rel(real)}, scanned there"
+
+
+def _file_symlink_problem(link: Path, real: Path, root: Path) -> str | None:
+    try:
+        os.stat(link)
+    except OSError as exc:
+        return "symlink loop" if exc.errno == errno.ELOOP else "broken symlink"
+    if not _inside(real, root):
+        return "symlink leaves the scanned root"
+    return None
+
+
+def _module(
+    directory: Path,
+    root: Path,
+    found: Discovery,
+    admit: _Admission,
+    extra_vars: list[str],
+) -> TerraformModule | None:
+    """The module in ``directory``: its admitted ``.tf`` files and auto-loaded tfvars."""
+    try:
+        names = sorted(os.listdir(directory))
+    except OSError as exc:
+        found.errors.append(
+            FileError(_rel(directory), None, None, f"cannot list directory: {exc.strerror}")
+        )
+        return None
+    tf_files: list[str] = []
+    auto_vars: list[str] = []
+    for name in names:
+        is_tf = _is_tf(name)
+        if not is_tf and not _is_auto_tfvars(name):
+            continue
+        fp = directory / name
+        if os.path.islink(fp):
+            why = _file_symlink_problem(fp, Path(os.path.realpath(fp)), root)
+            if why:
+                found.notes.append(Note(None, f"{_rel(fp)}: {why}, skipped"))
+                continue
+        if os.path.isdir(fp):
+            continue
+        if not admit.text_file(fp):
+            continue
+        (tf_files if is_tf else auto_vars).append(_rel(fp))
+    if not tf_files:
+        return None
+    # Terraform loads terraform.tfvars first, then *.auto.tfvars in lexical order.
+    auto_vars.sort(key=lambda f: (not Path(f).name.startswith("terraform.tfvars"), f))
+    return TerraformModule(_rel(directory), tuple(tf_files), tuple(auto_vars + extra_vars))
+
+
 def _rel(path: Path) -> str:
     """A path relative to the working directory when it is below it, else absolute."""
     try:
-        return Path(os.path.relpath(path)).as_posix() if not str(os.path.relpath(path)).startswith("..") else Path(path).absolute().as_posix()
+        rel = os.path.relpath(path)
     except ValueError:
         return Path(path).as_posix()
+    if rel == ".." or rel.startswith(".." + os.sep):
+        return Path(path).absolute().as_posix()
+    return Path(rel).as_posix()

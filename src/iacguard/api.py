@@ -31,8 +31,15 @@ def evaluate(
     *,
     jobs: int | None = 1,
     progress: ProgressHook | None = None,
+    cache_dir: str | None = None,
+    use_cache: bool = True,
 ) -> Graph:
-    """Evaluate every discovered unit into one graph; a failing unit becomes an error."""
+    """Evaluate every discovered unit into one graph; a failing unit becomes an error.
+
+    ``jobs`` (None: decided by input size), ``cache_dir`` and ``use_cache`` are the
+    ``--jobs`` / ``--cache-dir`` / ``--no-cache`` settings for the parallel evaluator and the
+    parse cache (iacguard.parallel, iacguard.cache).
+    """
     graphs: list[Graph] = [Graph(errors=tuple(found.errors), notes=tuple(found.notes))]
     total = (1 if found.modules else 0) + len(found.templates) + len(found.plans)
     done = 0
@@ -200,6 +207,8 @@ def check(
     diff_base: str | None = None,
     max_file_size: int | None = None,
     jobs: int | None = None,
+    cache_dir: str | None = None,
+    use_cache: bool = True,
     today: date | None = None,
     progress: ProgressHook | None = None,
 ) -> Report:
@@ -217,7 +226,13 @@ def check(
         _exclude(found, settings)
     focus = _focus(found, diff_base)
     options = EvalOptions(scan_root=_scan_root(paths), max_file_size=size_limit)
-    graph = evaluate(found, options, jobs=jobs, progress=progress)
+    if progress is not None:
+        files = sum(len(m.files) for m in found.modules) + len(found.templates) + len(found.plans)
+        units = (1 if found.modules else 0) + len(found.templates) + len(found.plans)
+        progress(0, units, f"{files} files, {len(found.modules)} Terraform modules")
+    graph = evaluate(
+        found, options, jobs=jobs, progress=progress, cache_dir=cache_dir, use_cache=use_cache
+    )
 
     rules, findings = _run(graph, settings, found)
     findings = _suppress(findings, graph, today or date.today(), ignore_suppressions, settings)

@@ -6,12 +6,22 @@ Imports are lazy so that ``iacguard --version`` (and a pre-commit run's start-up
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 EXIT_OK = 0
 EXIT_FINDINGS = 1
 EXIT_USAGE = 2
+
+OUTPUT_FORMATS = ("full", "concise", "json", "sarif", "junit", "github", "gitlab")
+CERTAINTIES = ("definite", "default", "possible")
+SEVERITIES = ("low", "medium", "high", "critical")
+
+
+class UsageError(Exception):
+    """Bad usage found after parsing (a --report value, an unknown rule): exit 2."""
 
 
 class _Parser(argparse.ArgumentParser):
@@ -26,19 +36,135 @@ def _version() -> str:
     return f"iacguard {__version__}"
 
 
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a number >= 1, got {text}")
+    return value
+
+
+def _add_selection(p: argparse.ArgumentParser) -> None:
+    p.add_argument("paths", nargs="*", help="files or directories (default: .)")
+    p.add_argument("--config", metavar="FILE", help="use this config file (no discovery)")
+    p.add_argument(
+        "--select",
+        action="append",
+        default=[],
+        metavar="RULES",
+        help="rules to run: ids, names or prefixes, comma-separated (repeatable)",
+    )
+    p.add_argument(
+        "--ignore",
+        action="append",
+        default=[],
+        metavar="RULES",
+        help="rules to skip: ids, names or prefixes, comma-separated (repeatable)",
+    )
+    p.add_argument(
+        "--min-certainty",
+        choices=CERTAINTIES,
+        help="report findings at least this certain (default: default)",
+    )
+    p.add_argument(
+        "--var-file",
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="extra Terraform tfvars file (repeatable)",
+    )
+    p.add_argument(
+        "--ignore-suppressions",
+        action="store_true",
+        help="report suppressed findings as live (audits)",
+    )
+    p.add_argument(
+        "--max-file-size",
+        type=_positive_int,
+        metavar="BYTES",
+        help="skip (and report) files larger than this",
+    )
+    p.add_argument(
+        "--jobs",
+        type=_positive_int,
+        metavar="N",
+        help="evaluate in N processes (default: decided by input size)",
+    )
+    p.add_argument("--no-cache", action="store_true", help="do not use the parse cache")
+    p.add_argument("--cache-dir", metavar="DIR", help="parse cache directory")
+    p.add_argument("--debug", action="store_true", help="show tracebacks of internal errors")
+    p.add_argument(
+        "--quiet",
+        "-q",
+        action="store_true",
+        help="print findings and errors only: no summary, no progress",
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="iacguard",
         description="Lint Terraform and CloudFormation for broken AWS Backup encryption.",
     )
     parser.add_argument("--version", action="store_true", help="print the version and exit")
-    sub = parser.add_subparsers(dest="command", parser_class=_Parser)
+    sub = parser.add_subparsers(dest="command", parser_class=_Parser, metavar="COMMAND")
+
+    check = sub.add_parser("check", help="lint files and directories")
+    _add_selection(check)
+    check.add_argument(
+        "--output-format", choices=OUTPUT_FORMATS, help="full on a terminal, concise otherwise"
+    )
+    check.add_argument("--output-file", metavar="PATH", help="write the report to PATH")
+    check.add_argument(
+        "--report",
+        action="append",
+        default=[],
+        metavar="FORMAT=PATH",
+        help="also write FORMAT to PATH (repeatable)",
+    )
+    check.add_argument(
+        "--fail-on", choices=SEVERITIES, help="lowest severity that fails the run (default: low)"
+    )
+    check.add_argument(
+        "--exit-zero",
+        action="store_true",
+        help="exit 0 even with findings (2 still means the run failed)",
+    )
+    check.add_argument("--statistics", action="store_true", help="print counts per rule")
+    check.add_argument(
+        "--show-config",
+        action="store_true",
+        help="print the effective settings and where each came from",
+    )
+    check.add_argument("--baseline", metavar="FILE", help="report only findings not in FILE")
+    check.add_argument(
+        "--diff-base", metavar="REF", help="report only findings in files changed since git REF"
+    )
+    check.add_argument("--color", choices=("auto", "always", "never"), default="auto")
+
+    base = sub.add_parser("baseline", help="write the current findings to a baseline file")
+    _add_selection(base)
+    base.add_argument("--output", "-o", required=True, metavar="FILE")
+
+    rule = sub.add_parser("rule", help="print a rule's documentation")
+    rule.add_argument("rule", metavar="ID_OR_NAME")
+    rule.add_argument("--output-format", choices=("text", "json"), default="text")
+
+    rules = sub.add_parser("rules", help="list the rules")
+    rules.add_argument("--output-format", choices=("text", "json"), default="text")
 
     graph = sub.add_parser("graph", help="print the resource graph")
     graph.add_argument("paths", nargs="*", help="files or directories (default: .)")
     graph.add_argument("--format", choices=("json", "dot", "mermaid"), default="json")
-    graph.add_argument("--var-file", action="append", default=[], metavar="FILE",
-                       help="extra Terraform tfvars file (repeatable)")
+    graph.add_argument(
+        "--var-file",
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="extra Terraform tfvars file (repeatable)",
+    )
     graph.add_argument("--debug", action="store_true", help="show tracebacks of internal errors")
     return parser
 
@@ -52,18 +178,234 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command is None:
         parser.print_help()
         return EXIT_USAGE
+    commands = {
+        "check": _cmd_check,
+        "baseline": _cmd_baseline,
+        "rule": _cmd_rule,
+        "rules": _cmd_rules,
+        "graph": _cmd_graph,
+    }
     try:
-        if args.command == "graph":
-            return _cmd_graph(args)
+        return commands[args.command](args)
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # `iacguard check | head`
+        sys.stderr.close()
+        return EXIT_OK
     except Exception as exc:  # noqa: BLE001 - one line, no traceback, unless --debug
         if getattr(args, "debug", False):
             raise
-        print(f"iacguard: internal error: {type(exc).__name__}: {exc}", file=sys.stderr)
+        print(f"iacguard: {_describe(exc)}", file=sys.stderr)
         return EXIT_USAGE
-    parser.error(f"unknown command {args.command!r}")
-    return EXIT_USAGE
+
+
+def _describe(exc: Exception) -> str:
+    """One line for stderr: usage and config problems as they are, anything else a bug."""
+    from iacguard.api import CheckError
+
+    known: tuple[type[Exception], ...] = (UsageError, CheckError)
+    try:
+        from iacguard.config import ConfigError
+
+        known += (ConfigError,)
+    except ImportError:
+        pass
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    if isinstance(exc, known):
+        return f"error: {text}"
+    return f"internal error: {type(exc).__name__}: {text} (run with --debug for a traceback)"
+
+
+# ----------------------------------------------------------------------------- check
+
+
+def _split(values: Sequence[str]) -> list[str]:
+    return [v.strip() for raw in values for v in raw.split(",") if v.strip()]
+
+
+def _overrides(args: argparse.Namespace) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    if args.select:
+        out["select"] = _split(args.select)
+    if args.ignore:
+        out["ignore"] = _split(args.ignore)
+    if args.min_certainty:
+        out["min-certainty"] = args.min_certainty
+    if getattr(args, "fail_on", None):
+        out["fail-on"] = args.fail_on
+    return out
+
+
+def _load_config(args: argparse.Namespace) -> Any:
+    from iacguard.config import load_config
+
+    paths = [str(p) for p in args.paths] or ["."]
+    return load_config(paths, explicit=args.config, overrides=_overrides(args))
+
+
+def _reports(values: Sequence[str]) -> list[tuple[str, str]]:
+    out = []
+    for value in values:
+        fmt, sep, path = value.partition("=")
+        if not sep or not path:
+            raise UsageError(f"--report expects FORMAT=PATH, got {value!r}")
+        if fmt not in OUTPUT_FORMATS:
+            raise UsageError(
+                f"--report: unknown format {fmt!r} (expected {', '.join(OUTPUT_FORMATS)})"
+            )
+        out.append((fmt, path))
+    return out
+
+
+def _use_color(args: argparse.Namespace, stream: Any) -> bool:
+    if args.color == "always":
+        return True
+    if args.color == "never" or os.environ.get("NO_COLOR"):
+        return False
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+def _run_check(args: argparse.Namespace, config: Any, *, machine: bool, use_baseline: bool):
+    from iacguard import api
+    from iacguard.progress import Progress, wanted
+
+    kwargs: dict[str, Any] = {
+        "var_files": args.var_file,
+        "ignore_suppressions": args.ignore_suppressions,
+        "max_file_size": args.max_file_size,
+        "jobs": args.jobs,
+        "cache_dir": args.cache_dir,
+        "use_cache": not args.no_cache,
+    }
+    if use_baseline:
+        kwargs["baseline"] = args.baseline
+        kwargs["diff_base"] = args.diff_base
+    if wanted(sys.stderr, machine_format=machine, quiet=args.quiet):
+        with Progress(sys.stderr) as progress:
+            return api.check(args.paths, config, progress=progress, **kwargs)
+    return api.check(args.paths, config, **kwargs)
+
+
+def _cmd_check(args: argparse.Namespace) -> int:
+    from iacguard.report import MACHINE_FORMATS, render
+
+    extra = _reports(args.report)
+    config = _load_config(args)
+    if args.show_config:
+        from iacguard.config import show_config
+
+        sys.stdout.write(show_config(config).rstrip("\n") + "\n")
+        return EXIT_OK
+    to_file = args.output_file is not None
+    fmt = args.output_format or ("full" if not to_file and sys.stdout.isatty() else "concise")
+    report = _run_check(args, config, machine=fmt in MACHINE_FORMATS, use_baseline=True)
+
+    if args.statistics:
+        main_text = _statistics(report, fmt)
+    else:
+        color = not to_file and _use_color(args, sys.stdout)
+        main_text = render(report, fmt, color=color, quiet=args.quiet)
+    if to_file:
+        _write(args.output_file, main_text)
+    else:
+        sys.stdout.write(main_text)
+        sys.stdout.flush()
+    for extra_fmt, path in extra:
+        _write(path, render(report, extra_fmt, color=False, quiet=args.quiet))
+    return report.exit_code(exit_zero=args.exit_zero)
+
+
+def _statistics(report: Any, fmt: str) -> str:
+    """Counts per rule, most frequent first (``ruff --statistics``)."""
+    counts: dict[str, list[Any]] = {}
+    for f in report.live:
+        entry = counts.setdefault(f.rule_id, [0, f.rule_name, f.severity.label])
+        entry[0] += 1
+    rows = sorted(counts.items(), key=lambda kv: (-kv[1][0], kv[0]))
+    if fmt == "json":
+        import json
+
+        data = [{"code": k, "name": v[1], "severity": v[2], "count": v[0]} for k, v in rows]
+        return json.dumps(data, indent=2) + "\n"
+    width = max((len(str(v[0])) for _, v in rows), default=1)
+    lines = [f"{v[0]:>{width}}\t{k}\t{v[1]}" for k, v in rows]
+    if report.errors:
+        lines.append(f"{len(report.errors):>{width}}\terror\tfile errors")
+    return "\n".join(lines) + "\n" if lines else ""
+
+
+def _write(path: str, text: str) -> None:
+    try:
+        with open(path, "w", encoding="utf-8") as fh:
+            fh.write(text)
+    except OSError as exc:
+        raise UsageError(f"cannot write {path}: {exc.strerror or exc}") from exc
+
+
+# ----------------------------------------------------------------------------- others
+
+
+def _cmd_baseline(args: argparse.Namespace) -> int:
+    from iacguard.baseline import write_baseline
+
+    config = _load_config(args)
+    report = _run_check(args, config, machine=False, use_baseline=False)
+    live = list(report.live)
+    try:
+        write_baseline(live, args.output)
+    except OSError as exc:
+        raise UsageError(f"cannot write {args.output}: {exc.strerror or exc}") from exc
+    if not args.quiet:
+        noun = "finding" if len(live) == 1 else "findings"
+        print(f"iacguard: wrote {len(live)} {noun} to {args.output}", file=sys.stderr)
+    for e in report.errors:
+        print(f"{e}", file=sys.stderr)
+    return EXIT_FINDINGS if report.errors else EXIT_OK
+
+
+def _cmd_rule(args: argparse.Namespace) -> int:
+    from iacguard import catalog
+
+    entries = catalog.load_catalog()
+    wanted = args.rule.strip()
+    match = next(
+        (e for rid, e in entries.items() if rid == wanted.upper() or e.get("name") == wanted),
+        None,
+    )
+    if match is None:
+        raise UsageError(f"unknown rule {wanted!r} (see `iacguard rules`)")
+    if args.output_format == "json":
+        import json
+
+        sys.stdout.write(json.dumps(match, indent=2, default=str) + "\n")
+    else:
+        sys.stdout.write(catalog.render_rule(match["id"]).rstrip("\n") + "\n")
+    return EXIT_OK
+
+
+def _cmd_rules(args: argparse.Namespace) -> int:
+    from iacguard import catalog
+
+    if args.output_format == "json":
+        import json
+
+        entries = catalog.load_catalog()
+        data = [
+            {
+                "id": rid,
+                "name": e.get("name"),
+                "severity": e.get("severity"),
+                "summary": e.get("summary"),
+            }
+            for rid, e in sorted(entries.items())
+        ]
+        sys.stdout.write(json.dumps(data, indent=2) + "\n")
+    else:
+        sys.stdout.write(catalog.list_rules().rstrip("\n") + "\n")
+    return EXIT_OK
 
 
 def _cmd_graph(args: argparse.Namespace) -> int:

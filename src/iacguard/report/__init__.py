@@ -1,0 +1,37 @@
+"""Reporters: one module per output format, each a pure function of an ``api.Report``.
+
+``render(report, fmt, ...)`` returns the text to write; no reporter re-reads input files
+except ``full``, which quotes the source lines it marks.
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from iacguard.api import Report
+
+FORMATS = ("full", "concise", "json", "sarif", "junit", "github", "gitlab")
+#: formats meant for programs: no progress line, no colour, no summary chatter
+MACHINE_FORMATS = frozenset({"json", "sarif", "junit", "github", "gitlab"})
+
+_MODULES = {
+    "full": "full",
+    "concise": "concise",
+    "json": "json_report",
+    "sarif": "sarif",
+    "junit": "junit",
+    "github": "github",
+    "gitlab": "gitlab",
+}
+
+
+def render(report: Report, fmt: str, *, color: bool = False, quiet: bool = False) -> str:
+    """The report in ``fmt``; ``color`` and ``quiet`` only matter to the text formats."""
+    if fmt not in _MODULES:
+        raise ValueError(f"unknown output format {fmt!r} (expected one of {', '.join(FORMATS)})")
+    module = import_module(f"iacguard.report.{_MODULES[fmt]}")
+    if fmt in MACHINE_FORMATS:
+        return module.render(report)
+    return module.render(report, color=color, quiet=quiet)

@@ -1,0 +1,71 @@
+"""Small pieces several reporters share: fingerprints, severity levels, relative URIs."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Iterator
+
+from iacguard.findings import Finding, Severity
+
+
+def fingerprint_key(finding: Finding) -> str:
+    """What identifies a finding across edits: rule, root, address, attribute — never lines."""
+    attribute = str(finding.properties.get("attribute", "")) if finding.properties else ""
+    return "\x1f".join((finding.rule_id, finding.root, finding.address, attribute))
+
+
+def fingerprints(findings: Iterable[Finding], algorithm: str = "sha256") -> Iterator[str]:
+    """One stable hex digest per finding; repeats of the same key get an occurrence suffix."""
+    seen: dict[str, int] = {}
+    for f in findings:
+        key = fingerprint_key(f)
+        n = seen.get(key, 0)
+        seen[key] = n + 1
+        if n:
+            key += f"\x1f{n}"
+        yield hashlib.new(algorithm, key.encode("utf-8")).hexdigest()
+
+
+#: GitHub code scanning reads properties.security-severity as a CVSS-like score
+SECURITY_SEVERITY = {
+    Severity.LOW: "3.0",
+    Severity.MEDIUM: "5.5",
+    Severity.HIGH: "8.0",
+    Severity.CRITICAL: "9.5",
+}
+
+SARIF_LEVEL = {
+    Severity.LOW: "note",
+    Severity.MEDIUM: "warning",
+    Severity.HIGH: "error",
+    Severity.CRITICAL: "error",
+}
+
+GITLAB_SEVERITY = {
+    Severity.LOW: "minor",
+    Severity.MEDIUM: "major",
+    Severity.HIGH: "critical",
+    Severity.CRITICAL: "blocker",
+}
+
+
+def summary_line(report) -> str:
+    """``Found 3 findings (1 definite, 2 default) in 12 files; 1 suppressed.``"""
+    s = report.summary
+    parts: list[str] = []
+    if s.findings:
+        order = ("definite", "default", "possible")
+        by = ", ".join(f"{s.by_certainty[c]} {c}" for c in order if s.by_certainty.get(c))
+        noun = "finding" if s.findings == 1 else "findings"
+        head = f"Found {s.findings} {noun} ({by}) in {s.files} files"
+    else:
+        head = f"No findings in {s.files} files"
+    if s.findings and s.failing != s.findings:
+        parts.append(f"{s.failing} at or above --fail-on {report.fail_on.label}")
+    if s.suppressed:
+        parts.append(f"{s.suppressed} suppressed")
+    if s.baseline_fixed:
+        parts.append(f"{s.baseline_fixed} baseline entries fixed")
+    if s.errors:
+        parts.append(f"{s.errors} file {'error' if s.errors == 1 else 'errors'}")
+    return head + ("; " + "; ".join(parts) if parts else "") + "."

@@ -1,0 +1,47 @@
+"""``github``: GitHub Actions workflow commands, one annotation per finding.
+
+``::error file=…,line=…,col=…,endLine=…,endColumn=…,title=ID name::message``: severity high
+and critical are ``error``, low and medium ``warning``; file errors are ``error``. Values are
+escaped as the runner expects: ``%``, CR and LF in the message, plus ``:`` and ``,`` in
+properties.
+"""
+
+from __future__ import annotations
+
+from iacguard.findings import Severity
+
+
+def escape_data(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def escape_property(text: str) -> str:
+    return escape_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def _command(kind: str, props: list[tuple[str, object]], message: str) -> str:
+    rendered = ",".join(f"{k}={escape_property(str(v))}" for k, v in props if v is not None)
+    return f"::{kind} {rendered}::{escape_data(message)}"
+
+
+def render(report) -> str:
+    lines = []
+    for f in report.live:
+        loc = f.location
+        kind = "error" if f.severity >= Severity.HIGH else "warning"
+        message = f"[{f.certainty.label}] {f.message}"
+        if f.fix:
+            message += f"\nFix: {f.fix}"
+        props = [
+            ("file", loc.path),
+            ("line", loc.start_line),
+            ("col", loc.start_column),
+            ("endLine", max(loc.end_line, loc.start_line)),
+            ("endColumn", loc.end_column),
+            ("title", f"{f.rule_id} {f.rule_name}"),
+        ]
+        lines.append(_command(kind, props, message))
+    for e in report.errors:
+        props = [("file", e.path), ("line", e.line), ("col", e.column), ("title", "iacguard error")]
+        lines.append(_command("error", props, e.message))
+    return "\n".join(lines) + "\n" if lines else ""

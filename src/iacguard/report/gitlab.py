@@ -1,0 +1,49 @@
+"""``gitlab``: GitLab Code Quality JSON (an array of issues with md5 fingerprints).
+
+File errors are issues too (check_name ``iacguard/file-error``) so a broken file is never
+silently green in the merge request widget.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+from iacguard.report.common import GITLAB_SEVERITY, fingerprints
+
+
+def to_document(report) -> list[dict[str, Any]]:
+    live = report.live
+    out: list[dict[str, Any]] = []
+    for f, fp in zip(live, fingerprints(live, "md5"), strict=True):
+        loc = f.location
+        out.append(
+            {
+                "description": f"{f.rule_id} {f.rule_name}: {f.message}",
+                "check_name": f.rule_id,
+                "fingerprint": fp,
+                "severity": GITLAB_SEVERITY[f.severity],
+                "location": {
+                    "path": loc.path,
+                    "lines": {"begin": loc.start_line, "end": max(loc.end_line, loc.start_line)},
+                },
+            }
+        )
+    for e in report.errors:
+        key = f"file-error\x1f{e.path}\x1f{e.message}"
+        line = e.line if e.line is not None else 1
+        out.append(
+            {
+                "description": f"iacguard could not check this file: {e.message}",
+                "check_name": "iacguard/file-error",
+                "fingerprint": hashlib.md5(key.encode("utf-8")).hexdigest(),
+                "severity": "major",
+                "location": {"path": e.path, "lines": {"begin": line, "end": line}},
+            }
+        )
+    return out
+
+
+def render(report) -> str:
+    return json.dumps(to_document(report), indent=2, ensure_ascii=False) + "\n"

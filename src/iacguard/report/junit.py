@@ -1,0 +1,89 @@
+"""``junit``: JUnit XML, one testsuite per rule and one testcase per (rule, resource).
+
+A resource with findings is a failed testcase (file and line in the message and in the
+``file`` / ``line`` attributes); a rule that found nothing is one passing testcase; file
+errors are errored testcases of a testsuite named ``iacguard``.
+"""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+
+from iacguard.findings import Finding
+
+
+def _failure_text(findings: list[Finding]) -> str:
+    lines = []
+    for f in findings:
+        loc = f.location
+        lines.append(
+            f"{loc.path}:{loc.start_line}:{loc.start_column}: [{f.certainty.label}] {f.message}"
+        )
+        for hop in f.evidence:
+            where = f"{hop.span.path}:{hop.span.start_line}" if hop.span else "-"
+            lines.append(f"    {where} {hop.message}")
+        if f.fix:
+            lines.append(f"    fix: {f.fix}")
+    return "\n".join(lines)
+
+
+def render(report) -> str:
+    by_rule: dict[str, dict[tuple[str, str], list[Finding]]] = {}
+    names: dict[str, str] = {r.id: r.name for r in report.rules}
+    for r in report.rules:
+        by_rule.setdefault(r.id, {})
+    for f in report.live:
+        names.setdefault(f.rule_id, f.rule_name)
+        by_rule.setdefault(f.rule_id, {}).setdefault((f.root, f.address), []).append(f)
+
+    root = ET.Element("testsuites", name="iacguard")
+    total_tests = total_failures = total_errors = 0
+    for rule_id in sorted(by_rule):
+        cases = by_rule[rule_id]
+        suite = ET.SubElement(root, "testsuite", name=f"{rule_id} {names[rule_id]}")
+        failures = 0
+        if not cases:
+            ET.SubElement(suite, "testcase", name="no findings", classname=rule_id)
+        for (res_root, address), found in sorted(cases.items()):
+            first = found[0]
+            case = ET.SubElement(
+                suite,
+                "testcase",
+                name=address,
+                classname=f"{rule_id}.{res_root}" if res_root else rule_id,
+                file=first.location.path,
+                line=str(first.location.start_line),
+            )
+            failure = ET.SubElement(
+                case,
+                "failure",
+                message=f"{first.location.path}:{first.location.start_line}: {first.message}",
+                type=f"{rule_id} {first.severity.label}",
+            )
+            failure.text = _failure_text(found)
+            failures += 1
+        tests = max(len(cases), 1)
+        suite.set("tests", str(tests))
+        suite.set("failures", str(failures))
+        suite.set("errors", "0")
+        total_tests += tests
+        total_failures += failures
+    if report.errors:
+        suite = ET.SubElement(root, "testsuite", name="iacguard")
+        for e in report.errors:
+            attrs = {"name": e.path, "classname": "iacguard.file-error", "file": e.path}
+            if e.line is not None:
+                attrs["line"] = str(e.line)
+            case = ET.SubElement(suite, "testcase", attrs)
+            err = ET.SubElement(case, "error", message=str(e), type="file-error")
+            err.text = str(e)
+        suite.set("tests", str(len(report.errors)))
+        suite.set("failures", "0")
+        suite.set("errors", str(len(report.errors)))
+        total_tests += len(report.errors)
+        total_errors += len(report.errors)
+    root.set("tests", str(total_tests))
+    root.set("failures", str(total_failures))
+    root.set("errors", str(total_errors))
+    ET.indent(root)
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"

@@ -1,0 +1,266 @@
+"""``sarif``: SARIF 2.1.0 as GitHub code scanning wants it.
+
+Rules carry help text from the catalog and ``properties.security-severity``; results carry
+relative URIs under ``%SRCROOT%``, ``partialFingerprints`` that survive line moves, evidence
+hops as ``relatedLocations`` and suppressed findings as ``suppressions``. File errors are
+``toolExecutionNotifications`` of the invocation.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from iacguard.findings import Finding, Severity
+from iacguard.report.common import SARIF_LEVEL, SECURITY_SEVERITY, fingerprints
+
+SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
+FINGERPRINT_NAME = "iacguardFingerprint/v1"
+INFORMATION_URI = "https://github.com/iacguard/iacguard"
+
+
+def _catalog() -> dict[str, dict[str, Any]]:
+    try:
+        from iacguard.catalog import load_catalog
+
+        return load_catalog()
+    except Exception:  # noqa: BLE001 - the report still lists rules, with less help text
+        return {}
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value.strip()
+    if isinstance(value, (list, tuple)):
+        return "\n".join(f"- {_text(v)}" for v in value)
+    if isinstance(value, dict):
+        return "\n".join(f"{k}: {_text(v)}" for k, v in value.items())
+    return str(value)
+
+
+def _help_markdown(rule_id: str, name: str, entry: dict[str, Any]) -> str:
+    parts = [f"## {rule_id} {name}", ""]
+    if entry.get("summary"):
+        parts += [_text(entry["summary"]), ""]
+    for key, title in (
+        ("rationale", "Why it matters"),
+        ("fails", "What fails"),
+        ("passes", "What passes"),
+    ):
+        if entry.get(key):
+            parts += [f"### {title}", "", _text(entry[key]), ""]
+    fix = entry.get("fix")
+    if isinstance(fix, dict):
+        parts += ["### How to fix", ""]
+        for lang, body in fix.items():
+            lang_name = {"terraform": "Terraform", "cloudformation": "CloudFormation"}.get(
+                lang, lang
+            )
+            parts += [f"{lang_name}:", "", _text(body), ""]
+    elif fix:
+        parts += ["### How to fix", "", _text(fix), ""]
+    refs = entry.get("references")
+    if refs:
+        parts += ["### References", ""]
+        for ref in refs:
+            if isinstance(ref, dict):
+                label = ref.get("title") or ref.get("name") or ref.get("id") or ref.get("url", "")
+                url = ref.get("url")
+                parts.append(f"- [{label}]({url})" if url else f"- {label}")
+            else:
+                parts.append(f"- {ref}")
+        parts.append("")
+    return "\n".join(parts).strip() + "\n"
+
+
+def _help_text(rule_id: str, name: str, entry: dict[str, Any]) -> str:
+    try:
+        from iacguard.catalog import render_rule
+
+        return render_rule(rule_id)
+    except Exception:  # noqa: BLE001 - fall back to the summary
+        return _text(entry.get("summary")) or f"{rule_id} {name}"
+
+
+def _help_uri(entry: dict[str, Any]) -> str | None:
+    for key in ("help_uri", "url", "documentation"):
+        if isinstance(entry.get(key), str) and entry[key].startswith("http"):
+            return entry[key]
+    return None
+
+
+def _rule_descriptor(rule_id: str, name: str, severity: Severity, entry: dict[str, Any]) -> dict:
+    summary = _text(entry.get("summary")) or name
+    full = _text(entry.get("rationale")) or summary
+    tags = ["security", "aws", "backup" if rule_id.startswith("BKP") else "kms"]
+    for t in entry.get("tags", ()) if isinstance(entry.get("tags"), list) else ():
+        if t not in tags:
+            tags.append(str(t))
+    out: dict[str, Any] = {
+        "id": rule_id,
+        "name": name,
+        "shortDescription": {"text": summary},
+        "fullDescription": {"text": full},
+        "help": {
+            "text": _help_text(rule_id, name, entry),
+            "markdown": _help_markdown(rule_id, name, entry),
+        },
+        "defaultConfiguration": {"level": SARIF_LEVEL[severity]},
+        "properties": {
+            "security-severity": SECURITY_SEVERITY[severity],
+            "severity": severity.label,
+            "tags": tags,
+        },
+    }
+    uri = _help_uri(entry)
+    if uri:
+        out["helpUri"] = uri
+    return out
+
+
+def _artifact(path: str, base: str) -> dict[str, Any]:
+    p = Path(path)
+    if p.is_absolute():
+        try:
+            rel = p.relative_to(base).as_posix()
+        except ValueError:
+            return {"uri": p.as_uri()}
+    else:
+        rel = p.as_posix()
+    return {"uri": quote(rel), "uriBaseId": "%SRCROOT%"}
+
+
+def _region(span) -> dict[str, int]:
+    start_line = max(span.start_line, 1)
+    start_col = max(span.start_column, 1)
+    end_line = max(span.end_line, start_line)
+    end_col = span.end_column if end_line > start_line else max(span.end_column, start_col)
+    return {
+        "startLine": start_line,
+        "startColumn": start_col,
+        "endLine": end_line,
+        "endColumn": max(end_col, 1),
+    }
+
+
+def _result(f: Finding, index: int, fingerprint: str, base: str) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "ruleId": f.rule_id,
+        "ruleIndex": index,
+        "level": SARIF_LEVEL[f.severity],
+        "message": {"text": f.message},
+        "locations": [
+            {
+                "physicalLocation": {
+                    "artifactLocation": _artifact(f.location.path, base),
+                    "region": _region(f.location),
+                },
+                "logicalLocations": [
+                    {
+                        "name": f.address,
+                        "fullyQualifiedName": f"{f.root}::{f.address}",
+                        "kind": "resource",
+                    }
+                ],
+            }
+        ],
+        "partialFingerprints": {FINGERPRINT_NAME: fingerprint},
+        "properties": {
+            "certainty": f.certainty.label,
+            "severity": f.severity.label,
+            "address": f.address,
+            "resourceType": f.resource_type,
+            "root": f.root,
+            "inputs": list(f.inputs),
+        },
+    }
+    related = []
+    for i, hop in enumerate(f.evidence):
+        if hop.span is None:
+            continue
+        related.append(
+            {
+                "id": i + 1,
+                "physicalLocation": {
+                    "artifactLocation": _artifact(hop.span.path, base),
+                    "region": _region(hop.span),
+                },
+                "message": {"text": hop.message},
+            }
+        )
+    if related:
+        out["relatedLocations"] = related
+    if f.suppressed:
+        out["suppressions"] = [{"kind": "inSource", "justification": f.suppression_reason or ""}]
+    return out
+
+
+def _notification(e, base: str) -> dict[str, Any]:
+    out: dict[str, Any] = {"level": "error", "message": {"text": e.message}}
+    location: dict[str, Any] = {"artifactLocation": _artifact(e.path, base)}
+    if e.line is not None:
+        region: dict[str, int] = {"startLine": max(e.line, 1)}
+        if e.column is not None:
+            region["startColumn"] = max(e.column, 1)
+        location["region"] = region
+    out["locations"] = [{"physicalLocation": location}]
+    return out
+
+
+def to_document(report) -> dict[str, Any]:
+    from iacguard import __version__
+
+    base = str(Path(report.base).resolve())
+    catalog = _catalog()
+    rules: dict[str, tuple[str, Severity]] = {r.id: (r.name, r.severity) for r in report.rules}
+    for f in report.findings:
+        rules.setdefault(f.rule_id, (f.rule_name, f.severity))
+    ids = sorted(rules)
+    index = {rule_id: i for i, rule_id in enumerate(ids)}
+    descriptors = [
+        _rule_descriptor(rid, rules[rid][0], rules[rid][1], catalog.get(rid) or {}) for rid in ids
+    ]
+    results = [
+        _result(f, index[f.rule_id], fp, base)
+        for f, fp in zip(report.findings, fingerprints(report.findings), strict=True)
+    ]
+    root_uri = Path(base).as_uri().rstrip("/") + "/"
+    return {
+        "$schema": SCHEMA_URI,
+        "version": "2.1.0",
+        "runs": [
+            {
+                "tool": {
+                    "driver": {
+                        "name": "iacguard",
+                        "version": __version__,
+                        "semanticVersion": __version__,
+                        "informationUri": INFORMATION_URI,
+                        "rules": descriptors,
+                    }
+                },
+                "invocations": [
+                    {
+                        "executionSuccessful": True,
+                        "toolExecutionNotifications": [
+                            _notification(e, base) for e in report.errors
+                        ],
+                    }
+                ],
+                "originalUriBaseIds": {"%SRCROOT%": {"uri": root_uri}},
+                "columnKind": "unicodeCodePoints",
+                "results": results,
+            }
+        ],
+    }
+
+
+def render(report) -> str:
+    return json.dumps(to_document(report), indent=2, ensure_ascii=False) + "\n"
+
+
+__all__ = ["render", "to_document"]

@@ -52,34 +52,34 @@ def evaluate(
 
     if found.modules:
         from iacguard.graph.terraform import evaluate_modules
+        from iacguard.guard import run_modules
 
-        modules = found.modules
-        graphs.append(_guarded("terraform modules", lambda: evaluate_modules(modules, options)))
+        graphs.append(run_modules(found.modules, options, evaluate_modules))
         tick(f"{len(found.modules)} Terraform modules")
     if found.templates:
         from iacguard.graph.cloudformation import evaluate_template
 
         for path in found.templates:
-            graphs.append(_guarded(path, lambda p=path: evaluate_template(p, options)))
+            graphs.append(_guarded(path, lambda p=path: evaluate_template(p, options), options))
             tick(path)
     if found.plans:
         from iacguard.graph.plan import evaluate_plan
 
         for path in found.plans:
-            graphs.append(_guarded(path, lambda p=path: evaluate_plan(p, options)))
+            graphs.append(_guarded(path, lambda p=path: evaluate_plan(p, options), options))
             tick(path)
     return Graph.merge(graphs)
 
 
-def _guarded(where: str, work) -> Graph:
-    """Run one unit's evaluation; an exception is a bug, reported as a located error."""
-    try:
-        return work()
-    except RecursionError:
-        return Graph(errors=(FileError(where, None, None, "nesting too deep to evaluate"),))
-    except Exception as exc:  # noqa: BLE001 - a bug in one unit must not lose the others
-        message = f"internal error while evaluating: {type(exc).__name__}: {exc}"
-        return Graph(errors=(FileError(where, None, None, message),))
+def _guarded(where: str, work, options: EvalOptions | None = None) -> Graph:
+    """Run one unit's evaluation; an exception or a hang is reported as a located error.
+
+    iacguard.guard does the work: exceptions, RecursionError, MemoryError and a hard time
+    limit derived from ``options.time_budget`` all become a FileError for ``where``.
+    """
+    from iacguard.guard import hard_limit, run_unit
+
+    return run_unit(where, work, hard_limit(options) if options is not None else None)
 
 
 def build_graph(

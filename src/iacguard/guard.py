@@ -1,0 +1,154 @@
+"""Run one unit of evaluation so that nothing it does can crash, hang or sink the run.
+
+The evaluators bound themselves (depth, alias expansion, cycles, expansion caps, a cooperative
+deadline from ``EvalOptions.time_budget``). This module is the backstop around them, used by
+``api.evaluate`` (and by the fuzzing script):
+
+* an exception escaping a unit is a bug: it becomes a ``FileError`` for that unit and the run
+  goes on with every other unit;
+* ``RecursionError`` and ``MemoryError`` become located errors too;
+* a unit that runs past a hard wall-clock limit is interrupted (``SIGALRM`` on POSIX, main
+  thread only: elsewhere only the evaluators' cooperative deadline applies) and becomes an
+  error, never a hang;
+* when the Terraform modules evaluated together fail as a whole, each module is evaluated
+  alone, so one hostile module does not lose the findings of the others.
+"""
+
+from __future__ import annotations
+
+import signal
+import threading
+import time
+from collections.abc import Callable, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from iacguard.graph.model import FileError, Graph
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from iacguard.discover import TerraformModule
+    from iacguard.graph.options import EvalOptions
+
+#: seconds added to the cooperative budget before the hard limit interrupts a unit
+HARD_LIMIT_SLACK = 2.0
+#: extra seconds of hard limit per additional Terraform module evaluated in one call
+PER_MODULE_ALLOWANCE = 0.5
+
+
+class BudgetExceeded(BaseException):
+    """Raised inside a unit when its hard time limit passes.
+
+    A ``BaseException`` so that an evaluator's ``except Exception`` cannot swallow it.
+    """
+
+
+@dataclass(frozen=True, slots=True)
+class Failure:
+    """Why a unit produced no graph: the message of its FileError."""
+
+    message: str
+    timed_out: bool = False
+
+
+def hard_limit(options: EvalOptions, units: int = 1) -> float:
+    """The wall-clock seconds after which a call evaluating ``units`` units is interrupted."""
+    budget = max(float(options.time_budget), 0.001)
+    return budget * 1.5 + HARD_LIMIT_SLACK + PER_MODULE_ALLOWANCE * max(units - 1, 0)
+
+
+def _can_alarm() -> bool:
+    return hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
+
+
+@contextmanager
+def time_limit(seconds: float | None) -> Iterator[None]:
+    """Raise ``BudgetExceeded`` in the block after ``seconds`` of wall-clock time.
+
+    A no-op when ``seconds`` is None, off the main thread, without ``setitimer``, or when
+    another interval timer is already running (a test runner's timeout, an outer limit): that
+    one is left alone and keeps its meaning.
+    """
+    if seconds is None or not _can_alarm():
+        yield
+        return
+    current = signal.getitimer(signal.ITIMER_REAL)
+    if current[0] > 0:
+        yield
+        return
+
+    def expired(signum: int, frame: Any) -> None:
+        raise BudgetExceeded(seconds)
+
+    previous = signal.signal(signal.SIGALRM, expired)
+    # the timer repeats: a unit that swallows the first interruption gets another
+    signal.setitimer(signal.ITIMER_REAL, max(seconds, 0.001), 0.25)
+    try:
+        yield
+    finally:
+        while True:  # an alarm may still land while we disarm: disarm again
+            try:
+                signal.setitimer(signal.ITIMER_REAL, 0)
+                signal.signal(signal.SIGALRM, previous)
+                break
+            except BudgetExceeded:
+                continue
+
+
+def attempt(work: Callable[[], Graph], limit: float | None) -> Graph | Failure:
+    """Run ``work`` under a hard time limit; any way it fails is a ``Failure``."""
+    started = time.monotonic()
+    try:
+        with time_limit(limit):
+            graph = work()
+    except BudgetExceeded:
+        spent = time.monotonic() - started
+        return Failure(
+            f"evaluation stopped after {spent:.1f} s, over its time budget: not checked",
+            timed_out=True,
+        )
+    except RecursionError:
+        return Failure("nesting too deep to evaluate: not checked")
+    except MemoryError:
+        return Failure("ran out of memory while evaluating: not checked")
+    except Exception as exc:  # noqa: BLE001 - a bug in one unit must not lose the others
+        return Failure(f"internal error while evaluating: {type(exc).__name__}: {exc}")
+    if not isinstance(graph, Graph):
+        return Failure(f"internal error while evaluating: got {type(graph).__name__}, not Graph")
+    return graph
+
+
+def run_unit(where: str, work: Callable[[], Graph], limit: float | None) -> Graph:
+    """Evaluate one unit (a template, a plan...): its graph, or a graph with its one error."""
+    outcome = attempt(work, limit)
+    if isinstance(outcome, Failure):
+        return Graph(errors=(FileError(where, None, None, outcome.message),))
+    return outcome
+
+
+def run_modules(
+    modules: Sequence[TerraformModule],
+    options: EvalOptions,
+    evaluate_modules: Callable[[list[TerraformModule], EvalOptions], Graph],
+) -> Graph:
+    """Evaluate Terraform modules together; if that fails, each alone.
+
+    Evaluating together lets a root and the local modules it calls share work. A failure of
+    the whole call (a bug, a hang past the hard limit) is retried module by module, so only
+    the module that fails is reported and every other module keeps its findings.
+    """
+    modules = list(modules)
+    if not modules:
+        return Graph()
+    whole = attempt(lambda: evaluate_modules(modules, options), hard_limit(options, len(modules)))
+    if not isinstance(whole, Failure):
+        return whole
+    if len(modules) == 1:
+        m = modules[0]
+        return Graph(errors=(FileError(m.directory, None, None, whole.message),))
+    single = hard_limit(options)
+    return Graph.merge(
+        run_unit(m.directory, lambda m=m: evaluate_modules([m], options), single) for m in modules
+    )

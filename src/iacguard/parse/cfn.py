@@ -155,7 +155,19 @@ def resolve_plain(text: str) -> Any:
 
 
 class _Frame:
-    __slots__ = ("kind", "tag", "anchor", "start", "keys", "values", "items", "key", "size", "seen")
+    __slots__ = (
+        "kind",
+        "tag",
+        "anchor",
+        "start",
+        "keys",
+        "values",
+        "items",
+        "key",
+        "size",
+        "seen",
+        "flow",
+    )
 
     def __init__(self, kind: str, tag: str | None, anchor: str | None, start: Any) -> None:
         self.kind = kind
@@ -168,6 +180,7 @@ class _Frame:
         self.key: ScalarNode | None | bool = None  # False: skip the next value
         self.size = 1
         self.seen: set[str] = set()
+        self.flow = False
 
 
 def load_yaml(text: str, path: str, *, max_depth: int = 200) -> ParsedDocument:
@@ -295,10 +308,26 @@ def load_yaml(text: str, path: str, *, max_depth: int = 200) -> ParsedDocument:
                     tag = None if ev.implicit else ev.tag
                     if ev.anchor:
                         open_anchors.add(ev.anchor)
-                    stack.append(_Frame(kind, tag, ev.anchor, ev.start_mark))
+                    frame = _Frame(kind, tag, ev.anchor, ev.start_mark)
+                    frame.flow = bool(ev.flow_style)
+                    stack.append(frame)
                 elif name in ("MappingEndEvent", "SequenceEndEvent"):
                     frame = stack.pop()
                     s = span(frame.start, ev.end_mark)
+                    last = (
+                        frame.values[-1]
+                        if frame.values
+                        else (frame.items[-1] if frame.items else None)
+                    )
+                    if not frame.flow and last is not None:
+                        # a block collection ends with its last entry, not at the next token
+                        s = Span(
+                            path,
+                            s.start_line,
+                            s.start_column,
+                            last.span.end_line,
+                            last.span.end_column,
+                        )
                     if frame.kind == "map":
                         built: Node = MapNode(tuple(frame.keys), tuple(frame.values), s)
                     else:
@@ -350,7 +379,7 @@ def load_yaml(text: str, path: str, *, max_depth: int = 200) -> ParsedDocument:
         return ParsedDocument(
             None, (*errors, FileError(path, exc.line, exc.column, exc.message)), True
         )
-    except Exception as exc:  # yaml.YAMLError and libyaml reader errors
+    except yaml.YAMLError as exc:  # syntax, truncation, reader errors
         return ParsedDocument(None, (*errors, _yaml_error(path, exc)), True)
     return ParsedDocument(root, tuple(errors), False)
 

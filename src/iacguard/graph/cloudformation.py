@@ -1,0 +1,422 @@
+"""A CloudFormation template -> resources of the graph, with three-valued attributes.
+
+* address = logical id, type = ``Type``, root = the template path, span = the logical id key,
+  extent = the key through the end of its mapping, language = "cloudformation";
+* attributes = the ``Properties`` keys, each a Value; ``Metadata`` (evaluated the same way) is
+  kept under the extra attribute key ``"__metadata__"`` for suppressions
+  (``Metadata.iacguard.ignore``); ``spans`` has a span (key through value) for every payload
+  path evaluated under the defaults (``BackupPlan.BackupPlanRule[0].TargetBackupVault``);
+* ``exists`` = the resource's ``Condition`` as a boolean Value (Known(True) without one);
+* one Edge per ``Ref`` / ``Fn::GetAtt`` / ``${Res}`` / ``${Res.Attr}`` to a resource of the
+  template, with the span of the referring expression and the property path it sits in.
+
+Inputs are the Parameters. A value is first evaluated in the default world (every Parameter
+at its Default), recording the Parameters read. Alternatives come from worlds where ONE of
+those Parameters takes each other AllowedValue (or an unknown "any value" when it has none),
+plus one world with every enumerable Parameter changed together; when the full product of
+their values is small enough (``max_alternatives``) it is explored instead and the result is
+``complete``. Distinct worlds per template are capped by ``max_alternatives``; conditions are
+memoized per world. All combinations of all conditions are never enumerated.
+
+A file that turns out not to be a template (no ``AWSTemplateFormatVersion`` and no
+``Resources`` of ``AWS::`` / ``Custom::`` types) gives an empty graph, silently.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from iacguard.graph.cfn_eval import (
+    NOVALUE,
+    PSEUDO_PARAMETERS,
+    Context,
+    Parameter,
+    TemplateEvaluator,
+    as_text,
+)
+from iacguard.graph.model import Edge, FileError, Graph, Resource
+from iacguard.graph.options import EvalOptions
+from iacguard.graph.values import Alternative, Depends, Known, Span, Unknown, Value
+from iacguard.parse.cfn_nodes import MapNode, Node, ScalarNode, SeqNode
+
+METADATA_KEY = "__metadata__"
+_TYPE_PREFIXES = ("AWS::", "Custom::", "Alexa::")
+_LIST_TYPES = ("CommaDelimitedList", "List<")
+
+
+def evaluate_template(path: str, options: EvalOptions) -> Graph:
+    """Parse and evaluate one template (see the module docstring)."""
+    from iacguard.parse.cfn import load_template
+
+    parsed = load_template(path, max_file_size=options.max_file_size, max_depth=options.max_depth)
+    if parsed.fatal or parsed.root is None:
+        return Graph(errors=parsed.errors, roots=(path,) if parsed.errors else ())
+    root = parsed.root
+    if not is_template(root):
+        return Graph()
+    return _TemplateBuilder(path, root, options, list(parsed.errors)).build()
+
+
+def is_template(root: Node) -> bool:
+    if not isinstance(root, MapNode):
+        return False
+    if root.get("AWSTemplateFormatVersion") is not None:
+        return True
+    resources = root.get("Resources")
+    if not isinstance(resources, MapNode):
+        return False
+    for body in resources.values:
+        t = body.get("Type") if isinstance(body, MapNode) else None
+        if isinstance(t, ScalarNode) and isinstance(t.value, str):
+            if t.value.startswith(_TYPE_PREFIXES):
+                return True
+    return False
+
+
+def _extent(key: ScalarNode, value: Node) -> Span:
+    s, e = key.span, value.span
+    return Span(s.path, s.start_line, s.start_column, e.end_line, e.end_column)
+
+
+class _TemplateBuilder:
+    def __init__(
+        self, path: str, root: MapNode, options: EvalOptions, errors: list[FileError]
+    ) -> None:
+        self.path = path
+        self.root = root
+        self.options = options
+        self.errors = errors
+        self.worlds_seen: set[tuple[tuple[str, Any], ...]] = {()}
+        self.ev = TemplateEvaluator(
+            path,
+            self._parameters(),
+            self._conditions(),
+            self._section("Mappings"),
+            self._resource_names(),
+            options.max_depth,
+        )
+
+    # ------------------------------------------------------------------ sections
+
+    def _section(self, name: str) -> MapNode | None:
+        node = self.root.get(name)
+        if node is None:
+            return None
+        if not isinstance(node, MapNode):
+            key = self.root.key_node(name)
+            span = key.span if key else node.span
+            self.errors.append(
+                FileError(
+                    self.path, span.start_line, span.start_column, f"{name} must be a mapping"
+                )
+            )
+            return None
+        return node
+
+    def _parameters(self) -> dict[str, Parameter]:
+        out: dict[str, Parameter] = {}
+        section = self._section("Parameters")
+        if section is None:
+            return out
+        for key, body in section.items():
+            name = str(key.value)
+            body_map = body if isinstance(body, MapNode) else None
+            type_node = body_map.get("Type") if body_map else None
+            ptype = type_node.value if isinstance(type_node, ScalarNode) else "String"
+            is_list = isinstance(ptype, str) and ptype.startswith(_LIST_TYPES)
+            default_node = body_map.get("Default") if body_map else None
+            if isinstance(default_node, ScalarNode):
+                default: Any = default_node.value
+            elif isinstance(default_node, SeqNode):
+                default = ",".join(
+                    as_text(getattr(n, "value", None)) or "" for n in default_node.items
+                )
+            else:
+                default = Unknown(
+                    f"Parameter {name} has no Default: the caller must set it",
+                    span=key.span,
+                    inputs=frozenset({name}),
+                    required_input=True,
+                )
+            allowed_node = body_map.get("AllowedValues") if body_map else None
+            allowed: tuple[Any, ...] | None = None
+            if isinstance(allowed_node, SeqNode):
+                allowed = tuple(n.value for n in allowed_node.items if isinstance(n, ScalarNode))
+            out[name] = Parameter(name, key.span, default, allowed, is_list)
+        return out
+
+    def _conditions(self) -> dict[str, tuple[ScalarNode, Node]]:
+        section = self._section("Conditions")
+        if section is None:
+            return {}
+        return {str(k.value): (k, v) for k, v in section.items()}
+
+    def _resource_names(self) -> set[str]:
+        section = self._section("Resources")
+        if section is None:
+            return set()
+        return {str(k.value) for k in section.keys if not str(k.value).startswith("Fn::ForEach")}
+
+    # ------------------------------------------------------------------ values
+
+    def _domain(self, name: str) -> tuple[list[Any], bool]:
+        """Other values a Parameter can take than its default, and whether they are all."""
+        param = self.ev.parameters[name]
+        if param.allowed is None:
+            return [
+                Unknown(f"any value of Parameter {name}", span=param.span, inputs=frozenset({name}))
+            ], False
+        default_text = as_text(param.default)
+        return [v for v in param.allowed if as_text(v) != default_text], True
+
+    def _worlds(self, touched: set[str]) -> tuple[list[tuple[tuple[str, Any], ...]], bool]:
+        """The alternative worlds to explore for a value that read ``touched``."""
+        names = sorted(touched & self.ev.parameters.keys())
+        domains = {n: self._domain(n) for n in names}
+        enumerable = all(closed for _, closed in domains.values())
+        cap = self.options.max_alternatives
+        sizes = [len(domains[n][0]) + 1 for n in names]
+        product = 1
+        for s in sizes:
+            product *= s
+        worlds: list[tuple[tuple[str, Any], ...]] = []
+        if enumerable and product - 1 <= cap:
+            choices = [[None, *domains[n][0]] for n in names]
+            for combo in itertools.product(*choices):
+                world = tuple((n, v) for n, v in zip(names, combo, strict=True) if v is not None)
+                if world:
+                    worlds.append(world)
+            complete = True
+        else:
+            for n in names:
+                worlds.extend(((n, v),) for v in domains[n][0])
+            together = tuple(
+                (n, domains[n][0][0]) for n in names if domains[n][1] and domains[n][0]
+            )
+            if len(together) > 1:
+                worlds.append(together)
+            complete = False
+        return worlds, complete
+
+    def value_of(
+        self, compute: Callable[[Context], Any], span: Span | None, spans: dict[str, Span] | None
+    ) -> Value | None:
+        """Evaluate in the default world, then in the alternative worlds it needs."""
+        ctx = Context({}, (), hops=[], spans=spans)
+        default = compute(ctx)
+        hops = tuple(ctx.hops or ())
+        touched = set(ctx.touched)
+        if not touched:
+            if default is NOVALUE:
+                return None
+            if isinstance(default, Unknown):
+                return default
+            return Known(default, span=span, trace=hops)
+        if isinstance(default, Unknown):
+            return Unknown(
+                default.reason,
+                span=default.span or span,
+                inputs=frozenset(touched) | default.inputs,
+                required_input=default.required_input,
+                trace=hops,
+            )
+        if default is NOVALUE:
+            default = None
+        worlds, complete = self._worlds(touched)
+        alternatives: list[Alternative] = []
+        inputs = set(touched)
+        for world in worlds:
+            if world not in self.worlds_seen:
+                if len(self.worlds_seen) > self.options.max_alternatives:
+                    complete = False
+                    continue
+                self.worlds_seen.add(world)
+            alt_ctx = Context(dict(world), world)
+            value = compute(alt_ctx)
+            if alt_ctx.touched - touched:
+                complete = False
+            inputs |= alt_ctx.touched
+            alternatives.append(Alternative(world, None if value is NOVALUE else value))
+        if complete and all(a.value == default for a in alternatives):
+            return Known(default, span=span, trace=hops)
+        return Depends(
+            default, frozenset(inputs), tuple(alternatives), complete, span=span, trace=hops
+        )
+
+    # ------------------------------------------------------------------ resources
+
+    def build(self) -> Graph:
+        resources: list[Resource] = []
+        edges: list[Edge] = []
+        section = self._section("Resources")
+        for key, body in section.items() if section is not None else ():
+            name = str(key.value)
+            if name.startswith("Fn::ForEach"):
+                self.ev.note(
+                    key.span, f"{name}: Fn::ForEach is not expanded; its resources are not checked"
+                )
+                continue
+            resource = self._resource(key, body)
+            if resource is not None:
+                resources.append(resource)
+                props = body.get("Properties") if isinstance(body, MapNode) else None
+                if props is not None:
+                    edges.extend(self._edges(name, props, ""))
+        self._check_outputs()
+        return Graph(
+            tuple(resources), tuple(edges), tuple(self.errors), tuple(self.ev.notes), (self.path,)
+        )
+
+    def _resource(self, key: ScalarNode, body: Node) -> Resource | None:
+        name = str(key.value)
+        where = key.span
+        if not isinstance(body, MapNode):
+            self.errors.append(
+                FileError(
+                    self.path,
+                    where.start_line,
+                    where.start_column,
+                    f"resource {name} must be a mapping",
+                )
+            )
+            return None
+        type_node = body.get("Type")
+        if not isinstance(type_node, ScalarNode) or not isinstance(type_node.value, str):
+            self.errors.append(
+                FileError(
+                    self.path, where.start_line, where.start_column, f"resource {name} has no Type"
+                )
+            )
+            return None
+        spans: dict[str, Span] = {}
+        attributes: dict[str, Value] = {}
+        props = body.get("Properties")
+        if isinstance(props, MapNode):
+            for pkey, pnode in props.items():
+                pname = str(pkey.value)
+                value = self.value_of(
+                    lambda ctx, n=pnode, p=pname: self.ev.eval(n, ctx, p),
+                    _extent(pkey, pnode),
+                    spans,
+                )
+                if value is None:
+                    continue
+                spans.setdefault(pname, _extent(pkey, pnode))
+                attributes[pname] = value
+        elif props is not None:
+            self.errors.append(
+                FileError(
+                    self.path,
+                    props.span.start_line,
+                    props.span.start_column,
+                    f"Properties of {name} must be a mapping",
+                )
+            )
+        metadata = body.get("Metadata")
+        if metadata is not None:
+            value = self.value_of(
+                lambda ctx: self.ev.eval(metadata, ctx, METADATA_KEY), metadata.span, None
+            )
+            if value is not None:
+                attributes[METADATA_KEY] = value
+        exists: Value = Known(True)
+        cond = body.get("Condition")
+        if isinstance(cond, ScalarNode) and isinstance(cond.value, str):
+            cname = cond.value
+            found = self.value_of(
+                lambda ctx: self.ev.condition(cname, ctx, cond.span), cond.span, None
+            )
+            exists = found if found is not None else Known(True)
+        return Resource(
+            address=name,
+            type=type_node.value,
+            root=self.path,
+            span=key.span,
+            attributes=attributes,
+            language="cloudformation",
+            exists=exists,
+            spans=spans,
+            extent=_extent(key, body),
+        )
+
+    def _edges(self, source: str, node: Node, path: str) -> Iterator[Edge]:
+        """Static references from a resource's Properties to other resources."""
+        # entries: (node, path, is a function's argument: its lists do not index the path)
+        stack: list[tuple[Node, str, bool]] = [(node, path, False)]
+        resources = self.ev.resources
+        while stack:
+            n, p, in_fn = stack.pop()
+            if isinstance(n, SeqNode):
+                stack.extend(
+                    (item, p if in_fn else f"{p}[{i}]", in_fn)
+                    for i, item in reversed(list(enumerate(n.items)))
+                )
+                continue
+            if not isinstance(n, MapNode):
+                continue
+            if len(n) == 1:
+                fn = n.keys[0].value
+                arg = n.values[0]
+                target = _target(fn, arg, resources)
+                if target is not None:
+                    yield Edge(source, p, target[0], target[1], self.path, n.span)
+                    continue
+                if fn == "Fn::Sub":
+                    text = arg.items[0] if isinstance(arg, SeqNode) and arg.items else arg
+                    names = _sub_names(text)
+                    variables = (
+                        arg.items[1] if isinstance(arg, SeqNode) and len(arg.items) > 1 else None
+                    )
+                    for name in names:
+                        if isinstance(variables, MapNode) and variables.get(name) is not None:
+                            continue
+                        res, _, attr = name.partition(".")
+                        if res in resources:
+                            yield Edge(source, p, res, attr or None, self.path, n.span)
+                    if isinstance(variables, MapNode):
+                        stack.extend((v, p, True) for v in variables.values)
+                    continue
+                if isinstance(fn, str) and fn.startswith("Fn::"):
+                    stack.append((arg, p, True))
+                    continue
+            for k, v in reversed(list(n.items())):
+                stack.append((v, f"{p}.{k.value}" if p else str(k.value), False))
+
+    def _check_outputs(self) -> None:
+        """Dangling references in Outputs are worth a note too (values are not kept)."""
+        outputs = self._section("Outputs")
+        if outputs is None:
+            return
+        for _, body in outputs.items():
+            value = body.get("Value") if isinstance(body, MapNode) else None
+            if value is not None:
+                self.ev.eval(value, Context({}, ()), "")
+
+
+def _target(fn: Any, arg: Node, resources: set[str]) -> tuple[str, str | None] | None:
+    if fn == "Ref" and isinstance(arg, ScalarNode) and arg.value in resources:
+        return str(arg.value), None
+    if fn == "Fn::GetAtt":
+        if isinstance(arg, ScalarNode) and isinstance(arg.value, str):
+            res, _, attr = arg.value.partition(".")
+            return (res, attr or None) if res in resources else None
+        if isinstance(arg, SeqNode) and len(arg.items) == 2:
+            first, second = arg.items
+            if isinstance(first, ScalarNode) and first.value in resources:
+                attr = second.value if isinstance(second, ScalarNode) else None
+                return str(first.value), (str(attr) if attr is not None else None)
+    return None
+
+
+def _sub_names(node: Node) -> list[str]:
+    from iacguard.graph.cfn_eval import _SUB_VAR
+
+    if not isinstance(node, ScalarNode) or not isinstance(node.value, str):
+        return []
+    return [
+        m.group(1).strip()
+        for m in _SUB_VAR.finditer(node.value)
+        if not m.group(1).startswith("!") and m.group(1).strip() not in PSEUDO_PARAMETERS
+    ]

@@ -220,7 +220,7 @@ def check(
     """
     settings = config if config is not None else _Settings()
     paths = list(paths) or ["."]
-    size_limit = max_file_size if max_file_size is not None else EvalOptions.max_file_size
+    size_limit = max_file_size if max_file_size is not None else EvalOptions().max_file_size
     found = discover(paths, var_files=var_files, max_file_size=size_limit)
     if settings.exclude:
         _exclude(found, settings)
@@ -321,31 +321,19 @@ def _report(findings, errors, graph, found, fixed, rules, settings) -> Report:
 
 
 def _exclude(found: Discovery, settings: Any) -> None:
-    """Drop discovered files matching the config's ``exclude`` globs (relative to its dir)."""
-    import pathspec
-
-    spec = pathspec.PathSpec.from_lines("gitwildmatch", settings.exclude)
-    anchor = Path(settings.path).resolve().parent if settings.path else Path.cwd()
-
-    def excluded(path: str) -> bool:
-        try:
-            rel = Path(path).resolve().relative_to(anchor).as_posix()
-        except ValueError:
-            return False
-        return spec.match_file(rel)
-
+    """Drop discovered files matching the config's ``exclude`` globs (iacguard.config)."""
     from dataclasses import replace
+
+    from iacguard.config import is_excluded
 
     modules = []
     for m in found.modules:
-        if excluded(m.directory + "/"):
-            continue
-        kept = tuple(f for f in m.files if not excluded(f))
+        kept = tuple(f for f in m.files if not is_excluded(settings, f))
         if kept:
             modules.append(replace(m, files=kept))
     found.modules = modules
-    found.templates = [t for t in found.templates if not excluded(t)]
-    found.plans = [p for p in found.plans if not excluded(p)]
+    found.templates = [t for t in found.templates if not is_excluded(settings, t)]
+    found.plans = [p for p in found.plans if not is_excluded(settings, p)]
 
 
 def _focus(found: Discovery, diff_base: str | None) -> set[str] | None:

@@ -26,8 +26,7 @@ class UsageError(Exception):
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # exit 2 with one line, as ruff does
-        self.print_usage(sys.stderr)
-        self.exit(EXIT_USAGE, f"iacguard: error: {message}\n")
+        self.exit(EXIT_USAGE, f"iacguard: error: {message} (see `{self.prog} --help`)\n")
 
 
 def _version() -> str:
@@ -171,7 +170,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # --help, or bad usage (already reported on one line)
+        return exc.code if isinstance(exc.code, int) else EXIT_USAGE
     if args.version:
         print(_version())
         return EXIT_OK

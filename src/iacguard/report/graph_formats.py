@@ -39,9 +39,8 @@ def _dot(graph: Graph) -> str:
         lines.append("  }")
     for e in graph.edges:
         label = e.source_attribute + (f" -> {e.target_attribute}" if e.target_attribute else "")
-        lines.append(
-            f"  {q(_node_id(e.root, e.source))} -> {q(_node_id(e.root, e.target))} [label={q(label)}];"
-        )
+        source, target = q(_node_id(e.root, e.source)), q(_node_id(e.root, e.target))
+        lines.append(f"  {source} -> {target} [label={q(label)}];")
     lines.append("}")
     return "\n".join(lines) + "\n"
 
@@ -62,5 +61,6 @@ def _mermaid(graph: Graph) -> str:
     for r in graph.resources:
         lines.append(f'  {mid(r.root, r.address)}["{label(r.address)}<br/>{label(r.type)}"]')
     for e in graph.edges:
-        lines.append(f"  {mid(e.root, e.source)} -->|{label(e.source_attribute)}| {mid(e.root, e.target)}")
+        source, target = mid(e.root, e.source), mid(e.root, e.target)
+        lines.append(f"  {source} -->|{label(e.source_attribute)}| {target}")
     return "\n".join(lines) + "\n"

@@ -1,0 +1,75 @@
+"""The CLI with ``api.check`` replaced by hand-built reports: flags -> config -> exit code."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from iacguard.findings import Certainty, Finding, Severity
+from iacguard.graph.model import FileError
+from iacguard.graph.values import Span
+
+MAIN_TF = 'resource "aws_backup_vault" "v" {\n  name = "v"\n}\n'
+
+
+def finding(rule_id: str, severity: Severity, certainty: Certainty, line: int = 1) -> Finding:
+    names = {
+        "BKP001": "backup-vault-without-cmk",
+        "KMS001": "kms-key-rotation-disabled",
+        "KMS002": "kms-key-short-deletion-window",
+    }
+    return Finding(
+        rule_id=rule_id,
+        rule_name=names[rule_id],
+        severity=severity,
+        certainty=certainty,
+        message=f"{rule_id} message",
+        address=f"res.{rule_id.lower()}",
+        resource_type="aws_backup_vault",
+        root=".",
+        location=Span("main.tf", line, 1, line, 34),
+    )
+
+
+class FakeCheck:
+    """Stands in for api.check: records its arguments, assembles a report from ``findings``."""
+
+    def __init__(self) -> None:
+        self.findings: list[Finding] = []
+        self.errors: list[FileError] = []
+        self.calls: list[tuple[tuple, dict]] = []
+        self.raises: Exception | None = None
+
+    def __call__(self, paths, config, **kwargs):
+        from iacguard.api import assemble
+
+        self.calls.append(((list(paths), config), kwargs))
+        if self.raises is not None:
+            raise self.raises
+        return assemble(
+            self.findings,
+            errors=self.errors,
+            min_certainty=config.min_certainty,
+            fail_on=config.fail_on,
+            files=1,
+            resources=1,
+        )
+
+
+@pytest.fixture
+def fake(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> FakeCheck:
+    import iacguard.api
+
+    (tmp_path / "main.tf").write_text(MAIN_TF)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    fake = FakeCheck()
+    monkeypatch.setattr(iacguard.api, "check", fake)
+    return fake
+
+
+@pytest.fixture
+def make():
+    """The ``finding`` builder (conftest modules are not importable in importlib mode)."""
+    return finding

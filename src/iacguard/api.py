@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -40,6 +40,13 @@ def evaluate(
     ``--jobs`` / ``--cache-dir`` / ``--no-cache`` settings for the parallel evaluator and the
     parse cache (iacguard.parallel, iacguard.cache).
     """
+    from iacguard.cache import resolve_cache_dir
+    from iacguard.parallel import decide_jobs, evaluate_parallel
+
+    options = replace(options, cache_dir=resolve_cache_dir(cache_dir, use_cache))
+    workers = decide_jobs(found, jobs)
+    if workers > 1:
+        return evaluate_parallel(found, options, workers, progress)
     graphs: list[Graph] = [Graph(errors=tuple(found.errors), notes=tuple(found.notes))]
     total = (1 if found.modules else 0) + len(found.templates) + len(found.plans)
     done = 0
@@ -235,7 +242,9 @@ def check(
     )
 
     rules, findings = _run(graph, settings, found)
-    findings = _suppress(findings, graph, today or date.today(), ignore_suppressions, settings)
+    findings = _suppress(
+        findings, graph, today or date.today(), ignore_suppressions, settings, rules
+    )
     findings = [f for f in findings if f.certainty >= _effective(settings, f).min_certainty]
     errors = list(graph.errors)
     if focus is not None:
@@ -428,12 +437,24 @@ def _unit_paths(found: Discovery) -> list[str]:
 
 
 def _suppress(
-    findings: list[Finding], graph: Graph, today: date, ignore: bool, settings: Any
+    findings: list[Finding],
+    graph: Graph,
+    today: date,
+    ignore: bool,
+    settings: Any,
+    rules: Sequence[RuleInfo],
 ) -> list[Finding]:
     """Inline / Metadata suppressions, plus the SUP meta-findings the selection keeps."""
     from iacguard.suppress import apply_suppressions
 
-    out = apply_suppressions(findings, graph, today=today, ignore_suppressions=ignore)
+    out = apply_suppressions(
+        findings,
+        graph,
+        today=today,
+        ignore_suppressions=ignore,
+        active_rules={r.id for r in rules},
+        severity=settings.severity,
+    )
     return [f for f in out if not f.rule_id.startswith("SUP") or _meta_selected(f, settings)]
 
 

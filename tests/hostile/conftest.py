@@ -1,0 +1,8 @@
+"""The hostile tests import their helpers from this directory (importlib import mode)."""
+
+import sys
+from pathlib import Path
+
+HERE = str(Path(__file__).resolve().parent)
+if HERE not in sys.path:
+    sys.path.insert(0, HERE)

@@ -1,0 +1,249 @@
+"""Terraform plan JSON -> resources of the graph.
+
+* resources: ``planned_values.root_module.resources`` and every ``child_modules`` level;
+  address, type, mode and module as the plan gives them; root = the plan file path;
+  language = "plan"; span = the resource's ``"address"`` entry, extent = its whole object;
+* attributes: the ``values`` keys as Known payloads (nested blocks are already lists);
+  values marked in ``resource_changes[].change.after_unknown`` are "known after apply":
+  a ``Ref`` when the configuration's ``expressions`` give a ``references`` entry naming a
+  resource attribute of the plan (``aws_kms_key.k.arn``), else an ``Unknown`` leaf;
+* spans: every payload path (``rule[0].copy_action[0].destination_vault_arn``) points at
+  its ``"key": value`` in the plan file;
+* edges: one per Ref, with the span of the unknown value's ``after_unknown`` entry.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from iacguard.graph.model import Edge, FileError, Graph, Resource
+from iacguard.graph.options import EvalOptions
+from iacguard.graph.values import Known, Ref, Span, Unknown, Value
+from iacguard.parse.cfn_nodes import MapNode, Node, ScalarNode, SeqNode
+from iacguard.parse.plan import is_plan, load_plan, parse_address, parse_reference
+
+KNOWN_AFTER_APPLY = "known after apply"
+
+
+def evaluate_plan(path: str, options: EvalOptions) -> Graph:
+    parsed = load_plan(path, max_file_size=options.max_file_size, max_depth=options.max_depth)
+    if parsed.fatal or parsed.root is None:
+        return Graph(errors=parsed.errors, roots=(path,) if parsed.errors else ())
+    if not is_plan(parsed.root):
+        return Graph()
+    return _PlanBuilder(path, parsed.root, list(parsed.errors)).build()  # type: ignore[arg-type]
+
+
+def _get(node: Node | None, key: str) -> Node | None:
+    return node.get(key) if isinstance(node, MapNode) else None
+
+
+def _items(node: Node | None) -> tuple[Node, ...]:
+    return node.items if isinstance(node, SeqNode) else ()
+
+
+def _text(node: Node | None) -> str | None:
+    if isinstance(node, ScalarNode) and isinstance(node.value, str):
+        return node.value
+    return None
+
+
+def _entry_span(key: ScalarNode, value: Node) -> Span:
+    s, e = key.span, value.span
+    return Span(s.path, s.start_line, s.start_column, e.end_line, e.end_column)
+
+
+class _PlanBuilder:
+    def __init__(self, path: str, root: MapNode, errors: list[FileError]) -> None:
+        self.path = path
+        self.root = root
+        self.errors = errors
+        self.edges: list[Edge] = []
+        self.unknown_masks: dict[str, Node] = {}
+        for change in _items(root.get("resource_changes")):
+            address = _text(_get(change, "address"))
+            mask = _get(_get(change, "change"), "after_unknown")
+            if address and mask is not None:
+                self.unknown_masks[address] = mask
+        self.instances: list[tuple[str, MapNode, str]] = []
+        self._collect(_get(root.get("planned_values"), "root_module"), "", 0)
+        self.addresses = {a for a, _, _ in self.instances}
+        #: "module.a.aws_kms_key.k" (no instance keys) -> the instance addresses
+        self.by_base: dict[str, list[str]] = {}
+        for address in self.addresses:
+            parsed = parse_address(address)
+            if parsed is not None:
+                base = (parsed.module + "." if parsed.module else "") + parsed.resource
+                self.by_base.setdefault(base, []).append(address)
+
+    def _collect(self, module: Node | None, module_address: str, depth: int) -> None:
+        if not isinstance(module, MapNode) or depth > 100:
+            return
+        for res in _items(module.get("resources")):
+            address = _text(_get(res, "address"))
+            if isinstance(res, MapNode) and address:
+                self.instances.append((address, res, module_address))
+        for child in _items(module.get("child_modules")):
+            self._collect(child, _text(_get(child, "address")) or module_address, depth + 1)
+
+    def _config(self, module_names: tuple[str, ...], resource: str) -> MapNode | None:
+        """The configuration block of a resource: ``configuration.root_module...``."""
+        module = _get(self.root.get("configuration"), "root_module")
+        for name in module_names:
+            module = _get(_get(_get(module, "module_calls"), name), "module")
+        for res in _items(_get(module, "resources")):
+            if _text(_get(res, "address")) == resource and isinstance(res, MapNode):
+                return res
+        return None
+
+    def build(self) -> Graph:
+        resources = [self._resource(*entry) for entry in self.instances]
+        return Graph(tuple(resources), tuple(self.edges), tuple(self.errors), (), (self.path,))
+
+    def _resource(self, address: str, node: MapNode, module: str) -> Resource:
+        parsed = parse_address(address)
+        config = self._config(parsed.module_names, parsed.resource) if parsed else None
+        expressions = _get(config, "expressions")
+        values = _get(node, "values")
+        mask = self.unknown_masks.get(address)
+        self._module = parsed.module if parsed else module
+        self._address = address
+        spans: dict[str, Span] = {}
+        attributes: dict[str, Value] = {}
+        names: list[tuple[ScalarNode, Node | None]] = []
+        seen: set[str] = set()
+        for container in (values, mask):
+            if isinstance(container, MapNode):
+                for key in container.keys:
+                    if container is mask and not _has_unknown(mask.get(key.value)):
+                        continue  # only values the plan leaves to apply time; never invent
+                    if key.value not in seen:
+                        seen.add(key.value)
+                        names.append((key, container.get(key.value)))
+        for key, _ in names:
+            name = key.value
+            value_node = _get(values, name)
+            mask_node = _get(mask, name)
+            payload = self._merge(value_node, mask_node, _get(expressions, name), name, spans)
+            entry_node = value_node if value_node is not None else mask_node
+            span = _entry_span(_key_of(values, mask, name), entry_node)  # type: ignore[arg-type]
+            spans[name] = span
+            if isinstance(payload, Unknown):
+                attributes[name] = Unknown(payload.reason, span=span)
+            else:
+                attributes[name] = Known(payload, span=span)
+        address_key = node.key_node("address")
+        header = _entry_span(address_key, node.get("address")) if address_key else node.span
+        mode = _text(node.get("mode"))
+        return Resource(
+            address=address,
+            type=_text(node.get("type")) or "",
+            root=self.path,
+            span=header,
+            attributes=attributes,
+            language="plan",
+            mode="data" if mode == "data" else "managed",
+            module=module,
+            spans=spans,
+            extent=node.span,
+        )
+
+    def _merge(
+        self,
+        value: Node | None,
+        mask: Node | None,
+        expr: Node | None,
+        path: str,
+        spans: dict[str, Span],
+    ) -> Any:
+        """Planned value with "known after apply" leaves (Ref where a reference says so)."""
+        if isinstance(mask, ScalarNode) and mask.value is True:
+            return self._after_apply(expr, path, mask.span)
+        if isinstance(value, MapNode) or (value is None and isinstance(mask, MapNode)):
+            out: dict[str, Any] = {}
+            keys: list[ScalarNode] = list(value.keys) if isinstance(value, MapNode) else []
+            if isinstance(mask, MapNode):
+                have = {k.value for k in keys}
+                keys.extend(
+                    k for k in mask.keys if k.value not in have and _has_unknown(mask.get(k.value))
+                )
+            for key in keys:
+                name = key.value
+                child = _get(value, name)
+                child_mask = _get(mask, name)
+                sub = f"{path}.{name}"
+                out[name] = self._merge(child, child_mask, _get(_expr_body(expr), name), sub, spans)
+                entry = child if child is not None else child_mask
+                if entry is not None:
+                    spans[sub] = _entry_span(key, entry)
+            return out
+        if isinstance(value, SeqNode) or (value is None and isinstance(mask, SeqNode)):
+            items = _items(value)
+            mask_items = _items(mask)
+            expr_items = _items(expr)
+            out_list: list[Any] = []
+            for i in range(max(len(items), len(mask_items))):
+                child = items[i] if i < len(items) else None
+                sub = f"{path}[{i}]"
+                out_list.append(
+                    self._merge(
+                        child,
+                        mask_items[i] if i < len(mask_items) else None,
+                        expr_items[i] if i < len(expr_items) else None,
+                        sub,
+                        spans,
+                    )
+                )
+                entry = child if child is not None else mask_items[i]
+                spans[sub] = entry.span
+            return out_list
+        if isinstance(value, ScalarNode):
+            return value.value
+        return None
+
+    def _after_apply(self, expr: Node | None, path: str, span: Span) -> Any:
+        for ref_node in _items(_get(expr, "references")):
+            text = _text(ref_node)
+            parsed = parse_reference(text) if text else None
+            if parsed is None or parsed[1] is None:
+                continue
+            target, attribute = parsed
+            full = f"{self._module}.{target}" if self._module else target
+            if full not in self.addresses:
+                instances = self.by_base.get(full, [])
+                if len(instances) != 1:
+                    continue
+                full = instances[0]
+            self.edges.append(Edge(self._address, path, full, attribute, self.path, span))
+            return Ref(full, attribute, self.path, span)
+        return Unknown(KNOWN_AFTER_APPLY, span=span)
+
+
+def _expr_body(expr: Node | None) -> Node | None:
+    """Nested block expressions are lists of one mapping; attribute maps are not expressions."""
+    if isinstance(expr, SeqNode) and len(expr.items) == 1:
+        return expr.items[0]
+    return expr
+
+
+def _key_of(values: Node | None, mask: Node | None, name: str) -> ScalarNode | None:
+    for container in (values, mask):
+        if isinstance(container, MapNode):
+            key = container.key_node(name)
+            if key is not None:
+                return key
+    return None
+
+
+def _has_unknown(mask: Node | None) -> bool:
+    """Whether an ``after_unknown`` subtree marks anything as known after apply."""
+    stack = [mask]
+    while stack:
+        n = stack.pop()
+        if isinstance(n, ScalarNode) and n.value is True:
+            return True
+        if isinstance(n, MapNode):
+            stack.extend(n.values)
+        elif isinstance(n, SeqNode):
+            stack.extend(n.items)
+    return False

@@ -1,0 +1,449 @@
+"""Terraform module evaluation: discovered module directories -> one resource graph.
+
+Every discovered module directory is a *root*, evaluated with its own variable defaults and
+tfvars; local modules it calls are evaluated inside it with the caller's inputs (addresses
+``module.NAME.aws_x.y``). Remote modules are never fetched (their outputs are Unknown, with a
+note).
+
+Inputs are the root module's variables. Every attribute is evaluated in the *default world*
+(defaults and tfvars), tracking the inputs it touched; for those inputs it is evaluated again
+in *alternative worlds*: a bool input flipped, a ``validation``-enumerated input set to each
+other listed value, an open input (free string, number, object) set to
+``Unknown("any value of var.x")``, plus one world with every enumerable touched input flipped
+together. Inputs first touched in an alternative world get one more round of flips on top of
+it. ``complete`` is True when every touched input is enumerable and no cap was hit
+(``options.max_alternatives`` worlds per value). Evaluation is memoized per world.
+
+Existence: the instances of a resource are the union over the default world and the
+alternatives for the inputs its ``count`` / ``for_each`` (and the enclosing module calls')
+touched. An instance absent under the defaults is evaluated in the first world where it
+exists (its *home* world): the default payload of its attributes is then the value in that
+world, and its alternatives are the worlds (from there) where it still exists.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from iacguard.discover import TerraformModule
+from iacguard.graph.hcl_eval import EvalTimeout
+from iacguard.graph.model import ALWAYS, Edge, FileError, Graph, Note, Resource
+from iacguard.graph.options import EvalOptions
+from iacguard.graph.tf_modules import ModuleConfig, ModuleLoader, read_source
+from iacguard.graph.tf_scope import (
+    DEFAULT_WORLD,
+    POLICY_DOCUMENT,
+    POLICY_JSON_ATTRS,
+    Entry,
+    InputInfo,
+    RootShared,
+    WalkItem,
+    World,
+    configured_names,
+)
+from iacguard.graph.tf_types import TfType, convert, parse_type
+from iacguard.graph.values import (
+    Alternative,
+    Depends,
+    Known,
+    Span,
+    Unknown,
+    Value,
+)
+
+
+def evaluate_modules(modules: list[TerraformModule], options: EvalOptions) -> Graph:
+    """Evaluate every module directory as a root into one graph."""
+    loader = ModuleLoader(options.max_file_size, options.scan_root)
+    resources: list[Resource] = []
+    edges: list[Edge] = []
+    errors: list[FileError] = []
+    notes: list[Note] = []
+    roots: list[str] = []
+    for module in modules:
+        config = loader.load(module.directory, tuple(module.files))
+        errors.extend(loader.take_errors(config))
+        part = RootEvaluation(module, config, loader, options).run()
+        resources.extend(part.resources)
+        edges.extend(part.edges)
+        errors.extend(part.errors)
+        notes.extend(part.notes)
+        roots.append(module.directory)
+    return Graph(tuple(resources), tuple(edges), tuple(errors), tuple(notes), tuple(roots))
+
+
+# ----------------------------------------------------------------------------- inputs
+
+
+def load_inputs(
+    config: ModuleConfig,
+    var_files: Iterable[str],
+    literal: Callable[[Any], Any],
+    options: EvalOptions,
+    errors: list[FileError],
+) -> dict[str, InputInfo]:
+    """The root variables with their default-world values (tfvars in order, later wins)."""
+    from iacguard.parse.hcl import parse_tfvars
+
+    assigned: dict[str, tuple[Any, str, Span]] = {}
+    for path in var_files:
+        data = read_source(path, options.max_file_size)
+        if isinstance(data, FileError):
+            errors.append(data)
+            continue
+        exprs, errs = parse_tfvars(data, path)
+        errors.extend(errs)
+        for name, expr in exprs.items():
+            assigned[name] = (literal(expr), os.path.basename(path), expr.span)
+    inputs: dict[str, InputInfo] = {}
+    for name, decl in config.variables.items():
+        type_ = parse_type(decl.type_expr, literal)
+        span = decl.span
+        if name in assigned:
+            raw, origin, _ = assigned[name]
+        elif decl.default is not None:
+            raw, origin = literal(decl.default.expr), "default"
+        else:
+            raw = Unknown(
+                f"var.{name} has no default: the caller must set it",
+                span,
+                frozenset({f"var.{name}"}),
+                required_input=True,
+            )
+            origin = "no default"
+        value = convert(raw, type_)
+        if value is None and not decl.nullable and decl.default is not None:
+            value = convert(literal(decl.default.expr), type_)
+        inputs[name] = InputInfo(
+            f"var.{name}", span, value, origin, type_, _domain(decl, type_, value, literal)
+        )
+    return inputs
+
+
+def _domain(
+    decl: Any, type_: TfType, value: Any, literal: Callable[[Any], Any]
+) -> tuple[Any, ...] | None:
+    if decl.allowed is not None:
+        values = [convert(literal(e), type_) for e in decl.allowed]
+        if values and all(isinstance(v, (str, int, float, bool)) for v in values):
+            out: list[Any] = []
+            for v in values:
+                if not any(_same(v, o) for o in out):
+                    out.append(v)
+            return tuple(out)
+    if type_.kind == "bool" or (type_.kind == "any" and isinstance(value, bool)):
+        return (True, False)
+    return None
+
+
+def _same(a: Any, b: Any) -> bool:
+    return type(a) is type(b) and a == b
+
+
+# ----------------------------------------------------------------------------- one root
+
+
+class RootResult:
+    def __init__(self) -> None:
+        self.resources: list[Resource] = []
+        self.edges: list[Edge] = []
+        self.errors: list[FileError] = []
+        self.notes: list[Note] = []
+
+
+class RootEvaluation:
+    def __init__(
+        self,
+        module: TerraformModule,
+        config: ModuleConfig,
+        loader: ModuleLoader,
+        options: EvalOptions,
+    ) -> None:
+        self.module = module
+        self.options = options
+        self.deadline = time.monotonic() + options.time_budget
+        self.errors: list[FileError] = []
+        from iacguard.graph.hcl_eval import EvalContext, evaluate
+        from iacguard.graph.tf_scope import EmptyScope
+
+        def literal(expr: Any) -> Any:
+            return evaluate(expr, EmptyScope(), EvalContext(deadline=self.deadline))
+
+        inputs = load_inputs(config, module.var_files, literal, options, self.errors)
+        self.shared = RootShared(module.directory, config, loader, options, inputs, self.deadline)
+        self.cap = max(options.max_alternatives, 1)
+
+    # -- worlds ---------------------------------------------------------------------
+
+    def alt_worlds(self, base: World, touched: Iterable[str]) -> list[World]:
+        """Worlds one touched input away from ``base`` (plus all enumerable ones flipped)."""
+        current = dict(base)
+        out: list[World] = []
+        flips: dict[str, Any] = {}
+        for name in sorted(touched):
+            info = self.shared.inputs.get(name[4:]) if name.startswith("var.") else None
+            if info is None or name in current:
+                continue
+            value = info.default
+            if info.domain is None:
+                if isinstance(value, Unknown):
+                    continue
+                out.append(
+                    _with(base, {name: Unknown(f"any value of {name}", None, frozenset({name}))})
+                )
+                continue
+            others = [v for v in info.domain if not _same(v, value)]
+            for v in others:
+                out.append(_with(base, {name: v}))
+            if others:
+                flips[name] = others[0]
+        if len(flips) >= 2:
+            out.append(_with(base, flips))
+        return out
+
+    def enumerable(self, name: str) -> bool:
+        info = self.shared.inputs.get(name[4:]) if name.startswith("var.") else None
+        return info is not None and info.domain is not None
+
+    def explore(
+        self,
+        base: World,
+        touched: frozenset[str],
+        run: Callable[[World], tuple[Any, frozenset[str]] | None],
+    ) -> tuple[list[tuple[World, Any]], frozenset[str], bool]:
+        """Results in the alternative worlds of ``touched`` from ``base`` (two rounds).
+
+        ``run`` returns (result, inputs touched) or None to skip the world. Returns the
+        results, every input touched, and whether a cap was hit.
+        """
+        results: list[tuple[World, Any]] = []
+        seen: set[World] = {base}
+        all_inputs = set(touched)
+        truncated = False
+        queue = [(w, 1) for w in self.alt_worlds(base, touched)]
+        while queue:
+            world, level = queue.pop(0)
+            if world in seen:
+                continue
+            if len(results) >= self.cap:
+                truncated = True
+                break
+            seen.add(world)
+            got = run(world)
+            if got is None:
+                continue
+            result, inputs = got
+            results.append((world, result))
+            new = inputs - all_inputs - {k for k, _ in world}
+            all_inputs |= inputs
+            if new:
+                if level >= 2:
+                    truncated = True
+                else:
+                    queue.extend((w, level + 1) for w in self.alt_worlds(world, new))
+        return results, frozenset(all_inputs), truncated
+
+    # -- the run --------------------------------------------------------------------
+
+    def run(self) -> RootResult:
+        out = RootResult()
+        out.errors.extend(self.errors)
+        try:
+            self._build(out)
+        except EvalTimeout:
+            out.errors.append(
+                FileError(
+                    self.module.directory,
+                    None,
+                    None,
+                    f"evaluation stopped after {self.options.time_budget:g} s; "
+                    "the results for this module are partial",
+                )
+            )
+        except RecursionError:
+            out.errors.append(
+                FileError(self.module.directory, None, None, "nesting too deep to evaluate")
+            )
+        out.edges = _dedupe_edges(out.edges)
+        out.errors.extend(self.shared.errors.values())
+        out.notes.extend(self.shared.notes.values())
+        return out
+
+    def _build(self, out: RootResult) -> None:
+        shared = self.shared
+        walk0 = shared.state(DEFAULT_WORLD).walk()
+        homes: dict[str, tuple[World, WalkItem]] = {
+            a: (DEFAULT_WORLD, i) for a, i in walk0.items.items()
+        }
+        # worlds where resources absent under the defaults may exist
+        pending: list[tuple[World, frozenset[str]]] = [
+            (DEFAULT_WORLD, t) for t in sorted(walk0.touched, key=sorted) if t
+        ]
+        visited: set[World] = {DEFAULT_WORLD}
+        budget = self.cap * 4
+        rounds = 0
+        while pending and rounds < 2:
+            rounds += 1
+            next_pending: list[tuple[World, frozenset[str]]] = []
+            for base, touched in pending:
+                for world in self.alt_worlds(base, touched):
+                    if world in visited or len(visited) > budget:
+                        continue
+                    visited.add(world)
+                    walk = shared.state(world).walk()
+                    for address, item in walk.items.items():
+                        if address not in homes:
+                            homes[address] = (world, item)
+                    keys = {k for k, _ in world}
+                    for t in walk.touched:
+                        if t - keys - touched:
+                            next_pending.append((world, frozenset(t - keys)))
+            pending = next_pending
+        for address, (home, item) in homes.items():
+            self._resource(out, address, home, item, walk0.items)
+
+    def _exists(self, address: str, home: World, item: WalkItem, in_default: bool) -> Value:
+        touched = item.exists_inputs
+        if not item.exists_known:
+            return Unknown(
+                item.reason or "count / for_each is not known", item.decl.block.header_span, touched
+            )
+        if home == DEFAULT_WORLD and not touched:
+            return ALWAYS
+
+        def run(world: World) -> tuple[Any, frozenset[str]]:
+            found = self.shared.state(world).walk().items.get(address)
+            if found is None:
+                return False, touched
+            if not found.exists_known:
+                return Unknown(found.reason), found.exists_inputs
+            return True, found.exists_inputs
+
+        results, inputs, truncated = self.explore(home, touched, run)
+        alternatives = []
+        if home != DEFAULT_WORLD:
+            alternatives.append(Alternative(home, True))
+        alternatives.extend(Alternative(w, r) for w, r in results)
+        inputs = inputs | {k for k, _ in home}
+        complete = not truncated and all(self.enumerable(n) for n in inputs)
+        if in_default and complete and all(a.value is True for a in alternatives):
+            return ALWAYS
+        return Depends(
+            in_default, inputs, tuple(alternatives), complete, item.decl.block.header_span
+        )
+
+    def _resource(
+        self, out: RootResult, address: str, home: World, item: WalkItem, default_items: dict
+    ) -> None:
+        decl, inst, key = item.decl, item.instance, item.key
+        shared = self.shared
+        exists = self._exists(address, home, item, address in default_items)
+        names = configured_names(decl)
+        if decl.mode == "data" and decl.type == POLICY_DOCUMENT:
+            names += [n for n in POLICY_JSON_ATTRS if n not in names]
+        attributes: dict[str, Value] = {}
+        spans: dict[str, Span] = {}
+        home_state = shared.state(home)
+        for name in names:
+            entry = home_state.attr_entry(inst, decl, key, name)
+            here = dict(entry.spans)
+            spans.update(here)
+            span = here.get(name) or here.get(f"{name}[0]") or decl.block.header_span
+            value, refs = self._value(address, home, item, name, entry, span)
+            attributes[name] = value
+            for ref, ref_span in refs:
+                out.edges.append(
+                    Edge(
+                        address,
+                        _source_path(name, here, ref_span),
+                        ref.address,
+                        ref.attribute,
+                        self.module.directory,
+                        ref_span,
+                    )
+                )
+        out.resources.append(
+            Resource(
+                address=address,
+                type=decl.type,
+                root=self.module.directory,
+                span=decl.block.header_span,
+                attributes=attributes,
+                language="terraform",
+                mode=decl.mode,  # type: ignore[arg-type]
+                module=inst.prefix,
+                exists=exists,
+                spans=spans,
+                extent=decl.block.span,
+            )
+        )
+
+    def _value(
+        self, address: str, home: World, item: WalkItem, name: str, entry: Entry, span: Span
+    ) -> tuple[Value, list[Any]]:
+        refs = list(entry.refs)
+        payload = entry.payload
+        if isinstance(payload, Unknown):
+            return (
+                Unknown(
+                    payload.reason,
+                    span,
+                    payload.inputs | entry.inputs,
+                    payload.required_input,
+                    entry.hops,
+                ),
+                refs,
+            )
+        if not entry.inputs:
+            return Known(payload, span, entry.hops), refs
+
+        def run(world: World) -> tuple[Any, frozenset[str]] | None:
+            state = self.shared.state(world)
+            if address not in state.walk().items:
+                return None  # the instance does not exist there: nothing to say
+            got = state.attr_entry(item.instance, item.decl, item.key, name)
+            refs.extend(got.refs)
+            return got.payload, got.inputs
+
+        results, inputs, truncated = self.explore(home, entry.inputs, run)
+        complete = not truncated and all(self.enumerable(n) for n in inputs)
+        alternatives = tuple(Alternative(w, r) for w, r in results)
+        return Depends(payload, inputs, alternatives, complete, span, entry.hops), refs
+
+
+def _with(base: World, changes: dict[str, Any]) -> World:
+    merged = dict(base)
+    merged.update(changes)
+    return tuple(sorted(merged.items(), key=lambda kv: kv[0]))
+
+
+def _contains(outer: Span, inner: Span) -> bool:
+    return (
+        outer.path == inner.path
+        and (outer.start_line, outer.start_column) <= (inner.start_line, inner.start_column)
+        and (inner.end_line, inner.end_column) <= (outer.end_line, outer.end_column)
+    )
+
+
+def _source_path(name: str, spans: dict[str, Span], ref_span: Span | None) -> str:
+    """The deepest attribute path whose span holds the referring expression."""
+    best = name
+    if ref_span is None:
+        return best
+    for path, span in spans.items():
+        if len(path) > len(best) and _contains(span, ref_span):
+            best = path
+    return best
+
+
+def _dedupe_edges(edges: list[Edge]) -> list[Edge]:
+    seen: set[Edge] = set()
+    out = []
+    for e in edges:
+        if e not in seen:
+            seen.add(e)
+            out.append(e)
+    return out

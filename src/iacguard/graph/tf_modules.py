@@ -1,0 +1,341 @@
+"""Terraform module configuration: the declarations of one module directory.
+
+``load_module(directory, files)`` parses every ``.tf`` / ``.tf.json`` file of a directory once
+and indexes its variables, locals, resources, data sources, module calls and outputs. Parse
+errors and declaration problems (a duplicate resource address, a duplicate local) become
+located ``FileError`` entries; the first declaration wins, as far as we go on.
+
+``ModuleLoader`` caches loaded modules per directory for one run (a directory that is both a
+root and a called module is parsed once) and resolves module ``source`` strings: local paths
+(``./x``, ``../x``) to directories, anything else is remote and never fetched.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from iacguard.graph.model import FileError
+from iacguard.graph.values import Span
+from iacguard.parse.hcl_ast import (
+    Attribute,
+    Binary,
+    Block,
+    Call,
+    Expr,
+    HclFile,
+    Literal,
+    Template,
+    Traversal,
+    TupleExpr,
+)
+
+#: meta-arguments and meta-blocks of resources: not attributes of the resource
+RESOURCE_META_ATTRS = frozenset({"count", "for_each", "provider", "depends_on"})
+RESOURCE_META_BLOCKS = frozenset({"lifecycle", "provisioner", "connection"})
+#: module call arguments that are not inputs of the module
+MODULE_META_ATTRS = frozenset({"source", "version", "count", "for_each", "providers", "depends_on"})
+
+
+@dataclass(frozen=True, slots=True)
+class VariableDecl:
+    name: str
+    block: Block
+    type_expr: Expr | None
+    default: Attribute | None
+    nullable: bool
+    #: values a ``validation`` block restricts the variable to (``contains([...], var.x)``)
+    allowed: tuple[Expr, ...] | None
+
+    @property
+    def span(self) -> Span:
+        return self.block.header_span
+
+
+@dataclass(frozen=True, slots=True)
+class ResourceDecl:
+    mode: str  # "managed" | "data"
+    type: str
+    name: str
+    block: Block
+
+    @property
+    def address(self) -> str:
+        base = f"{self.type}.{self.name}"
+        return base if self.mode == "managed" else f"data.{base}"
+
+
+@dataclass(frozen=True, slots=True)
+class ModuleCall:
+    name: str
+    block: Block
+    #: the literal ``source`` string, or None when it is missing or not a literal
+    source: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class OutputDecl:
+    name: str
+    block: Block
+    value: Attribute | None
+
+
+@dataclass(slots=True)
+class ModuleConfig:
+    directory: str
+    files: tuple[str, ...]
+    variables: dict[str, VariableDecl] = field(default_factory=dict)
+    locals: dict[str, Attribute] = field(default_factory=dict)
+    resources: dict[str, ResourceDecl] = field(default_factory=dict)
+    module_calls: dict[str, ModuleCall] = field(default_factory=dict)
+    outputs: dict[str, OutputDecl] = field(default_factory=dict)
+    errors: list[FileError] = field(default_factory=list)
+    #: files that failed to parse at least partly: unknowns may come from them
+    broken_files: tuple[str, ...] = ()
+
+
+def read_source(path: str, max_size: int) -> bytes | FileError:
+    try:
+        size = os.path.getsize(path)
+        if size > max_size:
+            return FileError(
+                path, None, None, f"file is {size} bytes, over the size limit; not read"
+            )
+        with open(path, "rb") as fh:
+            return fh.read()
+    except OSError as exc:
+        return FileError(path, None, None, f"cannot read file: {exc.strerror or exc}")
+
+
+def parse_file(path: str, max_size: int) -> HclFile | FileError:
+    from iacguard.parse.hcl import parse_hcl, parse_tf_json
+
+    data = read_source(path, max_size)
+    if isinstance(data, FileError):
+        return data
+    if path.endswith(".tf.json"):
+        return parse_tf_json(data, path)
+    return parse_hcl(data, path)
+
+
+def _literal_str(expr: Expr | None) -> str | None:
+    if isinstance(expr, Literal) and isinstance(expr.value, str):
+        return expr.value
+    if isinstance(expr, Template) and all(isinstance(p, str) for p in expr.parts):
+        return "".join(expr.parts)  # type: ignore[arg-type]
+    return None
+
+
+def _error(span: Span, message: str) -> FileError:
+    return FileError(span.path, span.start_line, span.start_column, message)
+
+
+def _allowed_values(var_name: str, block: Block) -> tuple[Expr, ...] | None:
+    """The value list of ``validation { condition = contains([...], var.NAME) }`` (or of a
+    chain ``var.NAME == "a" || var.NAME == "b"``), else None."""
+    for validation in block.body.blocks_of("validation"):
+        cond = validation.body.attribute("condition")
+        if cond is None:
+            continue
+        expr = cond.expr
+        if (
+            isinstance(expr, Call)
+            and expr.name == "contains"
+            and len(expr.args) == 2
+            and isinstance(expr.args[0], TupleExpr)
+            and _is_var(expr.args[1], var_name)
+        ):
+            return expr.args[0].items
+        found = _eq_chain(expr, var_name)
+        if found:
+            return tuple(found)
+    return None
+
+
+def _eq_chain(expr: Expr, var_name: str) -> list[Expr] | None:
+    if isinstance(expr, Binary) and expr.op == "||":
+        left = _eq_chain(expr.left, var_name)
+        right = _eq_chain(expr.right, var_name)
+        return left + right if left is not None and right is not None else None
+    if isinstance(expr, Binary) and expr.op == "==":
+        if _is_var(expr.left, var_name) and isinstance(expr.right, (Literal, Template)):
+            return [expr.right]
+        if _is_var(expr.right, var_name) and isinstance(expr.left, (Literal, Template)):
+            return [expr.left]
+    return None
+
+
+def _is_var(expr: Expr, name: str) -> bool:
+    return (
+        isinstance(expr, Traversal)
+        and expr.root == "var"
+        and len(expr.steps) == 1
+        and getattr(expr.steps[0], "name", None) == name
+    )
+
+
+def load_module(directory: str, files: tuple[str, ...], max_size: int) -> ModuleConfig:
+    """Parse ``files`` and index the declarations of the module in ``directory``."""
+    config = ModuleConfig(directory, files)
+    broken: list[str] = []
+    for path in files:
+        parsed = parse_file(path, max_size)
+        if isinstance(parsed, FileError):
+            config.errors.append(parsed)
+            broken.append(path)
+            continue
+        if parsed.errors:
+            config.errors.extend(parsed.errors)
+            broken.append(path)
+        _index_file(config, parsed)
+    config.broken_files = tuple(broken)
+    return config
+
+
+def _index_file(config: ModuleConfig, parsed: HclFile) -> None:
+    for block in parsed.body.blocks:
+        kind, labels = block.type, block.labels
+        if kind == "variable" and len(labels) == 1:
+            name = labels[0]
+            if name in config.variables:
+                config.errors.append(_error(block.header_span, f"duplicate variable {name!r}"))
+                continue
+            nullable_attr = block.body.attribute("nullable")
+            nullable = not (
+                nullable_attr is not None
+                and isinstance(nullable_attr.expr, Literal)
+                and nullable_attr.expr.value is False
+            )
+            config.variables[name] = VariableDecl(
+                name,
+                block,
+                (block.body.attribute("type").expr if block.body.attribute("type") else None),
+                block.body.attribute("default"),
+                nullable,
+                _allowed_values(name, block),
+            )
+        elif kind == "locals":
+            for attr in block.body.attributes:
+                if attr.name in config.locals:
+                    config.errors.append(_error(attr.span, f"duplicate local value {attr.name!r}"))
+                    continue
+                config.locals[attr.name] = attr
+        elif kind in ("resource", "data") and len(labels) == 2:
+            decl = ResourceDecl(
+                "managed" if kind == "resource" else "data", labels[0], labels[1], block
+            )
+            if decl.address in config.resources:
+                first = config.resources[decl.address].block.header_span
+                config.errors.append(
+                    _error(
+                        block.header_span,
+                        f"duplicate {kind} {decl.address} (first declared at {first}); "
+                        "Terraform rejects this, the first one is used",
+                    )
+                )
+                continue
+            config.resources[decl.address] = decl
+        elif kind == "module" and len(labels) == 1:
+            name = labels[0]
+            if name in config.module_calls:
+                config.errors.append(_error(block.header_span, f"duplicate module call {name!r}"))
+                continue
+            source = block.body.attribute("source")
+            config.module_calls[name] = ModuleCall(
+                name, block, _literal_str(source.expr) if source else None
+            )
+        elif kind == "output" and len(labels) == 1:
+            name = labels[0]
+            if name in config.outputs:
+                config.errors.append(_error(block.header_span, f"duplicate output {name!r}"))
+                continue
+            config.outputs[name] = OutputDecl(name, block, block.body.attribute("value"))
+
+
+def is_local_source(source: str) -> bool:
+    return source.startswith(("./", "../", ".\\", "..\\")) or source in (".", "..")
+
+
+def display_path(path: Path) -> str:
+    """A path relative to the working directory when below it, else absolute (as discover)."""
+    try:
+        rel = os.path.relpath(path)
+    except ValueError:
+        return path.as_posix()
+    if rel.startswith(".."):
+        return path.as_posix()
+    return Path(rel).as_posix()
+
+
+def allowed_base(scan_root: str) -> Path:
+    """Called local modules may be loaded from below this directory: the enclosing git
+    work tree of the scan root when there is one (``examples/x`` calling ``../../``), else the
+    scan root itself."""
+    root = Path(scan_root).resolve()
+    probe = root
+    while True:
+        if (probe / ".git").exists():
+            return probe
+        if probe.parent == probe:
+            return root
+        probe = probe.parent
+
+
+class ModuleLoader:
+    """Loads module directories once per run."""
+
+    def __init__(self, max_size: int, scan_root: str) -> None:
+        self.max_size = max_size
+        self.base = allowed_base(scan_root)
+        self.cwd = Path.cwd().resolve()
+        self._cache: dict[str, ModuleConfig] = {}
+        self._reported: set[str] = set()
+
+    def load(self, directory: str, files: tuple[str, ...] | None = None) -> ModuleConfig:
+        """The module in ``directory`` (display form); lists its files when not given."""
+        key = Path(directory).resolve().as_posix()
+        found = self._cache.get(key)
+        if found is None:
+            if files is None:
+                files = _tf_files(directory)
+            found = load_module(directory, files, self.max_size)
+            self._cache[key] = found
+        return found
+
+    def take_errors(self, config: ModuleConfig) -> list[FileError]:
+        """The module's errors the first time it is asked, then nothing (reported once)."""
+        key = Path(config.directory).resolve().as_posix()
+        if key in self._reported:
+            return []
+        self._reported.add(key)
+        return list(config.errors)
+
+    def resolve_local(self, caller_dir: str, source: str) -> tuple[str | None, str]:
+        """(directory in display form, "") or (None, why it is not loaded)."""
+        target = (Path(caller_dir) / source).resolve()
+        if not target.is_dir():
+            return None, f"local module {source!r} not found ({display_path(target)})"
+        inside = (
+            target == self.base
+            or self.base in target.parents
+            or target == self.cwd
+            or self.cwd in target.parents
+        )
+        if not inside:
+            return None, f"local module {source!r} lies outside the scanned tree; not loaded"
+        if not _tf_files(display_path(target)):
+            return None, f"local module {source!r} has no .tf files"
+        return display_path(target), ""
+
+
+def _tf_files(directory: str) -> tuple[str, ...]:
+    try:
+        names = sorted(os.listdir(directory))
+    except OSError:
+        return ()
+    out = []
+    for name in names:
+        if name.endswith((".tf", ".tf.json")) and os.path.isfile(os.path.join(directory, name)):
+            out.append(Path(directory, name).as_posix() if directory != "." else name)
+    return tuple(out)

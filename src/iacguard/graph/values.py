@@ -236,7 +236,10 @@ class Depends:
             "value": to_jsonable(self.default),
             "inputs": sorted(self.inputs),
             "alternatives": [
-                {"when": dict(a.assignment), "value": to_jsonable(a.value)}
+                {
+                    "when": {k: to_jsonable(v) for k, v in a.assignment},
+                    "value": to_jsonable(a.value),
+                }
                 for a in self.alternatives
             ],
             "complete": self.complete,

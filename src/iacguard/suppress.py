@@ -62,7 +62,7 @@ class Suppression:
     unknown: tuple[str, ...] = ()
     #: why the directive cannot be used at all (bad date, no ids)
     invalid: str | None = None
-    targets: list[Resource] = field(default_factory=list)
+    targets: list[Resource] = field(default_factory=list, repr=False)
     used: set[str] = field(default_factory=set)
 
     @property
@@ -320,7 +320,14 @@ def _parse_date(text: Any) -> tuple[date | None, str | None]:
 def _from_metadata(
     resource: Resource, names: Mapping[str, str], checkov: Mapping[str, str]
 ) -> list[Suppression]:
-    payload = default_of(resource.attributes[METADATA_ATTRIBUTE])
+    value = resource.attributes[METADATA_ATTRIBUTE]
+    payload = default_of(value)
+    block = getattr(value, "span", None) or resource.span
+
+    def span_of(path: str) -> Span:
+        found = resource.spans.get(path)
+        return found if found is not None else block
+
     if not isinstance(payload, Mapping):
         return []
     out: list[Suppression] = []
@@ -329,7 +336,7 @@ def _from_metadata(
     base = f"{METADATA_ATTRIBUTE}.iacguard.ignore"
     if isinstance(ours, Mapping) and entries is not None and not isinstance(entries, list):
         bad = Suppression(
-            resource.span_of(base),
+            span_of(base),
             "metadata",
             (),
             None,
@@ -339,7 +346,7 @@ def _from_metadata(
         out.append(bad)
         entries = None
     for i, entry in enumerate(entries or ()):
-        span = resource.span_of(f"{base}[{i}]")
+        span = span_of(f"{base}[{i}]")
         if not isinstance(entry, Mapping):
             bad = Suppression(span, "metadata", (), None, invalid="expected {id, reason, until}")
             bad.targets = [resource]
@@ -368,7 +375,7 @@ def _from_metadata(
             continue
         comment = entry.get("comment")
         reason = comment.strip() if isinstance(comment, str) and comment.strip() else None
-        span = resource.span_of(f"{METADATA_ATTRIBUTE}.checkov.skip[{i}]")
+        span = span_of(f"{METADATA_ATTRIBUTE}.checkov.skip[{i}]")
         s = Suppression(span, "checkov-metadata", (rid,), reason)
         s.targets = [resource]
         out.append(s)

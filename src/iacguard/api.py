@@ -350,17 +350,13 @@ def _focus(found: Discovery, diff_base: str | None) -> set[str] | None:
     focus = set(found.focus) if found.focus is not None else None
     if diff_base is None:
         return focus
-    from iacguard.changes import changed_files
+    from iacguard.changes import changed_files, focus_set
 
     try:
-        changed = {_norm(p) for p in changed_files(diff_base, os.getcwd())}
+        changed = focus_set(changed_files(diff_base, os.getcwd()))
     except Exception as exc:  # noqa: BLE001 - a bad ref or no git: the run cannot do its job
         raise CheckError(f"--diff-base {diff_base}: {exc}") from exc
     return changed if focus is None else focus & changed
-
-
-def _norm(path: str) -> str:
-    return Path(os.path.relpath(path)).as_posix() if os.path.isabs(path) else Path(path).as_posix()
 
 
 def _in_focus(finding: Finding, focus: set[str]) -> bool:

@@ -54,10 +54,14 @@ class Progress:
         if self._stop.wait(self.delay):
             return
         while not self._stop.is_set():
-            self.stream.write("\r\x1b[K" + self.line())
-            self.stream.flush()
-            self.drawn = True
+            self.draw()
             self._stop.wait(self.interval)
+
+    def draw(self) -> None:
+        """Redraw the line in place (called by the drawing thread)."""
+        self.stream.write("\r\x1b[K" + self.line())
+        self.stream.flush()
+        self.drawn = True
 
     def __enter__(self) -> Progress:
         self._thread = threading.Thread(target=self._run, name="iacguard-progress", daemon=True)

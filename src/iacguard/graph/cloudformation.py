@@ -378,6 +378,12 @@ class _TemplateBuilder:
                     if isinstance(variables, MapNode):
                         stack.extend((v, p, True) for v in variables.values)
                     continue
+                if fn == "Fn::FindInMap" and isinstance(arg, SeqNode) and len(arg.items) == 4:
+                    options = arg.items[3]
+                    stack.extend((n, p, True) for n in arg.items[:3])
+                    if isinstance(options, MapNode):
+                        stack.extend((v, p, True) for v in options.values)
+                    continue
                 if isinstance(fn, str) and fn.startswith("Fn::"):
                     stack.append((arg, p, True))
                     continue

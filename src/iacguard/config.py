@@ -69,7 +69,7 @@ class PerPath:
         if self._spec is None:
             import pathspec
 
-            spec = pathspec.PathSpec.from_lines("gitwildmatch", self.paths)
+            spec = pathspec.GitIgnoreSpec.from_lines(self.paths)
             object.__setattr__(self, "_spec", spec)
 
     def matches(self, relative: str) -> bool:
@@ -133,8 +133,8 @@ def _rule_table() -> list[_RuleInfo]:
     for rid, entry in catalog.items() if isinstance(catalog, Mapping) else ():
         if rid not in table and isinstance(entry, Mapping) and "name" in entry:
             table[rid] = _RuleInfo(rid, str(entry["name"]), _option_schemas({}, entry))
-    if not table:
-        table = {rid: _RuleInfo(rid, name, None) for rid, name in BUILTIN_RULES.items()}
+    for rid, name in BUILTIN_RULES.items():
+        table.setdefault(rid, _RuleInfo(rid, name, None))
     for rid, name in META_RULES.items():
         table.setdefault(rid, _RuleInfo(rid, name, {}))
     return sorted(table.values(), key=lambda r: r.id)
@@ -370,9 +370,10 @@ def _validate(
                 problems.extend(_selector_problems(entry.get(key), ["per-path", i, key], rules))
     if not problems:
         return
-    path, message = problems[0]
-    dotted = _dotted(path)
-    where = _locate(lines, dotted)
+    located = sorted(
+        ((_locate(lines, _dotted(path)) or 0, _dotted(path), message) for path, message in problems)
+    )
+    where, dotted, message = located[0]
     location = f"{shown}:{where}" if where else shown
     full = ".".join(p for p in (prefix, dotted) if p).replace(".[", "[")
     text = f"{location}: {full}: {message}" if full else f"{location}: {message}"
@@ -646,7 +647,7 @@ def is_excluded(config: Config, path: str) -> bool:
         return False
     import pathspec
 
-    return bool(pathspec.PathSpec.from_lines("gitwildmatch", config.exclude).match_file(rel))
+    return bool(pathspec.GitIgnoreSpec.from_lines(config.exclude).match_file(rel))
 
 
 # ----------------------------------------------------------------------------- --show-config

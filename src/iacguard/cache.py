@@ -1,0 +1,153 @@
+"""An optional content-hash cache of parsed files (``--cache-dir``, ``--no-cache``).
+
+A parser owner wraps its parse call::
+
+    from iacguard.cache import cached_parse
+    tree = cached_parse("hcl", path, data, parse_hcl, options.cache_dir)
+
+``cache_dir`` None means no cache: ``parse_fn(data, path)`` is called and nothing is written.
+
+The key is the sha256 of the file's bytes, the file's path (parse results carry spans that
+name the path), the parser ``kind``, and a *salt*: the iacguard version, the Python version,
+and the size and mtime of every module under ``iacguard/parse/`` (so an upgrade, or an edit
+of a parser in a development checkout, invalidates every entry). The value is the pickled
+parse result (the HCL AST is frozen picklable dataclasses).
+
+Safe under concurrent runs: an entry is written to a temporary file in its directory and
+renamed into place (``os.replace`` is atomic), so a reader sees a whole entry or none. A
+corrupt, truncated, foreign or unreadable entry is a miss; a failed write is ignored (the
+cache is an optimisation, never a reason for a run to fail). The directory is created with
+mode 0700: entries are pickles, so a cache directory must not be writable by other users.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+import sys
+import tempfile
+from collections.abc import Callable
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+
+#: bump when the layout of an entry changes
+FORMAT = 1
+_MAGIC = b"iacguard-parse-cache\n"
+
+
+def default_cache_dir() -> str:
+    """``$XDG_CACHE_HOME/iacguard``, else ``~/.cache/iacguard``."""
+    base = os.environ.get("XDG_CACHE_HOME") or ""
+    if not base or not os.path.isabs(base):
+        base = os.path.join(os.path.expanduser("~"), ".cache")
+    return os.path.join(base, "iacguard")
+
+
+def resolve_cache_dir(cache_dir: str | None, use_cache: bool) -> str | None:
+    """The directory the run caches in, or None when caching is off."""
+    if not use_cache:
+        return None
+    return os.path.abspath(cache_dir) if cache_dir else default_cache_dir()
+
+
+@lru_cache(maxsize=1)
+def _salt() -> str:
+    """What invalidates every entry: tool version, Python, and the parser sources' stat."""
+    from iacguard import __version__
+
+    parts = [f"format={FORMAT}", f"iacguard={__version__}", f"python={sys.version_info[:2]}"]
+    parse_dir = Path(__file__).resolve().parent / "parse"
+    try:
+        names = sorted(n for n in os.listdir(parse_dir) if n.endswith(".py"))
+    except OSError:
+        names = []
+    for name in names:
+        try:
+            st = os.stat(parse_dir / name)
+        except OSError:
+            continue
+        parts.append(f"{name}:{st.st_size}:{st.st_mtime_ns}")
+    return "|".join(parts)
+
+
+def entry_key(kind: str, path: str, data: bytes) -> str:
+    """The hex key of the entry for ``data`` parsed as ``kind`` from ``path``."""
+    h = hashlib.sha256()
+    for part in (_salt(), kind, path):
+        h.update(part.encode("utf-8", "surrogateescape"))
+        h.update(b"\0")
+    h.update(hashlib.sha256(data).digest())
+    return h.hexdigest()
+
+
+def _entry_path(cache_dir: str, kind: str, key: str) -> str:
+    safe_kind = "".join(c if c.isalnum() or c in "-_" else "_" for c in kind) or "x"
+    return os.path.join(cache_dir, f"parse-v{FORMAT}", safe_kind, key[:2], key[2:] + ".pickle")
+
+
+def load(cache_dir: str, kind: str, path: str, data: bytes) -> Any | None:
+    """The cached parse result, or None (a miss: absent, corrupt, foreign or unreadable)."""
+    key = entry_key(kind, path, data)
+    try:
+        with open(_entry_path(cache_dir, kind, key), "rb") as fh:
+            blob = fh.read()
+    except OSError:
+        return None
+    if not blob.startswith(_MAGIC):
+        return None
+    try:
+        stored_key, value = pickle.loads(memoryview(blob)[len(_MAGIC) :])
+    except Exception:  # noqa: BLE001 - any damage to an entry is a miss
+        return None
+    return value if stored_key == key else None
+
+
+def store(cache_dir: str, kind: str, path: str, data: bytes, value: Any) -> bool:
+    """Write the entry atomically; False (and nothing left behind) when it cannot be written."""
+    key = entry_key(kind, path, data)
+    target = _entry_path(cache_dir, kind, key)
+    tmp = None
+    try:
+        blob = _MAGIC + pickle.dumps((key, value), protocol=pickle.HIGHEST_PROTOCOL)
+        directory = os.path.dirname(target)
+        os.makedirs(directory, mode=0o700, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=directory)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(blob)
+        os.replace(tmp, target)
+        tmp = None
+        return True
+    except Exception:  # noqa: BLE001 - unpicklable value, read-only or full disk: no cache
+        return False
+    finally:
+        if tmp is not None:
+            try:
+                os.unlink(tmp)
+            except OSError:
+                pass
+
+
+def cached_parse(
+    kind: str,
+    path: str,
+    data: bytes,
+    parse_fn: Callable[[bytes, str], T],
+    cache_dir: str | None,
+) -> T:
+    """``parse_fn(data, path)``, through the cache when ``cache_dir`` is set.
+
+    ``parse_fn`` must be deterministic in ``(data, path)`` and never raise (parse errors are
+    part of its result, so they are cached and reported again on the next run).
+    """
+    if cache_dir is None:
+        return parse_fn(data, path)
+    hit = load(cache_dir, kind, path, data)
+    if hit is not None:
+        return hit
+    value = parse_fn(data, path)
+    store(cache_dir, kind, path, data, value)
+    return value

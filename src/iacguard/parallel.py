@@ -1,0 +1,350 @@
+"""Evaluate discovered units in a process pool (``--jobs``).
+
+Units are what can be evaluated apart: a group of Terraform module directories (a root plus
+the local modules it calls stay together, so they are parsed once), a CloudFormation template,
+a plan file. A module called by several roots (a shared library module) is not glued to any
+of them: each caller loads it from disk anyway, and gluing would put a whole monorepo into one
+unit.
+
+Units are packed into batches of similar size, sent to a ``ProcessPoolExecutor`` (spawn
+context: nothing relies on inheriting the parent's memory), largest first; the result Graphs
+are merged in the units' discovery order, so the output does not depend on ``--jobs`` or on
+which worker finished first. Each unit runs through ``iacguard.guard`` inside its worker
+(exceptions and hangs become located errors). A worker that dies (a crash in native code,
+the OOM killer) breaks the pool: every unit without a result is then evaluated again alone,
+each in a fresh one-worker pool, so only the unit that kills its worker becomes a FileError.
+
+``decide_jobs`` picks the worker count: the core count for big inputs, 1 below
+``PARALLEL_MIN_BYTES`` (starting workers costs more than it saves on a pre-commit run).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import io
+import os
+import pickle
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Literal
+
+from iacguard.graph.model import FileError, Graph, Note
+
+if TYPE_CHECKING:
+    from iacguard.discover import Discovery, TerraformModule
+    from iacguard.graph.options import EvalOptions
+
+#: below this many input bytes a run stays in one process (measured: see bench/README)
+PARALLEL_MIN_BYTES = 1_000_000
+#: batches per worker: enough to balance uneven units, few enough to keep IPC cheap
+BATCHES_PER_WORKER = 8
+
+ProgressHook = Callable[[int, int, str], None]
+
+_LOCAL_SOURCE = re.compile(rb"""\bsource\s*=\s*"(\.\.?/[^"]*)\"""")
+
+
+@dataclass(frozen=True, slots=True)
+class Unit:
+    """One piece of work: Terraform modules evaluated together, a template or a plan."""
+
+    kind: Literal["terraform", "template", "plan"]
+    label: str
+    modules: tuple[TerraformModule, ...] = ()
+    path: str = ""
+    weight: int = 0
+
+
+def available_cores() -> int:
+    try:
+        return max(len(os.sched_getaffinity(0)), 1)
+    except (AttributeError, OSError):
+        return max(os.cpu_count() or 1, 1)
+
+
+def _size(path: str) -> int:
+    try:
+        return os.stat(path).st_size
+    except OSError:
+        return 0
+
+
+def input_bytes(found: Discovery) -> int:
+    """Total size of the files a run will read."""
+    total = sum(_size(f) for m in found.modules for f in m.files)
+    return total + sum(_size(p) for p in found.templates) + sum(_size(p) for p in found.plans)
+
+
+def decide_jobs(found: Discovery, jobs: int | None) -> int:
+    """Workers to use: ``jobs`` when given (>= 1), else cores for big inputs, else 1."""
+    if jobs is not None:
+        return max(int(jobs), 1)
+    cores = available_cores()
+    if cores == 1:
+        return 1
+    return cores if input_bytes(found) >= PARALLEL_MIN_BYTES else 1
+
+
+# ----------------------------------------------------------------------------- units
+
+
+def _local_calls(module: TerraformModule) -> set[str]:
+    """Directories (normalised, as discover writes them) this module calls as local modules."""
+    out: set[str] = set()
+    for f in module.files:
+        try:
+            with open(f, "rb") as fh:
+                data = fh.read()
+        except OSError:
+            continue
+        if b"source" not in data:
+            continue
+        for m in _LOCAL_SOURCE.finditer(data):
+            source = m.group(1).decode("utf-8", "replace")
+            out.add(os.path.normpath(os.path.join(module.directory, source)).replace(os.sep, "/"))
+    return out
+
+
+def module_groups(modules: Sequence[TerraformModule]) -> list[tuple[TerraformModule, ...]]:
+    """Module directories grouped so that a root and the local modules only it calls stay
+    together; groups in discovery order (by their first directory)."""
+    index = {os.path.normpath(m.directory).replace(os.sep, "/"): i for i, m in enumerate(modules)}
+    calls = [sorted(index[d] for d in _local_calls(m) if d in index) for m in modules]
+    callers: dict[int, int] = {}
+    for caller, callees in enumerate(calls):
+        for callee in callees:
+            if callee != caller:
+                callers[callee] = callers.get(callee, 0) + 1
+    parent = list(range(len(modules)))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for caller, callees in enumerate(calls):
+        for callee in callees:
+            if callee != caller and callers.get(callee) == 1:
+                a, b = find(caller), find(callee)
+                if a != b:
+                    parent[max(a, b)] = min(a, b)
+    groups: dict[int, list[TerraformModule]] = {}
+    for i, m in enumerate(modules):
+        groups.setdefault(find(i), []).append(m)
+    return [tuple(groups[k]) for k in sorted(groups)]
+
+
+def plan_units(found: Discovery) -> list[Unit]:
+    """Every unit of ``found`` in the order a serial run evaluates them."""
+    units: list[Unit] = []
+    for group in module_groups(found.modules):
+        weight = sum(_size(f) for m in group for f in m.files)
+        units.append(Unit("terraform", group[0].directory, modules=group, weight=weight))
+    units.extend(Unit("template", p, path=p, weight=_size(p)) for p in found.templates)
+    units.extend(Unit("plan", p, path=p, weight=_size(p)) for p in found.plans)
+    return units
+
+
+def batches(units: Sequence[Unit], workers: int) -> list[list[int]]:
+    """Unit indexes packed into consecutive batches of about equal weight."""
+    total = sum(max(u.weight, 1) for u in units)
+    target = max(total // max(workers * BATCHES_PER_WORKER, 1), 1)
+    out: list[list[int]] = []
+    current: list[int] = []
+    acc = 0
+    for i, u in enumerate(units):
+        current.append(i)
+        acc += max(u.weight, 1)
+        if acc >= target:
+            out.append(current)
+            current, acc = [], 0
+    if current:
+        out.append(current)
+    return out
+
+
+# ----------------------------------------------------------------------------- workers
+
+
+def evaluate_unit(unit: Unit, options: EvalOptions) -> Graph:
+    """Evaluate one unit in this process, guarded (never raises)."""
+    from iacguard.guard import hard_limit, run_modules, run_unit
+
+    try:
+        if unit.kind == "terraform":
+            from iacguard.graph.terraform import evaluate_modules
+
+            return run_modules(unit.modules, options, evaluate_modules)
+        if unit.kind == "template":
+            from iacguard.graph.cloudformation import evaluate_template
+
+            work = evaluate_template
+        else:
+            from iacguard.graph.plan import evaluate_plan
+
+            work = evaluate_plan
+        return run_unit(unit.path, lambda: work(unit.path, options), hard_limit(options))
+    except Exception as exc:  # noqa: BLE001 - an evaluator that cannot even be imported
+        return _failed(unit, f"internal error while evaluating: {type(exc).__name__}: {exc}")
+
+
+def _evaluate_batch(units: list[Unit], options: EvalOptions) -> bytes:
+    """The worker entry point (top level: picklable under spawn): the graphs, pickled."""
+    return dumps([evaluate_unit(u, options) for u in units])
+
+
+class _Pickler(pickle.Pickler):
+    """Pickles iacguard's frozen dataclasses as ``cls(*fields)``: the default for slotted
+    dataclasses sets each field through a Python-level ``__setstate__`` loop, about 20%
+    slower to load, and result transfer is the serial part of a parallel run."""
+
+    def __init__(self, file: io.BytesIO, table: dict[type, tuple[str, ...] | None]) -> None:
+        super().__init__(file, protocol=pickle.HIGHEST_PROTOCOL)
+        self._table = table
+
+    def reducer_override(self, obj: object) -> object:
+        cls = type(obj)
+        names = self._table.get(cls, ())
+        if names == ():
+            names = self._table[cls] = _init_fields(cls)
+        if names is None:
+            return NotImplemented
+        return cls, tuple(getattr(obj, n) for n in names)
+
+
+def _init_fields(cls: type) -> tuple[str, ...] | None:
+    """The fields ``cls(*values)`` rebuilds an instance from, or None (default pickling)."""
+    if not dataclasses.is_dataclass(cls) or not cls.__module__.startswith("iacguard."):
+        return None
+    fields = dataclasses.fields(cls)
+    if not all(f.init for f in fields):
+        return None
+    # Graph._index is derived (rebuilt by __post_init__), never shipped
+    return tuple(f.name for f in fields if not (cls is Graph and f.name == "_index"))
+
+
+def dumps(obj: object) -> bytes:
+    buf = io.BytesIO()
+    _Pickler(buf, {}).dump(obj)
+    return buf.getvalue()
+
+
+def _failed(unit: Unit, message: str) -> Graph:
+    if unit.kind == "terraform":
+        errors = tuple(FileError(m.directory, None, None, message) for m in unit.modules)
+        return Graph(errors=errors)
+    return Graph(errors=(FileError(unit.path, None, None, message),))
+
+
+def _pool(workers: int):
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"))
+
+
+def _run_pool(
+    units: Sequence[Unit],
+    options: EvalOptions,
+    workers: int,
+    results: list[Graph | None],
+    progress: Callable[[int], None],
+) -> bool:
+    """Fill ``results`` for every batch that completes; False when a worker died."""
+    from concurrent.futures import as_completed
+    from concurrent.futures.process import BrokenProcessPool
+
+    plan = batches(units, workers)
+    plan.sort(key=lambda b: -sum(units[i].weight for i in b))  # largest first
+    broken = False
+    with _pool(workers) as pool:
+        futures = {pool.submit(_evaluate_batch, [units[i] for i in b], options): b for b in plan}
+        for future in as_completed(futures):
+            batch = futures[future]
+            try:
+                graphs = pickle.loads(future.result())
+            except BrokenProcessPool:
+                broken = True
+                continue
+            except Exception:  # noqa: BLE001 - e.g. a result that cannot be pickled back
+                broken = True
+                continue
+            for i, g in zip(batch, graphs, strict=True):
+                results[i] = g
+                progress(i)
+    return not broken
+
+
+def _ping() -> bool:
+    return True
+
+
+def _pool_works() -> bool:
+    """Whether a fresh worker can start and answer at all."""
+    try:
+        with _pool(1) as pool:
+            return pool.submit(_ping).result(timeout=60)
+    except Exception:  # noqa: BLE001 - cannot spawn, cannot import, timed out
+        return False
+
+
+def _isolated(unit: Unit, options: EvalOptions) -> Graph:
+    """Evaluate ``unit`` alone in a fresh worker: a crash loses only this unit."""
+    from concurrent.futures.process import BrokenProcessPool
+
+    try:
+        with _pool(1) as pool:
+            return pickle.loads(pool.submit(_evaluate_batch, [unit], options).result())[0]
+    except BrokenProcessPool:
+        return _failed(unit, "the worker process evaluating this unit crashed: not checked")
+    except Exception as exc:  # noqa: BLE001 - any other way the worker failed
+        return _failed(unit, f"worker failed: {type(exc).__name__}: {exc}")
+
+
+def evaluate_parallel(
+    found: Discovery,
+    options: EvalOptions,
+    workers: int,
+    progress: ProgressHook | None = None,
+) -> Graph:
+    """Evaluate ``found`` with ``workers`` processes into one graph (deterministic order)."""
+    units = plan_units(found)
+    results: list[Graph | None] = [None] * len(units)
+    done = 0
+
+    def tick(i: int) -> None:
+        nonlocal done
+        done += 1
+        if progress is not None:
+            progress(done, len(units), units[i].label)
+
+    if units:
+        ok = _run_pool(units, options, max(workers, 1), results, tick)
+        if not ok:
+            # A worker died. If workers cannot run at all here (no way to start one), the
+            # rest is evaluated in this process; else each remaining unit alone.
+            isolate = _isolated if _pool_works() else evaluate_unit
+            for i, unit in enumerate(units):
+                if results[i] is None:
+                    results[i] = isolate(unit, options)
+                    tick(i)
+    head = Graph(errors=tuple(found.errors), notes=tuple(found.notes))
+    return merge_unique([head, *(g for g in results if g is not None)])
+
+
+def merge_unique(graphs: Sequence[Graph]) -> Graph:
+    """``Graph.merge`` dropping repeated errors and notes (a shared module's file is read by
+    each unit that calls it, and may report the same problem in each)."""
+    merged = Graph.merge(graphs)
+    errors = tuple(dict.fromkeys(merged.errors))
+    notes: tuple[Note, ...] = tuple(dict.fromkeys(merged.notes))
+    roots = tuple(dict.fromkeys(merged.roots))
+    if (
+        len(errors) == len(merged.errors)
+        and len(notes) == len(merged.notes)
+        and len(roots) == len(merged.roots)
+    ):
+        return merged
+    return Graph(merged.resources, merged.edges, errors, notes, roots)

@@ -5,17 +5,51 @@ leaves ``Unknown``, ``Ref``, ``PartialStr`` and ``JsonEncoded`` where something 
 literal. Names are resolved through a ``Scope`` (provided by the Terraform-semantics layer);
 for-expression and template-for variables are bound here and shadow the scope.
 
+Semantics are Terraform's. An operation that needs an unknown operand yields an Unknown (the
+operand's own Unknown, so its reason and inputs travel; a ``Ref`` operand gives "depends on
+aws_kms_key.k.arn, known after apply"), except where the result does not need it
+(``true || x``, ``cond ? a : b`` with a known cond, ``length`` of a list with unknown
+elements...). Where Terraform would fail (missing key, index out of range, wrong type) the
+result is an Unknown whose reason starts with ``functions.ERROR_PREFIX``; ``try``/``can``
+treat those as failures.
+
+Steps applied to a ``Ref`` extend it (``aws_backup_plan.p.rule[0].rule_name`` stays a
+reference into the graph rather than becoming an anonymous unknown).
+
 ``evaluate`` never raises, except ``EvalTimeout`` when ``ctx.deadline`` has passed.
 """
 
 from __future__ import annotations
 
 import math
+import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
-from iacguard.graph.values import Hop, Ref, Span
-from iacguard.parse.hcl_ast import Expr
+from iacguard.graph import functions as F
+from iacguard.graph.values import Hop, JsonEncoded, PartialStr, Ref, Span, Unknown
+from iacguard.parse.hcl_ast import (
+    Binary,
+    Call,
+    Conditional,
+    Expr,
+    ForExpr,
+    GetAttr,
+    Index,
+    Literal,
+    ObjectExpr,
+    Postfix,
+    Splat,
+    Step,
+    Template,
+    TemplateFor,
+    TemplateIf,
+    Traversal,
+    TupleExpr,
+    Unary,
+    Unsupported,
+)
 
 
 class EvalTimeout(Exception):
@@ -59,6 +93,481 @@ class EvalContext:
     scan_root: str = "."
 
 
+class MapScope:
+    """A Scope over a plain mapping (templatefile variables, tests).
+
+    ``strict``: an unknown name is an error (as in templatefile); otherwise an Unknown.
+    """
+
+    __slots__ = ("names", "strict")
+
+    def __init__(self, names: Mapping[str, Any], strict: bool = False) -> None:
+        self.names = names
+        self.strict = strict
+
+    def lookup(self, name: str, span: Span) -> Any:
+        if name in self.names:
+            return self.names[name]
+        if self.strict:
+            return F.error(f"{name} is not defined", span)
+        return Unknown(f"{name} is not defined here", span)
+
+
+_PLAIN = (str, int, float, bool, type(None), list, dict)
+_LEAVES = (Unknown, Ref, PartialStr, JsonEncoded)
+_ARITH = frozenset({"+", "-", "*", "/", "%"})
+_COMPARE = frozenset({"<", ">", "<=", ">="})
+
+
+def _materialize(v: Any) -> Any:
+    if isinstance(v, _PLAIN) or isinstance(v, _LEAVES):
+        return v
+    m = getattr(v, "materialize", None)
+    if m is not None:
+        return m()
+    return v
+
+
+def _ref_step(ref: Ref, suffix: str, span: Span) -> Ref:
+    attr = (ref.attribute or "") + suffix
+    if attr.startswith("."):
+        attr = attr[1:]
+    return Ref(ref.address, attr or None, ref.root, span)
+
+
+def _index_text(key: Any) -> str:
+    if isinstance(key, str):
+        return '["' + key.replace("\\", "\\\\").replace('"', '\\"') + '"]'
+    return f"[{F.number_text(key) if isinstance(key, (int, float)) else key}]"
+
+
+class _Evaluator:
+    __slots__ = ("scope", "ctx", "deadline")
+
+    def __init__(self, scope: Scope, ctx: EvalContext) -> None:
+        self.scope = scope
+        self.ctx = ctx
+        self.deadline = ctx.deadline
+
+    def tick(self) -> None:
+        if self.deadline != math.inf and time.monotonic() > self.deadline:
+            raise EvalTimeout("evaluation deadline passed")
+
+    # ------------------------------------------------------------------ dispatch
+
+    def eval(self, e: Expr, env: Mapping[str, Any]) -> Any:
+        t = type(e)
+        if t is Literal:
+            return e.value  # type: ignore[union-attr]
+        if t is Traversal:
+            return self.traversal(e, env)  # type: ignore[arg-type]
+        if t is Template:
+            return self.template(e, env)  # type: ignore[arg-type]
+        if t is Call:
+            return self.call(e, env)  # type: ignore[arg-type]
+        if t is ObjectExpr:
+            return self.object(e, env)  # type: ignore[arg-type]
+        if t is TupleExpr:
+            return [_materialize(self.eval(x, env)) for x in e.items]  # type: ignore[union-attr]
+        if t is Conditional:
+            return self.conditional(e, env)  # type: ignore[arg-type]
+        if t is Binary:
+            return self.binary(e, env)  # type: ignore[arg-type]
+        if t is Unary:
+            return self.unary(e, env)  # type: ignore[arg-type]
+        if t is ForExpr:
+            return self.for_expr(e, env)  # type: ignore[arg-type]
+        if t is Postfix:
+            base = _materialize(self.eval(e.expr, env))  # type: ignore[union-attr]
+            return _materialize(self.apply_steps(base, e.steps, env))  # type: ignore[union-attr]
+        if t is TemplateIf or t is TemplateFor:
+            return F.partial(self.render([e], env))
+        if t is Unsupported:
+            return Unknown(f"{e.reason}: {e.text[:80]}".rstrip(": "), e.span)  # type: ignore[union-attr]
+        return Unknown(f"unsupported expression {type(e).__name__}", getattr(e, "span", None))
+
+    # ------------------------------------------------------------------ names and steps
+
+    def traversal(self, e: Traversal, env: Mapping[str, Any]) -> Any:
+        if e.root in env:
+            v = env[e.root]
+        else:
+            v = self.scope.lookup(e.root, e.span)
+        return _materialize(self.apply_steps(v, e.steps, env))
+
+    def apply_steps(self, v: Any, steps: tuple[Step, ...], env: Mapping[str, Any]) -> Any:
+        for step in steps:
+            if isinstance(v, Unknown):
+                return v
+            st = type(step)
+            if st is GetAttr:
+                v = self.get_attr(v, step.name, step.span)  # type: ignore[union-attr]
+            elif st is Index:
+                key = _materialize(self.eval(step.key, env))  # type: ignore[union-attr]
+                v = self.index(v, key, step.span)
+            else:
+                v = self.splat(v, step, env)  # type: ignore[arg-type]
+        return v
+
+    def get_attr(self, v: Any, name: str, span: Span) -> Any:
+        if isinstance(v, dict):
+            if name in v:
+                return v[name]
+            return F.error(f"no attribute {name!r} in this object", span)
+        if isinstance(v, Ref):
+            return _ref_step(v, "." + name, span)
+        if isinstance(v, _LEAVES):
+            return F.as_unknown(v, span)
+        if isinstance(v, list):
+            # legacy `list.0`-style is an Index; a get_attr on a list is an error in Terraform
+            return F.error(f"cannot get attribute {name!r} of a list", span)
+        if v is None:
+            return F.error(f"cannot get attribute {name!r} of null", span)
+        if isinstance(v, _PLAIN):
+            return F.error(f"cannot get attribute {name!r} of a {F.type_name(v)}", span)
+        get = getattr(v, "get_attr", None)
+        if get is None:
+            return Unknown(f"cannot get attribute {name!r}", span)
+        return get(name, span)
+
+    def index(self, v: Any, key: Any, span: Span) -> Any:
+        if isinstance(key, _LEAVES):
+            return F.as_unknown(key, span)
+        if isinstance(v, list):
+            try:
+                i = F.to_int(key)
+            except F.FunctionError as exc:
+                return F.error(f"bad index: {exc}", span)
+            if 0 <= i < len(v):
+                return v[i]
+            return F.error(f"index {i} out of range for a list of {len(v)}", span)
+        if isinstance(v, dict):
+            try:
+                k = F.to_str(key)
+            except F.FunctionError as exc:
+                return F.error(f"bad key: {exc}", span)
+            if k in v:
+                return v[k]
+            return F.error(f"no key {k!r} in this map", span)
+        if isinstance(v, Ref):
+            return _ref_step(v, _index_text(key), span)
+        if isinstance(v, _LEAVES):
+            return F.as_unknown(v, span)
+        if v is None:
+            return F.error("cannot index null", span)
+        if isinstance(v, _PLAIN):
+            return F.error(f"cannot index a {F.type_name(v)}", span)
+        idx = getattr(v, "index", None)
+        if idx is None:
+            return Unknown("cannot index this value", span)
+        return idx(key, span)
+
+    def splat(self, v: Any, step: Splat, env: Mapping[str, Any]) -> Any:
+        v = _materialize(v)
+        if isinstance(v, _LEAVES):
+            return F.as_unknown(v, step.span)
+        if v is None:
+            return []
+        items = v if isinstance(v, list) else [v]
+        out = []
+        for item in items:
+            self.tick()
+            out.append(_materialize(self.apply_steps(item, step.steps, env)))
+        return out
+
+    # ------------------------------------------------------------------ templates
+
+    def template(self, e: Template, env: Mapping[str, Any]) -> Any:
+        parts = e.parts
+        if len(parts) == 1 and not isinstance(parts[0], (str, TemplateIf, TemplateFor)):
+            # "${x}" is x itself (HCL template unwrapping)
+            return _materialize(self.eval(parts[0], env))
+        rendered = self.render(parts, env)
+        if isinstance(rendered, Unknown):
+            return rendered
+        return F.partial(rendered)
+
+    def render(self, parts: tuple[Any, ...] | list[Any], env: Mapping[str, Any]) -> Any:
+        """Template parts -> list of str / Unknown / Ref, or an error Unknown."""
+        out: list[Any] = []
+        for p in parts:
+            if isinstance(p, str):
+                out.append(p)
+                continue
+            if isinstance(p, TemplateIf):
+                cond = _materialize(self.eval(p.cond, env))
+                if isinstance(cond, _LEAVES):
+                    if F.is_error(cond):
+                        return cond
+                    out.append(F.as_unknown(cond, p.span))
+                    continue
+                try:
+                    chosen = p.then if F.to_bool(cond) else p.else_
+                except F.FunctionError as exc:
+                    return F.error(f"template if: {exc}", p.span)
+                if chosen is not None:
+                    sub = self.render(chosen.parts, env)
+                    if isinstance(sub, Unknown):
+                        return sub
+                    out.extend(sub)
+                continue
+            if isinstance(p, TemplateFor):
+                sub = self.template_for(p, env)
+                if isinstance(sub, Unknown):
+                    if F.is_error(sub):
+                        return sub
+                    out.append(sub)
+                else:
+                    out.extend(sub)
+                continue
+            v = _materialize(self.eval(p, env))
+            if isinstance(v, (Unknown, Ref)):
+                if F.is_error(v):
+                    return v
+                out.append(v)
+            elif isinstance(v, PartialStr):
+                out.extend(v.parts)
+            elif isinstance(v, JsonEncoded):
+                out.append(F.as_unknown(v, p.span))
+            elif v is None:
+                return F.error("template interpolation of a null value", p.span)
+            else:
+                try:
+                    out.append(F.to_str(v))
+                except F.FunctionError as exc:
+                    return F.error(f"template interpolation: {exc}", p.span)
+        return out
+
+    def template_for(self, p: TemplateFor, env: Mapping[str, Any]) -> Any:
+        coll = _materialize(self.eval(p.collection, env))
+        pairs = self.iterate(coll, p.span)
+        if isinstance(pairs, Unknown):
+            return pairs
+        out: list[Any] = []
+        for k, v in pairs:
+            self.tick()
+            inner = dict(env)
+            if p.key_var is not None:
+                inner[p.key_var] = k
+            inner[p.value_var] = v
+            sub = self.render(p.body.parts, inner)
+            if isinstance(sub, Unknown):
+                return sub
+            out.extend(sub)
+        return out
+
+    # ------------------------------------------------------------------ collections
+
+    def object(self, e: ObjectExpr, env: Mapping[str, Any]) -> Any:
+        out: dict[str, Any] = {}
+        for key_expr, value_expr in e.items:
+            key = _materialize(self.eval(key_expr, env))
+            if isinstance(key, _LEAVES):
+                return F.as_unknown(key, key_expr.span)
+            if key is None:
+                return F.error("object key is null", key_expr.span)
+            try:
+                k = F.to_str(key)
+            except F.FunctionError as exc:
+                return F.error(f"object key: {exc}", key_expr.span)
+            out[k] = _materialize(self.eval(value_expr, env))
+        return out
+
+    def iterate(self, coll: Any, span: Span) -> list[tuple[Any, Any]] | Unknown:
+        if isinstance(coll, list):
+            return list(enumerate(coll))
+        if isinstance(coll, dict):
+            return [(k, coll[k]) for k in sorted(coll)]
+        if isinstance(coll, _LEAVES):
+            return F.as_unknown(coll, span)
+        if coll is None:
+            return F.error("cannot iterate over null", span)
+        return F.error(f"cannot iterate over a {F.type_name(coll)}", span)
+
+    def for_expr(self, e: ForExpr, env: Mapping[str, Any]) -> Any:
+        coll = _materialize(self.eval(e.collection, env))
+        pairs = self.iterate(coll, e.span)
+        if isinstance(pairs, Unknown):
+            return pairs
+        out_list: list[Any] = []
+        out_map: dict[str, Any] = {}
+        for k, v in pairs:
+            self.tick()
+            inner = dict(env)
+            if e.key_var is not None:
+                inner[e.key_var] = k
+            inner[e.value_var] = v
+            if e.cond is not None:
+                c = _materialize(self.eval(e.cond, inner))
+                if isinstance(c, _LEAVES):
+                    return F.as_unknown(c, e.cond.span)
+                try:
+                    if not F.to_bool(c):
+                        continue
+                except F.FunctionError as exc:
+                    return F.error(f"for condition: {exc}", e.cond.span)
+            value = _materialize(self.eval(e.value_expr, inner))
+            if not e.is_object:
+                out_list.append(value)
+                continue
+            assert e.key_expr is not None
+            key = _materialize(self.eval(e.key_expr, inner))
+            if isinstance(key, _LEAVES):
+                return F.as_unknown(key, e.key_expr.span)
+            try:
+                ks = F.to_str(key)
+            except F.FunctionError as exc:
+                return F.error(f"for key: {exc}", e.key_expr.span)
+            if e.grouping:
+                out_map.setdefault(ks, []).append(value)
+            elif ks in out_map:
+                return F.error(f"duplicate key {ks!r} in for expression", e.span)
+            else:
+                out_map[ks] = value
+        return out_map if e.is_object else out_list
+
+    # ------------------------------------------------------------------ operators
+
+    def conditional(self, e: Conditional, env: Mapping[str, Any]) -> Any:
+        cond = _materialize(self.eval(e.cond, env))
+        if isinstance(cond, _LEAVES):
+            if F.is_error(cond):
+                return cond
+            # both branches the same known value: the condition does not matter
+            a = _materialize(self.eval(e.then, env))
+            b = _materialize(self.eval(e.else_, env))
+            if F.first_leaf([a, b]) is None and F.hcl_equal(a, b):
+                return a
+            return F.as_unknown(cond, e.cond.span)
+        try:
+            chosen = F.to_bool(cond)
+        except F.FunctionError as exc:
+            return F.error(f"condition: {exc}", e.cond.span)
+        return _materialize(self.eval(e.then if chosen else e.else_, env))
+
+    def _bool(self, e: Expr, env: Mapping[str, Any]) -> Any:
+        v = _materialize(self.eval(e, env))
+        if isinstance(v, _LEAVES):
+            return v if F.is_error(v) else F.as_unknown(v, e.span)
+        try:
+            return F.to_bool(v)
+        except F.FunctionError as exc:
+            return F.error(str(exc), e.span)
+
+    def binary(self, e: Binary, env: Mapping[str, Any]) -> Any:
+        op = e.op
+        if op in ("||", "&&"):
+            decisive = op == "||"
+            left = self._bool(e.left, env)
+            if left is decisive:
+                return decisive
+            if F.is_error(left):
+                return left
+            right = self._bool(e.right, env)
+            if right is decisive:
+                return decisive
+            if isinstance(left, Unknown):
+                return left
+            return right  # unknown, error, or the non-decisive bool
+        left = _materialize(self.eval(e.left, env))
+        right = _materialize(self.eval(e.right, env))
+        for side in (left, right):
+            if F.is_error(side):
+                return side
+        if op in ("==", "!="):
+            r = F.hcl_equal(left, right)
+            if r is None:
+                return F.as_unknown(F.first_leaf([left, right]), e.span)
+            return r if op == "==" else not r
+        for side, sub in ((left, e.left), (right, e.right)):
+            if isinstance(side, _LEAVES):
+                return F.as_unknown(side, sub.span)
+        try:
+            a, b = F.to_number(left), F.to_number(right)
+        except F.FunctionError as exc:
+            return F.error(f"operator {op}: {exc}", e.span)
+        if op in _COMPARE:
+            return {"<": a < b, ">": a > b, "<=": a <= b, ">=": a >= b}[op]
+        if op == "+":
+            return a + b
+        if op == "-":
+            return a - b
+        if op == "*":
+            return a * b
+        if b == 0:
+            return F.error(f"division by zero ({op})", e.span)
+        if op == "/":
+            if isinstance(a, int) and isinstance(b, int) and a % b == 0:
+                return a // b
+            return F.normalize_number(a / b)
+        # %: Terraform's remainder takes the sign of the dividend
+        if isinstance(a, int) and isinstance(b, int):
+            q = abs(a) // abs(b)
+            return a - b * (q if (a >= 0) == (b >= 0) else -q)
+        return F.normalize_number(math.fmod(a, b))
+
+    def unary(self, e: Unary, env: Mapping[str, Any]) -> Any:
+        if e.op == "!":
+            v = self._bool(e.operand, env)
+            return (not v) if isinstance(v, bool) else v
+        v = _materialize(self.eval(e.operand, env))
+        if isinstance(v, _LEAVES):
+            return v if F.is_error(v) else F.as_unknown(v, e.operand.span)
+        try:
+            return -F.to_number(v)
+        except F.FunctionError as exc:
+            return F.error(f"unary -: {exc}", e.span)
+
+    # ------------------------------------------------------------------ calls
+
+    def call(self, e: Call, env: Mapping[str, Any]) -> Any:
+        self.tick()
+        name = e.name
+        info = F.CallInfo(name, e.span, self.ctx)
+        lazy = F.LAZY_FUNCTIONS.get(name)
+        if lazy is not None:
+            thunks: list[Callable[[], Any]] = [
+                (lambda a=a: _materialize(self.eval(a, env))) for a in e.args
+            ]
+            return lazy(thunks, info)
+        if "::" in name:
+            return Unknown(f"unsupported function {name}", e.span)
+        if name not in F.FUNCTIONS:
+            return Unknown(f"unsupported function {name}", e.span)
+        args = [_materialize(self.eval(a, env)) for a in e.args]
+        if e.expand_final and args:
+            last = args.pop()
+            if isinstance(last, _LEAVES):
+                return last if F.is_error(last) else F.as_unknown(last, e.args[-1].span)
+            if not isinstance(last, list):
+                return F.error(f"{name}(): the expanded argument must be a list", e.span)
+            args.extend(last)
+        return F.call(name, args, info)
+
+
 def evaluate(expr: Expr, scope: Scope, ctx: EvalContext) -> Any:
     """The payload of ``expr``; never raises except ``EvalTimeout``."""
-    raise NotImplementedError  # filled in by the next commit
+    ev = _Evaluator(scope, ctx)
+    ev.tick()
+    try:
+        return _materialize(ev.eval(expr, {}))
+    except EvalTimeout:
+        raise
+    except RecursionError:
+        return Unknown("expression nested too deep to evaluate", getattr(expr, "span", None))
+    except Exception as exc:  # noqa: BLE001 - errors are values: never crash the run
+        return Unknown(f"internal error: {type(exc).__name__}: {exc}", getattr(expr, "span", None))
+
+
+def evaluate_in(expr: Expr, scope: Scope, ctx: EvalContext, bindings: Mapping[str, Any]) -> Any:
+    """``evaluate`` with extra local names bound (e.g. a dynamic block's iterator)."""
+    ev = _Evaluator(scope, ctx)
+    ev.tick()
+    try:
+        return _materialize(ev.eval(expr, bindings))
+    except EvalTimeout:
+        raise
+    except RecursionError:
+        return Unknown("expression nested too deep to evaluate", getattr(expr, "span", None))
+    except Exception as exc:  # noqa: BLE001 - errors are values: never crash the run
+        return Unknown(f"internal error: {type(exc).__name__}: {exc}", getattr(expr, "span", None))

@@ -52,6 +52,7 @@ MAX_ERRORS = 20
 _WRAPPERS = frozenset(
     {"expression", "literal_value", "collection_value", "for_expr", "operation", "template_expr"}
 )
+_BINARY_OPS = frozenset({"||", "&&", "==", "!=", "<", ">", "<=", ">=", "+", "-", "*", "/", "%"})
 _STEP_TYPES = frozenset({"get_attr", "index", "splat"})
 _QUOTED_ESCAPES = re.compile(
     r"\\(?:u([0-9a-fA-F]{4})|U([0-9a-fA-F]{8})|(.))|\$\$\{|%%\{", re.DOTALL
@@ -322,19 +323,22 @@ class _Converter:
             )
         if t == "binary_operation":
             kids = [c for c in node.children if c.type != "comment"]
-            if len(kids) != 3:
+            at = next(
+                (i for i, c in enumerate(kids) if not c.is_named and c.type in _BINARY_OPS), -1
+            )
+            if at <= 0 or at == len(kids) - 1:
                 return Unsupported(self.text(node), self.span(node))
             return Binary(
-                kids[1].type,
-                self.expr(kids[0], depth + 1),
-                self.expr(kids[2], depth + 1),
+                kids[at].type,
+                self.sequence(kids[:at], depth + 1),
+                self.sequence(kids[at + 1 :], depth + 1),
                 self.span(node),
             )
         if t == "unary_operation":
             kids = [c for c in node.children if c.type != "comment"]
-            if len(kids) != 2:
+            if len(kids) < 2:
                 return Unsupported(self.text(node), self.span(node))
-            return Unary(kids[0].type, self.expr(kids[1], depth + 1), self.span(node))
+            return Unary(kids[0].type, self.sequence(kids[1:], depth + 1), self.span(node))
         if t == "tuple":
             items = tuple(
                 self.expr(c, depth + 1)
@@ -348,29 +352,41 @@ class _Converter:
             return self.for_expr(node, depth)
         return Unsupported(self.text(node)[:200], self.span(node))
 
+    def sequence(self, kids: list[Any], depth: int) -> Expr:
+        """An operand given as sibling nodes (``variable_expr get_attr ...``)."""
+        if len(kids) == 1:
+            return self.expr(kids[0], depth)
+        return self.compound_kids(kids, kids[0], kids[-1], depth)
+
     def compound(self, node: Any, depth: int) -> Expr:
         """An ``expression`` node: a primary followed by traversal steps, or ``( expr )``."""
         kids = [c for c in node.children if c.type != "comment"]
         if not kids:
             return Unsupported("", self.span(node))
+        return self.compound_kids(kids, node, node, depth)
+
+    def compound_kids(self, kids: list[Any], first: Any, last: Any, depth: int) -> Expr:
+        span = self.span_points(first.start_point, last.end_point)
+        if depth > MAX_DEPTH:
+            return self.too_deep(first)
         if kids[0].type == "(":
             inner = kids[1] if len(kids) > 1 else None
             rest = kids[3:] if len(kids) > 2 and kids[2].type == ")" else kids[2:]
             if inner is None:
-                return Unsupported(self.text(node), self.span(node))
+                return Unsupported(self.text(first), span)
             primary_expr = self.expr(inner, depth + 1)
             steps = self.steps(rest, depth)
             if not steps:
                 return primary_expr
-            return Postfix(primary_expr, steps, self.span(node))
+            return Postfix(primary_expr, steps, span)
         primary = kids[0]
         steps = self.steps(kids[1:], depth)
         if primary.type == "variable_expr":
-            return Traversal(self.text(primary), steps, self.span(node))
+            return Traversal(self.text(primary), steps, span)
         primary_expr = self.expr(primary, depth + 1)
         if not steps:
             return primary_expr
-        return Postfix(primary_expr, steps, self.span(node))
+        return Postfix(primary_expr, steps, span)
 
     def steps(self, nodes: list[Any], depth: int) -> tuple[Step, ...]:
         out: list[Step] = []
@@ -960,28 +976,10 @@ class _JsonConverter:
         return Literal(v, span)
 
     def template(self, text: str, span: Span) -> Expr:
-        """A JSON string that holds a template: parsed by tree-sitter inside a heredoc."""
-        marker = "IACGUARD_JSON_TEMPLATE_EOT"
-        src = f"x = <<{marker}\n{text}\n{marker}\n".encode()
-        tree = _parse_tree(src)
-        conv = _Converter(src, self.path, fixed_span=span)
-        if tree.root_node.has_error:
+        """A JSON string that holds a template."""
+        expr, errors = _template_from_text(text, self.path, span)
+        if errors:
             return Unsupported(text[:200], span, "malformed template in JSON string")
-        body_node = next((c for c in tree.root_node.children if c.type == "body"), None)
-        body = conv.body(body_node, span, 0, False)
-        if not body.attributes:
-            return Unsupported(text[:200], span, "malformed template in JSON string")
-        expr = body.attributes[0].expr
-        # the heredoc adds a final newline that the JSON string does not have
-        if isinstance(expr, Literal) and isinstance(expr.value, str):
-            return Literal(expr.value[:-1] if expr.value.endswith("\n") else expr.value, span)
-        if isinstance(expr, Template):
-            parts = list(expr.parts)
-            if parts and isinstance(parts[-1], str) and parts[-1].endswith("\n"):
-                parts[-1] = parts[-1][:-1]
-                if not parts[-1]:
-                    parts.pop()
-            return Template(tuple(parts), span, False)
         return expr
 
     def body(self, node: _JNode, nested_blocks: bool, depth: int) -> Body:
@@ -1048,6 +1046,55 @@ class _JsonConverter:
     def error(self, offset: int, message: str) -> None:
         line, col = self.pos(offset)
         self.errors.append(FileError(self.path, line, col, message))
+
+
+_TEMPLATE_MARKER = "IACGUARD_TEMPLATE_EOT_7f3a"
+
+
+def _template_from_text(text: str, path: str, span: Span) -> tuple[Expr, tuple[FileError, ...]]:
+    """Parse template text (no quotes) by wrapping it in a heredoc; every node gets ``span``."""
+    src = f"x = <<{_TEMPLATE_MARKER}\n{text}\n{_TEMPLATE_MARKER}\n".encode()
+    tree = _parse_tree(src)
+    if tree.root_node.has_error:
+        conv = _Converter(src, path)
+        conv.collect_errors(tree.root_node)
+        errors = tuple(
+            FileError(path, (e.line or 2) - 1, e.column, e.message) for e in conv.errors
+        ) or (FileError(path, None, None, "syntax error in template"),)
+        return Unsupported(text[:200], span, "malformed template"), errors
+    conv = _Converter(src, path, fixed_span=span)
+    body_node = next((c for c in tree.root_node.children if c.type == "body"), None)
+    body = conv.body(body_node, span, 0, False)
+    if not body.attributes:
+        return Unsupported(text[:200], span, "malformed template"), (
+            FileError(path, None, None, "syntax error in template"),
+        )
+    expr = body.attributes[0].expr
+    errors = tuple(conv.errors)
+    # the heredoc adds a final newline that the text does not have
+    if isinstance(expr, Literal) and isinstance(expr.value, str):
+        value = expr.value[:-1] if expr.value.endswith("\n") else expr.value
+        return Literal(value, span), errors
+    if isinstance(expr, Template):
+        parts = list(expr.parts)
+        if parts and isinstance(parts[-1], str) and parts[-1].endswith("\n"):
+            parts[-1] = parts[-1][:-1]
+            if not parts[-1]:
+                parts.pop()
+        return Template(tuple(parts), span, False), errors
+    return expr, errors
+
+
+def parse_template(text: str, path: str) -> tuple[Expr, tuple[FileError, ...]]:
+    """A template file's text (``templatefile()``) as one expression; never raises."""
+    lines = text.count("\n")
+    span = Span(path, 1, 1, lines + 1, len(text) - text.rfind("\n"))
+    try:
+        return _template_from_text(text, path, span)
+    except RecursionError:
+        return Unsupported("", span, "template nested too deep"), (
+            FileError(path, None, None, "template nested too deep"),
+        )
 
 
 def _decode(source: bytes, path: str) -> tuple[str | None, FileError | None]:

@@ -1,0 +1,235 @@
+"""The rule catalog: one YAML document per rule (``rules/<ID>.yaml``) and ``rules/schema.json``.
+
+Found installed as package data (``iacguard/catalog``, force-included in the wheel) or, from a
+source / editable checkout, as ``<repo>/rules``. Every entry is validated against the schema at
+load by a small validator for the JSON Schema subset the schema uses (importing jsonschema
+costs ~0.2 s, too much for a pre-commit run; the tests check the same files with jsonschema).
+
+``render_rule`` is what ``iacguard rule ID`` prints; ``list_rules`` the ``iacguard rules`` table.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+from collections.abc import Mapping
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+
+class CatalogError(ValueError):
+    """The catalog is missing or an entry does not match the schema."""
+
+
+def catalog_dir() -> Path:
+    """The directory holding ``schema.json`` and the ``<ID>.yaml`` entries."""
+    try:
+        from importlib.resources import files
+
+        installed = files("iacguard") / "catalog"
+        if installed.is_dir():
+            return Path(str(installed))
+    except (ImportError, TypeError, FileNotFoundError):  # pragma: no cover - odd loaders
+        pass
+    checkout = Path(__file__).resolve().parents[2] / "rules"
+    if (checkout / "schema.json").is_file():
+        return checkout
+    raise CatalogError(f"rule catalog not found (looked in iacguard/catalog and {checkout})")
+
+
+def load_schema() -> dict[str, Any]:
+    return copy.deepcopy(_schema(str(catalog_dir())))
+
+
+@lru_cache(maxsize=4)
+def _schema(directory: str) -> dict[str, Any]:
+    path = Path(directory) / "schema.json"
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise CatalogError(f"{path}: cannot read the catalog schema: {exc}") from exc
+
+
+def load_catalog() -> dict[str, dict[str, Any]]:
+    """Every built-in rule's entry by id, validated against ``schema.json``."""
+    return copy.deepcopy(_load(str(catalog_dir())))
+
+
+@lru_cache(maxsize=4)
+def _load(directory: str) -> dict[str, dict[str, Any]]:
+    from ruamel.yaml import YAML
+
+    yaml = YAML(typ="safe")
+    schema = _schema(directory)
+    out: dict[str, dict[str, Any]] = {}
+    for path in sorted(Path(directory).glob("*.yaml")):
+        try:
+            entry = yaml.load(path.read_text(encoding="utf-8"))
+        except Exception as exc:  # noqa: BLE001 - a broken entry is a catalog error
+            raise CatalogError(f"{path}: not valid YAML: {exc}") from exc
+        problems = validate(entry, schema)
+        if problems:
+            raise CatalogError(f"{path}: {problems[0]}")
+        if entry["id"] != path.stem:
+            raise CatalogError(f"{path}: id {entry['id']} does not match the file name")
+        out[entry["id"]] = entry
+    if not out:
+        raise CatalogError(f"{directory}: the rule catalog is empty")
+    return out
+
+
+def validate_entry(entry: Any) -> list[str]:
+    """Problems of one (plugin) catalog entry against the schema; empty when valid."""
+    return validate(entry, _schema(str(catalog_dir())))
+
+
+# ----------------------------------------------------------------------------- validation
+
+_TYPES: dict[str, Any] = {
+    "object": dict,
+    "array": list,
+    "string": str,
+    "integer": int,
+    "number": (int, float),
+    "boolean": bool,
+    "null": type(None),
+}
+
+
+def validate(data: Any, schema: Mapping[str, Any], where: str = "") -> list[str]:
+    """Validate ``data`` with the JSON Schema keywords the catalog schema uses: type, enum,
+    const, required, properties, additionalProperties, patternProperties, items, pattern,
+    minLength, minItems, minimum, maximum, oneOf/anyOf, $ref to #/$defs."""
+    return _check(data, schema, where or "entry", schema)
+
+
+def _check(data: Any, schema: Mapping[str, Any], where: str, top: Mapping[str, Any]) -> list[str]:
+    if "$ref" in schema:
+        ref = schema["$ref"]
+        node: Any = top
+        for part in ref.lstrip("#/").split("/"):
+            node = node[part]
+        return _check(data, node, where, top)
+    problems: list[str] = []
+    kind = schema.get("type")
+    if kind is not None:
+        kinds = kind if isinstance(kind, list) else [kind]
+        ok = any(
+            isinstance(data, _TYPES[k])
+            and not (k in ("integer", "number") and isinstance(data, bool))
+            for k in kinds
+        )
+        if not ok:
+            return [f"{where}: expected {' or '.join(kinds)}, got {type(data).__name__}"]
+    if "const" in schema and data != schema["const"]:
+        problems.append(f"{where}: must be {schema['const']!r}")
+    if "enum" in schema and data not in schema["enum"]:
+        problems.append(f"{where}: {data!r} is not one of {schema['enum']}")
+    for keyword in ("anyOf", "oneOf"):
+        if keyword in schema:
+            matches = [s for s in schema[keyword] if not _check(data, s, where, top)]
+            if not matches or (keyword == "oneOf" and len(matches) > 1):
+                problems.append(f"{where}: does not match {keyword}")
+    if isinstance(data, str):
+        if len(data) < schema.get("minLength", 0):
+            problems.append(f"{where}: too short")
+        if "pattern" in schema and not re.search(schema["pattern"], data):
+            problems.append(f"{where}: {data!r} does not match {schema['pattern']}")
+    if isinstance(data, (int, float)) and not isinstance(data, bool):
+        if "minimum" in schema and data < schema["minimum"]:
+            problems.append(f"{where}: below {schema['minimum']}")
+        if "maximum" in schema and data > schema["maximum"]:
+            problems.append(f"{where}: above {schema['maximum']}")
+    if isinstance(data, list):
+        if len(data) < schema.get("minItems", 0):
+            problems.append(f"{where}: needs at least {schema['minItems']} items")
+        if "items" in schema:
+            for i, item in enumerate(data):
+                problems += _check(item, schema["items"], f"{where}[{i}]", top)
+    if isinstance(data, dict):
+        for name in schema.get("required", ()):
+            if name not in data:
+                problems.append(f"{where}: missing required key {name!r}")
+        props = schema.get("properties", {})
+        patterns = schema.get("patternProperties", {})
+        extra = schema.get("additionalProperties", True)
+        for name, value in data.items():
+            sub = f"{where}.{name}"
+            if name in props:
+                problems += _check(value, props[name], sub, top)
+                continue
+            matched = [p for p in patterns if re.search(p, str(name))]
+            for p in matched:
+                problems += _check(value, patterns[p], sub, top)
+            if matched:
+                continue
+            if extra is False:
+                problems.append(f"{where}: unknown key {name!r}")
+            elif isinstance(extra, dict):
+                problems += _check(value, extra, sub, top)
+    return problems
+
+
+# ----------------------------------------------------------------------------- rendering
+
+
+def find_entry(rule_id_or_name: str) -> dict[str, Any]:
+    wanted = rule_id_or_name.strip()
+    for rid, entry in load_catalog().items():
+        if rid == wanted.upper() or entry["name"] == wanted.lower():
+            return entry
+    raise CatalogError(f"unknown rule {wanted!r} (see `iacguard rules`)")
+
+
+def fix_hint(entry: Mapping[str, Any], language: str) -> str:
+    """The one-line fix hint of an entry for ``terraform`` or ``cloudformation``."""
+    body = entry.get("fix", {}).get(language) or entry.get("fix", {}).get("terraform") or ""
+    return body.strip().splitlines()[0] if body.strip() else ""
+
+
+def _indent(text: str, prefix: str = "    ") -> str:
+    return "\n".join(prefix + line if line.strip() else "" for line in text.rstrip().splitlines())
+
+
+def render_rule(rule_id_or_name: str) -> str:
+    """The documentation ``iacguard rule ID`` prints, in fixed sections (like ruff's)."""
+    e = find_entry(rule_id_or_name)
+    out = [f"{e['id']} {e['name']}", "", f"Severity: {e['severity']}", "", e["summary"].strip(), ""]
+    out += ["## Why it matters", "", e["rationale"].strip(), ""]
+    out += ["## What fails", ""] + [f"- {x}" for x in e["fails"]] + [""]
+    out += ["## What passes", ""] + [f"- {x}" for x in e["passes"]] + [""]
+    out += ["## How to fix", ""]
+    for lang, title in (("terraform", "Terraform"), ("cloudformation", "CloudFormation")):
+        body = e["fix"][lang].strip().splitlines()
+        out += [f"{title}: {body[0]}", ""]
+        rest = "\n".join(body[1:]).strip("\n")
+        if rest:
+            out += [_indent(rest), ""]
+    options = e.get("options") or {}
+    if options:
+        out += ["## Options", ""]
+        for name, spec in options.items():
+            out.append(
+                f"- {name} ({spec['type']}, default {json.dumps(spec['default'])}): "
+                f"{spec['description'].strip()}"
+            )
+        out.append("")
+    if e.get("aliases"):
+        out += ["## Aliases", "", ", ".join(e["aliases"]), ""]
+    out += ["## References", ""]
+    for ref in e["references"]:
+        out.append(f"- {ref['title']}" + (f": {ref['url']}" if ref.get("url") else ""))
+    return "\n".join(out).rstrip() + "\n"
+
+
+def list_rules() -> str:
+    """The table ``iacguard rules`` prints: id, name, severity, summary."""
+    entries = sorted(load_catalog().values(), key=lambda e: e["id"])
+    width = max(len(e["name"]) for e in entries)
+    lines = [f"{'ID':<7} {'NAME':<{width}} {'SEVERITY':<8}  SUMMARY"]
+    for e in entries:
+        summary = " ".join(e["summary"].split())
+        lines.append(f"{e['id']:<7} {e['name']:<{width}} {e['severity']:<8}  {summary}")
+    return "\n".join(lines) + "\n"

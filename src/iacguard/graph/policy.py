@@ -1,0 +1,413 @@
+"""KMS key policies: parse a policy payload and decide whether it grants AWS Backup.
+
+``parse_policy`` turns any payload an evaluator gives (a JSON string — heredoc JSON with
+trailing commas is invalid and stays unknown —, a ``JsonEncoded`` structure, a CloudFormation
+dict, a ``PartialStr`` whose unknown parts are replaced by placeholders before parsing) into a
+``Policy`` of ``Statement``s, or an ``Unparsed`` reason.
+
+``backup_grant(payload, mode)`` answers "does this key policy let AWS Backup use the key":
+``kms:Decrypt`` and ``kms:GenerateDataKey`` must both be allowed to AWS Backup — by a statement
+whose principal is the service ``backup.amazonaws.com`` or ``*``, or whose condition
+``kms:ViaService`` names ``backup.<region>.amazonaws.com`` (``backup.amazonaws.com`` is not a
+ViaService value and matches nothing) — and not cancelled by an unconditional Deny covering the
+action for that principal. Wildcard actions (``kms:*``, ``kms:GenerateDataKey*``, ``*``),
+``NotAction`` and ``NotPrincipal`` are honoured. In ``iam-delegation`` mode the account root
+(``arn:aws:iam::ACCOUNT:root`` or a bare account id) also counts, as does having no policy
+at all (AWS's default key policy gives the account root ``kms:*``).
+
+The answer is three-valued: True (grants), False (does not), None (cannot tell: unknown parts
+decide it). Deny statements with conditions are treated as not cancelling (they normally
+narrow to other principals or networks); this is documented in KMS003's catalog entry.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from fnmatch import fnmatchcase
+from typing import Any
+
+from iacguard.graph.values import JsonEncoded, PartialStr, Ref, Unknown
+
+REQUIRED_ACTIONS = ("kms:Decrypt", "kms:GenerateDataKey")
+BACKUP_SERVICE = "backup.amazonaws.com"
+_VIA_BACKUP = re.compile(r"backup\.[a-z0-9-]+\.amazonaws\.com(\.cn)?")
+_SAMPLE_VIA = "backup.us-east-1.amazonaws.com"
+_ROOT_ARN = re.compile(r"arn:aws[a-z-]*:iam::(\d{12}|[^:]*):root")
+_PLACEHOLDER = "__iacguard_unknown_{}__"
+_PLACEHOLDER_RE = re.compile(r"__iacguard_unknown_(\d+)__")
+
+
+@dataclass(frozen=True, slots=True)
+class Statement:
+    index: int
+    sid: str | None
+    effect: Any
+    principal: Any
+    not_principal: Any
+    action: Any
+    not_action: Any
+    condition: Any
+
+    def label(self) -> str:
+        return f"statement {self.sid!r}" if self.sid else f"statement #{self.index + 1}"
+
+
+@dataclass(frozen=True, slots=True)
+class Policy:
+    statements: tuple[Statement, ...]
+    #: the statement list itself (or a statement) is unknown
+    unknown: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Unparsed:
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class GrantAnswer:
+    grants: bool | None
+    reason: str
+
+
+# ----------------------------------------------------------------------------- parsing
+
+
+def parse_policy(payload: Any) -> Policy | Unparsed | None:
+    """A Policy, an Unparsed reason, or None when no policy is set."""
+    if payload is None:
+        return None
+    data = _to_data(payload)
+    if isinstance(data, Unparsed):
+        return data
+    if not isinstance(data, Mapping):
+        return Unparsed("the policy is not a JSON object")
+    statements = data.get("Statement")
+    if isinstance(statements, Mapping):
+        statements = [statements]
+    if isinstance(statements, (Unknown, Ref, PartialStr)):
+        return Policy((), unknown="its Statement list cannot be rendered")
+    if statements is None:
+        return Policy(())
+    if not isinstance(statements, (list, tuple)):
+        return Unparsed("Statement is not a list")
+    out = []
+    unknown = None
+    for i, st in enumerate(statements):
+        if not isinstance(st, Mapping):
+            unknown = f"statement #{i + 1} cannot be rendered"
+            continue
+        sid = st.get("Sid")
+        out.append(
+            Statement(
+                i,
+                sid if isinstance(sid, str) else None,
+                st.get("Effect", "Allow"),
+                st.get("Principal"),
+                st.get("NotPrincipal"),
+                st.get("Action"),
+                st.get("NotAction"),
+                st.get("Condition"),
+            )
+        )
+    return Policy(tuple(out), unknown)
+
+
+def _to_data(payload: Any) -> Any:
+    if isinstance(payload, JsonEncoded):
+        return payload.data
+    if isinstance(payload, Mapping):
+        return payload
+    if isinstance(payload, str):
+        try:
+            return json.loads(payload)
+        except ValueError as exc:
+            return Unparsed(f"the policy is not valid JSON ({exc.msg}, line {exc.lineno})")
+    if isinstance(payload, PartialStr):
+        return _parse_partial(payload)
+    if isinstance(payload, Unknown):
+        return Unparsed(payload.reason)
+    if isinstance(payload, Ref):
+        return Unparsed(f"the policy comes from {payload.address}, computed when applied")
+    return Unparsed("the policy cannot be rendered")
+
+
+def _parse_partial(payload: PartialStr) -> Any:
+    holes: list[Any] = []
+    text = []
+    for part in payload.parts:
+        if isinstance(part, str):
+            text.append(part)
+        else:
+            text.append(_PLACEHOLDER.format(len(holes)))
+            holes.append(part)
+    try:
+        data = json.loads("".join(text))
+    except ValueError as exc:
+        return Unparsed(f"the policy is not valid JSON ({exc.msg}, line {exc.lineno})")
+
+    def back(node: Any) -> Any:
+        if isinstance(node, str):
+            pieces = _PLACEHOLDER_RE.split(node)
+            if len(pieces) == 1:
+                return node
+            parts: list[Any] = []
+            for k, piece in enumerate(pieces):
+                if k % 2:
+                    parts.append(holes[int(piece)])
+                elif piece:
+                    parts.append(piece)
+            if len(parts) == 1 and not isinstance(parts[0], str):
+                return parts[0]
+            return PartialStr(tuple(parts))
+        if isinstance(node, dict):
+            return {k: back(v) for k, v in node.items()}
+        if isinstance(node, list):
+            return [back(v) for v in node]
+        return node
+
+    return back(data)
+
+
+# ----------------------------------------------------------------------------- matching
+
+
+def _strings(value: Any) -> tuple[list[Any], bool]:
+    """The elements of a string-or-list field, and whether any is not a plain string."""
+    items = value if isinstance(value, (list, tuple)) else [value]
+    plain = [v for v in items if isinstance(v, str)]
+    return items, len(plain) != len(items)
+
+
+def _match_text(pattern: Any, text: str) -> bool | None:
+    """Does an IAM pattern (``*`` and ``?`` wildcards, case-insensitive) match ``text``?"""
+    if isinstance(pattern, str):
+        return fnmatchcase(text.lower(), pattern.lower())
+    if isinstance(pattern, PartialStr):
+        # a wildcard inside a partly unknown pattern: can it match?
+        if not pattern.could_be(text) and not _partial_glob(pattern, text):
+            return False
+        return None
+    return None
+
+
+def _partial_glob(pattern: PartialStr, text: str) -> bool:
+    regex = "".join(
+        re.escape(p).replace(r"\*", ".*").replace(r"\?", ".") if isinstance(p, str) else ".*"
+        for p in pattern.parts
+    )
+    return re.fullmatch(regex, text, re.IGNORECASE | re.DOTALL) is not None
+
+
+def _any3(results: Iterable[bool | None]) -> bool | None:
+    seen_none = False
+    for r in results:
+        if r is True:
+            return True
+        if r is None:
+            seen_none = True
+    return None if seen_none else False
+
+
+def _all3(results: Iterable[bool | None]) -> bool | None:
+    seen_none = False
+    for r in results:
+        if r is False:
+            return False
+        if r is None:
+            seen_none = True
+    return None if seen_none else True
+
+
+def _not3(r: bool | None) -> bool | None:
+    return None if r is None else not r
+
+
+def covers_action(st: Statement, action: str) -> bool | None:
+    """Does the statement apply to ``action`` (Action / NotAction)?"""
+    if st.action is not None:
+        items, _ = _strings(st.action)
+        return _any3(_match_text(a, action) for a in items)
+    if st.not_action is not None:
+        items, _ = _strings(st.not_action)
+        return _not3(_any3(_match_text(a, action) for a in items))
+    return False
+
+
+def _principal_values(principal: Any) -> list[tuple[str, Any]] | None:
+    """(kind, identifier) pairs; kind ``*`` for the bare wildcard. None when unknown."""
+    if isinstance(principal, str):
+        return [("*", principal)] if principal == "*" else [("AWS", principal)]
+    if isinstance(principal, (Unknown, Ref, PartialStr)):
+        return None
+    if isinstance(principal, Mapping):
+        out: list[tuple[str, Any]] = []
+        for kind, ids in principal.items():
+            if isinstance(ids, (Unknown, Ref)):
+                out.append((str(kind), ids))
+                continue
+            items = ids if isinstance(ids, (list, tuple)) else [ids]
+            out.extend((str(kind), i) for i in items)
+        return out
+    return None
+
+
+def _is_root(identifier: Any) -> bool | None:
+    if isinstance(identifier, str):
+        return bool(_ROOT_ARN.fullmatch(identifier) or re.fullmatch(r"\d{12}", identifier))
+    if isinstance(identifier, PartialStr):
+        last = identifier.parts[-1] if identifier.parts else None
+        if isinstance(last, str) and last.endswith(":root"):
+            return True
+        return None
+    return None
+
+
+def _principal_is_backup(kind: str, ident: Any, root_counts: bool) -> bool | None:
+    if kind == "*" or (kind == "AWS" and ident == "*"):
+        return True
+    if kind == "Service":
+        if isinstance(ident, str):
+            return ident.lower() == BACKUP_SERVICE
+        if isinstance(ident, PartialStr):
+            return True if ident.could_be(BACKUP_SERVICE) else False
+        return None
+    if kind == "AWS":
+        if root_counts:
+            return _is_root(ident)
+        if isinstance(ident, (str, PartialStr)):
+            return False
+        return None
+    if isinstance(ident, (str, PartialStr)):
+        return False
+    return None
+
+
+def covers_backup(st: Statement, root_counts: bool) -> bool | None:
+    """Is AWS Backup among the statement's principals (Principal / NotPrincipal)?"""
+    if st.principal is not None:
+        pairs = _principal_values(st.principal)
+        if pairs is None:
+            return None
+        return _any3(_principal_is_backup(k, i, root_counts) for k, i in pairs)
+    if st.not_principal is not None:
+        pairs = _principal_values(st.not_principal)
+        if pairs is None:
+            return None
+        return _not3(_any3(_principal_is_backup(k, i, False) for k, i in pairs))
+    return False
+
+
+def _via_service(condition: Any) -> tuple[bool, bool | None]:
+    """(has a kms:ViaService condition, does it admit backup.<region>.amazonaws.com)."""
+    if not isinstance(condition, Mapping):
+        return False, None
+    found = False
+    results: list[bool | None] = []
+    for op, block in condition.items():
+        if not isinstance(block, Mapping):
+            continue
+        for key, values in block.items():
+            if not isinstance(key, str) or key.lower() != "kms:viaservice":
+                continue
+            found = True
+            like = "like" in str(op).lower()
+            items = values if isinstance(values, (list, tuple)) else [values]
+            results.append(_any3(_via_value(v, like) for v in items))
+    if not found:
+        return False, None
+    return True, _all3(results)
+
+
+def _via_value(value: Any, like: bool) -> bool | None:
+    if isinstance(value, str):
+        if like:
+            return fnmatchcase(_SAMPLE_VIA, value.lower())
+        return _VIA_BACKUP.fullmatch(value.lower()) is not None
+    if isinstance(value, PartialStr):
+        if not any(isinstance(p, str) and p for p in value.parts):
+            return None
+        return value.could_be(_SAMPLE_VIA) or (like and _partial_glob(value, _SAMPLE_VIA))
+    return None
+
+
+def _effect(st: Statement) -> str | None:
+    return st.effect if isinstance(st.effect, str) else None
+
+
+def allows_backup(st: Statement, action: str, root_counts: bool) -> bool | None:
+    """Does this (Allow) statement let AWS Backup perform ``action``?"""
+    if _effect(st) != "Allow":
+        return None if _effect(st) is None else False
+    act = covers_action(st, action)
+    if act is False:
+        return False
+    has_via, via = _via_service(st.condition)
+    if has_via:
+        who = via
+    else:
+        who = covers_backup(st, root_counts)
+    return _all3([act, who])
+
+
+def denies_backup(st: Statement, action: str) -> bool | None:
+    """Does this statement unconditionally deny ``action`` to AWS Backup?"""
+    if _effect(st) != "Deny":
+        return None if _effect(st) is None else False
+    if st.condition:
+        return False
+    return _all3([covers_action(st, action), covers_backup(st, False)])
+
+
+def backup_grant(payload: Any, mode: str = "explicit") -> GrantAnswer:
+    """Does the key policy ``payload`` grant AWS Backup what it needs?"""
+    delegation = mode == "iam-delegation"
+    policy = parse_policy(payload)
+    if policy is None:
+        if delegation:
+            return GrantAnswer(True, "the default key policy delegates to IAM")
+        return GrantAnswer(
+            False, "no key policy is set: the default policy grants only the account root"
+        )
+    if isinstance(policy, Unparsed):
+        return GrantAnswer(None, f"the key policy cannot be read: {policy.reason}")
+    per_action: list[bool | None] = []
+    missing: list[str] = []
+    denied_by: list[str] = []
+    for action in REQUIRED_ACTIONS:
+        allowed = _any3(allows_backup(st, action, delegation) for st in policy.statements)
+        if policy.unknown and allowed is not True:
+            allowed = None
+        denies = [(st, denies_backup(st, action)) for st in policy.statements]
+        denied = _any3(d for _, d in denies)
+        denied_by.extend(st.label() for st, d in denies if d)
+        granted = _all3([allowed, _not3(denied)])
+        if granted is False and allowed is False:
+            missing.append(action)
+        per_action.append(granted)
+    result = _all3(per_action)
+    if result is True:
+        return GrantAnswer(True, "the key policy allows AWS Backup")
+    if result is None:
+        return GrantAnswer(None, "the key policy has parts that cannot be rendered")
+    if denied_by:
+        return GrantAnswer(
+            False, f"the key policy's Deny {', '.join(sorted(set(denied_by)))} cancels it"
+        )
+    return GrantAnswer(False, _why_missing(policy, missing))
+
+
+def _why_missing(policy: Policy, missing: list[str]) -> str:
+    for st in policy.statements:
+        has_via, via = _via_service(st.condition)
+        if has_via and via is False and _effect(st) == "Allow":
+            return (
+                f"the key policy's {st.label()} limits kms:ViaService to values that match no "
+                "AWS Backup endpoint (it must be backup.<region>.amazonaws.com; "
+                "backup.amazonaws.com matches nothing)"
+            )
+    which = " and ".join(missing) if missing else "kms:Decrypt and kms:GenerateDataKey"
+    return f"no statement of the key policy allows AWS Backup {which}"

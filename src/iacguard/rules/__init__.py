@@ -1,0 +1,1 @@
+"""The rules: registry, shared analysis, and one module per rule."""

@@ -1,0 +1,142 @@
+"""BKP002 backup-plan-targets-vault-without-cmk.
+
+A backup plan rule whose target vault (``target_vault_name`` / ``TargetBackupVault``: a vault
+*name*) or copy destination (``destination_vault_arn`` / ``DestinationBackupVaultArn``: an
+*ARN*) is a vault BKP001 flags, or the built-in vault ``Default`` (always encrypted with the
+AWS-managed key). Names join on the vault's configured name within the same root; ARNs join
+through references (``.arn``, ``!GetAtt V.BackupVaultArn``) or by the name inside a literal or
+interpolated vault ARN. A target outside the graph (another account, region, remote state) is
+not a finding.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Any
+
+from iacguard.findings import Evidence, Finding
+from iacguard.graph.facts import Fact, fact, kind_of
+from iacguard.graph.model import Graph, Resource
+from iacguard.graph.values import Certainty, PartialStr, Ref, Verdict, judge, weaker
+from iacguard.rules.bkp001_vault_without_cmk import describe, judge_vault
+from iacguard.rules.context import (
+    Analysis,
+    RuleContext,
+    certainty_phrase,
+    evidence_of,
+    exists_verdict,
+    payloads,
+)
+
+RULE_ID = "BKP002"
+DEFAULT_VAULT = "Default"
+_VAULT_ARN = re.compile(r"arn:aws[a-z-]*:backup:[^:]*:[^:]*:backup-vault:(.+)")
+
+
+def resolve_target(shared: Analysis, plan: Resource, payload: Any, is_arn: bool) -> Any:
+    """The vault Resource a target payload names, ``DEFAULT_VAULT``, or None (not in the
+    graph, or cannot be seen)."""
+    if isinstance(payload, Ref):
+        target = shared.graph.resolve(payload)
+        return target if target is not None and kind_of(target) == "vault" else None
+    name: str | None = None
+    if isinstance(payload, str):
+        if is_arn:
+            m = _VAULT_ARN.fullmatch(payload.strip())
+            name = m.group(1) if m else None
+        else:
+            name = payload
+    elif isinstance(payload, PartialStr) and is_arn:
+        last = payload.parts[-1] if payload.parts else None
+        if isinstance(last, str) and "backup-vault:" in last:
+            name = last.rsplit("backup-vault:", 1)[1] or None
+    if name is None:
+        return None
+    found = shared.vaults_named(plan.root, name)
+    if found:
+        return found[0]
+    return DEFAULT_VAULT if name == DEFAULT_VAULT else None
+
+
+def check(graph: Graph, ctx: RuleContext) -> Iterator[Finding]:
+    allow = bool(ctx.options.get("allow-aws-managed-key", False))
+    shared = ctx.shared
+    for plan in shared.of_kind("plan"):
+        plan_exists = exists_verdict(plan)
+        if plan_exists is None:
+            continue
+        for rule in shared.plan_rules(plan):
+            targets = [(rule.target, False)] + [(c, True) for c in rule.copies]
+            for target, is_arn in targets:
+                if target.value is None:
+                    continue
+                yield from _judge_target(
+                    ctx, allow, plan, plan_exists, rule.name, rule.span, target, is_arn
+                )
+
+
+def _judge_target(
+    ctx: RuleContext,
+    allow: bool,
+    plan: Resource,
+    plan_exists: Verdict,
+    rule_name: str,
+    rule_span: Any,
+    target: Fact,
+    is_arn: bool,
+) -> Iterator[Finding]:
+    shared = ctx.shared
+    assert target.value is not None
+    candidates: list[Any] = []
+    for payload in payloads(target.value):
+        found = resolve_target(shared, plan, payload, is_arn)
+        if found is not None and all(found is not c for c in candidates):
+            candidates.append(found)
+    for vault in candidates:
+        if vault == DEFAULT_VAULT:
+            if allow:
+                continue
+            vault_verdict: Verdict | None = Verdict(Certainty.DEFINITE)
+            vault_text = "the built-in vault Default"
+            why = "AWS Backup encrypts it with the AWS-managed key aws/backup"
+            vault_evidence: tuple[Evidence, ...] = (
+                Evidence(None, "the vault Default is created by AWS with the AWS-managed key"),
+            )
+        else:
+            j = judge_vault(shared, vault, allow)
+            if j is None:
+                continue
+            vault_verdict = j.verdict
+            vault_text = f"vault {vault.address}"
+            why = describe(j)
+            vault_evidence = j.evidence
+
+        def predicate(payload: Any, wanted: Any = vault) -> bool | None:
+            found = resolve_target(shared, plan, payload, is_arn)
+            return None if found is None else found is wanted
+
+        verdict = weaker(weaker(plan_exists, judge(target.value, predicate)), vault_verdict)
+        if verdict is None:
+            continue
+        action = "copies recovery points to" if is_arn else "stores recovery points in"
+        message = (
+            f"Backup plan {plan.address} rule `{rule_name}` {action} {vault_text}"
+            f"{certainty_phrase(verdict, plan.language)}, which has no customer-managed KMS "
+            f"key: {why}. Target a vault encrypted with a customer-managed key."
+        )
+        evidence = [Evidence(rule_span, f"plan rule `{rule_name}` of {plan.address}")]
+        evidence.extend(evidence_of(target.value))
+        evidence.append(Evidence(target.span, f"{target.path} -> {vault_text}"))
+        if vault != DEFAULT_VAULT:
+            evidence.append(Evidence(vault.span, f"{vault.address} ({vault.type})"))
+        evidence.extend(vault_evidence)
+        props: dict[str, Any] = {"rule_name": rule_name, "copy": is_arn}
+        if vault == DEFAULT_VAULT:
+            props["vault_name"] = DEFAULT_VAULT
+        else:
+            props["vault"] = vault.address
+            name = fact(vault, "vault.name").payload()
+            if isinstance(name, str):
+                props["vault_name"] = name
+        yield ctx.finding(plan, verdict, message, target.span, evidence, props)

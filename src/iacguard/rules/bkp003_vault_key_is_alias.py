@@ -1,0 +1,79 @@
+"""BKP003 backup-vault-key-is-alias.
+
+A backup vault whose key is given as an alias or alias ARN (``alias/...``,
+``arn:aws:kms:...:alias/...``, ``!Ref`` of an ``AWS::KMS::Alias``, ``aws_kms_alias.x.arn``,
+``data.aws_kms_alias.x.arn``). AWS Backup requires the key's ARN in ``EncryptionKeyArn`` /
+``kms_key_arn``. The message says what to write instead.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from iacguard.findings import Evidence, Finding
+from iacguard.graph.facts import fact
+from iacguard.graph.model import Graph, Resource
+from iacguard.rules.context import RuleContext, certainty_phrase, evidence_of, judged
+from iacguard.rules.keys import AWS_MANAGED, UNKNOWN, KeyInfo
+
+RULE_ID = "BKP003"
+
+
+def _alias_predicate(info: KeyInfo) -> bool | None:
+    if info.alias_form:
+        return True
+    return None if info.kind == UNKNOWN else False
+
+
+def suggestion(vault: Resource, info: KeyInfo) -> str:
+    cfn = vault.language == "cloudformation"
+    attr = "EncryptionKeyArn" if cfn else "kms_key_arn"
+    if info.key is not None:
+        if cfn:
+            return f"write !GetAtt {info.key.address}.Arn"
+        if info.via is not None and info.via.type == "aws_kms_alias":
+            return f"write {info.via.address}.target_key_arn (or {info.key.address}.arn)"
+        return f"write {info.key.address}.arn"
+    if info.via is not None and info.via.mode == "data":
+        return f"write {info.via.address}.target_key_arn"
+    if info.kind == AWS_MANAGED:
+        return (
+            f"omit {attr} (AWS Backup then uses aws/backup) or give a customer-managed "
+            "key's ARN (arn:aws:kms:REGION:ACCOUNT:key/KEY-ID)"
+        )
+    if cfn:
+        return "write the key's ARN (!GetAtt Key.Arn or arn:aws:kms:REGION:ACCOUNT:key/KEY-ID)"
+    return "write the key's ARN (aws_kms_alias.<name>.target_key_arn or aws_kms_key.<name>.arn)"
+
+
+def check(graph: Graph, ctx: RuleContext) -> Iterator[Finding]:
+    shared = ctx.shared
+    for vault in shared.of_kind("vault"):
+        key_fact = fact(vault, "vault.key")
+        if key_fact.value is None:
+            continue
+
+        def predicate(payload: Any, v: Resource = vault) -> bool | None:
+            return _alias_predicate(shared.classify(v, payload))
+
+        verdict = judged(vault, key_fact.value, predicate)
+        if verdict is None:
+            continue
+        infos = shared.key_infos(vault)
+        info = next((i for i in infos if i.alias_form), infos[0])
+        attr = key_fact.path
+        message = (
+            f"Backup vault {vault.address} gives its key as an alias ({info.text})"
+            f"{certainty_phrase(verdict, vault.language)}: AWS Backup requires the KMS key's "
+            f"ARN in {attr}, not an alias. Instead, {suggestion(vault, info)}."
+        )
+        evidence = list(evidence_of(key_fact.value))
+        evidence.append(Evidence(key_fact.span, f"{attr} = {info.text}"))
+        if info.via is not None:
+            evidence.append(Evidence(info.via.span, f"{info.via.address} is an alias"))
+        props: dict[str, Any] = {"alias": info.text}
+        name = fact(vault, "vault.name").payload()
+        if isinstance(name, str):
+            props["vault_name"] = name
+        yield ctx.finding(vault, verdict, message, key_fact.span, evidence, props)

@@ -1,0 +1,226 @@
+"""What every rule gets besides the graph: its options, severity and fix hints, a shared
+per-run analysis (so BKP001, BKP002 and KMS003 resolve vault keys once), and helpers that
+turn a verdict into a Finding with its certainty wording, evidence and inputs."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from iacguard.findings import Evidence, Finding, Severity
+from iacguard.graph.facts import Fact, PlanRule, fact, kind_of, plan_rules
+from iacguard.graph.model import Graph, Resource
+from iacguard.graph.values import (
+    Certainty,
+    Known,
+    Predicate,
+    Span,
+    Unknown,
+    Value,
+    Verdict,
+    judge,
+    weaker,
+)
+from iacguard.rules.keys import KeyInfo, classify_key
+
+# ----------------------------------------------------------------------------- analysis
+
+
+class Analysis:
+    """Facts about one graph that several rules need, computed on first use, once per run."""
+
+    def __init__(self, graph: Graph) -> None:
+        self.graph = graph
+        self._by_kind: dict[str, list[Resource]] | None = None
+        self._vault_keys: dict[tuple[str, str], list[KeyInfo]] = {}
+        self._protects: dict[tuple[str, str], list[Resource]] | None = None
+        self._vaults_by_name: dict[tuple[str, str], list[Resource]] | None = None
+        self._plan_rules: dict[tuple[str, str], list[PlanRule]] = {}
+        self.memo: dict[Any, Any] = {}
+
+    def of_kind(self, kind: str) -> list[Resource]:
+        if self._by_kind is None:
+            by: dict[str, list[Resource]] = {}
+            for r in self.graph.resources:
+                k = kind_of(r)
+                if k is not None:
+                    by.setdefault(k, []).append(r)
+            self._by_kind = by
+        return self._by_kind.get(kind, [])
+
+    def key_infos(self, vault: Resource) -> list[KeyInfo]:
+        """What the vault's key is in every world we see (default first)."""
+        ident = (vault.root, vault.address)
+        found = self._vault_keys.get(ident)
+        if found is None:
+            value = fact(vault, "vault.key").as_value()
+            found = [classify_key(p, vault.root, self.graph) for p in payloads(value)]
+            self._vault_keys[ident] = found
+        return found
+
+    def classify(self, vault: Resource, payload: Any) -> KeyInfo:
+        return classify_key(payload, vault.root, self.graph)
+
+    def protected_vaults(self, key: Resource) -> list[Resource]:
+        """The vaults whose key resolves to ``key`` in some world."""
+        if self._protects is None:
+            out: dict[tuple[str, str], list[Resource]] = {}
+            for vault in self.of_kind("vault"):
+                seen: set[tuple[str, str]] = set()
+                for info in self.key_infos(vault):
+                    if info.key is not None:
+                        ident = (info.key.root, info.key.address)
+                        if ident not in seen:
+                            seen.add(ident)
+                            out.setdefault(ident, []).append(vault)
+            self._protects = out
+        return self._protects.get((key.root, key.address), [])
+
+    def vaults_named(self, root: str, name: str) -> list[Resource]:
+        if self._vaults_by_name is None:
+            index: dict[tuple[str, str], list[Resource]] = {}
+            for vault in self.of_kind("vault"):
+                payload = fact(vault, "vault.name").payload()
+                if isinstance(payload, str):
+                    index.setdefault((vault.root, payload), []).append(vault)
+            self._vaults_by_name = index
+        return self._vaults_by_name.get((root, name), [])
+
+    def plan_rules(self, plan: Resource) -> list[PlanRule]:
+        ident = (plan.root, plan.address)
+        if ident not in self._plan_rules:
+            self._plan_rules[ident] = plan_rules(plan)
+        return self._plan_rules[ident]
+
+
+def payloads(value: Value) -> list[Any]:
+    """The payload under the defaults, then under each alternative (an Unknown: itself)."""
+    if isinstance(value, Unknown):
+        return [value]
+    if isinstance(value, Known):
+        return [value.value]
+    return [value.default] + [a.value for a in value.alternatives]
+
+
+# ----------------------------------------------------------------------------- context
+
+
+@dataclass(frozen=True, slots=True)
+class RuleContext:
+    rule_id: str
+    rule_name: str
+    severity: Severity
+    options: Mapping[str, Any]
+    #: one-line fix hint per language (``terraform``, ``cloudformation``)
+    fixes: Mapping[str, str] = field(default_factory=dict)
+    analysis: Analysis | None = None
+
+    @property
+    def shared(self) -> Analysis:
+        assert self.analysis is not None
+        return self.analysis
+
+    def finding(
+        self,
+        resource: Resource,
+        verdict: Verdict,
+        message: str,
+        location: Span,
+        evidence: Iterable[Evidence] = (),
+        properties: Mapping[str, Any] | None = None,
+    ) -> Finding:
+        lang = "cloudformation" if resource.language == "cloudformation" else "terraform"
+        return Finding(
+            rule_id=self.rule_id,
+            rule_name=self.rule_name,
+            severity=self.severity,
+            certainty=verdict.certainty,
+            message=message,
+            address=resource.address,
+            resource_type=resource.type,
+            root=resource.root,
+            location=location,
+            evidence=dedupe(evidence),
+            inputs=tuple(sorted(verdict.inputs)),
+            fix=self.fixes.get(lang) or self.fixes.get("terraform"),
+            properties=dict(properties or {}),
+        )
+
+
+# ----------------------------------------------------------------------------- judging
+
+
+def judge_fact(f: Fact, predicate: Predicate) -> Verdict | None:
+    """``judge`` on a fact, where "not set" is the payload None."""
+    return judge(f.as_value(), predicate)
+
+
+def exists_verdict(resource: Resource) -> Verdict | None:
+    from iacguard.graph.facts import as_bool
+
+    return judge(resource.exists, lambda p: as_bool(p) is True if p is not None else False)
+
+
+def judged(resource: Resource, value: Value, predicate: Predicate) -> Verdict | None:
+    """The predicate on ``value`` and the resource existing, the weaker of both."""
+    return weaker(exists_verdict(resource), judge(value, predicate))
+
+
+def certainty_phrase(verdict: Verdict, language: str = "terraform") -> str:
+    """`` with the default inputs (var.x = false)`` and the like; empty when definite."""
+    if verdict.certainty is Certainty.DEFINITE:
+        return ""
+    inputs = ", ".join(sorted(verdict.inputs))
+    if verdict.certainty is Certainty.DEFAULT:
+        defaults = _flipped(verdict.avoided_by)
+        if defaults:
+            return f" with the default inputs ({', '.join(defaults)})"
+        if verdict.avoided_by:
+            shown = " or ".join(_nice(a) for a in verdict.avoided_by[:3])
+            return f" with the default inputs (not when {shown})"
+        return f" with the default inputs ({inputs})" if inputs else " with the default inputs"
+    if verdict.triggered_by:
+        return f" when {' or '.join(_nice(a) for a in verdict.triggered_by[:3])}"
+    if inputs:
+        return f" for some values of {inputs}"
+    return " possibly (a value that decides it cannot be seen)"
+
+
+def _nice(described: str) -> str:
+    return re.sub(r"= (True|False)\b", lambda m: "= " + m.group(1).lower(), described)
+
+
+def _flipped(avoided: tuple[str, ...]) -> list[str]:
+    """The defaults implied by boolean alternatives: ``var.x = True`` avoids it, so the
+    default is ``var.x = false``. Empty unless every assignment is a boolean."""
+    out: list[str] = []
+    for described in avoided:
+        for part in described.split(", "):
+            name, sep, val = part.rpartition(" = ")
+            if not sep or val not in ("True", "False", "'true'", "'false'"):
+                return []
+            flipped = {"True": "false", "False": "true", "'true'": "'false'", "'false'": "'true'"}
+            text = f"{name} = {flipped[val]}"
+            if text not in out:
+                out.append(text)
+    return out
+
+
+def evidence_of(value: Value | None) -> list[Evidence]:
+    """The reference chain recorded on a value, as evidence hops."""
+    if value is None:
+        return []
+    return [Evidence(h.span, h.message) for h in getattr(value, "trace", ())]
+
+
+def dedupe(items: Iterable[Evidence]) -> tuple[Evidence, ...]:
+    seen: set[tuple[Any, str]] = set()
+    out = []
+    for e in items:
+        key = (e.span, e.message)
+        if key not in seen:
+            seen.add(key)
+            out.append(e)
+    return tuple(out)

@@ -1,0 +1,144 @@
+"""What a vault's key payload stands for: no key, an AWS-managed key, a customer key, unknown.
+
+``classify_key(payload, root, graph)`` reads one payload of a vault's ``kms_key_arn`` /
+``EncryptionKeyArn`` (a string, a ``PartialStr``, a ``Ref`` to a key / alias / data source, an
+``Unknown``) and says what it is, whether it is written as an alias, and which key resource of
+the graph it reaches (through aliases too). Language-free: types are read through
+``graph.facts``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from iacguard.graph.facts import fact, kind_of
+from iacguard.graph.model import Graph, Resource
+from iacguard.graph.values import Known, PartialStr, Ref, Unknown
+
+ABSENT = "absent"
+AWS_MANAGED = "aws_managed"
+CMK = "cmk"
+UNKNOWN = "unknown"
+
+_ALIAS_ARN = re.compile(r"arn:aws[a-z-]*:kms:[^:]*:[^:]*:(alias/.+)")
+_KEY_ARN = re.compile(r"arn:aws[a-z-]*:kms:[^:]*:[^:]*:key/.+")
+_KEY_ID = re.compile(
+    r"(mrk-)?[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}|mrk-[0-9a-f]{32}"
+)
+_KEY_ATTRS = {None, "arn", "key_id", "id", "Arn", "KeyId"}
+_ALIAS_SELF_ATTRS = {None, "arn", "name", "id", "Arn"}
+_ALIAS_TARGET_ATTRS = {"target_key_arn", "target_key_id"}
+
+
+@dataclass(frozen=True, slots=True)
+class KeyInfo:
+    kind: str
+    #: written as an alias or alias ARN (BKP003)
+    alias_form: bool = False
+    #: the key resource of the graph it reaches
+    key: Resource | None = None
+    #: the alias / data source resource it passes through
+    via: Resource | None = None
+    #: how it is written, for messages (``alias/aws/backup``, ``aws_kms_key.k.arn``)
+    text: str = ""
+
+
+def _ref_text(ref: Ref) -> str:
+    if ref.attribute is None:
+        return f"!Ref {ref.address}"
+    return f"{ref.address}.{ref.attribute}"
+
+
+def classify_key(payload: Any, root: str, graph: Graph, depth: int = 0) -> KeyInfo:
+    """What a vault key payload stands for (see the module docstring)."""
+    if depth > 8:
+        return KeyInfo(UNKNOWN, text="(too many indirections)")
+    if payload is None:
+        return KeyInfo(ABSENT)
+    if isinstance(payload, str):
+        return _classify_text(payload)
+    if isinstance(payload, PartialStr):
+        return _classify_partial(payload)
+    if isinstance(payload, Ref):
+        return _classify_ref(payload, graph, depth)
+    if isinstance(payload, Unknown):
+        return KeyInfo(UNKNOWN, text=payload.reason)
+    return KeyInfo(UNKNOWN, text=repr(payload))
+
+
+def _classify_text(text: str) -> KeyInfo:
+    s = text.strip()
+    if not s:
+        return KeyInfo(ABSENT, text=text)
+    alias = s if s.startswith("alias/") else None
+    m = _ALIAS_ARN.fullmatch(s)
+    if m:
+        alias = m.group(1)
+    if alias is not None:
+        kind = AWS_MANAGED if alias.startswith("alias/aws/") else CMK
+        return KeyInfo(kind, alias_form=True, text=s)
+    if _KEY_ARN.fullmatch(s) or _KEY_ID.fullmatch(s.lower()):
+        return KeyInfo(CMK, text=s)
+    return KeyInfo(UNKNOWN, text=s)
+
+
+def _classify_partial(p: PartialStr) -> KeyInfo:
+    text = "".join(part if isinstance(part, str) else "\x00" for part in p.parts)
+    shown = str(p)
+    idx = text.find("alias/")
+    if idx >= 0 and (idx == 0 or text[idx - 1] == ":"):
+        rest = text[idx + len("alias/") :]
+        if rest.startswith("aws/"):
+            return KeyInfo(AWS_MANAGED, alias_form=True, text=shown)
+        if rest.startswith("\x00"):
+            return KeyInfo(UNKNOWN, alias_form=True, text=shown)
+        return KeyInfo(CMK, alias_form=True, text=shown)
+    if ":key/" in text or text.startswith("key/"):
+        return KeyInfo(CMK, text=shown)
+    return KeyInfo(UNKNOWN, text=shown)
+
+
+def _configured(resource: Resource, name: str) -> Any:
+    value = fact(resource, name).value
+    if isinstance(value, Known):
+        return value.value
+    if value is None:
+        return None
+    return value.default if not isinstance(value, Unknown) else value
+
+
+def _classify_ref(ref: Ref, graph: Graph, depth: int) -> KeyInfo:
+    text = _ref_text(ref)
+    target = graph.resolve(ref)
+    if target is None:
+        return KeyInfo(UNKNOWN, text=text)
+    kind = kind_of(target)
+    if kind == "key":
+        if ref.attribute in _KEY_ATTRS:
+            return KeyInfo(CMK, key=target, text=text)
+        return KeyInfo(UNKNOWN, text=text)
+    if kind == "alias":
+        if ref.attribute in _ALIAS_SELF_ATTRS or ref.attribute in _ALIAS_TARGET_ATTRS:
+            inner = classify_key(_configured(target, "alias.target"), target.root, graph, depth + 1)
+            kind_ = inner.kind if inner.kind != ABSENT else UNKNOWN
+            name = _configured(target, "alias.name")
+            if isinstance(name, str) and name.startswith("alias/aws/"):
+                kind_ = AWS_MANAGED
+            alias_form = ref.attribute not in _ALIAS_TARGET_ATTRS
+            return KeyInfo(kind_, alias_form=alias_form, key=inner.key, via=target, text=text)
+        return KeyInfo(UNKNOWN, text=text)
+    if kind == "data_alias":
+        name = _configured(target, "alias.name")
+        if not isinstance(name, str):
+            kind_ = UNKNOWN
+        else:
+            kind_ = AWS_MANAGED if name.startswith("alias/aws/") else CMK
+        alias_form = ref.attribute in {"arn", "id", "name", None}
+        return KeyInfo(kind_, alias_form=alias_form, via=target, text=text)
+    if kind == "data_key":
+        inner = classify_key(_configured(target, "data_key.key_id"), target.root, graph, depth + 1)
+        kind_ = inner.kind if inner.kind != ABSENT else UNKNOWN
+        return KeyInfo(kind_, key=inner.key, via=target, text=text)
+    return KeyInfo(UNKNOWN, text=text)

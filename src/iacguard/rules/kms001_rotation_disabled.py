@@ -1,0 +1,144 @@
+"""KMS001 kms-key-rotation-disabled.
+
+A KMS key with automatic rotation off (``enable_key_rotation`` / ``EnableKeyRotation`` absent
+or false), only where AWS can rotate it: symmetric encryption keys (spec absent or
+``SYMMETRIC_DEFAULT``, usage absent or ``ENCRYPT_DECRYPT``) whose key material comes from KMS
+(origin not ``EXTERNAL`` / ``AWS_CLOUDHSM`` / ``EXTERNAL_KEY_STORE``, no custom key store).
+Asymmetric, HMAC, imported, custom-store and replica keys (a replica follows its primary) are
+not findings. Option ``max-rotation-period-days`` (default 365) also flags a rotation period
+above it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from iacguard.findings import Evidence, Finding
+from iacguard.graph.facts import Fact, as_bool, as_int, fact
+from iacguard.graph.model import Graph, Resource
+from iacguard.graph.values import Verdict, judge, weaker
+from iacguard.rules.context import (
+    RuleContext,
+    certainty_phrase,
+    evidence_of,
+    exists_verdict,
+    judge_fact,
+)
+
+RULE_ID = "KMS001"
+
+_ELIGIBLE: dict[str, tuple[str, ...]] = {
+    "key.spec": ("SYMMETRIC_DEFAULT",),
+    "key.usage": ("ENCRYPT_DECRYPT",),
+    "key.origin": ("AWS_KMS",),
+}
+
+
+def _eligible_value(expected: tuple[str, ...]):
+    def predicate(payload: Any) -> bool | None:
+        if payload is None:
+            return True
+        if isinstance(payload, str):
+            return payload.strip().upper() in expected
+        return None
+
+    return predicate
+
+
+def _not_set(payload: Any) -> bool | None:
+    if payload is None or payload == "":
+        return True
+    return False if isinstance(payload, (str, bool, int)) else None
+
+
+def rotation_eligible(key: Resource) -> Verdict | None:
+    """How surely AWS can rotate this key (None: it cannot)."""
+    if as_bool(fact(key, "key.replica").payload()) is True:
+        return None
+    verdict = exists_verdict(key)
+    for name, expected in _ELIGIBLE.items():
+        verdict = weaker(verdict, judge_fact(fact(key, name), _eligible_value(expected)))
+    for name in ("key.custom_key_store", "key.xks_key"):
+        verdict = weaker(verdict, judge_fact(fact(key, name), _not_set))
+    return verdict
+
+
+def _rotation_off(payload: Any) -> bool | None:
+    if payload is None:
+        return True
+    flag = as_bool(payload)
+    return None if flag is None else not flag
+
+
+def _rotation_on(payload: Any) -> bool | None:
+    off = _rotation_off(payload)
+    return None if off is None else not off
+
+
+def check(graph: Graph, ctx: RuleContext) -> Iterator[Finding]:
+    max_period = int(ctx.options.get("max-rotation-period-days", 365))
+    shared = ctx.shared
+    for key in shared.of_kind("key"):
+        eligible = rotation_eligible(key)
+        if eligible is None:
+            continue
+        rotation = fact(key, "key.rotation_enabled")
+        vaults = shared.protected_vaults(key)
+        protects = (
+            f" It protects backup vault {', '.join(v.address for v in vaults)}." if vaults else ""
+        )
+        props: dict[str, Any] = {"vaults": [v.address for v in vaults]} if vaults else {}
+        verdict = weaker(eligible, judge_fact(rotation, _rotation_off))
+        if verdict is not None:
+            yield _finding_off(ctx, key, rotation, verdict, protects, props)
+            continue
+        period = fact(key, "key.rotation_period_days")
+        if period.value is None:
+            continue
+
+        def too_long(payload: Any) -> bool | None:
+            if payload is None:
+                return False
+            n = as_int(payload)
+            return None if n is None else n > max_period
+
+        verdict = weaker(
+            weaker(eligible, judge_fact(rotation, _rotation_on)), judge(period.as_value(), too_long)
+        )
+        if verdict is None:
+            continue
+        days = as_int(period.payload())
+        shown = f"{days} days" if days is not None else "a period"
+        message = (
+            f"KMS key {key.address} rotates only every {shown}{certainty_phrase(verdict)}, "
+            f"longer than the {max_period} days allowed (option max-rotation-period-days). "
+            f"Set {period.path} to {max_period} or less.{protects}"
+        )
+        evidence = evidence_of(period.value) + [Evidence(period.span, f"{period.path} = {shown}")]
+        yield ctx.finding(
+            key, verdict, message, period.span, evidence, {**props, "rotation_period_days": days}
+        )
+
+
+def _finding_off(
+    ctx: RuleContext,
+    key: Resource,
+    rotation: Fact,
+    verdict: Verdict,
+    protects: str,
+    props: dict[str, Any],
+) -> Finding:
+    cfn = key.language == "cloudformation"
+    attr = rotation.path or ("EnableKeyRotation" if cfn else "enable_key_rotation")
+    if rotation.absent:
+        state = f"{attr} is not set (AWS's default is no rotation)"
+    else:
+        state = f"{attr} is false"
+    set_to = f"{attr}: true" if cfn else f"{attr} = true"
+    message = (
+        f"KMS key {key.address} does not rotate its key material{certainty_phrase(verdict)}: "
+        f"{state}. Set {set_to}.{protects}"
+    )
+    evidence = evidence_of(rotation.value) + [Evidence(rotation.span, f"{key.address}: {state}")]
+    return ctx.finding(key, verdict, message, rotation.span, evidence, props)

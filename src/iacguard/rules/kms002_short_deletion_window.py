@@ -1,0 +1,71 @@
+"""KMS002 kms-key-short-deletion-window.
+
+A KMS key (replica keys and external keys included) whose ``deletion_window_in_days`` /
+``PendingWindowInDays`` is below ``min-deletion-window-days`` (default 30; not set means AWS's
+30). A value outside AWS's 7-30 range is a finding too: AWS rejects it. The message says when
+the key protects a backup vault: deleting the key makes every recovery point in the vault
+unrecoverable.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from iacguard.findings import Evidence, Finding
+from iacguard.graph.facts import as_int, fact
+from iacguard.graph.model import Graph
+from iacguard.rules.context import RuleContext, certainty_phrase, evidence_of, judged
+
+RULE_ID = "KMS002"
+AWS_DEFAULT = 30
+AWS_MIN, AWS_MAX = 7, 30
+
+
+def check(graph: Graph, ctx: RuleContext) -> Iterator[Finding]:
+    minimum = int(ctx.options.get("min-deletion-window-days", 30))
+    shared = ctx.shared
+
+    def violates(payload: Any) -> bool | None:
+        if payload is None:
+            return AWS_DEFAULT < minimum
+        days = as_int(payload)
+        if days is None:
+            return None
+        return days < minimum or not AWS_MIN <= days <= AWS_MAX
+
+    for key in shared.of_kind("key"):
+        window = fact(key, "key.deletion_window_days")
+        verdict = judged(key, window.as_value(), violates)
+        if verdict is None:
+            continue
+        days = as_int(window.payload())
+        attr = window.path
+        if window.absent:
+            state = f"{attr} is not set (AWS's default {AWS_DEFAULT} days)"
+        elif days is None:
+            state = f"{attr} may be below {minimum} days"
+        else:
+            state = f"{attr} is {days} days"
+        if days is not None and not AWS_MIN <= days <= AWS_MAX:
+            problem = f"{state}, outside AWS's {AWS_MIN}-{AWS_MAX} day range: AWS will reject it"
+        else:
+            problem = f"{state}, below the {minimum} days required (min-deletion-window-days)"
+        vaults = shared.protected_vaults(key)
+        protects = ""
+        if vaults:
+            protects = (
+                f" The key protects backup vault {', '.join(v.address for v in vaults)}: "
+                "deleting it makes every recovery point in that vault unrecoverable."
+            )
+        message = (
+            f"KMS key {key.address} has a short deletion window{certainty_phrase(verdict)}: "
+            f"{problem}. Set {attr} to {max(minimum, AWS_MIN) if minimum <= AWS_MAX else AWS_MAX}."
+            f"{protects}"
+        )
+        evidence = evidence_of(window.value) + [Evidence(window.span, f"{key.address}: {state}")]
+        evidence += [Evidence(v.span, f"{v.address} is encrypted with this key") for v in vaults]
+        props: dict[str, Any] = {"deletion_window_days": days}
+        if vaults:
+            props["vaults"] = [v.address for v in vaults]
+        yield ctx.finding(key, verdict, message, window.span, evidence, props)

@@ -1,0 +1,166 @@
+"""KMS003 kms-key-missing-backup-grant.
+
+A KMS key that protects a backup vault (the vault's key resolves to it directly, through an
+alias, or through module inputs/outputs) whose effective key policy gives AWS Backup no grant.
+The effective policy is an ``aws_kms_key_policy`` on the key (by ``key_id``, id or ARN), else
+the key's ``policy`` / ``KeyPolicy``, else AWS's default policy. What counts as a grant is
+decided by ``graph.policy.backup_grant``; an ``aws_kms_grant`` on the key to the backup
+service, or to the IAM role of a backup selection whose plan targets the vault, also counts.
+Option ``backup-grant``: ``explicit`` (default) requires a grant; ``iam-delegation`` also
+accepts the default policy or an account-root statement (AWS Backup then works through the
+backup role's IAM policy). A policy that cannot be rendered is not a finding.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from iacguard.findings import Evidence, Finding
+from iacguard.graph.facts import Fact, as_str, fact
+from iacguard.graph.model import Graph, Resource
+from iacguard.graph.policy import backup_grant
+from iacguard.graph.values import Verdict, judge, weaker
+from iacguard.rules.bkp002_plan_targets_vault_without_cmk import resolve_target
+from iacguard.rules.context import (
+    Analysis,
+    RuleContext,
+    certainty_phrase,
+    evidence_of,
+    exists_verdict,
+    payloads,
+)
+from iacguard.rules.keys import classify_key
+
+RULE_ID = "KMS003"
+MODES = ("explicit", "iam-delegation")
+_NEEDED_OPS = {"decrypt", "generatedatakey"}
+
+
+def _key_of(shared: Analysis, resource: Resource, payload: Any) -> Resource | None:
+    return classify_key(payload, resource.root, shared.graph).key
+
+
+def attached_policies(shared: Analysis) -> dict[tuple[str, str], list[Resource]]:
+    """``aws_kms_key_policy`` resources by the key they attach to."""
+    memo = shared.memo.get("KMS003.policies")
+    if memo is None:
+        memo = {}
+        for kp in shared.of_kind("key_policy"):
+            key = _key_of(shared, kp, fact(kp, "key_policy.key").payload())
+            if key is not None:
+                memo.setdefault((key.root, key.address), []).append(kp)
+        shared.memo["KMS003.policies"] = memo
+    return memo
+
+
+def _grants_to_backup(shared: Analysis, key: Resource, vault: Resource) -> Resource | None:
+    """An ``aws_kms_grant`` on ``key`` letting AWS Backup (or the vault's backup role) use it."""
+    for grant in shared.of_kind("grant"):
+        if _key_of(shared, grant, fact(grant, "grant.key").payload()) is not key:
+            continue
+        ops = fact(grant, "grant.operations").payload()
+        names = {o.lower() for o in ops if isinstance(o, str)} if isinstance(ops, list) else set()
+        if not _NEEDED_OPS <= names:
+            continue
+        grantee = fact(grant, "grant.grantee").payload()
+        if as_str(grantee) == "backup.amazonaws.com":
+            return grant
+        if grantee is not None and grantee in _backup_roles(shared, vault):
+            return grant
+    return None
+
+
+def _backup_roles(shared: Analysis, vault: Resource) -> list[Any]:
+    roles = []
+    for sel in shared.of_kind("selection"):
+        plan_ref = fact(sel, "selection.plan").payload()
+        plan = shared.graph.resolve(plan_ref) if hasattr(plan_ref, "address") else None
+        if plan is None:
+            continue
+        targets = any(
+            resolve_target(shared, plan, payload, is_arn) is vault
+            for rule in shared.plan_rules(plan)
+            for f, is_arn in [(rule.target, False)] + [(c, True) for c in rule.copies]
+            for payload in [f.payload()]
+        )
+        if targets:
+            roles.append(fact(sel, "selection.role").payload())
+    return roles
+
+
+def effective_policy(shared: Analysis, key: Resource) -> tuple[Fact, Resource]:
+    """The policy fact in force and the resource it is written on."""
+    attached = attached_policies(shared).get((key.root, key.address))
+    if attached:
+        kp = attached[-1]
+        return fact(kp, "key_policy.policy"), kp
+    return fact(key, "key.policy"), key
+
+
+def check(graph: Graph, ctx: RuleContext) -> Iterator[Finding]:
+    mode = str(ctx.options.get("backup-grant", "explicit"))
+    if mode not in MODES:
+        raise ValueError(f"KMS003 option backup-grant must be one of {', '.join(MODES)}")
+    shared = ctx.shared
+    for key in shared.of_kind("key"):
+        vaults = shared.protected_vaults(key)
+        if not vaults:
+            continue
+        key_exists = exists_verdict(key)
+        policy, holder = effective_policy(shared, key)
+
+        def violates(payload: Any) -> bool | None:
+            answer = backup_grant(payload, mode)
+            return None if answer.grants is None else not answer.grants
+
+        policy_verdict = judge(policy.as_value(), violates)
+        if policy_verdict is None:
+            continue
+        for vault in vaults:
+            if _grants_to_backup(shared, key, vault) is not None:
+                continue
+            vault_value = fact(vault, "vault.key").as_value()
+
+            def protects(payload: Any, v: Resource = vault, k: Resource = key) -> bool | None:
+                info = shared.classify(v, payload)
+                return info.key is k if info.key is not None else False
+
+            protect = weaker(exists_verdict(vault), judge(vault_value, protects))
+            verdict = weaker(weaker(key_exists, protect), policy_verdict)
+            if verdict is None:
+                continue
+            yield _finding(ctx, key, vault, policy, holder, verdict, mode)
+
+
+def _finding(
+    ctx: RuleContext,
+    key: Resource,
+    vault: Resource,
+    policy: Fact,
+    holder: Resource,
+    verdict: Verdict,
+    mode: str,
+) -> Finding:
+    answers = [backup_grant(p, mode) for p in payloads(policy.as_value())]
+    answer = next((a for a in answers if a.grants is False), answers[0])
+    modes = (
+        'With backup-grant = "explicit" (the default) the key policy must allow AWS Backup '
+        "kms:Decrypt and kms:GenerateDataKey (principal service backup.amazonaws.com, or a "
+        'kms:ViaService condition on backup.<region>.amazonaws.com); with "iam-delegation" '
+        "the default policy or an account-root kms:* statement is enough, because AWS Backup "
+        "then works through the backup role's IAM policy."
+    )
+    message = (
+        f"KMS key {key.address} protects backup vault {vault.address} but its key policy "
+        f"gives AWS Backup no grant{certainty_phrase(verdict)}: {answer.reason}. {modes}"
+    )
+    location = policy.span if holder is key else key.span
+    evidence = [Evidence(vault.span, f"{vault.address} is encrypted with {key.address}")]
+    evidence.extend(evidence_of(fact(vault, "vault.key").value))
+    if holder is not key:
+        evidence.append(Evidence(holder.span, f"{holder.address} sets the key policy"))
+    evidence.extend(evidence_of(policy.value))
+    evidence.append(Evidence(policy.span, answer.reason))
+    props = {"vault": vault.address, "backup_grant": mode}
+    return ctx.finding(key, verdict, message, location, evidence, props)

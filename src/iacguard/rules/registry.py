@@ -1,0 +1,247 @@
+"""The rules: the built-in table, plugins, selection (ruff-like) and running them.
+
+Built-in rules are listed explicitly in ``BUILTIN`` (no registration on import). Plugins
+register under the entry-point group ``iacguard.rules``; an entry point loads to an object (a
+module, a class or an instance; a zero-argument callable returning one is called) with
+
+* ``CATALOG`` (or ``catalog``): the rule's catalog entry, the same shape as ``rules/<ID>.yaml``,
+  validated against ``rules/schema.json``;
+* ``check(graph, ctx)``: yields Findings.
+
+A bad plugin raises ``PluginError`` with a message naming the entry point: the caller turns it
+into a one-line usage error (exit 2), never a traceback.
+"""
+
+from __future__ import annotations
+
+import importlib
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from iacguard.findings import Finding, Severity
+from iacguard.graph.model import Graph
+from iacguard.rules.context import Analysis, RuleContext
+
+ENTRY_POINT_GROUP = "iacguard.rules"
+RULE_ID = re.compile(r"^[A-Z]{2,6}[0-9]{3}$")
+
+#: rule id -> module (``iacguard.rules.<module>``) defining ``check``
+BUILTIN: Mapping[str, str] = {
+    "BKP001": "bkp001_vault_without_cmk",
+    "BKP002": "bkp002_plan_targets_vault_without_cmk",
+    "BKP003": "bkp003_vault_key_is_alias",
+    "KMS001": "kms001_rotation_disabled",
+    "KMS002": "kms002_short_deletion_window",
+    "KMS003": "kms003_missing_backup_grant",
+}
+
+
+class PluginError(ValueError):
+    """A plugin rule cannot be loaded or is invalid."""
+
+
+CheckFn = Callable[[Graph, RuleContext], Iterable[Finding]]
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    id: str
+    name: str
+    severity: Severity
+    #: option defaults from the catalog
+    options: Mapping[str, Any]
+    check: CheckFn
+    #: one-line fix hint per language, from the catalog
+    fixes: Mapping[str, str] = field(default_factory=dict)
+    #: option name -> its catalog spec (type, default, enum, minimum, maximum)
+    option_specs: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    #: other tools' ids for the same check (checkov), used by suppressions
+    aliases: tuple[str, ...] = ()
+    #: ``builtin`` or the plugin's entry-point name
+    origin: str = "builtin"
+
+
+def _rule_from_entry(entry: Mapping[str, Any], check: CheckFn, origin: str) -> Rule:
+    from iacguard.catalog import fix_hint
+
+    specs = {k: dict(v) for k, v in (entry.get("options") or {}).items()}
+    return Rule(
+        id=entry["id"],
+        name=entry["name"],
+        severity=Severity.parse(entry["severity"]),
+        options={k: v["default"] for k, v in specs.items()},
+        check=check,
+        fixes={lang: fix_hint(entry, lang) for lang in ("terraform", "cloudformation")},
+        option_specs=specs,
+        aliases=tuple(entry.get("aliases") or ()),
+        origin=origin,
+    )
+
+
+def builtin_rules() -> list[Rule]:
+    from iacguard.catalog import load_catalog
+
+    catalog = load_catalog()
+    out = []
+    for rid, module_name in BUILTIN.items():
+        module = importlib.import_module(f"iacguard.rules.{module_name}")
+        out.append(_rule_from_entry(catalog[rid], module.check, "builtin"))
+    return out
+
+
+def plugin_rules(taken: Iterable[Rule] = ()) -> list[Rule]:
+    """Rules from the ``iacguard.rules`` entry points, validated."""
+    from importlib.metadata import entry_points
+
+    from iacguard.catalog import validate_entry
+
+    ids = {r.id for r in taken}
+    names = {r.name for r in taken}
+    out: list[Rule] = []
+    for ep in sorted(entry_points(group=ENTRY_POINT_GROUP), key=lambda e: e.name):
+        where = f"plugin {ep.name!r} ({ep.value})"
+        try:
+            obj = ep.load()
+        except Exception as exc:  # noqa: BLE001 - any import failure is the plugin's
+            raise PluginError(f"{where}: cannot be loaded: {type(exc).__name__}: {exc}") from exc
+        entry = getattr(obj, "CATALOG", None) or getattr(obj, "catalog", None)
+        if entry is None and callable(obj) and not hasattr(obj, "check"):
+            try:
+                obj = obj()
+            except Exception as exc:  # noqa: BLE001
+                raise PluginError(f"{where}: failed: {type(exc).__name__}: {exc}") from exc
+            entry = getattr(obj, "CATALOG", None) or getattr(obj, "catalog", None)
+        check = getattr(obj, "check", None)
+        if not isinstance(entry, Mapping) or not callable(check):
+            raise PluginError(f"{where}: must provide a CATALOG mapping and a check(graph, ctx)")
+        problems = validate_entry(dict(entry))
+        if problems:
+            raise PluginError(f"{where}: invalid catalog entry: {problems[0]}")
+        if not RULE_ID.fullmatch(entry["id"]):
+            raise PluginError(f"{where}: rule id {entry['id']!r} is not like ABC123")
+        if entry["id"] in ids or entry["name"] in names:
+            raise PluginError(f"{where}: rule {entry['id']} {entry['name']} is already defined")
+        ids.add(entry["id"])
+        names.add(entry["name"])
+        out.append(_rule_from_entry(entry, check, ep.name))
+    return out
+
+
+def all_rules() -> list[Rule]:
+    """Built-in rules plus plugins, sorted by id."""
+    rules = builtin_rules()
+    rules += plugin_rules(rules)
+    return sorted(rules, key=lambda r: r.id)
+
+
+# ----------------------------------------------------------------------------- selection
+
+
+def _score(rule: Rule, pattern: str) -> int:
+    """How specifically ``pattern`` names ``rule`` (-1: not at all)."""
+    p = pattern.strip()
+    if not p:
+        return -1
+    if p.upper() == "ALL":
+        return 0
+    if p.upper() == rule.id or p.lower() == rule.name:
+        return 100
+    if rule.id.startswith(p.upper()) and re.fullmatch(r"[A-Za-z]+[0-9]*", p):
+        return len(p)
+    return -1
+
+
+def select_rules(
+    rules: Sequence[Rule], select: Sequence[str] = (), ignore: Sequence[str] = ()
+) -> list[Rule]:
+    """ruff-like selection: ids, names or prefixes (``KMS``, ``BKP00``), ``ALL``; no
+    ``select`` selects everything; the more specific pattern wins, ``ignore`` winning ties."""
+    out = []
+    for rule in rules:
+        chosen = max((_score(rule, p) for p in select), default=0) if select else 0
+        dropped = max((_score(rule, p) for p in ignore), default=-1)
+        if chosen >= 0 and chosen > dropped:
+            out.append(rule)
+    return out
+
+
+# ----------------------------------------------------------------------------- running
+
+
+def _norm_option(name: str) -> str:
+    return name.strip().lower().replace("_", "-")
+
+
+def resolve_options(rule: Rule, given: Mapping[str, Any] | None) -> dict[str, Any]:
+    """The rule's defaults overridden by ``given``; unknown keys or bad values: ValueError."""
+    options = dict(rule.options)
+    for raw, value in (given or {}).items():
+        name = _norm_option(str(raw))
+        if name not in rule.options:
+            known = ", ".join(sorted(rule.options)) or "none"
+            raise ValueError(f"{rule.id}: unknown option {raw!r} (known options: {known})")
+        spec = rule.option_specs.get(name, {})
+        options[name] = _coerce(rule, name, value, spec)
+    return options
+
+
+def _coerce(rule: Rule, name: str, value: Any, spec: Mapping[str, Any]) -> Any:
+    kind = spec.get("type") or type(rule.options[name]).__name__
+    where = f"{rule.id} option {name}"
+    if kind in ("boolean", "bool"):
+        if not isinstance(value, bool):
+            raise ValueError(f"{where}: expected true or false, got {value!r}")
+    elif kind in ("integer", "int"):
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ValueError(f"{where}: expected an integer, got {value!r}")
+        if "minimum" in spec and value < spec["minimum"]:
+            raise ValueError(f"{where}: {value} is below the minimum {spec['minimum']}")
+        if "maximum" in spec and value > spec["maximum"]:
+            raise ValueError(f"{where}: {value} is above the maximum {spec['maximum']}")
+    elif kind in ("string", "str"):
+        if not isinstance(value, str):
+            raise ValueError(f"{where}: expected a string, got {value!r}")
+    if "enum" in spec and value not in spec["enum"]:
+        raise ValueError(f"{where}: {value!r} is not one of {', '.join(map(str, spec['enum']))}")
+    return value
+
+
+def _lookup(mapping: Mapping[str, Any], rule: Rule) -> Any:
+    for key in (rule.id, rule.name, rule.id.lower()):
+        if key in mapping:
+            return mapping[key]
+    return None
+
+
+def run_rules(
+    graph: Graph,
+    rules: Sequence[Rule],
+    options: Mapping[str, Mapping[str, Any]] | None = None,
+    severity: Mapping[str, Severity] | None = None,
+) -> list[Finding]:
+    """Every finding of ``rules`` on ``graph`` (all certainties), sorted by location.
+
+    ``options`` and ``severity`` are keyed by rule id (or name). Unknown option keys or bad
+    option values raise ValueError before any rule runs.
+    """
+    options = options or {}
+    severity = severity or {}
+    prepared = []
+    for rule in rules:
+        opts = resolve_options(rule, _lookup(options, rule))
+        sev = _lookup(severity, rule)
+        if isinstance(sev, str):
+            sev = Severity.parse(sev)
+        prepared.append((rule, opts, sev or rule.severity))
+    shared = Analysis(graph)
+    findings: list[Finding] = []
+    for rule, opts, sev in prepared:
+        ctx = RuleContext(rule.id, rule.name, sev, opts, rule.fixes, shared)
+        for f in rule.check(graph, ctx):
+            if f.severity != sev:
+                f = f.with_(severity=sev)
+            findings.append(f)
+    findings.sort(key=lambda f: (*f.sort_key(), f.message))
+    return findings

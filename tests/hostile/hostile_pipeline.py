@@ -128,3 +128,36 @@ def check_case(case: Case, run: Run) -> list[str]:
             if text in dumped:
                 problems.append(f"{case.name}: {text!r} was read into the graph")
     return problems
+
+
+def run_direct(paths: Sequence[str], options: EvalOptions) -> tuple[Graph, list[Any]]:
+    """The pipeline WITHOUT the guard: an evaluator's exception propagates with its traceback.
+
+    Used by the property tests and scripts/fuzz.py, where an exception is the bug to report.
+    Also renders the graph and the findings to JSON, as reporters do.
+    """
+    from iacguard.rules.registry import all_rules, run_rules
+
+    found = discover(list(paths), max_file_size=options.max_file_size)
+    graphs = [Graph(errors=tuple(found.errors), notes=tuple(found.notes))]
+    if found.modules:
+        from iacguard.graph.terraform import evaluate_modules
+
+        graphs.append(evaluate_modules(found.modules, options))
+    if found.templates:
+        from iacguard.graph.cloudformation import evaluate_template
+
+        graphs.extend(evaluate_template(t, options) for t in found.templates)
+    if found.plans:
+        from iacguard.graph.plan import evaluate_plan
+
+        graphs.extend(evaluate_plan(p, options) for p in found.plans)
+    graph = Graph.merge(graphs)
+    findings = run_rules(graph, all_rules())
+    json.dumps(graph.to_json(), default=_no_default)
+    json.dumps([f.to_json() for f in findings], default=_no_default)
+    return graph, findings
+
+
+def _no_default(obj: Any) -> Any:
+    raise TypeError(f"not JSON serialisable in the output: {type(obj).__name__}: {obj!r}"[:300])

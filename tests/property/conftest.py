@@ -1,0 +1,8 @@
+"""The property tests share the hostile helpers (tests/hostile) and a short default budget."""
+
+import sys
+from pathlib import Path
+
+HOSTILE = str(Path(__file__).resolve().parent.parent / "hostile")
+if HOSTILE not in sys.path:
+    sys.path.insert(0, HOSTILE)

@@ -295,7 +295,8 @@ class RootEvaluation:
                     visited.add(world)
                     walk = shared.state(world).walk()
                     for address, item in walk.items.items():
-                        if address not in homes:
+                        # placeholders of an expansion unknown only in an alternative: no
+                        if address not in homes and item.exists_known:
                             homes[address] = (world, item)
                     keys = {k for k, _ in world}
                     for t in walk.touched:
@@ -315,9 +316,11 @@ class RootEvaluation:
             return ALWAYS
 
         def run(world: World) -> tuple[Any, frozenset[str]]:
-            found = self.shared.state(world).walk().items.get(address)
+            walk = self.shared.state(world).walk()
+            found = walk.items.get(address)
             if found is None:
-                return False, touched
+                why = walk.unknown_reason(address)
+                return (False if why is None else Unknown(why)), touched
             if not found.exists_known:
                 return Unknown(found.reason), found.exists_inputs
             return True, found.exists_inputs
@@ -350,6 +353,7 @@ class RootEvaluation:
         for name in names:
             entry = home_state.attr_entry(inst, decl, key, name)
             here = dict(entry.spans)
+            paths = dict(entry.ref_paths)
             spans.update(here)
             span = here.get(name) or here.get(f"{name}[0]") or decl.block.header_span
             value, refs = self._value(address, home, item, name, entry, span)
@@ -358,7 +362,8 @@ class RootEvaluation:
                 out.edges.append(
                     Edge(
                         address,
-                        _source_path(name, here, ref_span),
+                        paths.get((ref.address, ref.attribute, ref_span))
+                        or _source_path(name, here, ref_span),
                         ref.address,
                         ref.attribute,
                         self.module.directory,
@@ -397,7 +402,9 @@ class RootEvaluation:
                 ),
                 refs,
             )
-        if not entry.inputs:
+        pinned = {k for k, _ in home}
+        if not entry.inputs - pinned:
+            # constant wherever the instance exists (its home world pins the rest)
             return Known(payload, span, entry.hops), refs
 
         def run(world: World) -> tuple[Any, frozenset[str]] | None:

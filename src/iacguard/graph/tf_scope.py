@@ -81,6 +81,21 @@ class Entry:
     hops: tuple[Hop, ...] = ()
     refs: tuple[tuple[Ref, Span], ...] = ()
     spans: tuple[tuple[str, Span], ...] = ()
+    ref_paths: tuple[tuple[tuple[str, Any, Span | None], str], ...] = ()
+
+
+@dataclass(slots=True)
+class Recorder:
+    """Attribute path spans, and the attribute path each reference was made from."""
+
+    spans: dict[str, Span] = field(default_factory=dict)
+    ref_paths: dict[tuple[str, Any, Span | None], str] = field(default_factory=dict)
+
+    def attribute(self, path: str, span: Span, ctx: EvalContext, start: int) -> None:
+        """Record ``path``'s span and claim the refs ``ctx`` gained since ``start``."""
+        self.spans[path] = span
+        for ref, ref_span in ctx.refs[start:]:
+            self.ref_paths.setdefault((ref.address, ref.attribute, ref_span), path)
 
 
 @dataclass(eq=False, slots=True)
@@ -162,6 +177,15 @@ class Walk:
     #: the input sets count/for_each of every resource and module call touched (also when
     #: they expand to nothing): the existence alternatives to explore
     touched: set[frozenset[str]] = field(default_factory=set)
+    #: address prefixes (``aws_x.y``, ``module.m``) whose count/for_each is unknown here
+    unknown: dict[str, str] = field(default_factory=dict)
+
+    def unknown_reason(self, address: str) -> str | None:
+        """Why ``address`` may or may not exist here, when an expansion is unknown."""
+        for prefix, reason in self.unknown.items():
+            if address.startswith(prefix + "["):
+                return reason
+        return None
 
 
 # ----------------------------------------------------------------------------- root shared
@@ -306,13 +330,11 @@ class WorldState:
         label: str,
         ctx: EvalContext,
         span: Span | None,
-        compute: Callable[[EvalContext, dict[str, Span]], Any],
+        compute: Callable[[EvalContext, Recorder], Any],
         instance: ModuleInstance,
     ) -> Any:
         entry = self.entry(key, label, span, compute, instance)
-        ctx.inputs |= entry.inputs
-        ctx.hops.extend(entry.hops)
-        ctx.refs.extend(entry.refs)
+        _merge(ctx, entry)
         return entry.payload
 
     def entry(
@@ -320,7 +342,7 @@ class WorldState:
         key: tuple[Any, ...],
         label: str,
         span: Span | None,
-        compute: Callable[[EvalContext, dict[str, Span]], Any],
+        compute: Callable[[EvalContext, Recorder], Any],
         instance: ModuleInstance,
     ) -> Entry:
         found = self._cache.get(key)
@@ -338,9 +360,9 @@ class WorldState:
             return Entry(Unknown(reason, span))
         self._active.append(key)
         sub = self.shared.new_ctx(instance)
-        spans: dict[str, Span] = {}
+        rec = Recorder()
         try:
-            payload = compute(sub, spans)
+            payload = compute(sub, rec)
         except RecursionError:
             payload = Unknown(f"{label}: nesting too deep to evaluate", span)
         finally:
@@ -350,7 +372,8 @@ class WorldState:
             frozenset(sub.inputs),
             _dedupe_hops(sub.hops),
             _dedupe_refs(sub.refs),
-            tuple(spans.items()),
+            tuple(rec.spans.items()),
+            tuple(rec.ref_paths.items()),
         )
         self._cache[key] = entry
         return entry
@@ -422,7 +445,7 @@ class WorldState:
             return Unknown(reason, span)
         label = (inst.prefix + "." if inst.prefix else "") + f"local.{name}"
 
-        def compute(sub: EvalContext, _spans: dict[str, Span]) -> Any:
+        def compute(sub: EvalContext, _spans: Recorder) -> Any:
             sub.hops.append(Hop(attr.span, label))
             return evaluate(attr.expr, TfScope(self, inst, sub, {}), sub)
 
@@ -436,7 +459,7 @@ class WorldState:
             return Unknown(reason, span)
         label = f"{inst.prefix}.{name}"
 
-        def compute(sub: EvalContext, _spans: dict[str, Span]) -> Any:
+        def compute(sub: EvalContext, _spans: Recorder) -> Any:
             sub.hops.append(Hop(decl.value.span, label))  # type: ignore[union-attr]
             return evaluate(decl.value.expr, TfScope(self, inst, sub, {}), sub)  # type: ignore[union-attr]
 
@@ -445,37 +468,44 @@ class WorldState:
     # -- instances --------------------------------------------------------------------
 
     def instances(self, inst: ModuleInstance, decl: ResourceDecl, ctx: EvalContext) -> InstanceSet:
+        entry = self.instances_entry(inst, decl)
+        _merge(ctx, entry)
+        return entry.payload
+
+    def instances_entry(self, inst: ModuleInstance, decl: ResourceDecl) -> Entry:
         body = decl.block.body
         label = inst.address(decl.address)
-        return self.cached(
+        return self.entry(
             ("inst", inst.prefix, decl.address),
             label,
-            ctx,
             decl.block.header_span,
             lambda sub, _spans: self._expand(inst, body, label, sub),
+            inst,
+        )
+
+    def module_instances_entry(self, inst: ModuleInstance, call: ModuleCall) -> Entry:
+        label = inst.address(f"module.{call.name}")
+        return self.entry(
+            ("minst", inst.prefix, call.name),
+            label,
+            call.block.header_span,
+            lambda sub, _spans: self._expand(inst, call.block.body, label, sub),
             inst,
         )
 
     def module_instances(
         self, inst: ModuleInstance, call: ModuleCall, ctx: EvalContext
     ) -> InstanceSet:
-        label = inst.address(f"module.{call.name}")
-        return self.cached(
-            ("minst", inst.prefix, call.name),
-            label,
-            ctx,
-            call.block.header_span,
-            lambda sub, _spans: self._expand(inst, call.block.body, label, sub),
-            inst,
-        )
+        entry = self.module_instances_entry(inst, call)
+        _merge(ctx, entry)
+        return entry.payload
 
     def module_bindings(self, inst: ModuleInstance, ctx: EvalContext) -> dict[str, Any]:
         """``count`` / ``each`` for evaluating a module call's arguments of ``inst``."""
         assert inst.call is not None and inst.parent is not None
         if inst.key is None:
             return {}
-        found = self.module_instances(inst.parent, inst.call, ctx)
-        return bindings_for(found, inst.key)
+        return instance_bindings(self.module_instances_entry(inst.parent, inst.call), inst.key, ctx)
 
     def _expand(
         self, inst: ModuleInstance, body: Body, label: str, ctx: EvalContext
@@ -524,7 +554,7 @@ class WorldState:
         label = f"{address}.{name}"
         if decl.type == POLICY_DOCUMENT and decl.mode == "data" and name in POLICY_JSON_ATTRS:
 
-            def compute(sub: EvalContext, _spans: dict[str, Span]) -> Any:
+            def compute(sub: EvalContext, _spans: Recorder) -> Any:
                 from iacguard.graph.policy_document import render
 
                 parts = {}
@@ -545,9 +575,12 @@ class WorldState:
 
             return self.entry(("attr", address, name), label, decl.block.header_span, compute, inst)
 
-        def compute_spans(sub: EvalContext, spans: dict[str, Span]) -> Any:
-            found = self.instances(inst, decl, sub) if key is not None else SINGLE
-            bindings = bindings_for(found, key)
+        def compute_spans(sub: EvalContext, spans: Recorder) -> Any:
+            bindings = (
+                instance_bindings(self.instances_entry(inst, decl), key, sub)
+                if key is not None
+                else {}
+            )
             return eval_body_member(self, inst, decl.block.body, name, name, bindings, sub, spans)
 
         return self.entry(
@@ -577,6 +610,8 @@ class WorldState:
             found = self.instances(inst, decl, ctx)
             inputs = outer | ctx.inputs
             out.touched.add(inputs)
+            if found.kind == "unknown":
+                out.unknown[inst.address(decl.address)] = found.reason
             for key in found.keys:
                 address = inst.address(decl.address) + instance_suffix(key)
                 out.items.setdefault(
@@ -595,6 +630,8 @@ class WorldState:
             found = self.module_instances(inst, call, ctx)
             inputs = outer | ctx.inputs
             out.touched.add(inputs)
+            if found.kind == "unknown":
+                out.unknown[inst.address(f"module.{call.name}")] = found.reason
             for key in found.keys:
                 child = self.shared.child(inst, call, key)
                 if isinstance(child, Unknown):
@@ -651,16 +688,52 @@ def _for_each_pairs(value: Any) -> list[tuple[Any, Any]] | None:
     return None
 
 
-def bindings_for(found: InstanceSet, key: Any) -> dict[str, Any]:
+def _merge(ctx: EvalContext, entry: Entry) -> None:
+    ctx.inputs |= entry.inputs
+    ctx.hops.extend(entry.hops)
+    ctx.refs.extend(entry.refs)
+
+
+def instance_bindings(entry: Entry, key: Any, ctx: EvalContext) -> dict[str, Any]:
+    """``count`` / ``each`` of instance ``key``. ``count.index`` is the key itself; reading
+    ``each.value`` touches what ``for_each`` touched (``each.key`` only decides existence)."""
+    found: InstanceSet = entry.payload
     if key is None or found.kind == "single":
         return {}
-    if found.kind == "count" or (found.kind == "unknown" and found.meta == "count"):
-        if found.kind == "unknown":
-            return {"count": {"index": Unknown(found.reason)}}
+    if found.kind == "count":
         return {"count": {"index": key}}
     if found.kind == "unknown":
+        _merge(ctx, entry)
+        if found.meta == "count":
+            return {"count": {"index": Unknown(found.reason)}}
         return {"each": {"key": Unknown(found.reason), "value": Unknown(found.reason)}}
-    return {"each": {"key": key, "value": found.each_value(key)}}
+    return {"each": _Each(key, found.each_value(key), entry, ctx)}
+
+
+class _Each:
+    """``each`` of one for_each instance."""
+
+    __slots__ = ("key", "value", "entry", "ctx")
+
+    def __init__(self, key: Any, value: Any, entry: Entry, ctx: EvalContext) -> None:
+        self.key = key
+        self.value = value
+        self.entry = entry
+        self.ctx = ctx
+
+    def get_attr(self, name: str, span: Span) -> Any:
+        if name == "key":
+            return self.key
+        if name == "value":
+            _merge(self.ctx, self.entry)
+            return self.value
+        return Unknown(f"each.{name} does not exist", span)
+
+    def index(self, key: Any, span: Span) -> Any:
+        return Unknown("each cannot be indexed", span)
+
+    def materialize(self) -> Any:
+        return {"key": self.key, "value": self.get_attr("value", None)}  # type: ignore[arg-type]
 
 
 def configured_names(decl: ResourceDecl) -> list[str]:
@@ -716,21 +789,23 @@ def eval_body_member(
     path: str,
     bindings: dict[str, Any],
     ctx: EvalContext,
-    spans: dict[str, Span],
+    rec: Recorder,
 ) -> Any:
-    """The payload of attribute or block type ``name`` of ``body`` (spans under ``path``)."""
+    """The payload of attribute or block type ``name`` of ``body`` (recorded under ``path``)."""
     attr = body.attribute(name)
     if attr is not None:
-        spans[path] = attr.span
-        return evaluate(attr.expr, TfScope(state, inst, ctx, bindings), ctx)
+        start = len(ctx.refs)
+        value = evaluate(attr.expr, TfScope(state, inst, ctx, bindings), ctx)
+        rec.attribute(path, attr.span, ctx, start)
+        return value
     blocks: list[Any] = []
     for block in body.blocks:
         if block.type == name:
             here = f"{path}[{len(blocks)}]"
-            spans[here] = block.span
-            blocks.append(eval_block(state, inst, block.body, here, bindings, ctx, spans))
+            rec.spans[here] = block.span
+            blocks.append(eval_block(state, inst, block.body, here, bindings, ctx, rec))
         elif block.type == "dynamic" and block.labels and block.labels[0] == name:
-            blocks.extend(eval_dynamic(state, inst, block, path, len(blocks), bindings, ctx, spans))
+            blocks.extend(eval_dynamic(state, inst, block, path, len(blocks), bindings, ctx, rec))
     return blocks
 
 
@@ -741,20 +816,19 @@ def eval_block(
     path: str,
     bindings: dict[str, Any],
     ctx: EvalContext,
-    spans: dict[str, Span],
+    rec: Recorder,
 ) -> dict[str, Any]:
     out: dict[str, Any] = {}
     scope = TfScope(state, inst, ctx, bindings)
     for attr in body.attributes:
-        spans[f"{path}.{attr.name}"] = attr.span
+        start = len(ctx.refs)
         out[attr.name] = evaluate(attr.expr, scope, ctx)
+        rec.attribute(f"{path}.{attr.name}", attr.span, ctx, start)
     for block in body.blocks:
         name = block.labels[0] if block.type == "dynamic" and block.labels else block.type
         if name in out or not name:
             continue
-        out[name] = eval_body_member(
-            state, inst, body, name, f"{path}.{name}", bindings, ctx, spans
-        )
+        out[name] = eval_body_member(state, inst, body, name, f"{path}.{name}", bindings, ctx, rec)
     return out
 
 
@@ -766,7 +840,7 @@ def eval_dynamic(
     start: int,
     bindings: dict[str, Any],
     ctx: EvalContext,
-    spans: dict[str, Span],
+    rec: Recorder,
 ) -> list[Any]:
     """The blocks a ``dynamic "name"`` block generates (an Unknown leaf when it cannot tell)."""
     name = block.labels[0]
@@ -787,12 +861,8 @@ def eval_dynamic(
     elif collection is None:
         return []
     else:
-        return [
-            Unknown(
-                f'dynamic "{name}": for_each is not known ({describe_unknown(collection)})',
-                for_each.span,
-            )
-        ]
+        why = describe_unknown(collection)
+        return [Unknown(f'dynamic "{name}": for_each is not known ({why})', for_each.span)]
     out: list[Any] = []
     limit = state.shared.options.max_instances
     if len(pairs) > limit:
@@ -802,10 +872,10 @@ def eval_dynamic(
         pairs = pairs[:limit]
     for k, v in pairs:
         here = f"{path}[{start + len(out)}]"
-        spans[here] = contents[0].span
+        rec.spans[here] = contents[0].span
         inner = dict(bindings)
         inner[iterator] = {"key": k, "value": v}
-        out.append(eval_block(state, inst, contents[0].body, here, inner, ctx, spans))
+        out.append(eval_block(state, inst, contents[0].body, here, inner, ctx, rec))
     return out
 
 

@@ -364,7 +364,7 @@ def cases() -> list[Case]:
         _tf_case(
             "cycle_module_io",
             {"io.tf": parent, "child/main.tf": child},
-            (Expect("cycle_module_io/io.tf", "cycle", SOME_LINE, "either"),),
+            (Expect("cycle_module_io/child/main.tf", "cycle", SOME_LINE, "either"),),
         )
     )
     a = b'module "b" {\n  source = "../b"\n}\n'

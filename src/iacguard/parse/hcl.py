@@ -185,6 +185,10 @@ class _Converter:
     def span_points(self, sp: Any, ep: Any) -> Span:
         if self.fixed_span is not None:
             return self.fixed_span
+        if self.ascii:
+            sr, sc = sp
+            er, ec = ep
+            return Span(self.path, sr + 1, sc + 1, er + 1, ec + 1)
         return Span(
             self.path, sp[0] + 1, self._col(sp[0], sp[1]), ep[0] + 1, self._col(ep[0], ep[1])
         )
@@ -951,6 +955,9 @@ class _JsonConverter:
             i = text.find("\n", i + 1)
         self.starts = starts
         self.errors: list[FileError] = []
+        import json.decoder
+
+        self._scanstring = json.decoder.scanstring
 
     def pos(self, offset: int) -> tuple[int, int]:
         import bisect
@@ -1024,7 +1031,8 @@ class _JsonConverter:
                     self.error(n.lo, f"expected an object of {type_} labels")
                     return
                 for k, kp, child in n.value:
-                    walk(child, (*got, k), header_lo, kp + len(k) + 2)
+                    # the innermost label key is where the block is named
+                    walk(child, (*got, k), kp, self._key_end(kp))
                 return
             if self.text[n.lo] != "{":
                 self.error(n.lo, f"expected a {type_} block object")
@@ -1040,8 +1048,15 @@ class _JsonConverter:
                 )
             )
 
-        walk(node, (), key_pos, key_pos + len(type_) + 2)
+        walk(node, (), key_pos, self._key_end(key_pos))
         return out
+
+    def _key_end(self, key_pos: int) -> int:
+        """The offset after the JSON string key starting at ``key_pos``."""
+        try:
+            return self._scanstring(self.text, key_pos + 1)[1]
+        except ValueError:
+            return key_pos + 1
 
     def error(self, offset: int, message: str) -> None:
         line, col = self.pos(offset)

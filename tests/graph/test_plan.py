@@ -1,0 +1,154 @@
+"""Terraform plan JSON -> the resource graph."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from iacguard.graph.model import Edge, FileError, Graph, Resource
+from iacguard.graph.options import EvalOptions
+from iacguard.graph.plan import evaluate_plan
+from iacguard.graph.values import Known, Ref, Span, Unknown
+from iacguard.parse.plan import parse_address, parse_reference
+
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "graph" / "plan"
+PLAN = str(FIXTURES / "vault_key_after_apply.json")
+
+
+def res(graph: Graph, address: str) -> Resource:
+    found = [r for r in graph.resources if r.address == address]
+    assert len(found) == 1, address
+    return found[0]
+
+
+def test_resources_from_every_module_level() -> None:
+    g = evaluate_plan(PLAN, EvalOptions())
+    assert g.errors == ()
+    assert g.roots == (PLAN,)
+    assert [(r.address, r.type, r.mode, r.module) for r in g.resources] == [
+        ("aws_kms_key.backup", "aws_kms_key", "managed", ""),
+        ("aws_backup_vault.primary", "aws_backup_vault", "managed", ""),
+        ("data.aws_kms_alias.managed", "aws_kms_alias", "data", ""),
+        ("module.dr.aws_backup_vault.this[0]", "aws_backup_vault", "managed", "module.dr"),
+        ("module.dr.aws_backup_plan.this", "aws_backup_plan", "managed", "module.dr"),
+    ]
+    assert all(r.language == "plan" and r.root == PLAN for r in g.resources)
+
+
+def test_planned_values_are_known_with_spans() -> None:
+    g = evaluate_plan(PLAN, EvalOptions())
+    key = res(g, "aws_kms_key.backup")
+    assert key.span == Span(PLAN, 11, 11, 11, 42)
+    assert key.extent == Span(PLAN, 10, 9, 28, 10)
+    assert key.attributes["enable_key_rotation"] == Known(False)
+    assert key.attributes["deletion_window_in_days"] == Known(7)
+    assert key.attributes["tags"] == Known(None)
+    assert key.spans["deletion_window_in_days"] == Span(PLAN, 20, 13, 20, 41)
+    assert key.attributes["policy"] == Unknown("known after apply")
+    assert key.spans["policy"] == Span(PLAN, 119, 69, 119, 83)
+
+
+def test_after_unknown_with_a_reference_is_a_ref() -> None:
+    g = evaluate_plan(PLAN, EvalOptions())
+    vault = res(g, "aws_backup_vault.primary")
+    assert vault.attributes["kms_key_arn"] == Known(Ref("aws_kms_key.backup", "arn", PLAN))
+    assert vault.attributes["name"] == Known("primary")
+    assert vault.attributes["tags"] == Known({"team": "platform"})
+    assert vault.attributes["arn"] == Unknown("known after apply")
+    assert vault.spans["kms_key_arn"] == Span(PLAN, 132, 53, 132, 72)
+    edge = Edge(
+        "aws_backup_vault.primary",
+        "kms_key_arn",
+        "aws_kms_key.backup",
+        "arn",
+        PLAN,
+        Span(PLAN, 132, 68, 132, 72),
+    )
+    assert edge in g.edges
+
+
+def test_nested_blocks_keep_lists_and_module_relative_references() -> None:
+    g = evaluate_plan(PLAN, EvalOptions())
+    plan = res(g, "module.dr.aws_backup_plan.this")
+    rule = plan.attributes["rule"]
+    assert rule == Known(
+        [
+            {
+                "completion_window": 180,
+                "copy_action": [
+                    {
+                        "lifecycle": [],
+                        "destination_vault_arn": (
+                            "arn:aws:backup:eu-west-2:111122223333:backup-vault:offsite"
+                        ),
+                    }
+                ],
+                "rule_name": "daily",
+                "schedule": "cron(0 5 * * ? *)",
+                "recovery_point_tags": Unknown("known after apply"),
+                "target_vault_name": Ref("module.dr.aws_backup_vault.this[0]", "name", PLAN),
+            }
+        ]
+    )
+    assert plan.spans["rule[0].copy_action[0].destination_vault_arn"] == Span(PLAN, 93, 25, 93, 110)
+    assert plan.spans["rule[0].target_vault_name"] == Span(PLAN, 164, 101, 164, 126)
+    assert g.edges == (
+        Edge(
+            "aws_backup_vault.primary",
+            "kms_key_arn",
+            "aws_kms_key.backup",
+            "arn",
+            PLAN,
+            Span(PLAN, 132, 68, 132, 72),
+        ),
+        Edge(
+            "module.dr.aws_backup_plan.this",
+            "rule[0].target_vault_name",
+            "module.dr.aws_backup_vault.this[0]",
+            "name",
+            PLAN,
+            Span(PLAN, 164, 122, 164, 126),
+        ),
+    )
+    # a value set from a module variable is simply known in the plan
+    dr = res(g, "module.dr.aws_backup_vault.this[0]")
+    assert dr.attributes["kms_key_arn"] == Known(
+        "arn:aws:kms:eu-west-1:111122223333:key/0a1b2c3d-1111-2222-3333-444455556666"
+    )
+
+
+def test_truncated_plan_is_a_located_error(tmp_path: Path) -> None:
+    text = Path(PLAN).read_text()[:500]
+    path = tmp_path / "plan.json"
+    path.write_text(text)
+    g = evaluate_plan(str(path), EvalOptions())
+    assert g.resources == ()
+    assert g.errors == (FileError(str(path), 18, 51, "invalid JSON: unexpected end of file"),)
+
+
+def test_json_that_is_not_a_plan_is_ignored(tmp_path: Path) -> None:
+    path = tmp_path / "package.json"
+    path.write_text('{"format_version": "1", "name": "x"}')
+    assert evaluate_plan(str(path), EvalOptions()) == Graph()
+
+
+def test_address_helpers() -> None:
+    a = parse_address('module.a[0].module.b["x.y"].aws_kms_key.k["logs"]')
+    assert a is not None
+    assert (a.module, a.module_names, a.resource, a.key) == (
+        'module.a[0].module.b["x.y"]',
+        ("a", "b"),
+        "aws_kms_key.k",
+        '["logs"]',
+    )
+    assert a.instance == 'module.a[0].module.b["x.y"].aws_kms_key.k["logs"]'
+    d = parse_address("data.aws_kms_key.by_alias")
+    assert d is not None and (d.module, d.resource, d.key) == ("", "data.aws_kms_key.by_alias", "")
+    assert parse_address("not an address") is None
+    assert parse_reference("aws_kms_key.k[0].arn") == ("aws_kms_key.k[0]", "arn")
+    assert parse_reference("data.aws_kms_alias.managed.target_key_arn") == (
+        "data.aws_kms_alias.managed",
+        "target_key_arn",
+    )
+    assert parse_reference("aws_kms_key.k") == ("aws_kms_key.k", None)
+    assert parse_reference("var.key_arn") is None
+    assert parse_reference("module.kms.key_arn") is None

@@ -43,6 +43,7 @@ from iacguard.graph.tf_scope import (
     WalkItem,
     World,
     configured_names,
+    plain,
 )
 from iacguard.graph.tf_types import TfType, convert, parse_type
 from iacguard.graph.values import (
@@ -289,7 +290,10 @@ class RootEvaluation:
             rounds += 1
             next_pending: list[tuple[World, frozenset[str]]] = []
             for base, touched in pending:
-                for world in self.alt_worlds(base, touched):
+                # only enumerable inputs can reveal instances: an open input makes the
+                # expansion unknown (its placeholder is not kept)
+                enumerable = frozenset(n for n in touched if self.enumerable(n))
+                for world in self.alt_worlds(base, enumerable):
                     if world in visited or len(visited) > budget:
                         continue
                     visited.add(world)
@@ -316,14 +320,7 @@ class RootEvaluation:
             return ALWAYS
 
         def run(world: World) -> tuple[Any, frozenset[str]]:
-            walk = self.shared.state(world).walk()
-            found = walk.items.get(address)
-            if found is None:
-                why = walk.unknown_reason(address)
-                return (False if why is None else Unknown(why)), touched
-            if not found.exists_known:
-                return Unknown(found.reason), found.exists_inputs
-            return True, found.exists_inputs
+            return self.shared.state(world).presence(item)
 
         results, inputs, truncated = self.explore(home, touched, run)
         alternatives = []
@@ -390,7 +387,7 @@ class RootEvaluation:
         self, address: str, home: World, item: WalkItem, name: str, entry: Entry, span: Span
     ) -> tuple[Value, list[Any]]:
         refs = list(entry.refs)
-        payload = entry.payload
+        payload = plain(entry.payload)
         if isinstance(payload, Unknown):
             return (
                 Unknown(
@@ -409,11 +406,11 @@ class RootEvaluation:
 
         def run(world: World) -> tuple[Any, frozenset[str]] | None:
             state = self.shared.state(world)
-            if address not in state.walk().items:
+            if state.presence(item)[0] is not True:
                 return None  # the instance does not exist there: nothing to say
             got = state.attr_entry(item.instance, item.decl, item.key, name)
             refs.extend(got.refs)
-            return got.payload, got.inputs
+            return plain(got.payload), got.inputs
 
         results, inputs, truncated = self.explore(home, entry.inputs, run)
         complete = not truncated and all(self.enumerable(n) for n in inputs)

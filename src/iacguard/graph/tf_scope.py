@@ -236,11 +236,21 @@ class RootShared:
         return found
 
     def new_ctx(self, instance: ModuleInstance) -> EvalContext:
+        # Terraform resolves file() paths against the root module directory (where it
+        # runs); path.module is relative to it.
         return EvalContext(
             deadline=self.deadline,
-            module_dir=instance.config.directory,
+            module_dir=self.root_dir,
             scan_root=self.options.scan_root,
         )
+
+    def path_object(self, instance: ModuleInstance) -> dict[str, str]:
+        rel = os.path.relpath(instance.config.directory, self.root_dir)
+        return {
+            "module": rel.replace(os.sep, "/"),
+            "root": ".",
+            "cwd": os.path.abspath(self.root_dir).replace(os.sep, "/"),
+        }
 
     def var_type(self, config: ModuleConfig, name: str) -> TfType:
         types = self._types.setdefault(id(config), {})
@@ -321,6 +331,15 @@ class WorldState:
         self._cache: dict[tuple[Any, ...], Entry] = {}
         self._active: list[tuple[Any, ...]] = []
         self._walk: Walk | None = None
+        #: the evaluation running now: lazy objects kept in payloads (a local holding
+        #: ``aws_kms_key.keys``) report what they touch to it, not to a finished context
+        self._ctxs: list[EvalContext] = []
+
+    @property
+    def ctx(self) -> EvalContext:
+        if self._ctxs:
+            return self._ctxs[-1]
+        return self.shared.new_ctx(self.shared.root_instance)
 
     # -- memo machinery ---------------------------------------------------------------
 
@@ -360,6 +379,7 @@ class WorldState:
             return Entry(Unknown(reason, span))
         self._active.append(key)
         sub = self.shared.new_ctx(instance)
+        self._ctxs.append(sub)
         rec = Recorder()
         try:
             payload = compute(sub, rec)
@@ -367,6 +387,7 @@ class WorldState:
             payload = Unknown(f"{label}: nesting too deep to evaluate", span)
         finally:
             self._active.pop()
+            self._ctxs.pop()
         entry = Entry(
             payload,
             frozenset(sub.inputs),
@@ -587,6 +608,27 @@ class WorldState:
             ("attr", address, name), label, decl.block.header_span, compute_spans, inst
         )
 
+    def presence(self, item: WalkItem) -> tuple[Any, frozenset[str]]:
+        """Whether the instance ``item`` exists in this world (True, False or an Unknown),
+        and the inputs that decided it; looks only at its own module chain."""
+        ctx = self.shared.new_ctx(item.instance)
+        chain: list[ModuleInstance] = []
+        probe: ModuleInstance | None = item.instance
+        while probe is not None and probe.parent is not None:
+            chain.append(probe)
+            probe = probe.parent
+        for inst in reversed(chain):
+            assert inst.call is not None and inst.parent is not None
+            found = self.module_instances(inst.parent, inst.call, ctx)
+            if found.kind == "unknown":
+                return Unknown(found.reason), frozenset(ctx.inputs)
+            if inst.key not in found.keys:
+                return False, frozenset(ctx.inputs)
+        found = self.instances(item.instance, item.decl, ctx)
+        if found.kind == "unknown":
+            return Unknown(found.reason), frozenset(ctx.inputs)
+        return item.key in found.keys, frozenset(ctx.inputs)
+
     # -- the tree walk ----------------------------------------------------------------
 
     def walk(self) -> Walk:
@@ -686,6 +728,56 @@ def _for_each_pairs(value: Any) -> list[tuple[Any, Any]] | None:
             return None
         return [(v, v) for v in sorted(set(value))]
     return None
+
+
+_SCALARS = (str, int, float, bool, type(None))
+
+
+def plain(value: Any, depth: int = 0) -> Any:
+    """``value`` as plain data: lazy objects (resource instances, module objects) kept in
+    payloads are materialized, recursively (bounded)."""
+    if isinstance(value, _SCALARS) or isinstance(value, (Unknown, Ref, PartialStr)):
+        return value
+    if depth > 64:
+        return Unknown("value nested too deep")
+    if isinstance(value, dict):
+        return {k: plain(v, depth + 1) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [plain(v, depth + 1) for v in value]
+    if isinstance(value, JsonEncoded):
+        return JsonEncoded(plain(value.data, depth + 1))
+    materialize = getattr(value, "materialize", None)
+    if materialize is not None:
+        return plain(materialize(), depth + 1)
+    return Unknown(f"not a value: {type(value).__name__}")
+
+
+def _payload_refs(value: Any, out: set[tuple[str, Any]], depth: int = 0) -> None:
+    if depth > 64:
+        return
+    if isinstance(value, Ref):
+        out.add((value.address, value.attribute))
+    elif isinstance(value, PartialStr):
+        for part in value.parts:
+            _payload_refs(part, out, depth + 1)
+    elif isinstance(value, JsonEncoded):
+        _payload_refs(value.data, out, depth + 1)
+    elif isinstance(value, dict):
+        for v in value.values():
+            _payload_refs(v, out, depth + 1)
+    elif isinstance(value, (list, tuple)):
+        for v in value:
+            _payload_refs(v, out, depth + 1)
+
+
+def _refs_in_payload(entry: Entry) -> list[tuple[Ref, Span]]:
+    """The refs of ``entry`` that its payload carries (a reader of a configured attribute
+    depends on those, not on everything the attribute's evaluation looked at)."""
+    if not entry.refs:
+        return []
+    carried: set[tuple[str, Any]] = set()
+    _payload_refs(entry.payload, carried)
+    return [(r, sp) for r, sp in entry.refs if (r.address, r.attribute) in carried]
 
 
 def _merge(ctx: EvalContext, entry: Entry) -> None:
@@ -918,12 +1010,7 @@ class TfScope:
         if name == "data":
             return _Data(self)
         if name == "path":
-            shared = self.state.shared
-            return {
-                "module": self.inst.config.directory,
-                "root": shared.root_dir,
-                "cwd": shared.cwd,
-            }
+            return self.state.shared.path_object(self.inst)
         if name == "terraform":
             return {"workspace": "default"}
         if name == "self":
@@ -945,8 +1032,8 @@ class _Names:
     def get_attr(self, name: str, span: Span) -> Any:
         s = self.scope
         if self.kind == "var":
-            return s.state.var(s.inst, name, span, s.ctx)
-        return s.state.local(s.inst, name, span, s.ctx)
+            return s.state.var(s.inst, name, span, s.state.ctx)
+        return s.state.local(s.inst, name, span, s.state.ctx)
 
     def index(self, key: Any, span: Span) -> Any:
         return Unknown(f"{self.kind} cannot be indexed", span)
@@ -970,7 +1057,7 @@ class _Modules:
             reason = f"module.{name} is not declared"
             s.state.shared.note(span, reason)
             return Unknown(reason, span)
-        found = s.state.module_instances(s.inst, call, s.ctx)
+        found = s.state.module_instances(s.inst, call, s.state.ctx)
         if found.kind == "unknown":
             return Unknown(found.reason, span)
 
@@ -1004,7 +1091,7 @@ class _ModuleObject:
 
     def get_attr(self, name: str, span: Span) -> Any:
         s = self.scope
-        return s.state.output(self.child, name, span, s.ctx)
+        return s.state.output(self.child, name, span, s.state.ctx)
 
     def index(self, key: Any, span: Span) -> Any:
         return Unknown(f"{self.child.prefix} cannot be indexed", span)
@@ -1053,7 +1140,7 @@ class _ResourceType:
                 reason += " (a file of the module failed to parse)"
             s.state.shared.note(span, reason)
             return Unknown(reason, span)
-        found = s.state.instances(s.inst, decl, s.ctx)
+        found = s.state.instances(s.inst, decl, s.state.ctx)
         if found.kind == "single":
             return _ResourceObject(s, decl, None)
         if found.kind == "unknown":
@@ -1101,14 +1188,14 @@ class _ResourceObject:
         address = self.address
         if target in configured or is_policy_json:
             entry = s.state.attr_entry(s.inst, decl, self.key, target)
-            s.ctx.inputs |= entry.inputs
-            s.ctx.hops.append(Hop(decl.block.header_span, f"{address}.{name}"))
-            s.ctx.hops.extend(entry.hops)
-            s.ctx.refs.extend(entry.refs)
-            s.ctx.refs.append((Ref(address, name, shared.root_dir, span), span))
+            s.state.ctx.inputs |= entry.inputs
+            s.state.ctx.hops.append(Hop(decl.block.header_span, f"{address}.{name}"))
+            s.state.ctx.hops.extend(entry.hops)
+            s.state.ctx.refs.extend(_refs_in_payload(entry))
+            s.state.ctx.refs.append((Ref(address, name, shared.root_dir, span), span))
             return entry.payload
         ref = Ref(address, name, shared.root_dir, span)
-        s.ctx.refs.append((ref, span))
+        s.state.ctx.refs.append((ref, span))
         if decl.mode == "data":
             shared.note(
                 decl.block.header_span,

@@ -1,0 +1,105 @@
+"""Every template of ../shared/corpus parses into the graph or yields located errors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from iacguard.discover import sniff
+from iacguard.graph.cloudformation import evaluate_template
+from iacguard.graph.options import EvalOptions
+from iacguard.graph.values import Alternative, Depends, PartialStr, Unknown, default_of
+
+CORPUS = (Path(__file__).resolve().parents[2] / ".." / "shared" / "corpus").resolve()
+SUFFIXES = (".yaml", ".yml", ".json", ".template")
+
+
+def _templates() -> list[Path]:
+    if not CORPUS.is_dir():
+        return []
+    out = []
+    for path in sorted(CORPUS.rglob("*")):
+        if path.is_file() and path.suffix in SUFFIXES:
+            if sniff(path, path.read_bytes()[: 256 * 1024]) == "template":
+                out.append(path)
+    return out
+
+
+TEMPLATES = _templates()
+needs_corpus = pytest.mark.skipif(not CORPUS.is_dir(), reason="../shared/corpus is absent")
+
+
+@needs_corpus
+def test_the_corpus_has_templates() -> None:
+    assert len(TEMPLATES) >= 25
+
+
+@needs_corpus
+@pytest.mark.parametrize("path", TEMPLATES, ids=lambda p: str(p.relative_to(CORPUS)))
+def test_template_evaluates_or_reports_located_errors(path: Path) -> None:
+    g = evaluate_template(str(path), EvalOptions())
+    for error in g.errors:
+        assert error.path == str(path)
+        assert error.line is not None and error.line >= 1
+        assert error.message and "\n" not in error.message
+    if not g.errors:
+        assert g.resources, "a template with no errors has resources"
+    for r in g.resources:
+        assert r.root == str(path) and r.language == "cloudformation"
+        assert r.span.path == str(path) and r.span.start_line >= 1
+        for span in r.spans.values():
+            assert span.start_line >= r.span.start_line
+
+
+@needs_corpus
+def test_rain_embed_tag_is_a_located_error() -> None:
+    path = CORPUS / (
+        "aws-cloudformation__aws-cloudformation-templates/CloudFormation/StackSets/"
+        "log-setup-management.yaml"
+    )
+    g = evaluate_template(str(path), EvalOptions())
+    assert [(e.line, e.column, e.message) for e in g.errors] == [
+        (177, 21, "unsupported YAML tag !Rain::Embed (only CloudFormation's intrinsic tags)")
+    ]
+    assert g.resources
+
+
+@needs_corpus
+def test_widdix_statement_list_follows_the_service_parameter() -> None:
+    path = CORPUS / "widdix__aws-cf-templates/security/kms-key.yaml"
+    g = evaluate_template(str(path), EvalOptions())
+    assert g.errors == ()
+    key = next(r for r in g.resources if r.address == "Key")
+    policy = key.attributes["KeyPolicy"]
+    assert isinstance(policy, Depends)
+    assert policy.inputs == frozenset({"Service"})
+    assert policy.complete is True
+    # Default ALL_SERVICES: the account root plus the all-services statement, nothing else
+    statements = default_of(policy)["Statement"]
+    assert len(statements) == 2
+    assert "kms:ViaService" not in statements[1]["Condition"]["StringEquals"]
+    by_world = {a.assignment: a.value for a in policy.alternatives}
+    assert len(by_world[(("Service", "ROUTE53_DNSSEC"),)]["Statement"]) == 3
+    s3 = by_world[(("Service", "s3"),)]["Statement"]
+    assert len(s3) == 2
+    assert s3[1]["Condition"]["StringEquals"]["kms:ViaService"] == PartialStr(
+        ("s3.", Unknown("pseudo parameter AWS::Region"), ".amazonaws.com")
+    )
+
+
+@needs_corpus
+def test_kms_key_strict_open_parameters_are_not_complete() -> None:
+    path = CORPUS / "cfn-modules__kms-key-strict/module.yml"
+    g = evaluate_template(str(path), EvalOptions())
+    assert g.errors == ()
+    key = next(r for r in g.resources if r.address == "Key")
+    policy = key.attributes["KeyPolicy"]
+    assert isinstance(policy, Depends)
+    assert policy.inputs == frozenset({"AdminAccess", "ServiceAccess", "UseAccess"})
+    assert policy.complete is False
+    assert len(default_of(policy)["Statement"]) == 2
+    alt = next(
+        a for a in policy.alternatives if a.assignment == (("ServiceAccess", "ALL_SERVICES"),)
+    )
+    assert isinstance(alt, Alternative) and len(alt.value["Statement"]) == 3

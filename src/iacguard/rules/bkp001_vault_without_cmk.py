@@ -25,7 +25,7 @@ from iacguard.rules.context import (
     judged,
     payloads,
 )
-from iacguard.rules.keys import ABSENT, AWS_MANAGED, CMK, KeyInfo
+from iacguard.rules.keys import ABSENT, AWS_MANAGED, CMK, UNKNOWN, KeyInfo
 
 RULE_ID = "BKP001"
 
@@ -66,7 +66,12 @@ def judge_vault(
     result = None
     if verdict is not None:
         infos = shared.key_infos(vault)
-        bad = next((i for i in infos if violates(i, allow_aws_managed)), infos[0])
+        bad = next(
+            (i for i in infos if violates(i, allow_aws_managed)),
+            next((i for i in infos if violates(i, allow_aws_managed) is None), None),
+        )
+        if bad is None:  # only an open input domain makes it possible
+            bad = KeyInfo(UNKNOWN, text=f"other values of {', '.join(sorted(verdict.inputs))}")
         attribute = key_fact.path or "kms_key_arn"
         evidence = list(evidence_of(value))
         evidence.append(Evidence(key_fact.span, _key_evidence(vault, bad, attribute)))
@@ -82,7 +87,7 @@ def _key_evidence(vault: Resource, info: KeyInfo, attribute: str) -> str:
         return f"{vault.address}: no {attribute}: the AWS-managed key aws/backup is used"
     if info.kind == AWS_MANAGED:
         return f"{vault.address}: {attribute} = {info.text}, an AWS-managed key"
-    return f"{vault.address}: {attribute} cannot be seen ({info.text})"
+    return f"{vault.address}: {attribute} cannot be seen ({info.text or 'unknown'})"
 
 
 def describe(j: VaultJudgement) -> str:
@@ -94,7 +99,12 @@ def describe(j: VaultJudgement) -> str:
         )
     if j.info.kind == AWS_MANAGED:
         return f"{j.attribute} is {j.info.text}, the AWS-managed key aws/backup"
-    return f"its {j.attribute} cannot be seen ({j.info.text}) and may not be a customer-managed key"
+    if j.info.text.startswith("other values of"):
+        return f"{j.info.text} may leave {j.attribute} without a customer-managed key"
+    return (
+        f"its {j.attribute} cannot be seen ({j.info.text or 'unknown'}) and may not be a "
+        "customer-managed key"
+    )
 
 
 def check(graph: Graph, ctx: RuleContext) -> Iterator[Finding]:

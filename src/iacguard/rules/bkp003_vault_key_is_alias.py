@@ -61,15 +61,22 @@ def check(graph: Graph, ctx: RuleContext) -> Iterator[Finding]:
         if verdict is None:
             continue
         infos = shared.key_infos(vault)
-        info = next((i for i in infos if i.alias_form), infos[0])
+        info = next((i for i in infos if i.alias_form), None)
         attr = key_fact.path
+        if info is None:
+            info = next((i for i in infos if i.kind == UNKNOWN), None)
+            if info is None:
+                info = KeyInfo(UNKNOWN, text=f"other values of {', '.join(sorted(verdict.inputs))}")
+            shown = f"{attr} cannot be seen: {info.text or 'unknown'}"
+        else:
+            shown = info.text
         message = (
-            f"Backup vault {vault.address} gives its key as an alias ({info.text})"
+            f"Backup vault {vault.address} gives its key as an alias ({shown})"
             f"{certainty_phrase(verdict, vault.language)}: AWS Backup requires the KMS key's "
             f"ARN in {attr}, not an alias. Instead, {suggestion(vault, info)}."
         )
         evidence = list(evidence_of(key_fact.value))
-        evidence.append(Evidence(key_fact.span, f"{attr} = {info.text}"))
+        evidence.append(Evidence(key_fact.span, f"{attr} = {info.text or 'unknown'}"))
         if info.via is not None:
             evidence.append(Evidence(info.via.span, f"{info.via.address} is an alias"))
         props: dict[str, Any] = {"alias": info.text}

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from iacguard.findings import Evidence, Finding, Severity
-from iacguard.graph.facts import Fact, PlanRule, fact, kind_of, plan_rules
+from iacguard.graph.facts import Fact, PlanRule, as_bool, fact, kind_of, plan_rules
 from iacguard.graph.model import Graph, Resource
 from iacguard.graph.values import (
     Certainty,
@@ -23,7 +23,7 @@ from iacguard.graph.values import (
     judge,
     weaker,
 )
-from iacguard.rules.keys import KeyInfo, classify_key
+from iacguard.rules.keys import KeyInfo, classify_key, managed_key_ids
 
 # ----------------------------------------------------------------------------- analysis
 
@@ -39,6 +39,15 @@ class Analysis:
         self._vaults_by_name: dict[tuple[str, str], list[Resource]] | None = None
         self._plan_rules: dict[tuple[str, str], list[PlanRule]] = {}
         self.memo: dict[Any, Any] = {}
+        self._managed: frozenset[str] | None = None
+
+    @property
+    def managed_keys(self) -> frozenset[str]:
+        """Literal ARNs / ids of AWS-managed keys seen in the graph's data sources."""
+        if self._managed is None:
+            data = [r for r in self.graph.resources if r.mode == "data"]
+            self._managed = managed_key_ids(self.graph, data)
+        return self._managed
 
     def of_kind(self, kind: str) -> list[Resource]:
         if self._by_kind is None:
@@ -56,12 +65,12 @@ class Analysis:
         found = self._vault_keys.get(ident)
         if found is None:
             value = fact(vault, "vault.key").as_value()
-            found = [classify_key(p, vault.root, self.graph) for p in payloads(value)]
+            found = [self.classify(vault, p) for p in payloads(value)]
             self._vault_keys[ident] = found
         return found
 
     def classify(self, vault: Resource, payload: Any) -> KeyInfo:
-        return classify_key(payload, vault.root, self.graph)
+        return classify_key(payload, vault.root, self.graph, managed=self.managed_keys)
 
     def protected_vaults(self, key: Resource) -> list[Resource]:
         """The vaults whose key resolves to ``key`` in some world."""
@@ -158,9 +167,19 @@ def judge_fact(f: Fact, predicate: Predicate) -> Verdict | None:
 
 
 def exists_verdict(resource: Resource) -> Verdict | None:
-    from iacguard.graph.facts import as_bool
+    """How surely the resource exists (``count`` / ``for_each`` / CFN ``Condition``)."""
+    return judge(resource.exists, _exists)
 
-    return judge(resource.exists, lambda p: as_bool(p) is True if p is not None else False)
+
+def _exists(payload: Any) -> bool | None:
+    if payload is None:
+        return False
+    flag = as_bool(payload)
+    if flag is not None:
+        return flag
+    if isinstance(payload, int):
+        return payload > 0
+    return None
 
 
 def judged(resource: Resource, value: Value, predicate: Predicate) -> Verdict | None:
@@ -189,7 +208,41 @@ def certainty_phrase(verdict: Verdict, language: str = "terraform") -> str:
 
 
 def _nice(described: str) -> str:
-    return re.sub(r"= (True|False)\b", lambda m: "= " + m.group(1).lower(), described)
+    """An alternative's assignment for a message: ``var.x = true``, ``var.y = (another value)``."""
+    parts = []
+    for part in _split_assignment(described):
+        name, sep, val = part.partition(" = ")
+        if val.startswith("Unknown("):
+            val = "(another value)"
+        elif val in ("True", "False"):
+            val = val.lower()
+        parts.append(f"{name}{sep}{val}")
+    return ", ".join(parts)
+
+
+def _split_assignment(described: str) -> list[str]:
+    """Split ``a = 1, b = Unknown(reason='x, y', ...)`` on the commas between assignments."""
+    out: list[str] = []
+    depth = 0
+    current = ""
+    quote = ""
+    for ch in described:
+        if quote:
+            quote = "" if ch == quote else quote
+        elif ch in "'\"":
+            quote = ch
+        elif ch in "([{":
+            depth += 1
+        elif ch in ")]}":
+            depth -= 1
+        elif ch == "," and depth == 0:
+            out.append(current.strip())
+            current = ""
+            continue
+        current += ch
+    if current.strip():
+        out.append(current.strip())
+    return out
 
 
 def _flipped(avoided: tuple[str, ...]) -> list[str]:
@@ -197,7 +250,7 @@ def _flipped(avoided: tuple[str, ...]) -> list[str]:
     default is ``var.x = false``. Empty unless every assignment is a boolean."""
     out: list[str] = []
     for described in avoided:
-        for part in described.split(", "):
+        for part in _split_assignment(described):
             name, sep, val = part.rpartition(" = ")
             if not sep or val not in ("True", "False", "'true'", "'false'"):
                 return []

@@ -51,27 +51,36 @@ def _ref_text(ref: Ref) -> str:
     return f"{ref.address}.{ref.attribute}"
 
 
-def classify_key(payload: Any, root: str, graph: Graph, depth: int = 0) -> KeyInfo:
-    """What a vault key payload stands for (see the module docstring)."""
+def classify_key(
+    payload: Any,
+    root: str,
+    graph: Graph,
+    depth: int = 0,
+    managed: frozenset[str] = frozenset(),
+) -> KeyInfo:
+    """What a vault key payload stands for (see the module docstring). ``managed`` holds the
+    literal ARNs / ids known to be AWS-managed keys (a plan's resolved data sources)."""
     if depth > 8:
         return KeyInfo(UNKNOWN, text="(too many indirections)")
     if payload is None:
         return KeyInfo(ABSENT)
     if isinstance(payload, str):
-        return _classify_text(payload)
+        return _classify_text(payload, managed)
     if isinstance(payload, PartialStr):
         return _classify_partial(payload)
     if isinstance(payload, Ref):
-        return _classify_ref(payload, graph, depth)
+        return _classify_ref(payload, graph, depth, managed)
     if isinstance(payload, Unknown):
         return KeyInfo(UNKNOWN, text=payload.reason)
     return KeyInfo(UNKNOWN, text=repr(payload))
 
 
-def _classify_text(text: str) -> KeyInfo:
+def _classify_text(text: str, managed: frozenset[str] = frozenset()) -> KeyInfo:
     s = text.strip()
     if not s:
         return KeyInfo(ABSENT, text=text)
+    if s in managed:
+        return KeyInfo(AWS_MANAGED, text=f"{s} (the key behind alias/aws/backup)")
     alias = s if s.startswith("alias/") else None
     m = _ALIAS_ARN.fullmatch(s)
     if m:
@@ -84,9 +93,29 @@ def _classify_text(text: str) -> KeyInfo:
     return KeyInfo(UNKNOWN, text=s)
 
 
+def show(payload: Any) -> str:
+    """A payload as a message shows it: ``arn:aws:kms:${AWS::Region}:...``."""
+    if isinstance(payload, PartialStr):
+        return "".join(_show_part(p) for p in payload.parts)
+    if isinstance(payload, Ref):
+        return _ref_text(payload)
+    return str(payload)
+
+
+def _show_part(part: Any) -> str:
+    if isinstance(part, str):
+        return part
+    if isinstance(part, Ref):
+        return "${" + _ref_text(part).removeprefix("!Ref ") + "}"
+    reason = getattr(part, "reason", "")
+    if reason.startswith("pseudo parameter "):
+        return "${" + reason.removeprefix("pseudo parameter ") + "}"
+    return "${?}"
+
+
 def _classify_partial(p: PartialStr) -> KeyInfo:
     text = "".join(part if isinstance(part, str) else "\x00" for part in p.parts)
-    shown = str(p)
+    shown = show(p)
     idx = text.find("alias/")
     if idx >= 0 and (idx == 0 or text[idx - 1] == ":"):
         rest = text[idx + len("alias/") :]
@@ -109,7 +138,7 @@ def _configured(resource: Resource, name: str) -> Any:
     return value.default if not isinstance(value, Unknown) else value
 
 
-def _classify_ref(ref: Ref, graph: Graph, depth: int) -> KeyInfo:
+def _classify_ref(ref: Ref, graph: Graph, depth: int, managed: frozenset[str]) -> KeyInfo:
     text = _ref_text(ref)
     target = graph.resolve(ref)
     if target is None:
@@ -121,7 +150,9 @@ def _classify_ref(ref: Ref, graph: Graph, depth: int) -> KeyInfo:
         return KeyInfo(UNKNOWN, text=text)
     if kind == "alias":
         if ref.attribute in _ALIAS_SELF_ATTRS or ref.attribute in _ALIAS_TARGET_ATTRS:
-            inner = classify_key(_configured(target, "alias.target"), target.root, graph, depth + 1)
+            inner = classify_key(
+                _configured(target, "alias.target"), target.root, graph, depth + 1, managed
+            )
             kind_ = inner.kind if inner.kind != ABSENT else UNKNOWN
             name = _configured(target, "alias.name")
             if isinstance(name, str) and name.startswith("alias/aws/"):
@@ -138,7 +169,30 @@ def _classify_ref(ref: Ref, graph: Graph, depth: int) -> KeyInfo:
         alias_form = ref.attribute in {"arn", "id", "name", None}
         return KeyInfo(kind_, alias_form=alias_form, via=target, text=text)
     if kind == "data_key":
-        inner = classify_key(_configured(target, "data_key.key_id"), target.root, graph, depth + 1)
+        inner = classify_key(
+            _configured(target, "data_key.key_id"), target.root, graph, depth + 1, managed
+        )
         kind_ = inner.kind if inner.kind != ABSENT else UNKNOWN
         return KeyInfo(kind_, key=inner.key, via=target, text=text)
     return KeyInfo(UNKNOWN, text=text)
+
+
+def managed_key_ids(graph: Graph, resources: list[Resource]) -> frozenset[str]:
+    """Literal key ARNs / ids that data sources show to be AWS-managed (plan JSON resolves
+    ``data.aws_kms_alias`` of ``alias/aws/backup`` to its key's ARN)."""
+    out: set[str] = set()
+    for r in resources:
+        kind = kind_of(r)
+        if kind == "data_alias":
+            name, attrs = _configured(r, "alias.name"), ("target_key_arn", "target_key_id")
+        elif kind == "data_key":
+            name, attrs = _configured(r, "data_key.key_id"), ("arn", "id", "key_id")
+        else:
+            continue
+        if not (isinstance(name, str) and (name.startswith("alias/aws/") or ":alias/aws/" in name)):
+            continue
+        for attr in attrs:
+            value = r.attributes.get(attr)
+            if isinstance(value, Known) and isinstance(value.value, str) and value.value:
+                out.add(value.value)
+    return frozenset(out)

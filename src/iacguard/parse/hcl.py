@@ -716,6 +716,7 @@ def _comments(tree: Any, conv: _Converter) -> list[tuple[int, str]]:
 
     _, query = _parser_parts()
     nodes = tree_sitter.QueryCursor(query).captures(tree.root_node).get("c", [])
+    nodes.sort(key=lambda n: n.start_byte)  # capture order is not guaranteed
     return [(n.start_point[0] + 1, conv.text(n)) for n in nodes]
 
 

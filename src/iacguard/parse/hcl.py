@@ -419,8 +419,16 @@ class _Converter:
             elif t == "splat":
                 inner = n.children[0] if n.child_count else n
                 full = inner.type == "full_splat"
-                sub = [c for c in inner.children if c.type in _STEP_TYPES]
-                out.append(Splat(full, self.steps(sub, depth), self.span(n)))
+                sub = self.steps([c for c in inner.children if c.type in _STEP_TYPES], depth)
+                if full:
+                    out.append(Splat(True, sub, self.span(n)))
+                else:
+                    # an attribute splat repeats only the attribute steps right after it;
+                    # anything else applies to the resulting list
+                    cut = next((i for i, x in enumerate(sub) if not isinstance(x, GetAttr)), None)
+                    cut = len(sub) if cut is None else cut
+                    out.append(Splat(False, sub[:cut], self.span(n)))
+                    out.extend(sub[cut:])
         return tuple(out)
 
     def call(self, node: Any, depth: int) -> Expr:

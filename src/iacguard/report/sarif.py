@@ -42,6 +42,18 @@ def _text(value: Any) -> str:
     return str(value)
 
 
+_LANGUAGES = {"terraform": ("Terraform", "hcl"), "cloudformation": ("CloudFormation", "yaml")}
+
+
+def _fenced(body: Any, lang: str) -> list[str]:
+    """A fix text: its first line as prose, the rest (the example) as a fenced code block."""
+    lines = _text(body).splitlines()
+    if len(lines) <= 1:
+        return lines
+    fence = _LANGUAGES.get(lang, (lang, ""))[1]
+    return [lines[0], "", f"```{fence}", *lines[1:], "```"]
+
+
 def _help_markdown(rule_id: str, name: str, entry: dict[str, Any]) -> str:
     parts = [f"## {rule_id} {name}", ""]
     if entry.get("summary"):
@@ -57,12 +69,20 @@ def _help_markdown(rule_id: str, name: str, entry: dict[str, Any]) -> str:
     if isinstance(fix, dict):
         parts += ["### How to fix", ""]
         for lang, body in fix.items():
-            lang_name = {"terraform": "Terraform", "cloudformation": "CloudFormation"}.get(
-                lang, lang
-            )
-            parts += [f"{lang_name}:", "", _text(body), ""]
+            parts += [f"{_LANGUAGES.get(lang, (lang, ''))[0]}:", "", *_fenced(body, lang), ""]
     elif fix:
         parts += ["### How to fix", "", _text(fix), ""]
+    options = entry.get("options")
+    if isinstance(options, dict) and options:
+        parts += ["### Options", ""]
+        for opt, spec in options.items():
+            spec = spec if isinstance(spec, dict) else {}
+            default = json.dumps(spec.get("default")) if "default" in spec else "none"
+            line = f"- `{opt}` ({spec.get('type', 'value')}, default `{default}`)"
+            if spec.get("description"):
+                line += f": {_text(spec['description'])}"
+            parts.append(line)
+        parts.append("")
     refs = entry.get("references")
     if refs:
         parts += ["### References", ""]

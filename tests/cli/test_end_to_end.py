@@ -243,3 +243,36 @@ def test_bundled_fixtures_fail_without_errors():
     doc = json.loads(done.stdout)
     assert doc["summary"]["findings"] > 0
     assert {f["rule_id"][:3] for f in doc["findings"]} >= {"BKP", "KMS"}
+
+
+def _git(cwd: Path, *args: str) -> None:
+    subprocess.run(
+        ["git", "-c", "user.name=t", "-c", "user.email=t@example.com", *args],
+        cwd=cwd,
+        check=True,
+        capture_output=True,
+        timeout=60,
+    )
+
+
+def test_diff_base_reports_only_changed_files(project):
+    if shutil.which("git") is None:
+        pytest.skip("git is not installed")
+    _git(project, "init", "-q")
+    _git(project, "add", ".")
+    _git(project, "commit", "-q", "-m", "start")
+    # only the template changes: the Terraform findings are not reported
+    (project / "cfn" / "template.yaml").write_text(TEMPLATE + "# touched\n")
+    done = run(project, "check", "--select", "BKP001,KMS001", "--diff-base", "HEAD", "--quiet", ".")
+    assert done.returncode == 1, done.stderr
+    assert [line.split(" ")[:2] for line in done.stdout.splitlines()] == [
+        ["cfn/template.yaml:6:7:", "KMS001"],
+        ["cfn/template.yaml:7:3:", "BKP001"],
+    ]
+    _git(project, "commit", "-q", "-am", "touch")
+    done = run(project, "check", "--diff-base", "HEAD", ".")
+    assert (done.returncode, done.stdout) == (0, "No findings in 2 files.\n")
+    done = run(project, "check", "--diff-base", "no-such-ref", ".")
+    assert done.returncode == 2
+    assert done.stderr.startswith("iacguard: error: --diff-base no-such-ref: ")
+    assert done.stderr.count("\n") == 1

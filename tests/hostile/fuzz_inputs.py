@@ -387,7 +387,7 @@ _STRINGS = (
     "/etc/passwd",
     "%s%d%q%%",
     "(a+)+$",
-    "${",
+    "$${",
     "\\u00e9",
     "\\n",
     "*",
@@ -428,7 +428,7 @@ def hcl_expr(rnd: random.Random, depth: int = 4) -> str:
         return "{" + ", ".join(items) + "}"
     if kind == 2:
         args = ", ".join(hcl_expr(rnd, d) for _ in range(rnd.randint(0, 3)))
-        ellipsis = "..." if rnd.random() < 0.1 else ""
+        ellipsis = "..." if args and rnd.random() < 0.1 else ""
         return f"{rnd.choice(_FUNCS)}({args}{ellipsis})"
     if kind == 3:
         return f"{hcl_expr(rnd, d)} ? {hcl_expr(rnd, d)} : {hcl_expr(rnd, d)}"
@@ -447,8 +447,6 @@ def hcl_expr(rnd: random.Random, depth: int = 4) -> str:
         return f"({hcl_expr(rnd, d)})[{hcl_expr(rnd, d)}]"
     if kind == 9:
         return f"({hcl_expr(rnd, d)})[*].{rnd.choice(('arn', 'name', 'id'))}"
-    if kind == 10:
-        return f"<<-EOT\n  {_hcl_string(rnd, d)[1:-1]}\n  EOT\n"
     if kind == 11:
         return f"({hcl_expr(rnd, d)})"
     return _hcl_string(rnd, depth)
@@ -456,7 +454,12 @@ def hcl_expr(rnd: random.Random, depth: int = 4) -> str:
 
 def random_hcl_module(rnd: random.Random) -> bytes:
     """A Terraform file using random expressions where the rules look."""
-    e = lambda: hcl_expr(rnd, rnd.randint(1, 5))  # noqa: E731
+
+    def e() -> str:
+        if rnd.random() < 0.05:  # a heredoc, only where a whole value goes
+            return f"<<-EOT\n  {_hcl_string(rnd, 2)[1:-1]}\n  EOT\n"
+        return hcl_expr(rnd, rnd.randint(1, 5))
+
     meta = ""
     roll = rnd.random()
     if roll < 0.2:
@@ -592,7 +595,10 @@ def _yaml(value: object, indent: int = 0) -> str:
             ((k, v),) = value.items()
             if k.startswith("Fn::") or k == "Ref":
                 tag = "!" + (k[4:] if k.startswith("Fn::") else k)
-                return f"{tag} {_yaml(v)}"
+                inner = _yaml(v)
+                if inner.startswith("!"):  # one node cannot carry two tags: long form
+                    return "{" + json.dumps(k) + ": " + inner + "}"
+                return f"{tag} {inner}"
         return "{" + ", ".join(f"{json.dumps(str(k))}: {_yaml(v)}" for k, v in value.items()) + "}"
     if isinstance(value, list):
         return "[" + ", ".join(_yaml(v) for v in value) + "]"

@@ -243,7 +243,23 @@ def project(value: Value, steps: list[str | int]) -> Value:
     """The Value of a sub-path of ``value``'s payload."""
     if not steps:
         return normalize(value)
-    return map_value(value, lambda p: dig(p, steps))
+    sub = map_value(value, lambda p: dig(p, steps))
+    return _collapse(sub)
+
+
+def _collapse(value: Value) -> Value:
+    """A sub-value that is the same in the default world and in a listed world for every
+    input (the inputs touched the attribute, not this part of it) is Known."""
+    if not isinstance(value, Depends) or not value.alternatives:
+        return value
+    covered: set[str] = set()
+    for alt in value.alternatives:
+        if alt.value != value.default:
+            return value
+        covered.update(name for name, _ in alt.assignment)
+    if not value.inputs <= covered:
+        return value
+    return Known(value.default, value.span, value.trace)
 
 
 def is_absent(value: Value | None) -> bool:

@@ -18,7 +18,7 @@ from typing import Any
 from iacguard.findings import Evidence, Finding
 from iacguard.graph.facts import Fact, fact, kind_of
 from iacguard.graph.model import Graph, Resource
-from iacguard.graph.values import Certainty, PartialStr, Ref, Verdict, judge, weaker
+from iacguard.graph.values import Certainty, PartialStr, Ref, Verdict, weaker
 from iacguard.rules.bkp001_vault_without_cmk import describe, judge_vault
 from iacguard.rules.context import (
     Analysis,
@@ -26,6 +26,7 @@ from iacguard.rules.context import (
     certainty_phrase,
     evidence_of,
     exists_verdict,
+    judge_value,
     payloads,
 )
 
@@ -113,10 +114,12 @@ def _judge_target(
             vault_evidence = j.evidence
 
         def predicate(payload: Any, wanted: Any = vault) -> bool | None:
+            if payload is None:  # no such rule / copy action in this world
+                return False
             found = resolve_target(shared, plan, payload, is_arn)
             return None if found is None else found is wanted
 
-        verdict = weaker(weaker(plan_exists, judge(target.value, predicate)), vault_verdict)
+        verdict = weaker(weaker(plan_exists, judge_value(target.value, predicate)), vault_verdict)
         if verdict is None:
             continue
         action = "copies recovery points to" if is_arn else "stores recovery points in"

@@ -4,9 +4,8 @@ turn a verdict into a Finding with its certainty wording, evidence and inputs.""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from iacguard.findings import Evidence, Finding, Severity
@@ -14,7 +13,10 @@ from iacguard.graph.facts import Fact, PlanRule, as_bool, fact, kind_of, plan_ru
 from iacguard.graph.model import Graph, Resource
 from iacguard.graph.values import (
     Certainty,
+    Depends,
+    JsonEncoded,
     Known,
+    PartialStr,
     Predicate,
     Span,
     Unknown,
@@ -152,7 +154,8 @@ class RuleContext:
             root=resource.root,
             location=location,
             evidence=dedupe(evidence),
-            inputs=tuple(sorted(verdict.inputs)),
+            # a definite finding holds whatever the inputs: none of them decides it
+            inputs=() if verdict.certainty is Certainty.DEFINITE else tuple(sorted(verdict.inputs)),
             fix=self.fixes.get(lang) or self.fixes.get("terraform"),
             properties=dict(properties or {}),
         )
@@ -161,14 +164,52 @@ class RuleContext:
 # ----------------------------------------------------------------------------- judging
 
 
+def judge_value(value: Value, predicate: Predicate) -> Verdict | None:
+    """``values.judge`` after ``completed``: every rule judges through this."""
+    return judge(completed(value), predicate)
+
+
+def completed(value: Value) -> Value:
+    """A Depends whose open inputs are all represented by an "any value" world (an
+    alternative assigning the input an Unknown) or already unknown in the default payload
+    is complete: a predicate that holds in those worlds holds for every value of them."""
+    if not isinstance(value, Depends) or value.complete:
+        return value
+    covered: set[str] = set()
+    for alt in value.alternatives:
+        covered.update(name for name, v in alt.assignment if isinstance(v, Unknown))
+    covered.update(_unknown_inputs(value.default))
+    if value.inputs <= covered:
+        return replace(value, complete=True)
+    return value
+
+
+def _unknown_inputs(payload: Any) -> set[str]:
+    out: set[str] = set()
+    stack = [payload]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, Unknown):
+            out.update(node.inputs)
+        elif isinstance(node, PartialStr):
+            stack.extend(node.parts)
+        elif isinstance(node, JsonEncoded):
+            stack.append(node.data)
+        elif isinstance(node, dict):
+            stack.extend(node.values())
+        elif isinstance(node, (list, tuple)):
+            stack.extend(node)
+    return out
+
+
 def judge_fact(f: Fact, predicate: Predicate) -> Verdict | None:
     """``judge`` on a fact, where "not set" is the payload None."""
-    return judge(f.as_value(), predicate)
+    return judge_value(f.as_value(), predicate)
 
 
 def exists_verdict(resource: Resource) -> Verdict | None:
     """How surely the resource exists (``count`` / ``for_each`` / CFN ``Condition``)."""
-    return judge(resource.exists, _exists)
+    return judge_value(resource.exists, _exists)
 
 
 def _exists(payload: Any) -> bool | None:
@@ -184,7 +225,7 @@ def _exists(payload: Any) -> bool | None:
 
 def judged(resource: Resource, value: Value, predicate: Predicate) -> Verdict | None:
     """The predicate on ``value`` and the resource existing, the weaker of both."""
-    return weaker(exists_verdict(resource), judge(value, predicate))
+    return weaker(exists_verdict(resource), judge_value(value, predicate))
 
 
 def certainty_phrase(verdict: Verdict, language: str = "terraform") -> str:

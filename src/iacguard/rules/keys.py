@@ -67,7 +67,7 @@ def classify_key(
     if isinstance(payload, str):
         return _classify_text(payload, managed)
     if isinstance(payload, PartialStr):
-        return _classify_partial(payload)
+        return _classify_partial(payload, graph)
     if isinstance(payload, Ref):
         return _classify_ref(payload, graph, depth, managed)
     if isinstance(payload, Unknown):
@@ -110,11 +110,26 @@ def _show_part(part: Any) -> str:
     reason = getattr(part, "reason", "")
     if reason.startswith("pseudo parameter "):
         return "${" + reason.removeprefix("pseudo parameter ") + "}"
+    inputs = getattr(part, "inputs", frozenset())
+    if len(inputs) == 1:
+        return "${" + next(iter(inputs)) + "}"
     return "${?}"
 
 
-def _classify_partial(p: PartialStr) -> KeyInfo:
-    text = "".join(part if isinstance(part, str) else "\x00" for part in p.parts)
+def _alias_name_part(part: Any, graph: Graph) -> str:
+    """A part of an interpolated key string: an alias resource's name reads ``alias/``."""
+    if isinstance(part, Ref) and part.attribute in (None, "name", "id"):
+        target = graph.resolve(part)
+        if target is not None and kind_of(target) == "alias":
+            name = _configured(target, "alias.name")
+            return name if isinstance(name, str) else "alias/\x00"
+    return "\x00"
+
+
+def _classify_partial(p: PartialStr, graph: Graph) -> KeyInfo:
+    text = "".join(
+        part if isinstance(part, str) else _alias_name_part(part, graph) for part in p.parts
+    )
     shown = show(p)
     idx = text.find("alias/")
     if idx >= 0 and (idx == 0 or text[idx - 1] == ":"):

@@ -17,13 +17,14 @@ from typing import Any
 from iacguard.findings import Evidence, Finding
 from iacguard.graph.facts import Fact, as_bool, as_int, fact
 from iacguard.graph.model import Graph, Resource
-from iacguard.graph.values import Verdict, judge, weaker
+from iacguard.graph.values import Verdict, weaker
 from iacguard.rules.context import (
     RuleContext,
     certainty_phrase,
     evidence_of,
     exists_verdict,
     judge_fact,
+    judge_value,
 )
 
 RULE_ID = "KMS001"
@@ -104,7 +105,8 @@ def check(graph: Graph, ctx: RuleContext) -> Iterator[Finding]:
             return None if n is None else n > max_period
 
         verdict = weaker(
-            weaker(eligible, judge_fact(rotation, _rotation_on)), judge(period.as_value(), too_long)
+            weaker(eligible, judge_fact(rotation, _rotation_on)),
+            judge_value(period.as_value(), too_long),
         )
         if verdict is None:
             continue

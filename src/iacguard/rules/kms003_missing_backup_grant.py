@@ -20,7 +20,7 @@ from iacguard.findings import Evidence, Finding
 from iacguard.graph.facts import Fact, as_str, fact
 from iacguard.graph.model import Graph, Resource
 from iacguard.graph.policy import backup_grant
-from iacguard.graph.values import Verdict, judge, weaker
+from iacguard.graph.values import Verdict, weaker
 from iacguard.rules.bkp002_plan_targets_vault_without_cmk import resolve_target
 from iacguard.rules.context import (
     Analysis,
@@ -28,6 +28,7 @@ from iacguard.rules.context import (
     certainty_phrase,
     evidence_of,
     exists_verdict,
+    judge_value,
     payloads,
 )
 from iacguard.rules.keys import classify_key
@@ -114,9 +115,10 @@ def check(graph: Graph, ctx: RuleContext) -> Iterator[Finding]:
             answer = backup_grant(payload, mode)
             return None if answer.grants is None else not answer.grants
 
-        policy_verdict = judge(policy.as_value(), violates)
+        policy_verdict = judge_value(policy.as_value(), violates)
         if policy_verdict is None:
             continue
+        flagged: list[tuple[Resource, Verdict]] = []
         for vault in vaults:
             if _grants_to_backup(shared, key, vault) is not None:
                 continue
@@ -126,22 +128,26 @@ def check(graph: Graph, ctx: RuleContext) -> Iterator[Finding]:
                 info = shared.classify(v, payload)
                 return info.key is k if info.key is not None else False
 
-            protect = weaker(exists_verdict(vault), judge(vault_value, protects))
+            protect = weaker(exists_verdict(vault), judge_value(vault_value, protects))
             verdict = weaker(weaker(key_exists, protect), policy_verdict)
-            if verdict is None:
-                continue
-            yield _finding(ctx, key, vault, policy, holder, verdict, mode)
+            if verdict is not None:
+                flagged.append((vault, verdict))
+        if flagged:
+            yield _finding(ctx, key, flagged, policy, holder, mode)
 
 
 def _finding(
     ctx: RuleContext,
     key: Resource,
-    vault: Resource,
+    flagged: list[tuple[Resource, Verdict]],
     policy: Fact,
     holder: Resource,
-    verdict: Verdict,
     mode: str,
 ) -> Finding:
+    """One finding per key, as sure as its surest vault."""
+    verdict = max((v for _, v in flagged), key=lambda v: v.certainty)
+    vaults = [vault for vault, _ in flagged]
+    names = ", ".join(v.address for v in vaults)
     answers = [backup_grant(p, mode) for p in payloads(policy.as_value())]
     answer = next((a for a in answers if a.grants is False), answers[0])
     modes = (
@@ -152,15 +158,17 @@ def _finding(
         "then works through the backup role's IAM policy."
     )
     message = (
-        f"KMS key {key.address} protects backup vault {vault.address} but its key policy "
+        f"KMS key {key.address} protects backup vault {names} but its key policy "
         f"gives AWS Backup no grant{certainty_phrase(verdict)}: {answer.reason}. {modes}"
     )
     location = policy.span if holder is key else key.span
-    evidence = [Evidence(vault.span, f"{vault.address} is encrypted with {key.address}")]
-    evidence.extend(evidence_of(fact(vault, "vault.key").value))
+    evidence = []
+    for vault in vaults:
+        evidence.append(Evidence(vault.span, f"{vault.address} is encrypted with {key.address}"))
+        evidence.extend(evidence_of(fact(vault, "vault.key").value))
     if holder is not key:
         evidence.append(Evidence(holder.span, f"{holder.address} sets the key policy"))
     evidence.extend(evidence_of(policy.value))
     evidence.append(Evidence(policy.span, answer.reason))
-    props = {"vault": vault.address, "backup_grant": mode}
+    props = {"vaults": [v.address for v in vaults], "backup_grant": mode}
     return ctx.finding(key, verdict, message, location, evidence, props)

@@ -615,3 +615,29 @@ def test_every_corpus_module_evaluates(monkeypatch: pytest.MonkeyPatch) -> None:
     assert vault is not None and vault.value("name") == "vault-3"
     dups = [e for e in g.errors if "duplicate resource aws_kms_key.unknown2" in e.message]
     assert len(dups) == 1
+
+
+def test_tf_json_module_with_count(monkeypatch: pytest.MonkeyPatch) -> None:
+    root = f"{CASES}/json_module"
+    g = graph_of(monkeypatch, "json_module")
+    assert [(r.root, r.address) for r in g.resources] == [
+        (root, "aws_kms_key.k"),
+        (root, "module.m[0].aws_backup_vault.this"),
+        (root, "module.m[1].aws_backup_vault.this"),
+        (f"{root}/mod", "aws_backup_vault.this"),
+    ]
+    key = g.get(root, "aws_kms_key.k")
+    assert key is not None
+    assert key.span.path == f"{root}/main.tf.json"
+    assert key.attributes["enable_key_rotation"] == Known(True)
+    assert key.value("description") == "json 2"
+    second = g.get(root, "module.m[1].aws_backup_vault.this")
+    assert second is not None
+    assert second.attributes["name"] == Known("v1")
+    unknown = Unknown("module.m: count is not known (any value of var.n)")
+    assert second.exists == Depends(
+        True,
+        frozenset({"var.n"}),
+        (Alternative((("var.n", any_value("var.n")),), unknown),),
+        complete=False,
+    )

@@ -161,12 +161,12 @@ def _merge(base: list[Any], extra: list[Any]) -> list[Any]:
     return out
 
 
-def _docs(value: Any, what: str) -> list[Any]:
+def _docs(value: Any, what: str) -> list[tuple[Any, str]]:
     if value is None:
         return []
     if isinstance(value, list):
-        return [(d, f"{what}[{i}]") for i, d in enumerate(value)]  # type: ignore[misc]
-    return [(value, what)]  # type: ignore[list-item]
+        return [(d, f"{what}[{i}]") for i, d in enumerate(value)]
+    return [(value, what)]
 
 
 def document(attrs: dict[str, Any]) -> dict[str, Any]:

@@ -21,7 +21,7 @@ whole resource is Unknown (we do not pretend to know how many there are).
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -215,7 +215,6 @@ class RootShared:
         self._children: dict[tuple[int, str, Any], ModuleInstance | Unknown] = {}
         self._states: dict[World, WorldState] = {}
         self._types: dict[int, dict[str, TfType]] = {}
-        self.cwd = os.getcwd()
 
     def note(self, span: Span | None, message: str) -> None:
         self.notes.setdefault((span, message), Note(span, message))
@@ -1210,7 +1209,3 @@ class _ResourceObject:
         return {
             n: self.get_attr(n, self.decl.block.header_span) for n in configured_names(self.decl)
         }
-
-
-def iter_lazy_types() -> Iterator[type]:
-    yield from (_Names, _Modules, _ModuleObject, _Data, _ResourceType, _ResourceObject)

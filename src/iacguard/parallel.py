@@ -41,6 +41,8 @@ PARALLEL_MIN_BYTES = 1_000_000
 BATCHES_PER_WORKER = 8
 
 ProgressHook = Callable[[int, int, str], None]
+#: a batch entry point run in a worker: (units, options) -> pickled list of Graphs
+BatchWorker = Callable[[list["Unit"], "EvalOptions"], bytes]
 
 _LOCAL_SOURCE = re.compile(rb"""\bsource\s*=\s*"(\.\.?/[^"]*)\"""")
 
@@ -251,6 +253,7 @@ def _run_pool(
     workers: int,
     results: list[Graph | None],
     progress: Callable[[int], None],
+    worker: BatchWorker,
 ) -> bool:
     """Fill ``results`` for every batch that completes; False when a worker died."""
     from concurrent.futures import as_completed
@@ -260,7 +263,7 @@ def _run_pool(
     plan.sort(key=lambda b: -sum(units[i].weight for i in b))  # largest first
     broken = False
     with _pool(workers) as pool:
-        futures = {pool.submit(_evaluate_batch, [units[i] for i in b], options): b for b in plan}
+        futures = {pool.submit(worker, [units[i] for i in b], options): b for b in plan}
         for future in as_completed(futures):
             batch = futures[future]
             try:
@@ -290,13 +293,13 @@ def _pool_works() -> bool:
         return False
 
 
-def _isolated(unit: Unit, options: EvalOptions) -> Graph:
+def _isolated(unit: Unit, options: EvalOptions, worker: BatchWorker) -> Graph:
     """Evaluate ``unit`` alone in a fresh worker: a crash loses only this unit."""
     from concurrent.futures.process import BrokenProcessPool
 
     try:
         with _pool(1) as pool:
-            return pickle.loads(pool.submit(_evaluate_batch, [unit], options).result())[0]
+            return pickle.loads(pool.submit(worker, [unit], options).result())[0]
     except BrokenProcessPool:
         return _failed(unit, "the worker process evaluating this unit crashed: not checked")
     except Exception as exc:  # noqa: BLE001 - any other way the worker failed
@@ -308,8 +311,15 @@ def evaluate_parallel(
     options: EvalOptions,
     workers: int,
     progress: ProgressHook | None = None,
+    *,
+    worker: BatchWorker | None = None,
 ) -> Graph:
-    """Evaluate ``found`` with ``workers`` processes into one graph (deterministic order)."""
+    """Evaluate ``found`` with ``workers`` processes into one graph (deterministic order).
+
+    ``worker`` replaces the batch entry point (tests use it to crash a worker); it must be a
+    module-level function importable in a spawned process.
+    """
+    worker = worker or _evaluate_batch
     units = plan_units(found)
     results: list[Graph | None] = [None] * len(units)
     done = 0
@@ -321,14 +331,17 @@ def evaluate_parallel(
             progress(done, len(units), units[i].label)
 
     if units:
-        ok = _run_pool(units, options, max(workers, 1), results, tick)
+        ok = _run_pool(units, options, max(workers, 1), results, tick, worker)
         if not ok:
             # A worker died. If workers cannot run at all here (no way to start one), the
             # rest is evaluated in this process; else each remaining unit alone.
-            isolate = _isolated if _pool_works() else evaluate_unit
+            isolated = _pool_works()
             for i, unit in enumerate(units):
                 if results[i] is None:
-                    results[i] = isolate(unit, options)
+                    if isolated:
+                        results[i] = _isolated(unit, options, worker)
+                    else:
+                        results[i] = evaluate_unit(unit, options)
                     tick(i)
     head = Graph(errors=tuple(found.errors), notes=tuple(found.notes))
     return merge_unique([head, *(g for g in results if g is not None)])

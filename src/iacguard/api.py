@@ -231,7 +231,7 @@ def check(
     found = discover(paths, var_files=var_files, max_file_size=size_limit)
     if settings.exclude:
         _exclude(found, settings)
-    focus = _focus(found, diff_base)
+    focus = _focus(found, paths, diff_base)
     options = EvalOptions(scan_root=_scan_root(paths), max_file_size=size_limit)
     if progress is not None:
         files = sum(len(m.files) for m in found.modules) + len(found.templates) + len(found.plans)
@@ -345,9 +345,21 @@ def _exclude(found: Discovery, settings: Any) -> None:
     found.plans = [p for p in found.plans if not is_excluded(settings, p)]
 
 
-def _focus(found: Discovery, diff_base: str | None) -> set[str] | None:
-    """The files findings must touch: the files named (pre-commit) and/or changed since REF."""
+def _focus(
+    found: Discovery, paths: Sequence[str | os.PathLike[str]], diff_base: str | None
+) -> set[str] | None:
+    """The files findings must touch: the files named (pre-commit) and/or changed since REF.
+
+    A directory named beside files keeps all of its own files in focus.
+    """
     focus = set(found.focus) if found.focus is not None else None
+    if focus is not None:
+        dirs = [Path(os.path.abspath(p)) for p in paths if os.path.isdir(p)]
+        if dirs:
+            for unit in _unit_paths(found):
+                where = Path(os.path.abspath(unit))
+                if any(d in where.parents for d in dirs):
+                    focus.add(unit)
     if diff_base is None:
         return focus
     from iacguard.changes import changed_files, focus_set

@@ -185,6 +185,13 @@ def test_named_file_limits_findings_to_it(project):
     assert [line.split(" ")[:2] for line in done.stdout.splitlines()] == [
         ["tf/keys.tf:3:3:", "KMS001"]
     ]
+    # a directory named beside the file keeps all of its own findings
+    done = run(project, "check", "--select", "BKP001,KMS001", "--quiet", "tf/keys.tf", "cfn")
+    assert [line.split(" ")[:2] for line in done.stdout.splitlines()] == [
+        ["cfn/template.yaml:6:7:", "KMS001"],
+        ["cfn/template.yaml:7:3:", "BKP001"],
+        ["tf/keys.tf:3:3:", "KMS001"],
+    ]
 
 
 def test_file_error_is_listed_and_fails(project):

@@ -356,17 +356,18 @@ class RootEvaluation:
             value, refs = self._value(address, home, item, name, entry, span)
             attributes[name] = value
             for ref, ref_span in refs:
-                out.edges.append(
-                    Edge(
-                        address,
-                        paths.get((ref.address, ref.attribute, ref_span))
-                        or _source_path(name, here, ref_span),
-                        ref.address,
-                        ref.attribute,
-                        self.module.directory,
-                        ref_span,
+                key = (ref.address, ref.attribute, ref_span)
+                for path in paths.get(key) or (_source_path(name, here, ref_span),):
+                    out.edges.append(
+                        Edge(
+                            address,
+                            path,
+                            ref.address,
+                            ref.attribute,
+                            self.module.directory,
+                            ref_span,
+                        )
                     )
-                )
         out.resources.append(
             Resource(
                 address=address,

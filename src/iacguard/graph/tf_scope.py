@@ -81,7 +81,7 @@ class Entry:
     hops: tuple[Hop, ...] = ()
     refs: tuple[tuple[Ref, Span], ...] = ()
     spans: tuple[tuple[str, Span], ...] = ()
-    ref_paths: tuple[tuple[tuple[str, Any, Span | None], str], ...] = ()
+    ref_paths: tuple[tuple[tuple[str, Any, Span | None], tuple[str, ...]], ...] = ()
 
 
 @dataclass(slots=True)
@@ -89,13 +89,16 @@ class Recorder:
     """Attribute path spans, and the attribute path each reference was made from."""
 
     spans: dict[str, Span] = field(default_factory=dict)
-    ref_paths: dict[tuple[str, Any, Span | None], str] = field(default_factory=dict)
+    ref_paths: dict[tuple[str, Any, Span | None], list[str]] = field(default_factory=dict)
 
     def attribute(self, path: str, span: Span, ctx: EvalContext, start: int) -> None:
-        """Record ``path``'s span and claim the refs ``ctx`` gained since ``start``."""
+        """Record ``path``'s span and the refs ``ctx`` gained since ``start`` (made while
+        evaluating this attribute: a local used at two paths yields both)."""
         self.spans[path] = span
         for ref, ref_span in ctx.refs[start:]:
-            self.ref_paths.setdefault((ref.address, ref.attribute, ref_span), path)
+            paths = self.ref_paths.setdefault((ref.address, ref.attribute, ref_span), [])
+            if path not in paths:
+                paths.append(path)
 
 
 @dataclass(eq=False, slots=True)
@@ -127,11 +130,15 @@ class InstanceSet:
     meta: str = ""  # "count" / "for_each" for kind unknown
     reason: str = ""
 
+    _index: dict[Any, Any] = field(default_factory=dict, compare=False, repr=False)
+
     def each_value(self, key: Any) -> Any:
-        try:
-            return self.values[self.keys.index(key)]
-        except ValueError:
-            return Unknown(f"each.value for key {key!r} is not known in this world")
+        index = self._index
+        if not index and self.values:
+            index.update(zip(self.keys, self.values, strict=False))
+        if key in index:
+            return index[key]
+        return Unknown(f"each.value for key {key!r} is not known in this world")
 
 
 SINGLE = InstanceSet("single", (None,))
@@ -393,7 +400,7 @@ class WorldState:
             _dedupe_hops(sub.hops),
             _dedupe_refs(sub.refs),
             tuple(rec.spans.items()),
-            tuple(rec.ref_paths.items()),
+            tuple((k, tuple(v)) for k, v in rec.ref_paths.items()),
         )
         self._cache[key] = entry
         return entry

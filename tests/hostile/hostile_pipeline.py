@@ -130,7 +130,9 @@ def check_case(case: Case, run: Run) -> list[str]:
     return problems
 
 
-def run_direct(paths: Sequence[str], options: EvalOptions) -> tuple[Graph, list[Any]]:
+def run_direct(
+    paths: Sequence[str], options: EvalOptions, rules: Sequence[Any] | None = None
+) -> tuple[Graph, list[Any]]:
     """The pipeline WITHOUT the guard: an evaluator's exception propagates with its traceback.
 
     Used by the property tests and scripts/fuzz.py, where an exception is the bug to report.
@@ -153,7 +155,7 @@ def run_direct(paths: Sequence[str], options: EvalOptions) -> tuple[Graph, list[
 
         graphs.extend(evaluate_plan(p, options) for p in found.plans)
     graph = Graph.merge(graphs)
-    findings = run_rules(graph, all_rules())
+    findings = run_rules(graph, all_rules() if rules is None else rules)
     json.dumps(graph.to_json(), default=_no_default)
     json.dumps([f.to_json() for f in findings], default=_no_default)
     return graph, findings

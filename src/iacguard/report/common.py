@@ -57,9 +57,9 @@ def summary_line(report) -> str:
         order = ("definite", "default", "possible")
         by = ", ".join(f"{s.by_certainty[c]} {c}" for c in order if s.by_certainty.get(c))
         noun = "finding" if s.findings == 1 else "findings"
-        head = f"Found {s.findings} {noun} ({by}) in {s.files} files"
+        head = f"Found {s.findings} {noun} ({by}) in {_files(s.files)}"
     else:
-        head = f"No findings in {s.files} files"
+        head = f"No findings in {_files(s.files)}"
     if s.findings and s.failing != s.findings:
         parts.append(f"{s.failing} at or above --fail-on {report.fail_on.label}")
     if s.suppressed:
@@ -69,3 +69,7 @@ def summary_line(report) -> str:
     if s.errors:
         parts.append(f"{s.errors} file {'error' if s.errors == 1 else 'errors'}")
     return head + ("; " + "; ".join(parts) if parts else "") + "."
+
+
+def _files(n: int) -> str:
+    return f"{n} file" if n == 1 else f"{n} files"

@@ -53,6 +53,11 @@ def discover_cases() -> list[tuple[str, Path, Path]]:
 CASES = discover_cases()
 
 
+def test_expected_files_are_not_shared():
+    files = [expected for _, _, expected in CASES]
+    assert len(files) == len(set(files))
+
+
 def _record(finding, case: Path, with_path: bool) -> dict:
     out = {
         "rule_id": finding.rule_id,

@@ -15,6 +15,7 @@ from typing import Any
 from iacguard.findings import Evidence, Finding
 from iacguard.graph.facts import as_int, fact
 from iacguard.graph.model import Graph
+from iacguard.graph.values import Certainty
 from iacguard.rules.context import RuleContext, certainty_phrase, evidence_of, judged
 
 RULE_ID = "KMS002"
@@ -47,7 +48,12 @@ def check(graph: Graph, ctx: RuleContext) -> Iterator[Finding]:
             state = f"{attr} may be below {minimum} days"
         else:
             state = f"{attr} is {days} days"
-        if days is not None and not AWS_MIN <= days <= AWS_MAX:
+        if verdict.certainty is Certainty.POSSIBLE:
+            problem = (
+                f"{state} with the default inputs, but other values may be below {minimum} days "
+                "or outside AWS's 7-30 day range"
+            )
+        elif days is not None and not AWS_MIN <= days <= AWS_MAX:
             problem = f"{state}, outside AWS's {AWS_MIN}-{AWS_MAX} day range: AWS will reject it"
         else:
             problem = f"{state}, below the {minimum} days required (min-deletion-window-days)"

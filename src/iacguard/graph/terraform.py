@@ -40,6 +40,7 @@ from iacguard.graph.tf_scope import (
     Entry,
     InputInfo,
     RootShared,
+    Walk,
     WalkItem,
     World,
     configured_names,
@@ -279,34 +280,22 @@ class RootEvaluation:
         homes: dict[str, tuple[World, WalkItem]] = {
             a: (DEFAULT_WORLD, i) for a, i in walk0.items.items()
         }
-        # worlds where resources absent under the defaults may exist
-        pending: list[tuple[World, frozenset[str]]] = [
-            (DEFAULT_WORLD, t) for t in sorted(walk0.touched, key=sorted) if t
-        ]
-        visited: set[World] = {DEFAULT_WORLD}
-        budget = self.cap * 4
-        rounds = 0
-        while pending and rounds < 2:
-            rounds += 1
-            next_pending: list[tuple[World, frozenset[str]]] = []
-            for base, touched in pending:
-                # only enumerable inputs can reveal instances: an open input makes the
-                # expansion unknown (its placeholder is not kept)
-                enumerable = frozenset(n for n in touched if self.enumerable(n))
-                for world in self.alt_worlds(base, enumerable):
-                    if world in visited or len(visited) > budget:
-                        continue
-                    visited.add(world)
-                    walk = shared.state(world).walk()
-                    for address, item in walk.items.items():
-                        # placeholders of an expansion unknown only in an alternative: no
-                        if address not in homes and item.exists_known:
-                            homes[address] = (world, item)
-                    keys = {k for k, _ in world}
-                    for t in walk.touched:
-                        if t - keys - touched:
-                            next_pending.append((world, frozenset(t - keys)))
-            pending = next_pending
+        # instances absent under the defaults: expand each resource / module call again in
+        # the worlds its count/for_each inputs give. Only enumerable inputs can reveal
+        # instances (an open input makes the expansion unknown; no placeholder is kept).
+        for site, touched in walk0.sites:
+            enumerable = frozenset(n for n in touched if self.enumerable(n))
+            if not enumerable:
+                continue
+            for world in self.alt_worlds(DEFAULT_WORLD, enumerable)[: self.cap]:
+                state = shared.state(world)
+                if not state.module_present(site.instance):
+                    continue
+                found = Walk()
+                state.walk_site(site, found)
+                for address, item in found.items.items():
+                    if address not in homes and item.exists_known:
+                        homes[address] = (world, item)
         for address, (home, item) in homes.items():
             self._resource(out, address, home, item, walk0.items)
 

@@ -176,14 +176,28 @@ class WalkItem:
     reason: str = ""
 
 
+@dataclass(frozen=True, slots=True)
+class Site:
+    """A resource (``decl``) or module call (``call``) of one module instance in the tree."""
+
+    instance: ModuleInstance
+    decl: ResourceDecl | None
+    call: ModuleCall | None
+    #: inputs the enclosing module calls' count/for_each touched
+    outer: frozenset[str]
+    known: bool
+    reason: str
+
+
 @dataclass(slots=True)
 class Walk:
     """Every resource instance of the tree in one world."""
 
     items: dict[str, WalkItem] = field(default_factory=dict)
-    #: the input sets count/for_each of every resource and module call touched (also when
-    #: they expand to nothing): the existence alternatives to explore
-    touched: set[frozenset[str]] = field(default_factory=set)
+    #: every resource and module call, with the inputs its count/for_each (and the
+    #: enclosing ones) touched, also when it expands to nothing: where alternatives may
+    #: reveal more instances
+    sites: list[tuple[Site, frozenset[str]]] = field(default_factory=list)
     #: address prefixes (``aws_x.y``, ``module.m``) whose count/for_each is unknown here
     unknown: dict[str, str] = field(default_factory=dict)
 
@@ -654,10 +668,19 @@ class WorldState:
         out: Walk,
     ) -> None:
         for decl in inst.config.resources.values():
-            ctx = self.shared.new_ctx(inst)
+            self.walk_site(Site(inst, decl, None, outer, known, reason), out)
+        for call in inst.config.module_calls.values():
+            self.walk_site(Site(inst, None, call, outer, known, reason), out)
+
+    def walk_site(self, site: Site, out: Walk) -> None:
+        """Expand one resource or module call of the tree in this world into ``out``."""
+        inst, outer, known, reason = site.instance, site.outer, site.known, site.reason
+        ctx = self.shared.new_ctx(inst)
+        if site.decl is not None:
+            decl = site.decl
             found = self.instances(inst, decl, ctx)
             inputs = outer | ctx.inputs
-            out.touched.add(inputs)
+            out.sites.append((site, inputs))
             if found.kind == "unknown":
                 out.unknown[inst.address(decl.address)] = found.reason
             for key in found.keys:
@@ -673,20 +696,33 @@ class WorldState:
                         reason or found.reason,
                     ),
                 )
-        for call in inst.config.module_calls.values():
-            ctx = self.shared.new_ctx(inst)
-            found = self.module_instances(inst, call, ctx)
-            inputs = outer | ctx.inputs
-            out.touched.add(inputs)
-            if found.kind == "unknown":
-                out.unknown[inst.address(f"module.{call.name}")] = found.reason
-            for key in found.keys:
-                child = self.shared.child(inst, call, key)
-                if isinstance(child, Unknown):
-                    continue
-                self._walk_module(
-                    child, inputs, known and found.kind != "unknown", reason or found.reason, out
-                )
+            return
+        call = site.call
+        assert call is not None
+        found = self.module_instances(inst, call, ctx)
+        inputs = outer | ctx.inputs
+        out.sites.append((site, inputs))
+        if found.kind == "unknown":
+            out.unknown[inst.address(f"module.{call.name}")] = found.reason
+        for key in found.keys:
+            child = self.shared.child(inst, call, key)
+            if isinstance(child, Unknown):
+                continue
+            self._walk_module(
+                child, inputs, known and found.kind != "unknown", reason or found.reason, out
+            )
+
+    def module_present(self, inst: ModuleInstance) -> bool:
+        """Whether the module instance exists in this world (False when unknown)."""
+        probe: ModuleInstance | None = inst
+        ctx = self.shared.new_ctx(inst)
+        while probe is not None and probe.parent is not None:
+            assert probe.call is not None
+            found = self.module_instances(probe.parent, probe.call, ctx)
+            if found.kind == "unknown" or probe.key not in found.keys:
+                return False
+            probe = probe.parent
+        return True
 
 
 def _label(key: tuple[Any, ...]) -> str:

@@ -74,6 +74,12 @@ KNOWN = [
     ('var.n > 2 ? "big" : "small"', "big"),
     ("var.t ? 1 : 2", 1),
     ('var.nothing == null ? "dflt" : var.nothing', "dflt"),
+    # conditionals are right-associative (tree-sitter-hcl nests them to the left)
+    ("false ? 1 : true ? 2 : 3", 2),
+    ("false ? 1 : false ? 2 : true ? 3 : 4", 3),
+    ('var.n == 2 ? "two" : var.n == 3 ? "three" : "Default"', "three"),
+    ('(true ? false : true) ? "x" : "y"', "y"),
+    ("true ? false ? 1 : 2 : 3", 2),
     # traversal, index, splat
     ("var.m.a", "1"),
     ('var.m["b"]', "2"),

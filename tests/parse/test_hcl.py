@@ -210,6 +210,18 @@ l = [1, "two", false]
     assert [x.value for x in e["l"].items] == [1, "two", False]  # type: ignore[union-attr]
 
 
+def test_conditional_chain_is_right_associative_with_spans() -> None:
+    e = attr_expr('a = x ? "p" : y ? "q" : "r"\n')
+    assert isinstance(e, Conditional)
+    assert e.cond == Traversal("x", (), S(1, 5, 1, 6))
+    assert e.span == S(1, 5, 1, 28)
+    inner = e.else_
+    assert isinstance(inner, Conditional)
+    assert inner.cond == Traversal("y", (), S(1, 15, 1, 16))
+    assert inner.span == S(1, 15, 1, 28)
+    assert inner.else_ == Literal("r", S(1, 25, 1, 28))
+
+
 def test_binary_operands_written_as_traversals() -> None:
     e = attr_expr("a = var.x.y == local.z[0]\n")
     assert isinstance(e, Binary) and e.op == "=="

@@ -1216,13 +1216,13 @@ def _read_text(raw: str, info: CallInfo) -> str:
         with open(real, "rb") as fh:
             data = fh.read(MAX_FILE_BYTES + 1)
     except OSError as exc:
-        raise FunctionError(f"{info.name}(): cannot read {raw}: {exc.strerror}") from None
+        raise FunctionError(f"cannot read {raw}: {exc.strerror}") from None
     if len(data) > MAX_FILE_BYTES:
         raise _Refused(f"{info.name}(): {raw} is larger than {MAX_FILE_BYTES} bytes")
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:
-        raise FunctionError(f"{info.name}(): {raw} is not UTF-8 text") from None
+        raise FunctionError(f"{raw} is not UTF-8 text") from None
 
 
 def fn_file(args: list[Any], info: CallInfo) -> Any:

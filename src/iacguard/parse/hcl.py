@@ -153,7 +153,16 @@ def _finish_parts(parts: list[Any]) -> tuple[str | Expr, ...]:
 class _Converter:
     """Walks one tree-sitter tree into the AST."""
 
-    __slots__ = ("source", "path", "ascii", "line_starts", "errors", "fixed_span", "_deep")
+    __slots__ = (
+        "source",
+        "path",
+        "ascii",
+        "line_starts",
+        "errors",
+        "fixed_span",
+        "_deep",
+        "_parens",
+    )
 
     def __init__(self, source: bytes, path: str, fixed_span: Span | None = None) -> None:
         self.source = source
@@ -163,6 +172,8 @@ class _Converter:
         self.errors: list[FileError] = []
         self.fixed_span = fixed_span
         self._deep = False
+        #: ids of Conditional nodes written in parentheses (kept alive by the tree)
+        self._parens: set[int] = set()
 
     # ------------------------------------------------------------------ locations
 
@@ -319,12 +330,14 @@ class _Converter:
             parts = [c for c in node.children if c.is_named and c.type != "comment"]
             if len(parts) != 3:
                 return Unsupported(self.text(node), self.span(node))
-            return Conditional(
-                self.expr(parts[0], depth + 1),
-                self.expr(parts[1], depth + 1),
-                self.expr(parts[2], depth + 1),
-                self.span(node),
-            )
+            cond = self.expr(parts[0], depth + 1)
+            then = self.expr(parts[1], depth + 1)
+            else_ = self.expr(parts[2], depth + 1)
+            if isinstance(cond, Conditional) and id(cond) not in self._parens:
+                # tree-sitter-hcl nests `a ? b : c ? d : e` to the left; HCL's conditional is
+                # right-associative: a ? b : (c ? d : e)
+                return self._attach(cond, then, else_)
+            return Conditional(cond, then, else_, self.span(node))
         if t == "binary_operation":
             kids = [c for c in node.children if c.type != "comment"]
             at = next(
@@ -356,6 +369,24 @@ class _Converter:
             return self.for_expr(node, depth)
         return Unsupported(self.text(node)[:200], self.span(node))
 
+    def _attach(self, left: Conditional, then: Expr, else_: Expr) -> Conditional:
+        """``left ? then : else_`` re-read right-associatively: the new ``? :`` binds to the
+        rightmost else branch of ``left``."""
+        inner = left.else_
+        if isinstance(inner, Conditional) and id(inner) not in self._parens:
+            new_else: Expr = self._attach(inner, then, else_)
+        else:
+            s, e = inner.span, else_.span
+            new_else = Conditional(
+                inner,
+                then,
+                else_,
+                Span(s.path, s.start_line, s.start_column, e.end_line, e.end_column),
+            )
+        s, e = left.span, new_else.span
+        span = Span(s.path, s.start_line, s.start_column, e.end_line, e.end_column)
+        return Conditional(left.cond, left.then, new_else, span)
+
     def sequence(self, kids: list[Any], depth: int) -> Expr:
         """An operand given as sibling nodes (``variable_expr get_attr ...``)."""
         if len(kids) == 1:
@@ -381,6 +412,8 @@ class _Converter:
             primary_expr = self.expr(inner, depth + 1)
             steps = self.steps(rest, depth)
             if not steps:
+                if isinstance(primary_expr, Conditional):
+                    self._parens.add(id(primary_expr))
                 return primary_expr
             return Postfix(primary_expr, steps, span)
         primary = kids[0]

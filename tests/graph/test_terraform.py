@@ -583,7 +583,13 @@ resource "aws_backup_vault" "v" {
 
 
 def test_time_budget_gives_a_module_error(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    _write(tmp_path, {"main.tf": 'resource "aws_backup_vault" "v" {\n  name = "v"\n}\n'})
+    _write(
+        tmp_path,
+        {
+            "main.tf": 'variable "n" {\n  default = "v"\n}\n\n'
+            'resource "aws_backup_vault" "v" {\n  name = var.n\n}\n'
+        },
+    )
     g = _eval_tmp(monkeypatch, tmp_path, time_budget=0.0)
     assert [e.message for e in g.errors] == [
         "evaluation stopped after 0 s; the results for this module are partial"
@@ -640,4 +646,64 @@ def test_tf_json_module_with_count(monkeypatch: pytest.MonkeyPatch) -> None:
         frozenset({"var.n"}),
         (Alternative((("var.n", any_value("var.n")),), unknown),),
         complete=False,
+    )
+
+
+def test_equality_chain_validation_enumerates(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    _write(
+        tmp_path,
+        {
+            "main.tf": """
+variable "mode" {
+  type    = string
+  default = "cmk"
+  validation {
+    condition     = var.mode == "cmk" || var.mode == "aws"
+    error_message = "cmk or aws"
+  }
+}
+
+variable "enabled" {
+  type    = bool
+  default = true
+}
+
+resource "aws_kms_key" "k" {
+  count = var.enabled && var.mode == "cmk" ? 1 : 0
+}
+
+resource "aws_backup_vault" "v" {
+  name        = "v"
+  kms_key_arn = var.enabled && var.mode == "cmk" ? aws_kms_key.k[0].arn : null
+}
+"""
+        },
+    )
+    g = _eval_tmp(monkeypatch, tmp_path)
+    vault = g.get(".", "aws_backup_vault.v")
+    assert vault is not None
+    ref = Ref("aws_kms_key.k[0]", "arn", ".")
+    assert vault.attributes["kms_key_arn"] == Depends(
+        ref,
+        frozenset({"var.enabled", "var.mode"}),
+        (
+            Alternative((("var.enabled", False),), None),
+            Alternative((("var.mode", "aws"),), None),
+            Alternative((("var.enabled", False), ("var.mode", "aws")), None),
+        ),
+        complete=True,
+    )
+    key = g.get(".", "aws_kms_key.k[0]")
+    assert key is not None
+    assert key.exists == Depends(
+        True,
+        frozenset({"var.enabled", "var.mode"}),
+        (
+            Alternative((("var.enabled", False),), False),
+            Alternative((("var.mode", "aws"),), False),
+            Alternative((("var.enabled", False), ("var.mode", "aws")), False),
+        ),
+        complete=True,
     )

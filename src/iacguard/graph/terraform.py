@@ -172,7 +172,10 @@ class RootEvaluation:
         from iacguard.graph.tf_scope import EmptyScope
 
         def literal(expr: Any) -> Any:
-            return evaluate(expr, EmptyScope(), EvalContext(deadline=self.deadline))
+            try:
+                return evaluate(expr, EmptyScope(), EvalContext(deadline=self.deadline))
+            except EvalTimeout:
+                return Unknown("the evaluation time budget ran out", getattr(expr, "span", None))
 
         inputs = load_inputs(config, module.var_files, literal, options, self.errors)
         self.shared = RootShared(module.directory, config, loader, options, inputs, self.deadline)

@@ -25,7 +25,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from iacguard.graph.hcl_eval import EvalContext, evaluate
+from iacguard.graph.hcl_eval import EvalContext, EvalTimeout, evaluate
 from iacguard.graph.model import FileError, Note
 from iacguard.graph.options import EvalOptions
 from iacguard.graph.tf_modules import (
@@ -283,7 +283,10 @@ class RootShared:
 
     def literal(self, expr: Expr) -> Any:
         """A self-contained expression's payload (variable defaults, tfvars, type defaults)."""
-        return evaluate(expr, EmptyScope(), EvalContext(deadline=self.deadline))
+        try:
+            return evaluate(expr, EmptyScope(), EvalContext(deadline=self.deadline))
+        except EvalTimeout:
+            return Unknown("the evaluation time budget ran out", getattr(expr, "span", None))
 
     def child(self, parent: ModuleInstance, call: ModuleCall, key: Any) -> ModuleInstance | Unknown:
         """The module instance ``call[key]`` under ``parent`` (or why it cannot be loaded)."""

@@ -88,6 +88,7 @@ def test_an_unreadable_file_is_reported(tmp_path: Path, monkeypatch: pytest.Monk
     assert ("BKP001", "aws_backup_vault.plain", "binary_tf/main.tf") in run.finding_keys()
 
 
+@pytest.mark.slow
 def test_the_big_file_is_checked_or_stopped_in_time(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -97,7 +98,7 @@ def test_the_big_file_is_checked_or_stopped_in_time(
     monkeypatch.chdir(tmp_path)
     size = (tmp_path / "big" / "huge.tf").stat().st_size
     assert 16_500_000 < size < 20 * 1024 * 1024
-    run = run_pipeline(["."], time_budget=30.0)
+    run = run_pipeline(["."], time_budget=10.0)
     stopped = [e for e in run.graph.errors if "time budget" in e.message]
     if stopped:
         assert [e.path for e in stopped] == ["big"]
@@ -121,6 +122,7 @@ def _cli(args: list[str], cwd: Path, timeout: float) -> subprocess.CompletedProc
     )
 
 
+@pytest.mark.slow
 def test_all_hostile_cases_together_through_the_cli(tmp_path: Path) -> None:
     chosen = write_all(tmp_path)
     started = time.monotonic()

@@ -5,11 +5,14 @@ Imports are lazy so that ``iacguard --version`` (and a pre-commit run's start-up
 
 from __future__ import annotations
 
-import argparse
 import os
 import sys
-from collections.abc import Sequence
-from typing import Any
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # annotations only: argparse and typing cost more than `--version` itself
+    import argparse
+    from collections.abc import Sequence
+    from typing import Any
 
 EXIT_OK = 0
 EXIT_FINDINGS = 1
@@ -24,9 +27,14 @@ class UsageError(Exception):
     """Bad usage found after parsing (a --report value, an unknown rule): exit 2."""
 
 
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # exit 2 with one line, as ruff does
-        self.exit(EXIT_USAGE, f"iacguard: error: {message} (see `{self.prog} --help`)\n")
+def _parser_class() -> type[argparse.ArgumentParser]:
+    import argparse
+
+    class _Parser(argparse.ArgumentParser):
+        def error(self, message: str) -> None:  # exit 2 with one line, as ruff does
+            self.exit(EXIT_USAGE, f"iacguard: error: {message} (see `{self.prog} --help`)\n")
+
+    return _Parser
 
 
 def _version() -> str:
@@ -36,6 +44,8 @@ def _version() -> str:
 
 
 def _positive_int(text: str) -> int:
+    import argparse
+
     try:
         value = int(text)
     except ValueError:
@@ -103,6 +113,7 @@ def _add_selection(p: argparse.ArgumentParser) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    _Parser = _parser_class()
     parser = _Parser(
         prog="iacguard",
         description="Lint Terraform and CloudFormation for broken AWS Backup encryption.",
@@ -169,6 +180,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    given = sys.argv[1:] if argv is None else list(argv)
+    if given == ["--version"]:  # the cheap path: no argparse, nothing of the package
+        print(_version())
+        return EXIT_OK
     parser = build_parser()
     try:
         args = parser.parse_args(argv)

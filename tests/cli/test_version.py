@@ -16,6 +16,7 @@ HEAVY = (
     "pathspec",
     "iacguard.graph",
     "iacguard.parse",
+    "argparse",
 )
 
 

@@ -80,6 +80,8 @@ KNOWN = [
     ('var.n == 2 ? "two" : var.n == 3 ? "three" : "Default"', "three"),
     ('(true ? false : true) ? "x" : "y"', "y"),
     ("true ? false ? 1 : 2 : 3", 2),
+    ('true ? 30 : "7"', "30"),
+    ('false ? "7" : true', "true"),
     # traversal, index, splat
     ("var.m.a", "1"),
     ('var.m["b"]', "2"),
@@ -199,6 +201,8 @@ RESULT_DOES_NOT_NEED_IT = [
     ("var.u ? 5 : 5", 5),
     ("length([var.u, aws_kms_key.k.arn])", 2),
     ("[var.u, 1][1]", 1),
+    ('"arn:${var.u}" == ""', False),
+    ('"arn:${var.u}" != "alias/x"', True),
     ('{a = var.u, b = 2}["b"]', 2),
 ]
 

@@ -207,6 +207,11 @@ def _category(v: Any) -> str:
 def hcl_equal(a: Any, b: Any) -> bool | None:
     """Terraform ``==``: different types are unequal; None when an unknown decides it."""
     if isinstance(a, _LEAVES) or isinstance(b, _LEAVES):
+        # a partly known string cannot equal a string its known text rules out
+        if isinstance(a, PartialStr) and isinstance(b, str) and not a.could_be(b):
+            return False
+        if isinstance(b, PartialStr) and isinstance(a, str) and not b.could_be(a):
+            return False
         return None
     ca, cb = _category(a), _category(b)
     if ca != cb:

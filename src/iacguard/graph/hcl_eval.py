@@ -443,7 +443,16 @@ class _Evaluator:
             chosen = F.to_bool(cond)
         except F.FunctionError as exc:
             return F.error(f"condition: {exc}", e.cond.span)
-        return _materialize(self.eval(e.then if chosen else e.else_, env))
+        branch, other = (e.then, e.else_) if chosen else (e.else_, e.then)
+        value = _materialize(self.eval(branch, env))
+        # Terraform unifies the branch types: `c ? 30 : "7"` is a string either way
+        if (
+            type(other) is Literal
+            and isinstance(other.value, str)
+            and isinstance(value, (int, float, bool))
+        ):
+            return F.to_str(value)
+        return value
 
     def _bool(self, e: Expr, env: Mapping[str, Any]) -> Any:
         v = _materialize(self.eval(e, env))

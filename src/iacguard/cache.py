@@ -26,7 +26,6 @@ import hashlib
 import os
 import pickle
 import sys
-import tempfile
 from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
@@ -108,6 +107,8 @@ def load(cache_dir: str, kind: str, path: str, data: bytes) -> Any | None:
 
 def store(cache_dir: str, kind: str, path: str, data: bytes, value: Any) -> bool:
     """Write the entry atomically; False (and nothing left behind) when it cannot be written."""
+    import tempfile
+
     key = entry_key(kind, path, data)
     target = _entry_path(cache_dir, kind, key)
     tmp = None

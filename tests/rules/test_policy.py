@@ -1,0 +1,185 @@
+"""Key-policy analysis: parsing every payload shape and the three-valued backup grant."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from iacguard.graph.policy import Policy, Unparsed, backup_grant, parse_policy
+from iacguard.graph.values import JsonEncoded, PartialStr, Ref, Unknown
+
+REGION = Unknown("pseudo parameter AWS::Region")
+
+
+def doc(*statements):
+    return {"Version": "2012-10-17", "Statement": list(statements)}
+
+
+def allow(principal, action=("kms:Decrypt", "kms:GenerateDataKey"), **extra):
+    return {"Effect": "Allow", "Principal": principal, "Action": list(action), **extra}
+
+
+BACKUP = {"Service": "backup.amazonaws.com"}
+ROOT = {"AWS": "arn:aws:iam::111122223333:root"}
+
+
+def test_parse_json_string_and_dict_agree():
+    data = doc(allow(BACKUP))
+    from_text = parse_policy(json.dumps(data))
+    from_dict = parse_policy(data)
+    assert isinstance(from_text, Policy)
+    assert from_text == from_dict
+    assert [s.effect for s in from_text.statements] == ["Allow"]
+
+
+def test_heredoc_with_trailing_comma_is_unparsed():
+    text = '{"Version": "2012-10-17", "Statement": [{"Effect": "Allow",}]}'
+    parsed = parse_policy(text)
+    assert isinstance(parsed, Unparsed)
+    assert parsed.reason.startswith("the policy is not valid JSON")
+    answer = backup_grant(text)
+    assert answer.grants is None
+
+
+def test_no_policy_is_none_and_default_policy_semantics():
+    assert parse_policy(None) is None
+    assert backup_grant(None).grants is False
+    assert backup_grant(None, "iam-delegation").grants is True
+
+
+def test_jsonencoded_structure_is_read_directly():
+    data = JsonEncoded(doc(allow({"AWS": Unknown("x")}), allow(BACKUP)))
+    assert backup_grant(data).grants is True
+
+
+def test_partial_string_is_parsed_with_placeholders():
+    text = PartialStr(
+        (
+            '{"Statement": [{"Effect": "Allow", "Principal": {"AWS": "*"}, '
+            '"Action": "kms:*", "Condition": {"StringEquals": {"kms:ViaService": "backup.',
+            REGION,
+            '.amazonaws.com"}}}]}',
+        )
+    )
+    parsed = parse_policy(text)
+    assert isinstance(parsed, Policy)
+    via = parsed.statements[0].condition["StringEquals"]["kms:ViaService"]
+    assert via == PartialStr(("backup.", REGION, ".amazonaws.com"))
+    assert backup_grant(text).grants is True
+
+
+def test_unknown_and_ref_policies_cannot_tell():
+    assert backup_grant(Unknown("remote module output")).grants is None
+    assert backup_grant(Ref("aws_kms_key.k", "policy", "m")).grants is None
+
+
+@pytest.mark.parametrize(
+    ("principal", "expected"),
+    [
+        (BACKUP, True),
+        ({"Service": ["ec2.amazonaws.com", "backup.amazonaws.com"]}, True),
+        ("*", True),
+        ({"AWS": "*"}, True),
+        ({"Service": "ec2.amazonaws.com"}, False),
+        (ROOT, False),
+        ({"AWS": Unknown("role arn")}, None),
+    ],
+)
+def test_principals(principal, expected):
+    assert backup_grant(doc(allow(principal))).grants is expected
+
+
+@pytest.mark.parametrize(
+    ("actions", "expected"),
+    [
+        (["kms:*"], True),
+        (["*"], True),
+        (["kms:Decrypt", "kms:GenerateDataKey*"], True),
+        (["KMS:decrypt", "kms:generatedatakey"], True),
+        (["kms:Decrypt"], False),
+        (["kms:Encrypt", "kms:GenerateDataKeyWithoutPlaintext"], False),
+    ],
+)
+def test_actions_and_wildcards(actions, expected):
+    assert backup_grant(doc(allow(BACKUP, actions))).grants is expected
+
+
+def test_grant_may_be_split_over_statements():
+    policy = doc(allow(BACKUP, ["kms:Decrypt"]), allow(BACKUP, ["kms:GenerateDataKey"]))
+    assert backup_grant(policy).grants is True
+
+
+def test_not_action_and_not_principal():
+    not_action = {"Effect": "Allow", "Principal": BACKUP, "NotAction": ["kms:Decrypt"]}
+    answer = backup_grant(doc(not_action))
+    assert answer.grants is False
+    assert answer.reason == "no statement of the key policy allows AWS Backup kms:Decrypt"
+    everyone_but_ec2 = {
+        "Effect": "Allow",
+        "NotPrincipal": {"Service": "ec2.amazonaws.com"},
+        "Action": "kms:*",
+    }
+    assert backup_grant(doc(everyone_but_ec2)).grants is True
+
+
+def test_unconditional_deny_cancels_conditional_deny_does_not():
+    deny = {"Sid": "DenyAll", "Effect": "Deny", "Principal": "*", "Action": "kms:*"}
+    answer = backup_grant(doc(allow(BACKUP), deny))
+    assert answer.grants is False
+    assert answer.reason == "the key policy's Deny statement 'DenyAll' cancels it"
+    conditional = dict(deny, Condition={"Bool": {"aws:SecureTransport": "false"}})
+    assert backup_grant(doc(allow(BACKUP), conditional)).grants is True
+    other_action = dict(deny, Action="kms:ScheduleKeyDeletion")
+    assert backup_grant(doc(allow(BACKUP), other_action)).grants is True
+
+
+@pytest.mark.parametrize(
+    ("operator", "value", "expected"),
+    [
+        ("StringEquals", "backup.eu-west-1.amazonaws.com", True),
+        ("StringEquals", ["s3.eu-west-1.amazonaws.com", "backup.us-east-1.amazonaws.com"], True),
+        ("StringLike", "backup.*.amazonaws.com", True),
+        ("StringEquals", "backup.amazonaws.com", False),
+        ("StringEquals", "s3.eu-west-1.amazonaws.com", False),
+        ("StringEquals", PartialStr(("backup.", REGION, ".amazonaws.com")), True),
+        ("StringEquals", Unknown("var.service"), None),
+    ],
+)
+def test_via_service(operator, value, expected):
+    statement = allow({"AWS": "*"}, ["kms:*"], Condition={operator: {"kms:ViaService": value}})
+    assert backup_grant(doc(statement)).grants is expected
+
+
+def test_via_service_backup_global_name_message():
+    statement = allow(
+        {"AWS": "*"},
+        Sid="ViaBackup",
+        Condition={"StringEquals": {"kms:ViaService": "backup.amazonaws.com"}},
+    )
+    answer = backup_grant(doc(statement))
+    assert answer.grants is False
+    assert "statement 'ViaBackup' limits kms:ViaService" in answer.reason
+    assert "backup.amazonaws.com matches nothing" in answer.reason
+
+
+def test_iam_delegation_accepts_account_root():
+    admin = allow(ROOT, ["kms:*"])
+    assert backup_grant(doc(admin)).grants is False
+    assert backup_grant(doc(admin), "iam-delegation").grants is True
+    partial_root = allow(
+        {"AWS": PartialStr(("arn:aws:iam::", Unknown("acct"), ":root"))}, ["kms:*"]
+    )
+    assert backup_grant(doc(partial_root), "iam-delegation").grants is True
+    assert backup_grant(doc(allow("123456789012", ["kms:*"])), "iam-delegation").grants is True
+
+
+def test_unknown_statement_blocks_a_no_but_not_a_yes():
+    assert backup_grant({"Statement": [allow(ROOT), Unknown("dynamic")]}).grants is None
+    assert backup_grant({"Statement": [allow(BACKUP), Unknown("dynamic")]}).grants is True
+    assert backup_grant({"Statement": Unknown("concat of inputs")}).grants is None
+
+
+def test_single_statement_object_and_missing_effect_is_allow():
+    single = {"Statement": {"Principal": BACKUP, "Action": "kms:*"}}
+    assert backup_grant(single).grants is True

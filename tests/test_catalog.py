@@ -1,0 +1,131 @@
+"""The rule catalog: every entry valid against rules/schema.json (with jsonschema, and with
+the loader's own small validator), rendered docs with fixed sections, the rules table."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import jsonschema
+import pytest
+from ruamel.yaml import YAML
+
+from iacguard import catalog
+from iacguard.catalog import CatalogError, load_catalog, render_rule, validate
+
+RULES_DIR = Path(__file__).resolve().parents[1] / "rules"
+SCHEMA = json.loads((RULES_DIR / "schema.json").read_text())
+ENTRIES = sorted(RULES_DIR.glob("*.yaml"))
+MISSION = ("BKP001", "BKP002", "BKP003", "KMS001", "KMS002", "KMS003")
+
+
+def test_catalog_dir_is_the_checkout_rules():
+    assert catalog.catalog_dir().resolve() == RULES_DIR
+
+
+def test_schema_is_a_valid_draft_2020_12_schema():
+    jsonschema.Draft202012Validator.check_schema(SCHEMA)
+
+
+@pytest.mark.parametrize("path", ENTRIES, ids=[p.stem for p in ENTRIES])
+def test_entry_valid_with_jsonschema_and_builtin_validator(path):
+    entry = YAML(typ="safe").load(path.read_text())
+    jsonschema.Draft202012Validator(SCHEMA).validate(entry)
+    assert validate(entry, SCHEMA) == []
+    assert entry["id"] == path.stem
+
+
+@pytest.mark.parametrize(
+    ("change", "problem"),
+    [
+        ({"colour": "red"}, "entry: unknown key 'colour'"),
+        ({"id": "bkp1"}, "entry.id: 'bkp1' does not match"),
+        ({"severity": "urgent"}, "entry.severity: 'urgent' is not one of"),
+        ({"fails": []}, "entry.fails: needs at least 1 items"),
+        (
+            {"options": {"x-y": {"type": "boolean", "default": False}}},
+            "entry.options.x-y: missing required key 'description'",
+        ),
+        (
+            {"references": [{"title": "t", "url": "http://insecure"}]},
+            "entry.references[0].url: 'http://insecure' does not match",
+        ),
+    ],
+)
+def test_both_validators_reject_the_same_mistakes(change, problem):
+    entry = {**YAML(typ="safe").load((RULES_DIR / "BKP001.yaml").read_text()), **change}
+    assert not jsonschema.Draft202012Validator(SCHEMA).is_valid(entry)
+    problems = validate(entry, SCHEMA)
+    assert any(p.startswith(problem) for p in problems), problems
+
+
+def test_load_catalog_ids_names_aliases():
+    entries = load_catalog()
+    assert {rid: e["name"] for rid, e in entries.items() if rid in MISSION} == {
+        "BKP001": "backup-vault-without-cmk",
+        "BKP002": "backup-plan-targets-vault-without-cmk",
+        "BKP003": "backup-vault-key-is-alias",
+        "KMS001": "kms-key-rotation-disabled",
+        "KMS002": "kms-key-short-deletion-window",
+        "KMS003": "kms-key-missing-backup-grant",
+    }
+    assert entries["BKP001"]["aliases"] == ["CKV_AWS_166"]
+    assert entries["KMS001"]["aliases"] == ["CKV_AWS_7"]
+    # callers get a copy: changing it does not change the next load
+    entries["BKP001"]["name"] = "changed"
+    assert load_catalog()["BKP001"]["name"] == "backup-vault-without-cmk"
+
+
+def test_references_cover_security_hub_config_and_seeds():
+    entries = load_catalog()
+    titles = {rid: " ".join(r["title"] for r in e["references"]) for rid, e in entries.items()}
+    assert "Backup.1" in titles["BKP001"]
+    assert "backup-recovery-point-encrypted" in titles["BKP001"]
+    assert "KMS.4" in titles["KMS001"]
+    assert "cmk-backing-key-rotation-enabled" in titles["KMS001"]
+    for rid in MISSION:
+        assert any(r.get("kind") == "seed" for r in entries[rid]["references"]), rid
+
+
+@pytest.mark.parametrize("rule_id", MISSION)
+def test_render_rule_has_fixed_sections(rule_id):
+    text = render_rule(rule_id)
+    entry = load_catalog()[rule_id]
+    assert text.startswith(f"{rule_id} {entry['name']}\n\nSeverity: {entry['severity']}\n")
+    positions = [
+        text.index(h)
+        for h in (
+            "## Why it matters",
+            "## What fails",
+            "## What passes",
+            "## How to fix",
+            "## References",
+        )
+    ]
+    assert positions == sorted(positions)
+    assert "Terraform: " in text and "CloudFormation: " in text
+    for name, spec in (entry.get("options") or {}).items():
+        assert f"- {name} ({spec['type']}, default {json.dumps(spec['default'])}): " in text
+
+
+def test_render_by_name_and_unknown():
+    assert render_rule("kms-key-rotation-disabled") == render_rule("KMS001")
+    assert render_rule("kms001") == render_rule("KMS001")
+    with pytest.raises(CatalogError, match="unknown rule 'KMS999'"):
+        render_rule("KMS999")
+
+
+def test_list_rules_table():
+    lines = catalog.list_rules().splitlines()
+    assert lines[0].split() == ["ID", "NAME", "SEVERITY", "SUMMARY"]
+    listed = [line.split()[0] for line in lines[1:]]
+    assert listed == sorted(load_catalog())
+    assert set(MISSION) <= set(listed)
+    assert lines[1].split()[1:3] == ["backup-vault-without-cmk", "high"]
+
+
+def test_fix_hints_are_one_line():
+    for entry in load_catalog().values():
+        for lang in ("terraform", "cloudformation"):
+            hint = catalog.fix_hint(entry, lang)
+            assert hint and "\n" not in hint and hint.endswith(".")

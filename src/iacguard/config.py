@@ -356,11 +356,16 @@ def _validate(
     prefix: str,
     lines: Mapping[str, int],
 ) -> None:
-    from jsonschema import Draft202012Validator
+    schema = config_schema(table)
+    problems: list[tuple[list[Any], str]] = []
+    if not quick_valid(data, schema, schema):
+        # only a broken configuration pays for importing jsonschema (~0.25 s): it has the
+        # last word and the precise errors
+        from jsonschema import Draft202012Validator
 
-    validator = Draft202012Validator(config_schema(table))
-    errors = sorted(validator.iter_errors(data), key=lambda e: [str(p) for p in e.absolute_path])
-    problems = [_describe(e) for e in errors]
+        validator = Draft202012Validator(schema)
+        errors = validator.iter_errors(data)
+        problems = [_describe(e) for e in sorted(errors, key=lambda e: [str(p) for p in e.path])]
     rules = {r.id: r.name for r in table}
     for key in ("select", "ignore"):
         problems.extend(_selector_problems(data.get(key), [key], rules))
@@ -380,6 +385,77 @@ def _validate(
     if len(problems) > 1:
         text += f" (and {len(problems) - 1} more problem{'s' if len(problems) > 2 else ''})"
     raise ConfigError(text)
+
+
+def quick_valid(instance: Any, schema: Mapping[str, Any], root: Mapping[str, Any]) -> bool:
+    """Whether ``instance`` is valid against ``schema``, for the JSON Schema subset the
+    configuration schema uses (a test checks it agrees with jsonschema)."""
+    ref = schema.get("$ref")
+    if ref is not None:
+        target: Any = root
+        for part in ref.removeprefix("#/").split("/"):
+            target = target[part]
+        if not quick_valid(instance, target, root):
+            return False
+    kind = schema.get("type")
+    if kind is not None:
+        kinds = kind if isinstance(kind, list) else [kind]
+        if not any(_is_type(instance, k) for k in kinds):
+            return False
+    if "enum" in schema and not any(
+        instance == v and type(instance) is type(v) for v in schema["enum"]
+    ):
+        return False
+    if isinstance(instance, str) and len(instance) < schema.get("minLength", 0):
+        return False
+    if _is_type(instance, "number"):
+        if "minimum" in schema and instance < schema["minimum"]:
+            return False
+        if "maximum" in schema and instance > schema["maximum"]:
+            return False
+    if isinstance(instance, list):
+        if len(instance) < schema.get("minItems", 0):
+            return False
+        items = schema.get("items")
+        if items is not None and not all(quick_valid(v, items, root) for v in instance):
+            return False
+    if isinstance(instance, dict):
+        if any(key not in instance for key in schema.get("required", ())):
+            return False
+        props = schema.get("properties", {})
+        extra = schema.get("additionalProperties", True)
+        for key, value in instance.items():
+            if key in props:
+                if not quick_valid(value, props[key], root):
+                    return False
+            elif extra is False:
+                return False
+            elif isinstance(extra, Mapping) and not quick_valid(value, extra, root):
+                return False
+    if "oneOf" in schema and sum(quick_valid(instance, s, root) for s in schema["oneOf"]) != 1:
+        return False
+    known = {"$ref", "type", "enum", "minLength", "minimum", "maximum", "minItems", "items"}
+    known |= {"required", "properties", "additionalProperties", "oneOf", "description", "title"}
+    known |= {"$schema", "$id", "$defs"}
+    return not (set(schema) - known)  # an unsupported keyword: let jsonschema decide
+
+
+def _is_type(value: Any, kind: str) -> bool:
+    if kind == "integer":
+        return (isinstance(value, int) and not isinstance(value, bool)) or (
+            isinstance(value, float) and value.is_integer()
+        )
+    if kind == "number":
+        return isinstance(value, (int, float)) and not isinstance(value, bool)
+    if kind == "string":
+        return isinstance(value, str)
+    if kind == "boolean":
+        return isinstance(value, bool)
+    if kind == "array":
+        return isinstance(value, list)
+    if kind == "object":
+        return isinstance(value, dict)
+    return False
 
 
 def _selector_problems(

@@ -333,3 +333,72 @@ def test_exclude_globs(tmp_path, monkeypatch):
     assert is_excluded(config, "stacks/a.generated.yaml")
     assert not is_excluded(config, "stacks/a.yaml")
     assert not is_excluded(Config(), "vendor/mod/main.tf")
+
+
+# ----------------------------------------------------------------------------- quick validation
+
+
+SAMPLES = [
+    {},
+    {"select": ["KMS", "BKP001"], "ignore": ["backup-vault-key-is-alias"]},
+    {"select": "KMS"},
+    {"select": [""]},
+    {"select": [1]},
+    {"min-certainty": "possible", "fail-on": "critical"},
+    {"min-certainty": "sure"},
+    {"fail-on": True},
+    {"exclude": ["a/**", "b"]},
+    {"exclude": "a"},
+    {"rules": {"KMS002": {"min-deletion-window-days": 14}}},
+    {"rules": {"KMS002": {"min-deletion-window-days": 14.0}}},
+    {"rules": {"KMS002": {"min-deletion-window-days": True}}},
+    {"rules": {"KMS002": {"min-deletion-window-days": "x"}}},
+    {"rules": {"KMS002": {"other": 1}}},
+    {"rules": {"kms-key-short-deletion-window": {"min-deletion-window-days": 7}}},
+    {"rules": {"KMS999": {}}},
+    {"rules": {"KMS001": {"max-rotation-period-days": 10}}},
+    {"rules": {"BKP001": {"allow-aws-managed-key": "yes"}}},
+    {"rules": {"KMS003": {"backup-grant": "iam-delegation"}}},
+    {"rules": {"KMS003": {"backup-grant": "anything"}}},
+    {"rules": "KMS002"},
+    {"severity": {"KMS002": "high", "SUP001": "medium"}},
+    {"severity": {"KMS002": "urgent"}},
+    {"severity": {"NOPE": "high"}},
+    {"per-path": [{"path": "legacy/**", "ignore": ["KMS001"]}]},
+    {"per-path": [{"path": ["a", "b"], "select": ["BKP"], "min-certainty": "definite"}]},
+    {"per-path": [{"path": []}]},
+    {"per-path": [{"path": 3}]},
+    {"per-path": [{"ignore": ["KMS001"]}]},
+    {"per-path": [{"path": "x", "fail-on": "high"}]},
+    {"per-path": [{"path": "x", "rules": {"KMS002": {"min-deletion-window-days": "7"}}}]},
+    {"per-path": {"path": "x"}},
+    {"unknown": 1},
+]
+
+
+@pytest.mark.parametrize("data", SAMPLES)
+def test_quick_validation_agrees_with_jsonschema(data):
+    from jsonschema import Draft202012Validator
+
+    from iacguard.config import quick_valid
+
+    schema = config_schema()
+    assert quick_valid(data, schema, schema) == Draft202012Validator(schema).is_valid(data)
+
+
+def test_a_valid_config_does_not_import_jsonschema(tmp_path):
+    import subprocess
+    import sys
+
+    write(
+        tmp_path / ".iacguard.toml",
+        'select = ["KMS"]\n[rules.KMS002]\nmin-deletion-window-days = 14\n',
+    )
+    code = (
+        "import sys; from iacguard.config import load_config; c = load_config(['.']); "
+        "print(c.select, 'jsonschema' in sys.modules)"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, check=True
+    )
+    assert done.stdout.strip() == "('KMS',) False"

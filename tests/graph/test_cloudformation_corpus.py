@@ -103,3 +103,34 @@ def test_kms_key_strict_open_parameters_are_not_complete() -> None:
         a for a in policy.alternatives if a.assignment == (("ServiceAccess", "ALL_SERVICES"),)
     )
     assert isinstance(alt, Alternative) and len(alt.value["Statement"]) == 3
+
+
+def _plain(data: object) -> object:
+    """cfn-lint's decoded template as plain data; its YAML dates read as the text written."""
+    import datetime
+
+    if isinstance(data, dict):
+        return {str(k): _plain(v) for k, v in data.items()}
+    if isinstance(data, list):
+        return [_plain(v) for v in data]
+    if isinstance(data, str):
+        return str(data)
+    if isinstance(data, datetime.date):
+        return data.isoformat()
+    return data
+
+
+@needs_corpus
+@pytest.mark.parametrize("path", TEMPLATES, ids=lambda p: str(p.relative_to(CORPUS)))
+def test_decoding_agrees_with_cfn_lint(path: Path) -> None:
+    """cfn-lint (a test-only oracle, never imported by iacguard) decodes to the same data."""
+    decode = pytest.importorskip("cfnlint.decode")
+    from iacguard.parse.cfn import load_template
+    from iacguard.parse.cfn_nodes import to_plain
+
+    mine = load_template(str(path))
+    if mine.errors:
+        pytest.skip("iacguard reports located errors for this template")
+    theirs, matches = decode.decode_str(path.read_text())
+    assert not matches
+    assert to_plain(mine.root) == _plain(theirs)

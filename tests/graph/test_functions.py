@@ -10,6 +10,7 @@ import pytest
 
 from iacguard.graph.functions import ERROR_PREFIX, FUNCTIONS, MAX_FILE_BYTES, is_error
 from iacguard.graph.hcl_eval import EvalContext, MapScope, evaluate
+from iacguard.graph.model import FileError
 from iacguard.graph.values import JsonEncoded, PartialStr, Ref, Unknown
 from iacguard.parse.hcl import parse_hcl
 
@@ -317,6 +318,7 @@ def test_file_outside_the_scanned_root_is_refused(tmp_path: Path) -> None:
     got = ev('file("../secret.txt")', ctx)
     assert got == Unknown("file() outside the scanned root: ../secret.txt")
     assert not is_error(got)
+    assert ctx.errors == [FileError("t.tf", 1, 5, "file() outside the scanned root: ../secret.txt")]
     got = ev(f'file("{tmp_path / "secret.txt"}")', ctx)
     assert isinstance(got, Unknown) and "outside the scanned root" in got.reason
     assert isinstance(ev('templatefile("../secret.txt", {})', ctx), Unknown)

@@ -327,6 +327,13 @@ def test_depth_bound_nested_blocks() -> None:
     assert any(f"deeper than {MAX_DEPTH}" in e.message for e in f.errors)
 
 
+def test_duplicate_attribute_is_an_error_and_the_first_is_kept() -> None:
+    f = parse_hcl(b'resource "aws_backup_vault" "twice" {\n  name = "a"\n  name = "b"\n}\n', P)
+    assert f.errors == (FileError(P, 3, 3, "duplicate attribute 'name' (first defined at line 2)"),)
+    (block,) = f.body.blocks
+    assert [(a.name, a.expr.value) for a in block.body.attributes] == [("name", "a")]
+
+
 def test_ast_is_picklable() -> None:
     f = parse_hcl(BACKUP, P)
     assert pickle.loads(pickle.dumps(f)) == f

@@ -27,6 +27,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from iacguard.graph.model import FileError
 from iacguard.graph.values import JsonEncoded, PartialStr, Ref, Span, Unknown
 
 if TYPE_CHECKING:
@@ -1265,13 +1266,14 @@ def fn_templatefile(args: list[Any], info: CallInfo) -> Any:
     if errors:
         raise FunctionError(f"templatefile(): {errors[0]}")
     sub = EvalContext(
-        ctx.inputs,
-        ctx.hops,
-        ctx.refs,
-        ctx.depth + 1,
-        ctx.deadline,
-        ctx.module_dir,
-        ctx.scan_root,
+        inputs=ctx.inputs,
+        hops=ctx.hops,
+        refs=ctx.refs,
+        depth=ctx.depth + 1,
+        deadline=ctx.deadline,
+        module_dir=ctx.module_dir,
+        scan_root=ctx.scan_root,
+        errors=ctx.errors,
     )
     result = evaluate(expr, MapScope(variables, strict=True), sub)
     if isinstance(result, (list, dict)) or result is None:
@@ -1441,7 +1443,9 @@ def call(name: str, args: list[Any], info: CallInfo) -> Any:
     except FunctionError as exc:
         return error(f"{name}(): {exc}", info.span)
     except _Refused as exc:
-        return Unknown(str(exc), info.span)
+        span = info.span
+        info.ctx.errors.append(FileError(span.path, span.start_line, span.start_column, str(exc)))
+        return Unknown(str(exc), span)
     except (ValueError, TypeError, OverflowError, RecursionError, KeyError, IndexError) as exc:
         return error(f"{name}(): {type(exc).__name__}: {exc}", info.span)
     return result

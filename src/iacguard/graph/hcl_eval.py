@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
 from iacguard.graph import functions as F
+from iacguard.graph.model import FileError
 from iacguard.graph.values import Hop, JsonEncoded, PartialStr, Ref, Span, Unknown
 from iacguard.parse.hcl_ast import (
     Binary,
@@ -81,7 +82,8 @@ class EvalContext:
     ``inputs``, ``hops`` and ``refs`` are filled by the Scope (not by the evaluator).
     ``depth`` counts nested evaluations (templatefile inside templatefile...).
     ``module_dir`` / ``scan_root``: ``file()`` and ``templatefile()`` resolve relative to
-    ``module_dir`` and refuse anything outside ``scan_root``.
+    ``module_dir`` and refuse anything outside ``scan_root`` (an Unknown value *and* an entry
+    in ``errors``).
     """
 
     inputs: set[str] = field(default_factory=set)
@@ -91,6 +93,9 @@ class EvalContext:
     deadline: float = math.inf
     module_dir: str = "."
     scan_root: str = "."
+    #: located problems met while evaluating that the user must see as errors (``file()``
+    #: outside the scanned root, a file too large to read): the caller reports them
+    errors: list[FileError] = field(default_factory=list)
 
 
 class MapScope:

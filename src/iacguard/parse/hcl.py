@@ -230,13 +230,29 @@ class _Converter:
     def body(self, node: Any | None, span: Span, depth: int, skip_errors: bool) -> Body:
         attributes: list[Attribute] = []
         blocks: list[Block] = []
+        seen: dict[str, Attribute] = {}
         if node is not None:
             for child in node.children:
                 t = child.type
                 if skip_errors and child.has_error:
                     continue
                 if t == "attribute":
-                    attributes.append(self.attribute(child, depth))
+                    attr = self.attribute(child, depth)
+                    first = seen.get(attr.name)
+                    if first is not None:
+                        # Terraform rejects this ("Attribute redefined"); the first one is kept
+                        self.errors.append(
+                            FileError(
+                                self.path,
+                                attr.span.start_line,
+                                attr.span.start_column,
+                                f"duplicate attribute {attr.name!r} (first defined at line "
+                                f"{first.span.start_line})",
+                            )
+                        )
+                        continue
+                    seen[attr.name] = attr
+                    attributes.append(attr)
                 elif t == "block":
                     blocks.append(self.block(child, depth))
         return Body(tuple(attributes), tuple(blocks), span)

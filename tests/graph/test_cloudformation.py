@@ -519,3 +519,24 @@ Resources:
     assert default_of(key.attributes["EnableKeyRotation"]) == "true"
     assert default_of(key.attributes["PendingWindowInDays"]) == 7
     assert default_of(key.attributes["Description"]) == "eu-west-1b"
+
+
+def test_ssm_parameter_defaults_name_a_parameter_not_a_value(tmp_path: Path) -> None:
+    text = """AWSTemplateFormatVersion: "2010-09-09"
+Parameters:
+  KeyArn:
+    Type: AWS::SSM::Parameter::Value<String>
+    Default: /backup/key-arn
+Resources:
+  Vault:
+    Type: AWS::Backup::BackupVault
+    Properties:
+      EncryptionKeyArn: !Ref KeyArn
+"""
+    path = tmp_path / "t.yaml"
+    path.write_text(text)
+    g = evaluate_template(str(path), EvalOptions())
+    assert res(g, "Vault").attributes["EncryptionKeyArn"] == Unknown(
+        "Parameter KeyArn is the value of SSM parameter '/backup/key-arn'",
+        inputs=frozenset({"KeyArn"}),
+    )

@@ -44,6 +44,7 @@ from iacguard.parse.cfn_nodes import MapNode, Node, ScalarNode, SeqNode
 METADATA_KEY = "__metadata__"
 _TYPE_PREFIXES = ("AWS::", "Custom::", "Alexa::")
 _LIST_TYPES = ("CommaDelimitedList", "List<")
+_SSM_TYPES = ("AWS::SSM::Parameter::Value<",)
 
 
 def evaluate_template(path: str, options: EvalOptions) -> Graph:
@@ -139,6 +140,17 @@ class _TemplateBuilder:
                     span=key.span,
                     inputs=frozenset({name}),
                     required_input=True,
+                )
+            if (
+                isinstance(ptype, str)
+                and ptype.startswith(_SSM_TYPES)
+                and not isinstance(default, Unknown)
+            ):
+                # the Default names an SSM parameter; its value is read at deploy time
+                default = Unknown(
+                    f"Parameter {name} is the value of SSM parameter {default!r}",
+                    span=key.span,
+                    inputs=frozenset({name}),
                 )
             allowed_node = body_map.get("AllowedValues") if body_map else None
             allowed: tuple[Any, ...] | None = None

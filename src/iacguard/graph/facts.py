@@ -23,7 +23,9 @@ from iacguard.graph.model import Resource
 from iacguard.graph.values import (
     Alternative,
     Depends,
+    JsonEncoded,
     Known,
+    PartialStr,
     Span,
     Unknown,
     Value,
@@ -248,18 +250,60 @@ def project(value: Value, steps: list[str | int]) -> Value:
 
 
 def _collapse(value: Value) -> Value:
-    """A sub-value that is the same in the default world and in a listed world for every
-    input (the inputs touched the attribute, not this part of it) is Known."""
+    """Narrow a projected sub-value to the inputs that change it.
+
+    The inputs of an attribute are those its whole payload touched; a part of it (one plan
+    rule's target) may depend on fewer. An input is kept when a listed world that assigns it
+    gives a different payload, when it is unknown inside the default payload, or when no listed
+    world assigns it (it may matter). No input left: the part is Known. The reference chain
+    keeps only the hops that do not name a dropped input.
+    """
     if not isinstance(value, Depends) or not value.alternatives:
         return value
-    covered: set[str] = set()
+    assigned: set[str] = set()
+    changing: set[str] = set()
     for alt in value.alternatives:
+        names = {name for name, _ in alt.assignment}
+        assigned.update(names)
         if alt.value != value.default:
-            return value
-        covered.update(name for name, _ in alt.assignment)
-    if not value.inputs <= covered:
+            changing.update(names)
+    keep = (value.inputs - assigned) | changing | (unknown_inputs(value.default) & value.inputs)
+    if keep == value.inputs:
         return value
-    return Known(value.default, value.span, value.trace)
+    dropped = value.inputs - keep
+    trace = tuple(h for h in value.trace if not _names_any(h.message, dropped))
+    if not keep:
+        return Known(value.default, value.span, trace)
+    alternatives = tuple(
+        a for a in value.alternatives if any(name in keep for name, _ in a.assignment)
+    )
+    return Depends(value.default, frozenset(keep), alternatives, value.complete, value.span, trace)
+
+
+def _names_any(message: str, names: set[str]) -> bool:
+    for name in names:
+        if message.startswith((f"{name} ", f"Parameter {name} ")):
+            return True
+    return False
+
+
+def unknown_inputs(payload: Any) -> set[str]:
+    """The inputs named by Unknown leaves anywhere in a payload."""
+    out: set[str] = set()
+    stack = [payload]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, Unknown):
+            out.update(node.inputs)
+        elif isinstance(node, PartialStr):
+            stack.extend(node.parts)
+        elif isinstance(node, JsonEncoded):
+            stack.append(node.data)
+        elif isinstance(node, Mapping):
+            stack.extend(node.values())
+        elif isinstance(node, (list, tuple)):
+            stack.extend(node)
+    return out
 
 
 def is_absent(value: Value | None) -> bool:

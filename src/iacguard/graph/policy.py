@@ -403,7 +403,13 @@ def backup_grant(payload: Any, mode: str = "explicit") -> GrantAnswer:
 def _why_missing(policy: Policy, missing: list[str]) -> str:
     for st in policy.statements:
         has_via, via = _via_service(st.condition)
-        if has_via and via is False and _effect(st) == "Allow":
+        if (
+            has_via
+            and via is False
+            and _effect(st) == "Allow"
+            and any(covers_action(st, a) for a in REQUIRED_ACTIONS)
+            and "backup" in json.dumps(st.condition, default=str).lower()
+        ):
             return (
                 f"the key policy's {st.label()} limits kms:ViaService to values that match no "
                 "AWS Backup endpoint (it must be backup.<region>.amazonaws.com; "

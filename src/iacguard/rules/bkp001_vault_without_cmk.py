@@ -25,7 +25,7 @@ from iacguard.rules.context import (
     judged,
     payloads,
 )
-from iacguard.rules.keys import ABSENT, AWS_MANAGED, CMK, UNKNOWN, KeyInfo
+from iacguard.rules.keys import ABSENT, AWS_MANAGED, CMK, REQUIRED, UNKNOWN, KeyInfo
 
 RULE_ID = "BKP001"
 
@@ -34,7 +34,7 @@ def violates(info: KeyInfo, allow_aws_managed: bool) -> bool | None:
     """True: not a customer-managed key; False: fine; None: cannot tell."""
     if info.kind in (ABSENT, AWS_MANAGED):
         return not allow_aws_managed
-    if info.kind == CMK:
+    if info.kind in (CMK, REQUIRED):
         return False
     return None
 

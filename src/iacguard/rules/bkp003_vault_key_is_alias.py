@@ -23,7 +23,7 @@ RULE_ID = "BKP003"
 def _alias_predicate(info: KeyInfo) -> bool | None:
     if info.alias_form:
         return True
-    return None if info.kind == UNKNOWN else False
+    return None if info.kind == UNKNOWN else False  # REQUIRED: the caller must set it
 
 
 def suggestion(vault: Resource, info: KeyInfo) -> str:

@@ -9,14 +9,20 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from iacguard.findings import Evidence, Finding, Severity
-from iacguard.graph.facts import Fact, PlanRule, as_bool, fact, kind_of, plan_rules
+from iacguard.graph.facts import (
+    Fact,
+    PlanRule,
+    unknown_inputs,
+    as_bool,
+    fact,
+    kind_of,
+    plan_rules,
+)
 from iacguard.graph.model import Graph, Resource
 from iacguard.graph.values import (
     Certainty,
     Depends,
-    JsonEncoded,
     Known,
-    PartialStr,
     Predicate,
     Span,
     Unknown,
@@ -178,28 +184,10 @@ def completed(value: Value) -> Value:
     covered: set[str] = set()
     for alt in value.alternatives:
         covered.update(name for name, v in alt.assignment if isinstance(v, Unknown))
-    covered.update(_unknown_inputs(value.default))
+    covered.update(unknown_inputs(value.default))
     if value.inputs <= covered:
         return replace(value, complete=True)
     return value
-
-
-def _unknown_inputs(payload: Any) -> set[str]:
-    out: set[str] = set()
-    stack = [payload]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, Unknown):
-            out.update(node.inputs)
-        elif isinstance(node, PartialStr):
-            stack.extend(node.parts)
-        elif isinstance(node, JsonEncoded):
-            stack.append(node.data)
-        elif isinstance(node, dict):
-            stack.extend(node.values())
-        elif isinstance(node, (list, tuple)):
-            stack.extend(node)
-    return out
 
 
 def judge_fact(f: Fact, predicate: Predicate) -> Verdict | None:

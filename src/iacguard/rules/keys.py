@@ -21,6 +21,8 @@ ABSENT = "absent"
 AWS_MANAGED = "aws_managed"
 CMK = "cmk"
 UNKNOWN = "unknown"
+#: a required input with no default: the caller must set it, not a finding
+REQUIRED = "required"
 
 _ALIAS_ARN = re.compile(r"arn:aws[a-z-]*:kms:[^:]*:[^:]*:(alias/.+)")
 _KEY_ARN = re.compile(r"arn:aws[a-z-]*:kms:[^:]*:[^:]*:key/.+")
@@ -71,7 +73,7 @@ def classify_key(
     if isinstance(payload, Ref):
         return _classify_ref(payload, graph, depth, managed)
     if isinstance(payload, Unknown):
-        return KeyInfo(UNKNOWN, text=payload.reason)
+        return KeyInfo(REQUIRED if payload.required_input else UNKNOWN, text=payload.reason)
     return KeyInfo(UNKNOWN, text=repr(payload))
 
 

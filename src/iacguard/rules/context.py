@@ -12,11 +12,11 @@ from iacguard.findings import Evidence, Finding, Severity
 from iacguard.graph.facts import (
     Fact,
     PlanRule,
-    unknown_inputs,
     as_bool,
     fact,
     kind_of,
     plan_rules,
+    unknown_inputs,
 )
 from iacguard.graph.model import Graph, Resource
 from iacguard.graph.values import (

@@ -152,3 +152,30 @@ def test_address_helpers() -> None:
     assert parse_reference("aws_kms_key.k") == ("aws_kms_key.k", None)
     assert parse_reference("var.key_arn") is None
     assert parse_reference("module.kms.key_arn") is None
+
+
+def test_minified_plan_spans_are_columns_and_known_references_are_edges() -> None:
+    path = str(FIXTURES / "minified_known_reference.json")
+    text = Path(path).read_text()
+    g = evaluate_plan(path, EvalOptions())
+    assert g.errors == ()
+    vault = res(g, "aws_backup_vault.v")
+    arn = "arn:aws:kms:eu-west-1:111122223333:key/5e6f7a8b-aaaa-bbbb-cccc-ddddeeeeffff"
+    assert vault.attributes["kms_key_arn"] == Known(arn)
+    span = vault.spans["kms_key_arn"]
+    assert (span.start_line, span.end_line) == (1, 1)
+    assert text[span.start_column - 1 : span.end_column - 1] == f'"kms_key_arn":"{arn}"'
+    header = vault.span
+    assert text[header.start_column - 1 : header.end_column - 1] == '"address":"aws_backup_vault.v"'
+    # the key is already in the state: the value is known, the link is kept as an edge
+    (edge,) = g.edges
+    assert (edge.source, edge.source_attribute, edge.target, edge.target_attribute) == (
+        "aws_backup_vault.v",
+        "kms_key_arn",
+        "aws_kms_key.k[0]",
+        "arn",
+    )
+    assert text[edge.span.start_column - 1 : edge.span.end_column - 1] == f'"{arn}"'
+    key = res(g, "aws_kms_key.k[0]")
+    assert key.attributes["enable_key_rotation"] == Known(True)
+    assert key.attributes["arn"] == Known(arn)

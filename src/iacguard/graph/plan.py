@@ -198,10 +198,18 @@ class _PlanBuilder:
                 spans[sub] = entry.span
             return out_list
         if isinstance(value, ScalarNode):
+            # a known value that the configuration computed from another resource (a key
+            # already in the state): keep the link as an edge, the value stays the planned one
+            target = self._referenced(expr)
+            if target is not None:
+                self.edges.append(
+                    Edge(self._address, path, target[0], target[1], self.path, value.span)
+                )
             return value.value
         return None
 
-    def _after_apply(self, expr: Node | None, path: str, span: Span) -> Any:
+    def _referenced(self, expr: Node | None) -> tuple[str, str] | None:
+        """The first plan resource attribute named by an expression's ``references``."""
         for ref_node in _items(_get(expr, "references")):
             text = _text(ref_node)
             parsed = parse_reference(text) if text else None
@@ -214,9 +222,15 @@ class _PlanBuilder:
                 if len(instances) != 1:
                     continue
                 full = instances[0]
-            self.edges.append(Edge(self._address, path, full, attribute, self.path, span))
-            return Ref(full, attribute, self.path, span)
-        return Unknown(KNOWN_AFTER_APPLY, span=span)
+            return full, attribute
+        return None
+
+    def _after_apply(self, expr: Node | None, path: str, span: Span) -> Any:
+        target = self._referenced(expr)
+        if target is None:
+            return Unknown(KNOWN_AFTER_APPLY, span=span)
+        self.edges.append(Edge(self._address, path, target[0], target[1], self.path, span))
+        return Ref(target[0], target[1], self.path, span)
 
 
 def _expr_body(expr: Node | None) -> Node | None:

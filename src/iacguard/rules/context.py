@@ -177,14 +177,17 @@ def judge_value(value: Value, predicate: Predicate) -> Verdict | None:
 
 def completed(value: Value) -> Value:
     """A Depends whose open inputs are all represented by an "any value" world (an
-    alternative assigning the input an Unknown) or already unknown in the default payload
+    alternative assigning the input an Unknown) or already unknown inside a listed payload
     is complete: a predicate that holds in those worlds holds for every value of them."""
     if not isinstance(value, Depends) or value.complete:
         return value
     covered: set[str] = set()
     for alt in value.alternatives:
-        covered.update(name for name, v in alt.assignment if isinstance(v, Unknown))
+        # an "any value" world, or a flipped boolean (its whole domain is listed)
+        covered.update(name for name, v in alt.assignment if isinstance(v, (Unknown, bool)))
     covered.update(unknown_inputs(value.default))
+    for alt in value.alternatives:
+        covered.update(unknown_inputs(alt.value))
     if value.inputs <= covered:
         return replace(value, complete=True)
     return value

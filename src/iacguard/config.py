@@ -181,17 +181,23 @@ def _schema_of(value: Any) -> dict[str, Any]:
 
 
 def _selector_known(selector: str, rules: Mapping[str, str]) -> bool:
-    if selector.upper() == "ALL" or selector in rules or selector in rules.values():
+    """Whether a select/ignore entry names some rule (as the registry matches: ids and
+    prefixes in any case, names in lower case, ``ALL``)."""
+    text = selector.strip()
+    upper = text.upper()
+    if upper == "ALL" or upper in rules or text.lower() in rules.values():
         return True
-    return any(rid.startswith(selector) for rid in rules)
+    if not re.fullmatch(r"[A-Za-z]+[0-9]*", text):
+        return False
+    return any(rid.startswith(upper) for rid in rules)
 
 
 def _rule_key(key: str, rules: Mapping[str, str]) -> str:
     """A rule id for a key written as an id or a name (validated already)."""
-    if key in rules:
-        return key
+    if key.upper() in rules:
+        return key.upper()
     for rid, name in rules.items():
-        if name == key:
+        if name == key.lower():
             return rid
     return key
 

@@ -283,3 +283,67 @@ def test_diff_base_reports_only_changed_files(project):
     assert done.returncode == 2
     assert done.stderr.startswith("iacguard: error: --diff-base no-such-ref: ")
     assert done.stderr.count("\n") == 1
+
+
+KEY_AND_VAULT_TF = """\
+resource "aws_kms_key" "k" {
+  enable_key_rotation     = false
+  deletion_window_in_days = 10
+}
+
+resource "aws_backup_vault" "v" {
+  name = "v"
+}
+"""
+
+PER_PATH_TOML = """\
+[[per-path]]
+path = "legacy/**"
+ignore = ["KMS001"]
+severity = { BKP001 = "low" }
+
+[per-path.rules.KMS002]
+min-deletion-window-days = 7
+"""
+
+
+def test_per_path_overrides(tmp_path):
+    for d in ("new", "legacy"):
+        (tmp_path / d).mkdir()
+        (tmp_path / d / "main.tf").write_text(KEY_AND_VAULT_TF)
+    (tmp_path / ".iacguard.toml").write_text(PER_PATH_TOML)
+    argv = ["check", "--select", "BKP001,KMS001,KMS002", "--output-format", "json", "."]
+    done = run(tmp_path, *argv)
+    assert done.returncode == 1, done.stderr
+    got = [
+        (f["rule_id"], f["location"]["path"], f["severity"])
+        for f in json.loads(done.stdout)["findings"]
+    ]
+    assert got == [
+        ("BKP001", "legacy/main.tf", "low"),
+        ("KMS001", "new/main.tf", "medium"),
+        ("KMS002", "new/main.tf", "medium"),
+        ("BKP001", "new/main.tf", "high"),
+    ]
+    done = run(tmp_path, "check", "--select", "BKP001", "--fail-on", "medium", "--quiet", "legacy")
+    assert done.returncode == 0
+    assert done.stdout.startswith("legacy/main.tf:6:1: BKP001 [definite]")
+
+
+def test_unused_suppression_is_a_selectable_meta_finding(project):
+    tf = project / "tf" / "main.tf"
+    tf.write_text(
+        MAIN_TF.replace(
+            'resource "aws_backup_vault" "good" {',
+            "# iacguard: ignore[BKP001] -- nothing to suppress here\n"
+            'resource "aws_backup_vault" "good" {',
+        )
+    )
+    done = run(project, "check", "--select", "BKP001,SUP", "--quiet", "tf")
+    assert done.returncode == 1
+    rules = [line.split(" ")[1] for line in done.stdout.splitlines()]
+    assert rules == ["BKP001", "SUP002"]
+    done = run(project, "check", "--select", "BKP001,SUP", "--ignore", "SUP002", "--quiet", "tf")
+    assert [line.split(" ")[1] for line in done.stdout.splitlines()] == ["BKP001"]
+    done = run(project, "check", "--select", "BKP001", "--quiet", "tf")
+    assert [line.split(" ")[1] for line in done.stdout.splitlines()] == ["BKP001"]

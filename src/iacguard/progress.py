@@ -29,6 +29,7 @@ class Progress:
         self.total = 0
         self.label = ""
         self.drawn = False
+        self._last = ""
         self._stop = threading.Event()
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
@@ -58,8 +59,12 @@ class Progress:
             self._stop.wait(self.interval)
 
     def draw(self) -> None:
-        """Redraw the line in place (called by the drawing thread)."""
-        self.stream.write("\r\x1b[K" + self.line())
+        """Redraw the line in place when it changed (called by the drawing thread)."""
+        line = self.line()
+        if line == self._last:
+            return
+        self._last = line
+        self.stream.write("\r\x1b[K" + line)
         self.stream.flush()
         self.drawn = True
 

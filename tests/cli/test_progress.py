@@ -46,3 +46,17 @@ def test_fast_runs_draw_nothing():
         p(0, 1, "x")
         p(1, 1, "y")
     assert term.getvalue() == ""
+
+
+def test_unchanged_line_is_not_redrawn():
+    term = Terminal()
+    p = Progress(term)
+    p(0, 2, "scope")
+    p.draw()
+    p.draw()
+    p(1, 2, "a.yaml")
+    p.draw()
+    assert term.getvalue() == (
+        "\r\x1b[Kiacguard: scope · evaluated 0/2 units"
+        "\r\x1b[Kiacguard: scope · evaluated 1/2 units · a.yaml"
+    )

@@ -21,7 +21,7 @@ is reported as SUP002 (checkov skips never are: checkov may still need them).
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -103,9 +103,7 @@ def apply_suppressions(
             f.with_(suppressed=False, suppression_reason=None) if f.suppressed else f
             for f in findings
         ]
-    names = _rule_names()
-    checkov = _checkov_ids()
-    suppressions = collect_suppressions(graph, names, checkov)
+    suppressions = collect_suppressions(graph)
     if not suppressions:
         return list(findings)
     by_target: dict[tuple[str, str], list[Suppression]] = {}
@@ -143,8 +141,9 @@ def collect_suppressions(
     checkov: Mapping[str, str] | None = None,
 ) -> list[Suppression]:
     """Every suppression in the files and Metadata of the graph's resources."""
-    names = _rule_names() if names is None else names
-    checkov = _checkov_ids() if checkov is None else checkov
+    # the rule tables cost a catalog load: only read when a directive is found
+    names = _LazyMap(_rule_names) if names is None else names
+    checkov = _LazyMap(_checkov_ids) if checkov is None else checkov
     by_file: dict[str, list[Resource]] = {}
     out: list[Suppression] = []
     for resource in graph.resources:
@@ -179,11 +178,13 @@ def _from_file(
     checkov: Mapping[str, str],
 ) -> list[Suppression]:
     try:
-        text = Path(path).read_bytes().decode("utf-8", errors="replace")
+        data = Path(path).read_bytes()
     except OSError:
         return []  # the evaluator reported the unreadable file already
-    if not _MARKERS.search(text):
+    lowered = data.lower()
+    if b"iacguard" not in lowered and b"checkov" not in lowered:
         return []
+    text = data.decode("utf-8", errors="replace")
     language = resources[0].language
     if language == "cloudformation":
         if path.lower().endswith(".json"):
@@ -484,6 +485,30 @@ def _meta(rule_id: str, s: Suppression, message: str, severity: Mapping[str, Sev
 
 
 # ----------------------------------------------------------------------------- rule tables
+
+
+class _LazyMap(Mapping[str, str]):
+    """A mapping computed on first use (per call: nothing is cached across runs)."""
+
+    __slots__ = ("_load", "_data")
+
+    def __init__(self, load: Callable[[], dict[str, str]]) -> None:
+        self._load = load
+        self._data: dict[str, str] | None = None
+
+    def _get(self) -> dict[str, str]:
+        if self._data is None:
+            self._data = self._load()
+        return self._data
+
+    def __getitem__(self, key: str) -> str:
+        return self._get()[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._get())
+
+    def __len__(self) -> int:
+        return len(self._get())
 
 
 def _rule_names() -> dict[str, str]:

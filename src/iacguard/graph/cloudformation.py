@@ -90,6 +90,7 @@ class _TemplateBuilder:
         self.options = options
         self.errors = errors
         self.worlds_seen: set[tuple[tuple[str, Any], ...]] = {()}
+        self._worlds_memo: dict[frozenset[str], tuple[list[Any], bool]] = {}
         self.ev = TemplateEvaluator(
             path,
             self._parameters(),
@@ -184,7 +185,14 @@ class _TemplateBuilder:
         return [v for v in param.allowed if as_text(v) != default_text], True
 
     def _worlds(self, touched: set[str]) -> tuple[list[tuple[tuple[str, Any], ...]], bool]:
-        """The alternative worlds to explore for a value that read ``touched``."""
+        """The alternative worlds to explore for a value that read ``touched`` (memoized)."""
+        key = frozenset(touched)
+        found = self._worlds_memo.get(key)
+        if found is None:
+            found = self._worlds_memo[key] = self._plan_worlds(touched)
+        return found[0], found[1]
+
+    def _plan_worlds(self, touched: set[str]) -> tuple[list[tuple[tuple[str, Any], ...]], bool]:
         names = sorted(touched & self.ev.parameters.keys())
         domains = {n: self._domain(n) for n in names}
         enumerable = all(closed for _, closed in domains.values())

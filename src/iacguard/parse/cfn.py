@@ -227,8 +227,11 @@ def load_yaml(text: str, path: str, *, max_depth: int = 200) -> ParsedDocument:
         tag = ev.tag
         text = ev.value
         plain = ev.implicit[0]
-        s = span(ev.start_mark, ev.end_mark)
-        if tag is None or (plain and tag == "!"):
+        sm, em = ev.start_mark, ev.end_mark
+        s = Span(path, sm.line + 1, sm.column + 1, em.line + 1, em.column + 1)
+        if tag is None:
+            return ScalarNode(resolve_plain(text) if plain else text, s)
+        if plain and tag == "!":
             return ScalarNode(resolve_plain(text) if plain and tag is None else text, s)
         if tag in SHORT_TAGS:
             return wrap_tag(tag, ScalarNode(text, s), ev.start_mark, ev.end_mark)
@@ -279,6 +282,7 @@ def load_yaml(text: str, path: str, *, max_depth: int = 200) -> ParsedDocument:
             top.values.append(node)
         top.key = None
 
+    scalar_event = yaml.ScalarEvent
     try:
         loader = loader_cls(text)
         try:
@@ -286,8 +290,29 @@ def load_yaml(text: str, path: str, *, max_depth: int = 200) -> ParsedDocument:
                 ev = loader.get_event()
                 if ev is None:
                     break
-                name = type(ev).__name__
-                if name == "ScalarEvent":
+                cls = ev.__class__
+                name = cls.__name__
+                if cls is scalar_event:
+                    top = stack[-1] if stack else None
+                    if (
+                        top is not None
+                        and top.key is None
+                        and top.kind == "map"
+                        and ev.tag is None
+                        and not ev.anchor
+                    ):
+                        # fast path for the commonest node: an untagged mapping key (its text)
+                        sm, em = ev.start_mark, ev.end_mark
+                        top.size += 1
+                        if ev.value in top.seen:
+                            add(ScalarNode(ev.value, span(sm, em)), 0, ev.value, sm)
+                        else:
+                            top.seen.add(ev.value)
+                            top.key = ScalarNode(
+                                ev.value,
+                                Span(path, sm.line + 1, sm.column + 1, em.line + 1, em.column + 1),
+                            )
+                        continue
                     node = scalar(ev)
                     key_text = (
                         ev.value

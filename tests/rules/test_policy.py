@@ -183,3 +183,32 @@ def test_unknown_statement_blocks_a_no_but_not_a_yes():
 def test_single_statement_object_and_missing_effect_is_allow():
     single = {"Statement": {"Principal": BACKUP, "Action": "kms:*"}}
     assert backup_grant(single).grants is True
+
+
+def test_statement_for_a_backup_role_counts_when_recognised():
+    role = Ref("aws_iam_role.backup", "arn", "m")
+    policy = doc(allow({"AWS": role}))
+    assert backup_grant(policy).grants is None
+    assert backup_grant(policy, roles=lambda p: p == role).grants is True
+    assert (
+        backup_grant(doc(allow({"AWS": "arn:aws:iam::1:role/x"})), roles=lambda p: None).grants
+        is False
+    )
+
+
+def test_trusts_backup():
+    from iacguard.graph.policy import trusts_backup
+
+    trust = {"Statement": [{"Effect": "Allow", "Principal": BACKUP, "Action": "sts:AssumeRole"}]}
+    assert trusts_backup(json.dumps(trust)) is True
+    ec2 = {
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"Service": "ec2.amazonaws.com"},
+                "Action": "sts:AssumeRole",
+            }
+        ]
+    }
+    assert trusts_backup(ec2) is False
+    assert trusts_backup("{broken") is None

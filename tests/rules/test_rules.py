@@ -461,3 +461,65 @@ def test_definite_findings_carry_no_inputs():
     )
     (f,) = run(graph(vault), "BKP001")
     assert (f.certainty, f.inputs) == (Certainty.DEFINITE, ())
+
+
+def test_kms003_key_policy_for_the_backup_role_is_a_grant():
+    trust = JsonEncoded(
+        {
+            "Statement": [
+                {
+                    "Effect": "Allow",
+                    "Principal": {"Service": "backup.amazonaws.com"},
+                    "Action": "sts:AssumeRole",
+                }
+            ]
+        }
+    )
+    role = res("aws_iam_role.backup", "aws_iam_role", {"assume_role_policy": trust})
+    other = res(
+        "aws_iam_role.app",
+        "aws_iam_role",
+        {
+            "assume_role_policy": JsonEncoded(
+                {
+                    "Statement": [
+                        {
+                            "Effect": "Allow",
+                            "Principal": {"Service": "ec2.amazonaws.com"},
+                            "Action": "sts:AssumeRole",
+                        }
+                    ]
+                }
+            )
+        },
+    )
+
+    def key_for(role_address):
+        return res(
+            f"aws_kms_key.{role_address.split('.')[1]}",
+            "aws_kms_key",
+            {
+                "policy": JsonEncoded(
+                    {
+                        "Statement": [
+                            {
+                                "Effect": "Allow",
+                                "Principal": {"AWS": Ref(role_address, "arn", "m")},
+                                "Action": ["kms:Decrypt", "kms:GenerateDataKey"],
+                            }
+                        ]
+                    }
+                )
+            },
+        )
+
+    vaults = [
+        res(
+            f"aws_backup_vault.{n}",
+            "aws_backup_vault",
+            {"kms_key_arn": Ref(f"aws_kms_key.{n}", "arn", "m")},
+        )
+        for n in ("backup", "app")
+    ]
+    g = graph(role, other, key_for("aws_iam_role.backup"), key_for("aws_iam_role.app"), *vaults)
+    assert [f.address for f in run(g, "KMS003")] == ["aws_kms_key.app"]

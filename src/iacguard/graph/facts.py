@@ -57,6 +57,8 @@ KINDS: Mapping[str, str] = {
     "aws_kms_grant": "grant",
     "aws_backup_selection": "selection",
     "AWS::Backup::BackupSelection": "selection",
+    "aws_iam_role": "role",
+    "AWS::IAM::Role": "role",
     "data.aws_kms_alias": "data_alias",
     "data.aws_kms_key": "data_key",
 }
@@ -132,6 +134,8 @@ FACTS: Mapping[str, Mapping[str, str | Const]] = {
         "selection.plan": "BackupPlanId",
         "selection.role": "BackupSelection.IamRoleArn",
     },
+    "aws_iam_role": {"role.trust": "assume_role_policy"},
+    "AWS::IAM::Role": {"role.trust": "AssumeRolePolicyDocument"},
     "data.aws_kms_alias": {"alias.name": "name"},
     "data.aws_kms_key": {"data_key.key_id": "key_id"},
 }

@@ -11,9 +11,10 @@ whose principal is the service ``backup.amazonaws.com`` or ``*``, or whose condi
 ``kms:ViaService`` names ``backup.<region>.amazonaws.com`` (``backup.amazonaws.com`` is not a
 ViaService value and matches nothing) — and not cancelled by an unconditional Deny covering the
 action for that principal. Wildcard actions (``kms:*``, ``kms:GenerateDataKey*``, ``*``),
-``NotAction`` and ``NotPrincipal`` are honoured. In ``iam-delegation`` mode the account root
-(``arn:aws:iam::ACCOUNT:root`` or a bare account id) also counts, as does having no policy
-at all (AWS's default key policy gives the account root ``kms:*``).
+``NotAction`` and ``NotPrincipal`` are honoured; a statement for an IAM role AWS Backup works
+as (recognised by the caller's ``roles`` check) also counts. In ``iam-delegation`` mode the
+account root (``arn:aws:iam::ACCOUNT:root`` or a bare account id) also counts, as does having
+no policy at all (AWS's default key policy gives the account root ``kms:*``).
 
 The answer is three-valued: True (grants), False (does not), None (cannot tell: unknown parts
 decide it). Deny statements with conditions are treated as not cancelling (they normally
@@ -24,7 +25,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from typing import Any
@@ -266,9 +267,21 @@ def _is_root(identifier: Any) -> bool | None:
     return None
 
 
-def _principal_is_backup(kind: str, ident: Any, root_counts: bool) -> bool | None:
+#: tells whether an AWS principal (an ARN, a Ref to a role) is a role AWS Backup works as
+RoleCheck = Callable[[Any], "bool | None"]
+
+
+def _principal_is_backup(
+    kind: str, ident: Any, root_counts: bool, roles: RoleCheck | None = None
+) -> bool | None:
     if kind == "*" or (kind == "AWS" and ident == "*"):
         return True
+    if kind == "AWS" and roles is not None:
+        known_role = roles(ident)
+        if known_role:
+            return True
+        if known_role is False and not root_counts:
+            return False
     if kind == "Service":
         if isinstance(ident, str):
             return ident.lower() == BACKUP_SERVICE
@@ -286,13 +299,13 @@ def _principal_is_backup(kind: str, ident: Any, root_counts: bool) -> bool | Non
     return None
 
 
-def covers_backup(st: Statement, root_counts: bool) -> bool | None:
+def covers_backup(st: Statement, root_counts: bool, roles: RoleCheck | None = None) -> bool | None:
     """Is AWS Backup among the statement's principals (Principal / NotPrincipal)?"""
     if st.principal is not None:
         pairs = _principal_values(st.principal)
         if pairs is None:
             return None
-        return _any3(_principal_is_backup(k, i, root_counts) for k, i in pairs)
+        return _any3(_principal_is_backup(k, i, root_counts, roles) for k, i in pairs)
     if st.not_principal is not None:
         pairs = _principal_values(st.not_principal)
         if pairs is None:
@@ -338,7 +351,9 @@ def _effect(st: Statement) -> str | None:
     return st.effect if isinstance(st.effect, str) else None
 
 
-def allows_backup(st: Statement, action: str, root_counts: bool) -> bool | None:
+def allows_backup(
+    st: Statement, action: str, root_counts: bool, roles: RoleCheck | None = None
+) -> bool | None:
     """Does this (Allow) statement let AWS Backup perform ``action``?"""
     if _effect(st) != "Allow":
         return None if _effect(st) is None else False
@@ -349,7 +364,7 @@ def allows_backup(st: Statement, action: str, root_counts: bool) -> bool | None:
     if has_via:
         who = via
     else:
-        who = covers_backup(st, root_counts)
+        who = covers_backup(st, root_counts, roles)
     return _all3([act, who])
 
 
@@ -362,8 +377,11 @@ def denies_backup(st: Statement, action: str) -> bool | None:
     return _all3([covers_action(st, action), covers_backup(st, False)])
 
 
-def backup_grant(payload: Any, mode: str = "explicit") -> GrantAnswer:
-    """Does the key policy ``payload`` grant AWS Backup what it needs?"""
+def backup_grant(
+    payload: Any, mode: str = "explicit", roles: RoleCheck | None = None
+) -> GrantAnswer:
+    """Does the key policy ``payload`` grant AWS Backup what it needs? ``roles`` recognises
+    the IAM roles AWS Backup works as (a statement for such a role is a grant too)."""
     delegation = mode == "iam-delegation"
     policy = parse_policy(payload)
     if policy is None:
@@ -378,7 +396,7 @@ def backup_grant(payload: Any, mode: str = "explicit") -> GrantAnswer:
     missing: list[str] = []
     denied_by: list[str] = []
     for action in REQUIRED_ACTIONS:
-        allowed = _any3(allows_backup(st, action, delegation) for st in policy.statements)
+        allowed = _any3(allows_backup(st, action, delegation, roles) for st in policy.statements)
         if policy.unknown and allowed is not True:
             allowed = None
         denies = [(st, denies_backup(st, action)) for st in policy.statements]
@@ -417,3 +435,25 @@ def _why_missing(policy: Policy, missing: list[str]) -> str:
             )
     which = " and ".join(missing) if missing else "kms:Decrypt and kms:GenerateDataKey"
     return f"no statement of the key policy allows AWS Backup {which}"
+
+
+def trusts_backup(payload: Any) -> bool | None:
+    """Does a role's trust policy let backup.amazonaws.com assume it?"""
+    policy = parse_policy(payload)
+    if not isinstance(policy, Policy):
+        return None if isinstance(policy, Unparsed) else False
+    found = []
+    for st in policy.statements:
+        if _effect(st) != "Allow" or st.principal is None:
+            continue
+        pairs = _principal_values(st.principal)
+        if pairs is None:
+            found.append(None)
+            continue
+        service = _any3(
+            (i.lower() == BACKUP_SERVICE if isinstance(i, str) else None)
+            for k, i in pairs
+            if k == "Service"
+        )
+        found.append(_all3([service, covers_action(st, "sts:AssumeRole")]))
+    return _any3(found)

@@ -17,10 +17,10 @@ from collections.abc import Iterator
 from typing import Any
 
 from iacguard.findings import Evidence, Finding
-from iacguard.graph.facts import Fact, as_str, fact
+from iacguard.graph.facts import Fact, as_str, fact, kind_of
 from iacguard.graph.model import Graph, Resource
-from iacguard.graph.policy import backup_grant
-from iacguard.graph.values import Verdict, weaker
+from iacguard.graph.policy import RoleCheck, backup_grant, trusts_backup
+from iacguard.graph.values import Ref, Verdict, weaker
 from iacguard.rules.bkp002_plan_targets_vault_without_cmk import resolve_target
 from iacguard.rules.context import (
     Analysis,
@@ -90,6 +90,34 @@ def _backup_roles(shared: Analysis, vault: Resource) -> list[Any]:
     return roles
 
 
+def role_check(shared: Analysis) -> RoleCheck:
+    """Recognises the IAM roles AWS Backup works as: a role of the graph whose trust policy
+    lets backup.amazonaws.com assume it, or the role given to a backup selection."""
+    memo = shared.memo.get("KMS003.roles")
+    if memo is not None:
+        return memo
+    selection_roles = [fact(sel, "selection.role").payload() for sel in shared.of_kind("selection")]
+    trusted: dict[tuple[str, str], bool | None] = {}
+
+    def check(principal: Any) -> bool | None:
+        if isinstance(principal, Ref):
+            role = shared.graph.resolve(principal)
+            if role is None:
+                return None
+            if kind_of(role) != "role":
+                return False
+            ident = (role.root, role.address)
+            if ident not in trusted:
+                trusted[ident] = trusts_backup(fact(role, "role.trust").payload())
+            return trusted[ident]
+        if isinstance(principal, str) and principal in selection_roles:
+            return True
+        return None
+
+    shared.memo["KMS003.roles"] = check
+    return check
+
+
 def effective_policy(shared: Analysis, key: Resource) -> tuple[Fact, Resource]:
     """The policy fact in force and the resource it is written on."""
     attached = attached_policies(shared).get((key.root, key.address))
@@ -110,9 +138,10 @@ def check(graph: Graph, ctx: RuleContext) -> Iterator[Finding]:
             continue
         key_exists = exists_verdict(key)
         policy, holder = effective_policy(shared, key)
+        roles = role_check(shared)
 
-        def violates(payload: Any) -> bool | None:
-            answer = backup_grant(payload, mode)
+        def violates(payload: Any, roles: RoleCheck = roles) -> bool | None:
+            answer = backup_grant(payload, mode, roles)
             return None if answer.grants is None else not answer.grants
 
         policy_verdict = judge_value(policy.as_value(), violates)
@@ -148,8 +177,12 @@ def _finding(
     verdict = max((v for _, v in flagged), key=lambda v: v.certainty)
     vaults = [vault for vault, _ in flagged]
     names = ", ".join(v.address for v in vaults)
-    answers = [backup_grant(p, mode) for p in payloads(policy.as_value())]
-    answer = next((a for a in answers if a.grants is False), answers[0])
+    roles = role_check(ctx.shared)
+    answers = [backup_grant(p, mode, roles) for p in payloads(policy.as_value())]
+    answer = next(
+        (a for a in answers if a.grants is False),
+        next((a for a in answers if a.grants is None), answers[0]),
+    )
     modes = (
         'With backup-grant = "explicit" (the default) the key policy must allow AWS Backup '
         "kms:Decrypt and kms:GenerateDataKey (principal service backup.amazonaws.com, or a "

@@ -273,8 +273,6 @@ def load_config(
             raise ConfigError(f"--config {explicit}: no such file")
     else:
         file = find_config(paths[0] if paths else ".")
-    table = _rule_table()
-    rules = {r.id: r.name for r in table}
     data: dict[str, Any] = {}
     lines: dict[str, int] = {}
     shown = ""
@@ -282,6 +280,11 @@ def load_config(
     if file is not None:
         shown = _display(file)
         data, lines, prefix = _read(file, explicit is not None)
+    # the known rules (registry + catalog) only matter when there is something to check
+    wanted = bool(data) or any(v is not None for v in (overrides or {}).values())
+    table = _rule_table() if wanted else []
+    rules = {r.id: r.name for r in table}
+    if data:
         _validate(data, table, shown, prefix, lines)
     config = _build(data, rules, shown, lines, file)
     if overrides:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -189,21 +189,6 @@ class Report:
         return 1 if (self.summary.failing or self.errors) else 0
 
 
-@dataclass(frozen=True, slots=True)
-class _Settings:
-    """The part of a configuration the pipeline reads (iacguard.config.Config has these)."""
-
-    select: tuple[str, ...] = ()
-    ignore: tuple[str, ...] = ()
-    min_certainty: Certainty = Certainty.DEFAULT
-    fail_on: Severity = Severity.LOW
-    exclude: tuple[str, ...] = ()
-    rule_options: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
-    severity: Mapping[str, Severity] = field(default_factory=dict)
-    per_path: tuple[Any, ...] = ()
-    path: str | None = None
-
-
 def check(
     paths: Sequence[str | os.PathLike[str]] = (),
     config: Any = None,
@@ -221,12 +206,17 @@ def check(
 ) -> Report:
     """Lint ``paths``: discover, evaluate, run the rules, apply suppressions and baseline.
 
-    ``config`` is an ``iacguard.config.Config`` (None: the defaults). Raises ``CheckError``
-    when the run cannot do its job (an unusable option, baseline or git ref); every problem
-    with an input file is a ``FileError`` in the report instead.
+    ``config`` is an ``iacguard.config.Config`` (None: discovered from the first path upwards,
+    as the command line does). Raises ``CheckError`` (or ``config.ConfigError``) when the run
+    cannot do its job (an unusable option, config, baseline or git ref); every problem with an
+    input file is a ``FileError`` in the report instead.
     """
-    settings = config if config is not None else _Settings()
     paths = list(paths) or ["."]
+    if config is None:
+        from iacguard.config import load_config
+
+        config = load_config([str(p) for p in paths])
+    settings = config
     size_limit = max_file_size if max_file_size is not None else EvalOptions().max_file_size
     found = discover(paths, var_files=var_files, max_file_size=size_limit)
     if settings.exclude:

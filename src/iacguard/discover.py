@@ -23,7 +23,7 @@ import errno
 import os
 import re
 import stat
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -404,23 +404,20 @@ def _walk(
             FileError(_rel(where), None, None, f"cannot list directory: {exc.strerror or exc}")
         )
 
-    for dirpath, dirnames, filenames in os.walk(top, onerror=unlistable):
-        here = Path(dirpath)
-        real_here = Path(os.path.realpath(here))
+    for here, real_here, dirnames, filenames, links in _walk_dirs(top, root, unlistable):
         if ignores is not None and ".gitignore" in filenames:
             ignores.add(real_here, real_here / ".gitignore")
         keep = []
         for d in sorted(dirnames):
             if d in SKIP_DIRS:
                 continue
-            dp = here / d
-            real = Path(os.path.realpath(dp))
-            if os.path.islink(dp):
-                why = _symlink_problem(dp, real, root, real_here)
+            if d in links:
+                dp = here / d
+                why = _symlink_problem(dp, Path(os.path.realpath(dp)), root, real_here)
                 if why:
                     found.notes.append(Note(None, f"{_rel(dp)}: {why}, skipped"))
                     continue
-            if ignores is not None and ignores.ignored(real, True):
+            if ignores is not None and ignores.ignored(real_here / d, True):
                 continue
             keep.append(d)
         dirnames[:] = keep
@@ -429,15 +426,50 @@ def _walk(
                 continue
             fp = here / name
             # .tf files only name their module here: its listing checks each file once
-            if not _is_tf(name) and os.path.islink(fp):
-                real = Path(os.path.realpath(fp))
-                why = _file_symlink_problem(fp, real, root)
+            if not _is_tf(name) and name in links:
+                why = _file_symlink_problem(fp, Path(os.path.realpath(fp)), root)
                 if why:
                     found.notes.append(Note(None, f"{_rel(fp)}: {why}, skipped"))
                     continue
             if ignores is not None and ignores.ignored(real_here / name, False):
                 continue
             consider(fp.absolute(), root)
+
+
+def _walk_dirs(
+    top: Path, real_top: Path, onerror: Callable[[OSError], None]
+) -> Iterator[tuple[Path, Path, list[str], list[str], set[str]]]:
+    """``os.walk(top)`` top-down without following symlinks, but iterative and cheap.
+
+    Yields ``(directory, its real path, dirnames, filenames, names that are symlinks)``.
+    ``os.walk`` recurses (before Python 3.12): a tree a thousand levels deep would raise
+    RecursionError; and resolving every directory's real path costs a ``lstat`` per level
+    per directory. Directory symlinks are never entered, so a real path is the parent's plus
+    the name. Like ``os.walk``, the caller prunes by editing ``dirnames``.
+    """
+    stack = [(top, real_top)]
+    while stack:
+        current, real = stack.pop()
+        dirnames: list[str] = []
+        filenames: list[str] = []
+        links: set[str] = set()
+        try:
+            with os.scandir(current) as entries:
+                for entry in entries:
+                    try:
+                        if entry.is_symlink():
+                            links.add(entry.name)
+                        is_dir = entry.is_dir()
+                    except OSError:
+                        is_dir = False
+                    (dirnames if is_dir else filenames).append(entry.name)
+        except OSError as exc:
+            onerror(exc)
+            continue
+        yield current, real, dirnames, filenames, links
+        for name in reversed(dirnames):
+            if name not in links:
+                stack.append((current / name, real / name))
 
 
 def _inside(path: Path, root: Path) -> bool:

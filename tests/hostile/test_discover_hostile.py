@@ -235,3 +235,18 @@ def test_gitignore_like_git(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> 
     assert [m.directory for m in found.modules] == [".", "sub"]
     # the re-included file is admitted, so its content is checked
     assert [(e.path, e.line) for e in found.errors] == [("sub/keep.generated.tf", 1)]
+
+
+def test_a_very_deep_directory_tree(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """1,200 nested directories: os.walk would raise RecursionError on Python < 3.12."""
+    depth = 1_200
+    monkeypatch.chdir(tmp_path)
+    for _ in range(depth):
+        os.mkdir("a")
+        os.chdir("a")
+    Path("main.tf").write_bytes(VAULT)
+    monkeypatch.chdir(tmp_path)
+    found = discover(["."])
+    deep = "/".join(["a"] * depth)
+    assert found.modules == [TerraformModule(deep, (f"{deep}/main.tf",), ())]
+    assert found.errors == [] and found.notes == []

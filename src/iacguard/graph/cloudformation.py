@@ -335,11 +335,15 @@ class _TemplateBuilder:
                 )
             )
         metadata = body.get("Metadata")
-        if metadata is not None:
+        metadata_key = body.key_node("Metadata")
+        if metadata is not None and metadata_key is not None:
+            # paths under "__metadata__" (``__metadata__.iacguard.ignore[0]``) get spans too
+            where = _extent(metadata_key, metadata)
             value = self.value_of(
-                lambda ctx: self.ev.eval(metadata, ctx, METADATA_KEY), metadata.span, None
+                lambda ctx: self.ev.eval(metadata, ctx, METADATA_KEY), where, spans
             )
             if value is not None:
+                spans.setdefault(METADATA_KEY, where)
                 attributes[METADATA_KEY] = value
         exists: Value = Known(True)
         cond = body.get("Condition")

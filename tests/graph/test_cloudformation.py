@@ -343,8 +343,8 @@ def test_metadata_dangling_refs_and_nested_spans() -> None:
     assert vault.attributes[METADATA_KEY] == Known(
         {"iacguard": {"ignore": [{"id": "BKP001", "reason": "vault for throw-away test data"}]}}
     )
-    assert vault.spans[METADATA_KEY] == Span(path, 5, 5, 9, 52)
-    assert vault.spans[f"{METADATA_KEY}.iacguard.ignore[0]"] == Span(path, 8, 13, 9, 52)
+    assert vault.spans[METADATA_KEY] == Span(path, 5, 5, 9, 51)
+    assert vault.spans[f"{METADATA_KEY}.iacguard.ignore[0]"] == Span(path, 8, 13, 9, 51)
     assert vault.spans[f"{METADATA_KEY}.iacguard.ignore[0].id"] == Span(path, 8, 13, 8, 23)
     plan = res(g, "Plan")
     assert plan.spans["BackupPlan.BackupPlanRule[0].TargetBackupVault"] == Span(

@@ -4,7 +4,7 @@ turn a verdict into a Finding with its certainty wording, evidence and inputs.""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -20,6 +20,7 @@ from iacguard.graph.facts import (
 )
 from iacguard.graph.model import Graph, Resource
 from iacguard.graph.values import (
+    Alternative,
     Certainty,
     Depends,
     Known,
@@ -29,7 +30,6 @@ from iacguard.graph.values import (
     Value,
     Verdict,
     judge,
-    weaker,
 )
 from iacguard.rules.keys import KeyInfo, classify_key, managed_key_ids
 
@@ -171,8 +171,18 @@ class RuleContext:
 
 
 def judge_value(value: Value, predicate: Predicate) -> Verdict | None:
-    """``values.judge`` after ``completed``: every rule judges through this."""
-    return judge(completed(value), predicate)
+    """``values.judge`` after ``completed``: every rule judges through this. A required input
+    with no default is the caller's to set: never a finding."""
+    return judge(completed(value), guard(predicate))
+
+
+def guard(predicate: Predicate) -> Predicate:
+    def guarded(payload: Any) -> bool | None:
+        if isinstance(payload, Unknown) and payload.required_input:
+            return False
+        return predicate(payload)
+
+    return guarded
 
 
 def completed(value: Value) -> Value:
@@ -200,10 +210,10 @@ def judge_fact(f: Fact, predicate: Predicate) -> Verdict | None:
 
 def exists_verdict(resource: Resource) -> Verdict | None:
     """How surely the resource exists (``count`` / ``for_each`` / CFN ``Condition``)."""
-    return judge_value(resource.exists, _exists)
+    return judge_value(resource.exists, alive)
 
 
-def _exists(payload: Any) -> bool | None:
+def alive(payload: Any) -> bool | None:
     if payload is None:
         return False
     flag = as_bool(payload)
@@ -215,8 +225,75 @@ def _exists(payload: Any) -> bool | None:
 
 
 def judged(resource: Resource, value: Value, predicate: Predicate) -> Verdict | None:
-    """The predicate on ``value`` and the resource existing, the weaker of both."""
-    return weaker(exists_verdict(resource), judge_value(value, predicate))
+    """The predicate on ``value`` in the worlds where the resource exists (judged jointly:
+    an input that both creates the resource and changes the value is one input)."""
+    joint = combine([resource.exists, value])
+    safe = guard(predicate)
+
+    def both(payloads: Any) -> bool | None:
+        exists, payload = payloads
+        present = alive(exists)
+        if present is False:
+            return False
+        verdict = safe(payload)
+        if present is None:
+            return None if verdict is not False else False
+        return verdict
+
+    return judge_value(joint, both)
+
+
+_MISSING = object()
+
+
+def combine(values: list[Value]) -> Value:
+    """Several values of one resource as one value whose payload is the tuple of theirs, world
+    by world (so a predicate sees the values of the same inputs together). A world in which one
+    of the values was not evaluated although it depends on the world's inputs gives an Unknown
+    in that position."""
+    if all(isinstance(v, Known) for v in values):
+        return Known(tuple(v.value for v in values))  # type: ignore[union-attr]
+    inputs: set[str] = set()
+    assignments: list[tuple[tuple[str, Any], ...]] = []
+    trace: list[Any] = []
+    complete = True
+    for v in values:
+        if isinstance(v, Depends):
+            inputs.update(v.inputs)
+            complete = complete and v.complete
+            for alt in v.alternatives:
+                if alt.assignment not in assignments:
+                    assignments.append(alt.assignment)
+        elif isinstance(v, Unknown):
+            inputs.update(v.inputs)
+        trace.extend(getattr(v, "trace", ()))
+    default = tuple(_default(v) for v in values)
+    alternatives = []
+    for assignment in assignments:
+        names = {name for name, _ in assignment}
+        items = []
+        for v in values:
+            if isinstance(v, Depends):
+                found = next(
+                    (a.value for a in v.alternatives if a.assignment == assignment), _MISSING
+                )
+                if found is _MISSING:
+                    found = (
+                        Unknown("not evaluated in this world") if names & v.inputs else v.default
+                    )
+                items.append(found)
+            else:
+                items.append(_default(v))
+        alternatives.append(Alternative(assignment, tuple(items)))
+    return Depends(default, frozenset(inputs), tuple(alternatives), complete, trace=tuple(trace))
+
+
+def _default(value: Value) -> Any:
+    if isinstance(value, Known):
+        return value.value
+    if isinstance(value, Depends):
+        return value.default
+    return value
 
 
 def certainty_phrase(verdict: Verdict, language: str = "terraform") -> str:
@@ -309,3 +386,14 @@ def dedupe(items: Iterable[Evidence]) -> tuple[Evidence, ...]:
             seen.add(key)
             out.append(e)
     return tuple(out)
+
+
+def judge_joint(values: list[Value], predicate: Callable[..., bool | None]) -> Verdict | None:
+    """``predicate(*payloads)`` judged world by world over several values at once."""
+
+    def joint(payloads: Any) -> bool | None:
+        if any(isinstance(p, Unknown) and p.required_input for p in payloads):
+            return False
+        return predicate(*payloads)
+
+    return judge_value(combine(values), joint)

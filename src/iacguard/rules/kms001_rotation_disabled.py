@@ -17,14 +17,13 @@ from typing import Any
 from iacguard.findings import Evidence, Finding
 from iacguard.graph.facts import Fact, as_bool, as_int, fact
 from iacguard.graph.model import Graph, Resource
-from iacguard.graph.values import Verdict, weaker
+from iacguard.graph.values import Value, Verdict
 from iacguard.rules.context import (
     RuleContext,
+    alive,
     certainty_phrase,
     evidence_of,
-    exists_verdict,
-    judge_fact,
-    judge_value,
+    judge_joint,
 )
 
 RULE_ID = "KMS001"
@@ -53,16 +52,27 @@ def _not_set(payload: Any) -> bool | None:
     return False if isinstance(payload, (str, bool, int)) else None
 
 
-def rotation_eligible(key: Resource) -> Verdict | None:
-    """How surely AWS can rotate this key (None: it cannot)."""
+def eligibility_values(key: Resource) -> list[Value] | None:
+    """The facts deciding whether AWS can rotate the key (None: a replica, never)."""
     if as_bool(fact(key, "key.replica").payload()) is True:
         return None
-    verdict = exists_verdict(key)
-    for name, expected in _ELIGIBLE.items():
-        verdict = weaker(verdict, judge_fact(fact(key, name), _eligible_value(expected)))
-    for name in ("key.custom_key_store", "key.xks_key"):
-        verdict = weaker(verdict, judge_fact(fact(key, name), _not_set))
-    return verdict
+    names = ("key.spec", "key.usage", "key.origin", "key.custom_key_store", "key.xks_key")
+    return [key.exists] + [fact(key, name).as_value() for name in names]
+
+
+def _eligible(exists: Any, spec: Any, usage: Any, origin: Any, cks: Any, xks: Any) -> bool | None:
+    """Does the key exist and can AWS rotate it, in one world?"""
+    checks = [
+        alive(exists),
+        _eligible_value(_ELIGIBLE["key.spec"])(spec),
+        _eligible_value(_ELIGIBLE["key.usage"])(usage),
+        _eligible_value(_ELIGIBLE["key.origin"])(origin),
+        _not_set(cks),
+        _not_set(xks),
+    ]
+    if False in checks:
+        return False
+    return None if None in checks else True
 
 
 def _rotation_off(payload: Any) -> bool | None:
@@ -81,8 +91,8 @@ def check(graph: Graph, ctx: RuleContext) -> Iterator[Finding]:
     max_period = int(ctx.options.get("max-rotation-period-days", 365))
     shared = ctx.shared
     for key in shared.of_kind("key"):
-        eligible = rotation_eligible(key)
-        if eligible is None:
+        eligibility = eligibility_values(key)
+        if eligibility is None:
             continue
         rotation = fact(key, "key.rotation_enabled")
         vaults = shared.protected_vaults(key)
@@ -90,7 +100,11 @@ def check(graph: Graph, ctx: RuleContext) -> Iterator[Finding]:
             f" It protects backup vault {', '.join(v.address for v in vaults)}." if vaults else ""
         )
         props: dict[str, Any] = {"vaults": [v.address for v in vaults]} if vaults else {}
-        verdict = weaker(eligible, judge_fact(rotation, _rotation_off))
+
+        def off(*payloads: Any) -> bool | None:
+            return _and(_eligible(*payloads[:-1]), _rotation_off(payloads[-1]))
+
+        verdict = judge_joint([*eligibility, rotation.as_value()], off)
         if verdict is not None:
             yield _finding_off(ctx, key, rotation, verdict, protects, props)
             continue
@@ -98,16 +112,16 @@ def check(graph: Graph, ctx: RuleContext) -> Iterator[Finding]:
         if period.value is None:
             continue
 
-        def too_long(payload: Any) -> bool | None:
-            if payload is None:
+        def too_long(*payloads: Any) -> bool | None:
+            *rest, enabled, days = payloads
+            if days is None:
                 return False
-            n = as_int(payload)
-            return None if n is None else n > max_period
+            n = as_int(days)
+            return _and(
+                _and(_eligible(*rest), _rotation_on(enabled)), None if n is None else n > max_period
+            )
 
-        verdict = weaker(
-            weaker(eligible, judge_fact(rotation, _rotation_on)),
-            judge_value(period.as_value(), too_long),
-        )
+        verdict = judge_joint([*eligibility, rotation.as_value(), period.as_value()], too_long)
         if verdict is None:
             continue
         days = as_int(period.payload())
@@ -121,6 +135,12 @@ def check(graph: Graph, ctx: RuleContext) -> Iterator[Finding]:
         yield ctx.finding(
             key, verdict, message, period.span, evidence, {**props, "rotation_period_days": days}
         )
+
+
+def _and(a: bool | None, b: bool | None) -> bool | None:
+    if a is False or b is False:
+        return False
+    return None if a is None or b is None else True
 
 
 def _finding_off(

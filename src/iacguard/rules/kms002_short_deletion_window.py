@@ -40,12 +40,13 @@ def check(graph: Graph, ctx: RuleContext) -> Iterator[Finding]:
         verdict = judged(key, window.as_value(), violates)
         if verdict is None:
             continue
-        days = as_int(window.payload())
+        shown = window.payload()
+        days = as_int(shown)
         attr = window.path
-        if window.absent:
+        if shown is None:
             state = f"{attr} is not set (AWS's default {AWS_DEFAULT} days)"
         elif days is None:
-            state = f"{attr} may be below {minimum} days"
+            state = f"{attr} cannot be seen"
         else:
             state = f"{attr} is {days} days"
         if verdict.certainty is Certainty.POSSIBLE:

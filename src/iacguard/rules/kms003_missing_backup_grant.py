@@ -20,14 +20,15 @@ from iacguard.findings import Evidence, Finding
 from iacguard.graph.facts import Fact, as_str, fact, kind_of
 from iacguard.graph.model import Graph, Resource
 from iacguard.graph.policy import RoleCheck, backup_grant, trusts_backup
-from iacguard.graph.values import Ref, Verdict, weaker
+from iacguard.graph.values import Ref, Verdict
 from iacguard.rules.bkp002_plan_targets_vault_without_cmk import resolve_target
 from iacguard.rules.context import (
     Analysis,
     RuleContext,
+    alive,
     certainty_phrase,
     evidence_of,
-    exists_verdict,
+    judge_joint,
     judge_value,
     payloads,
 )
@@ -136,7 +137,6 @@ def check(graph: Graph, ctx: RuleContext) -> Iterator[Finding]:
         vaults = shared.protected_vaults(key)
         if not vaults:
             continue
-        key_exists = exists_verdict(key)
         policy, holder = effective_policy(shared, key)
         roles = role_check(shared)
 
@@ -153,12 +153,26 @@ def check(graph: Graph, ctx: RuleContext) -> Iterator[Finding]:
                 continue
             vault_value = fact(vault, "vault.key").as_value()
 
-            def protects(payload: Any, v: Resource = vault, k: Resource = key) -> bool | None:
-                info = shared.classify(v, payload)
-                return info.key is k if info.key is not None else False
+            def unprotected(
+                key_alive: Any,
+                vault_alive: Any,
+                vault_key: Any,
+                key_policy: Any,
+                v: Resource = vault,
+                k: Resource = key,
+                violates: Any = violates,
+            ) -> bool | None:
+                info = shared.classify(v, vault_key)
+                if info.key is not k:
+                    return None if info.key is None and info.kind == "unknown" else False
+                checks = [alive(key_alive), alive(vault_alive), violates(key_policy)]
+                if False in checks:
+                    return False
+                return None if None in checks else True
 
-            protect = weaker(exists_verdict(vault), judge_value(vault_value, protects))
-            verdict = weaker(weaker(key_exists, protect), policy_verdict)
+            verdict = judge_joint(
+                [key.exists, vault.exists, vault_value, policy.as_value()], unprotected
+            )
             if verdict is not None:
                 flagged.append((vault, verdict))
         if flagged:

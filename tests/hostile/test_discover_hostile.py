@@ -246,7 +246,19 @@ def test_a_very_deep_directory_tree(tmp_path: Path, monkeypatch: pytest.MonkeyPa
         os.chdir("a")
     Path("main.tf").write_bytes(VAULT)
     monkeypatch.chdir(tmp_path)
-    found = discover(["."])
-    deep = "/".join(["a"] * depth)
-    assert found.modules == [TerraformModule(deep, (f"{deep}/main.tf",), ())]
-    assert found.errors == [] and found.notes == []
+    try:
+        found = discover(["."])
+        deep = "/".join(["a"] * depth)
+        assert found.modules == [TerraformModule(deep, (f"{deep}/main.tf",), ())]
+        assert found.errors == [] and found.notes == []
+    finally:
+        _remove_deep_tree(tmp_path / "a", depth)
+
+
+def _remove_deep_tree(top: Path, depth: int) -> None:
+    """Remove a chain of nested directories deepest first: shutil.rmtree (and so pytest's own
+    temp-dir cleanup in later runs) recurses once per level and would hit RecursionError."""
+    dirs = [top.joinpath(*(["a"] * i)) for i in range(depth)]
+    (dirs[-1] / "main.tf").unlink(missing_ok=True)
+    for d in reversed(dirs):
+        os.rmdir(d)

@@ -79,7 +79,7 @@ def test_bkp001_seed_shape_is_default_with_the_deciding_input():
     assert f.location == span(82)
     assert f.message == (
         "Backup vault aws_backup_vault.encrypted has no customer-managed KMS key with the default "
-        "inputs (var.use_customer_managed_key = false): kms_key_arn is not set, so AWS Backup "
+        "inputs (var.use_customer_managed_key = false): kms_key_arn is null, so AWS Backup "
         "encrypts it with the AWS-managed key aws/backup. Set kms_key_arn to a customer-managed "
         "key (aws_kms_key.<name>.arn)."
     )
@@ -87,7 +87,8 @@ def test_bkp001_seed_shape_is_default_with_the_deciding_input():
         Evidence(span(17), "var.use_customer_managed_key = false (default)"),
         Evidence(
             span(82),
-            "aws_backup_vault.encrypted: no kms_key_arn: the AWS-managed key aws/backup is used",
+            "aws_backup_vault.encrypted: kms_key_arn is null: the AWS-managed key aws/backup "
+            "is used",
         ),
     )
     assert f.fix == "Set kms_key_arn to the ARN of a customer-managed key (aws_kms_key.<name>.arn)."

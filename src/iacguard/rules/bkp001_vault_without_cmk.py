@@ -84,6 +84,8 @@ def judge_vault(
 
 def _key_evidence(vault: Resource, info: KeyInfo, attribute: str) -> str:
     if info.kind == ABSENT:
+        if attribute in vault.spans:
+            return f"{vault.address}: {attribute} is null: the AWS-managed key aws/backup is used"
         return f"{vault.address}: no {attribute}: the AWS-managed key aws/backup is used"
     if info.kind == AWS_MANAGED:
         return f"{vault.address}: {attribute} = {info.text}, an AWS-managed key"
@@ -93,9 +95,9 @@ def _key_evidence(vault: Resource, info: KeyInfo, attribute: str) -> str:
 def describe(j: VaultJudgement) -> str:
     """Why the vault is flagged, for BKP001's and BKP002's messages."""
     if j.info.kind == ABSENT:
+        state = "is null" if j.attribute in j.vault.spans else "is not set"
         return (
-            f"{j.attribute} is not set, so AWS Backup encrypts it with the AWS-managed key "
-            "aws/backup"
+            f"{j.attribute} {state}, so AWS Backup encrypts it with the AWS-managed key aws/backup"
         )
     if j.info.kind == AWS_MANAGED:
         return f"{j.attribute} is {j.info.text}, the AWS-managed key aws/backup"

@@ -15,6 +15,7 @@ form ``discover`` gives findings. git is only read, never written; nothing touch
 from __future__ import annotations
 
 import os
+import posixpath
 import shutil
 import subprocess
 from collections.abc import Iterable
@@ -111,4 +112,19 @@ def in_focus(finding: Finding, focus: set[str]) -> bool:
     for hop in finding.evidence:
         if hop.span is not None and (hop.span.path in focus or normalise(hop.span.path) in focus):
             return True
+    if any(i.startswith("var.") for i in finding.inputs):
+        # a tfvars file of the finding's root module sets inputs: a changed terraform.tfvars
+        # can be what makes an input-dependent finding (its evidence may name only the
+        # variable's declaration)
+        root = normalise(finding.root)
+        for name in focus:
+            if _is_tfvars(name) and posixpath.dirname(name) in (root, "" if root == "." else None):
+                return True
     return False
+
+
+def _is_tfvars(name: str) -> bool:
+    base = posixpath.basename(name)
+    return base in ("terraform.tfvars", "terraform.tfvars.json") or base.endswith(
+        (".auto.tfvars", ".auto.tfvars.json")
+    )

@@ -97,8 +97,11 @@ def test_errors_are_clear(repo, tmp_path):
     assert "not a git repository" in str(info.value)
 
 
-def make_finding(path: str, evidence: tuple[str, ...] = ()) -> Finding:
+def make_finding(
+    path: str, evidence: tuple[str, ...] = (), inputs: tuple[str, ...] = ()
+) -> Finding:
     return Finding(
+        inputs=inputs,
         rule_id="BKP001",
         rule_name="backup-vault-without-cmk",
         severity=Severity.HIGH,
@@ -119,6 +122,26 @@ def test_in_focus_by_location_or_evidence():
     assert in_focus(make_finding("infra/vault.tf", ("infra/variables.tf",)), focus)
     assert not in_focus(make_finding("infra/vault.tf", ("infra/other.tf",)), focus)
     assert in_focus(make_finding("./stacks/a.yaml"), focus)
+
+
+def test_a_changed_tfvars_file_focuses_the_input_dependent_findings_of_its_module():
+    focus = focus_set(["infra/terraform.tfvars"])
+    assert in_focus(make_finding("infra/vault.tf", inputs=("var.use_cmk",)), focus)
+    assert not in_focus(make_finding("infra/vault.tf"), focus)  # decided by no input
+    # the finding's root is infra/: only tfvars files of that directory count
+    assert not in_focus(make_finding("infra/vault.tf", inputs=("var.x",)), {"x.auto.tfvars"})
+    assert in_focus(make_finding("infra/vault.tf", inputs=("var.x",)), {"infra/x.auto.tfvars"})
+
+
+def test_check_given_only_a_tfvars_file(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    write(tmp_path / "infra" / "vault.tf", VAULT_TF)
+    write(tmp_path / "infra" / "variables.tf", 'variable "use_cmk" {\n  default = true\n}\n')
+    write(tmp_path / "infra" / "terraform.tfvars", "use_cmk = false\n")
+    report = check(["infra/terraform.tfvars"])
+    assert [(f.rule_id, f.address, f.inputs) for f in report.live] == [
+        ("BKP001", "aws_backup_vault.main", ("var.use_cmk",))
+    ]
 
 
 VAULT_TF = """\

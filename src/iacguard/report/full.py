@@ -73,7 +73,7 @@ def _details(f, p: Palette) -> list[str]:
         p.cyan("  = ")
         + f"{f.rule_name} · severity {f.severity.label} · {f.resource_type} "
         + p.bold(f.address)
-        + (f" in {f.root}" if f.root else "")
+        + (f" in {f.root}" if f.root and f.root != f.location.path else "")
     ]
     if f.evidence:
         out.append(p.cyan("  = evidence:"))

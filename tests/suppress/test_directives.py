@@ -1,0 +1,123 @@
+"""The comment lexers (HCL and YAML) and the directive parser, on their own."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from iacguard.suppress import hcl_comments, parse_directive, yaml_comments
+
+NAMES = {"KMS001": "kms-key-rotation-disabled", "KMS002": "kms-key-short-deletion-window"}
+CHECKOV = {"CKV_AWS_7": "KMS001"}
+
+
+def texts(comments):
+    return [(c.line, c.column, c.text, c.alone) for c in comments]
+
+
+def test_hcl_comments_skip_strings_interpolations_and_heredocs():
+    source = (
+        "# top\n"  # 1
+        'resource "a" "b" { // header\n'  # 2
+        '  x = "# not ${var.y} // nor this"\n'  # 3
+        '  y = "a${ {"k" = "#no"}["k"] }b" # yes\n'  # 4
+        "  p = <<-EOF\n"  # 5
+        "    # inside a heredoc\n"  # 6
+        "  EOF\n"  # 7
+        "  /* one\n"  # 8
+        "     two */ z = 1\n"  # 9
+        '  e = "escaped \\" # still a string"\n'  # 10
+        "}\n"
+    )
+    assert texts(hcl_comments(source)) == [
+        (1, 2, " top", True),
+        (2, 22, " header", False),
+        (4, 36, " yes", False),
+        (8, 5, " one", True),
+        (9, 1, "     two */", True),
+    ]
+
+
+def test_hcl_escaped_template_markers_do_not_open_interpolations():
+    source = 'x = "$${not} %%{nor} # in string"\n# after\n'
+    assert texts(hcl_comments(source)) == [(2, 2, " after", True)]
+
+
+def test_yaml_comments_skip_quotes_and_block_scalars():
+    source = (
+        "# top\n"  # 1
+        "Resources:\n"  # 2
+        "  Key:  # header\n"  # 3
+        "    Description: 'it#s # quoted'  # real\n"  # 4
+        '    Other: "a # b"\n'  # 5
+        "    Url: http://x#frag\n"  # 6
+        "    Script: |\n"  # 7
+        "      # in a block scalar\n"  # 8
+        "      echo\n"  # 9
+        "    # back in the mapping\n"  # 10
+    )
+    assert texts(yaml_comments(source)) == [
+        (1, 2, " top", True),
+        (3, 10, " header", False),
+        (4, 36, " real", False),
+        (10, 6, " back in the mapping", True),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "ids", "unknown", "until", "reason", "invalid"),
+    [
+        (" iacguard: ignore[KMS001] -- why", ("KMS001",), (), None, "why", None),
+        (
+            " iacguard:ignore[kms001, kms-key-short-deletion-window] until=2027-01-31 -- r */",
+            ("KMS001", "KMS002"),
+            (),
+            date(2027, 1, 31),
+            "r",
+            None,
+        ),
+        (" iacguard: ignore[KMS001]", ("KMS001",), (), None, None, None),
+        (" iacguard: ignore[KMS001] --   ", ("KMS001",), (), None, None, None),
+        (" iacguard: ignore[KMS9, KMS001] -- x", ("KMS001",), ("KMS9",), None, "x", None),
+        (
+            " iacguard: ignore[KMS001] until=2027-13-01 -- x",
+            ("KMS001",),
+            (),
+            None,
+            "x",
+            "until=2027-13-01 is not a date (YYYY-MM-DD)",
+        ),
+        (" iacguard: ignore -- x", (), (), None, None, "no rule ids in [...]"),
+        (" iacguard: ignore[] -- x", (), (), None, "x", "no rule ids in [...]"),
+    ],
+)
+def test_parse_iacguard_directives(text, ids, unknown, until, reason, invalid):
+    parsed = parse_directive(text, NAMES, CHECKOV)
+    assert parsed is not None
+    offset, _, s = parsed
+    assert offset == 1
+    assert (s.kind, s.ids, s.unknown, s.until, s.reason, s.invalid) == (
+        "comment",
+        ids,
+        unknown,
+        until,
+        reason,
+        invalid,
+    )
+
+
+def test_parse_checkov_directives():
+    offset, length, s = parse_directive("checkov:skip=CKV_AWS_7:legacy key", NAMES, CHECKOV)
+    assert (offset, length, s.kind, s.ids, s.reason) == (
+        0,
+        33,
+        "checkov-comment",
+        ("KMS001",),
+        "legacy key",
+    )
+    _, _, bare = parse_directive("checkov:skip=CKV_AWS_7", NAMES, CHECKOV)
+    assert (bare.ids, bare.reason) == (("KMS001",), None)
+    # checkov ids without an iacguard rule are checkov's business
+    assert parse_directive("checkov:skip=CKV_AWS_111:not ours", NAMES, CHECKOV) is None
+    assert parse_directive(" just a comment about iacguard", NAMES, CHECKOV) is None

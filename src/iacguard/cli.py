@@ -389,7 +389,13 @@ def _cmd_rule(args: argparse.Namespace) -> int:
     entries = catalog.load_catalog()
     wanted = args.rule.strip()
     match = next(
-        (e for rid, e in entries.items() if rid == wanted.upper() or e.get("name") == wanted),
+        (
+            e
+            for rid, e in entries.items()
+            if rid == wanted.upper()
+            or e.get("name") == wanted
+            or wanted.upper() in (str(a).upper() for a in e.get("aliases") or ())
+        ),
         None,
     )
     if match is None:

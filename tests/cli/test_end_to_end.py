@@ -236,6 +236,9 @@ def test_rule_and_rules_commands(project):
     assert "BKP001" in by_id.stdout and "backup-vault-without-cmk" in by_id.stdout
     text = run(project, "rules")
     assert text.returncode == 0 and "KMS003" in text.stdout
+    assert run(project, "rule", "CKV_AWS_7").stdout == run(project, "rule", "KMS001").stdout
+    as_json = json.loads(run(project, "rule", "kms001", "--output-format", "json").stdout)
+    assert (as_json["id"], as_json["name"]) == ("KMS001", "kms-key-rotation-disabled")
     unknown = run(project, "rule", "XYZ999")
     assert unknown.returncode == 2
     assert unknown.stderr == "iacguard: error: unknown rule 'XYZ999' (see `iacguard rules`)\n"

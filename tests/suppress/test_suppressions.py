@@ -289,9 +289,9 @@ def test_cloudformation_metadata_form(tmp_path, monkeypatch):
         ),
         ("SUP002", "Other", "Unused suppression: unknown rule KMS999."),
     ]
-    # Metadata meta-findings are located in the Metadata block
+    # Metadata meta-findings are located at their entry (`- id: BKP001`)
     sup = next(f for f in out if f.rule_id == "SUP001")
-    assert (sup.location.path, sup.location.start_line) == ("t.yaml", 6)
+    assert (sup.location.path, sup.location.start_line) == ("t.yaml", 13)
     out = apply_suppressions(findings, graph, today=AFTER)
     assert [(f.rule_id, f.address) for f in out if f.rule_id == "SUP003"] == [("SUP003", "Key")]
 

@@ -206,8 +206,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return commands[args.command](args)
     except KeyboardInterrupt:
         return 130
-    except BrokenPipeError:  # `iacguard check | head`
-        sys.stderr.close()
+    except BrokenPipeError:  # `iacguard check | head`: the reader left, nothing to report
+        try:
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+        except (OSError, ValueError):
+            pass
         return EXIT_OK
     except Exception as exc:  # noqa: BLE001 - one line, no traceback, unless --debug
         if getattr(args, "debug", False):

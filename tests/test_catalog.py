@@ -129,3 +129,27 @@ def test_fix_hints_are_one_line():
         for lang in ("terraform", "cloudformation"):
             hint = catalog.fix_hint(entry, lang)
             assert hint and "\n" not in hint and hint.endswith(".")
+
+
+def test_installed_layout_finds_the_packaged_catalog(tmp_path):
+    """As the wheel lays it out: iacguard/catalog/ (force-included rules/) beside catalog.py."""
+    import shutil
+    import subprocess
+    import sys
+
+    src = Path(__file__).resolve().parents[1] / "src" / "iacguard"
+    shutil.copytree(src, tmp_path / "iacguard", ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(RULES_DIR, tmp_path / "iacguard" / "catalog")
+    code = (
+        "import iacguard.catalog as c; from iacguard.rules.registry import all_rules; "
+        "print(c.catalog_dir()); print(','.join(r.id for r in all_rules()))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=tmp_path,
+        env={"PYTHONPATH": str(tmp_path), "PATH": ""},
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.splitlines()
+    assert out == [str(tmp_path / "iacguard" / "catalog"), ",".join(MISSION)]

@@ -150,3 +150,25 @@ def test_machine_formats_of_an_empty_report(empty_report):
     assert render(empty_report, "github") == ""
     root = ET.fromstring(render(empty_report, "junit"))
     assert root.get("failures") == "0" and root.get("tests") == "5"
+
+
+def test_junit_survives_control_characters(workdir):
+    from iacguard.api import assemble
+    from iacguard.findings import Certainty, Finding, Severity
+    from iacguard.graph.values import Span
+
+    f = Finding(
+        "KMS001",
+        "kms-key-rotation-disabled",
+        Severity.MEDIUM,
+        Certainty.DEFINITE,
+        "bad \x01 name",
+        "k\x1b",
+        "aws_kms_key",
+        ".",
+        Span("a.tf", 1, 1, 1, 2),
+    )
+    root = ET.fromstring(render(assemble([f]), "junit"))
+    case = root.find("testsuite/testcase")
+    assert case.get("name") == "k\ufffd"
+    assert case.find("failure").get("message") == "a.tf:1: bad \ufffd name"

@@ -7,9 +7,21 @@ errors are errored testcases of a testsuite named ``iacguard``.
 
 from __future__ import annotations
 
+import re
 import xml.etree.ElementTree as ET
 
 from iacguard.findings import Finding
+
+#: characters XML 1.0 cannot carry at all (input files may put them in names and messages)
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+
+
+def _clean(tree: ET.Element) -> None:
+    for el in tree.iter():
+        for k, v in el.attrib.items():
+            el.set(k, _NOT_XML.sub("\ufffd", v))
+        if el.text:
+            el.text = _NOT_XML.sub("\ufffd", el.text)
 
 
 def _failure_text(findings: list[Finding]) -> str:
@@ -85,5 +97,6 @@ def render(report) -> str:
     root.set("tests", str(total_tests))
     root.set("failures", str(total_failures))
     root.set("errors", str(total_errors))
+    _clean(root)
     ET.indent(root)
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"

@@ -350,3 +350,43 @@ def test_unused_suppression_is_a_selectable_meta_finding(project):
     assert [line.split(" ")[1] for line in done.stdout.splitlines()] == ["BKP001"]
     done = run(project, "check", "--select", "BKP001", "--quiet", "tf")
     assert [line.split(" ")[1] for line in done.stdout.splitlines()] == ["BKP001"]
+
+
+VAR_TF = """\
+variable "use_cmk" {
+  type    = bool
+  default = false
+}
+
+resource "aws_kms_key" "k" {
+  enable_key_rotation = true
+}
+
+resource "aws_backup_vault" "v" {
+  name        = "v"
+  kms_key_arn = var.use_cmk ? aws_kms_key.k.arn : null
+}
+"""
+
+
+def test_var_file_changes_the_default_world(tmp_path):
+    (tmp_path / "main.tf").write_text(VAR_TF)
+    (tmp_path / "prod.tfvars").write_text("use_cmk = true\n")
+    done = run(tmp_path, "check", "--select", "BKP001", "--output-format", "json", ".")
+    assert done.returncode == 1, done.stderr
+    (f,) = json.loads(done.stdout)["findings"]
+    assert (f["certainty"], f["inputs"]) == ("default", ["var.use_cmk"])
+    done = run(tmp_path, "check", "--select", "BKP001", "--var-file", "prod.tfvars", "--quiet", ".")
+    assert (done.returncode, done.stdout) == (0, "")
+    assert run(
+        tmp_path,
+        "check",
+        "--min-certainty",
+        "possible",
+        "--select",
+        "BKP001",
+        "--var-file",
+        "prod.tfvars",
+        "--quiet",
+        ".",
+    ).stdout.startswith("main.tf:12:3: BKP001 [possible]")

@@ -543,3 +543,17 @@ Resources:
         "Parameter KeyArn is the value of SSM parameter '/backup/key-arn'",
         inputs=frozenset({"KeyArn"}),
     )
+
+
+def test_time_budget_stops_with_a_located_error() -> None:
+    path, g = load("seed_vault.yaml", time_budget=-1.0)
+    assert g.resources == ()
+    assert g.errors == (
+        FileError(
+            path,
+            18,
+            3,
+            "evaluation took longer than -1 s: BackupVaultKey and the resources after it "
+            "are not checked",
+        ),
+    )

@@ -25,6 +25,7 @@ A file that turns out not to be a template (no ``AWSTemplateFormatVersion`` and 
 from __future__ import annotations
 
 import itertools
+import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -271,8 +272,21 @@ class _TemplateBuilder:
         resources: list[Resource] = []
         edges: list[Edge] = []
         section = self._section("Resources")
+        deadline = time.monotonic() + self.options.time_budget
         for key, body in section.items() if section is not None else ():
             name = str(key.value)
+            if time.monotonic() > deadline:
+                where = key.span
+                self.errors.append(
+                    FileError(
+                        self.path,
+                        where.start_line,
+                        where.start_column,
+                        f"evaluation took longer than {self.options.time_budget:g} s: "
+                        f"{name} and the resources after it are not checked",
+                    )
+                )
+                break
             if name.startswith("Fn::ForEach"):
                 self.ev.note(
                     key.span, f"{name}: Fn::ForEach is not expanded; its resources are not checked"

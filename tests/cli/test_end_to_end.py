@@ -390,3 +390,19 @@ def test_var_file_changes_the_default_world(tmp_path):
         "--quiet",
         ".",
     ).stdout.startswith("main.tf:12:3: BKP001 [possible]")
+
+
+def test_config_exclude_skips_files(tmp_path):
+    vault = 'resource "aws_backup_vault" "v" {\n  name = "v"\n}\n'
+    for d in ("legacy", "new"):
+        (tmp_path / d).mkdir()
+        (tmp_path / d / "main.tf").write_text(vault)
+    (tmp_path / "pyproject.toml").write_text('[tool.iacguard]\nexclude = ["legacy/"]\n')
+    done = run(tmp_path, "check", "--select", "BKP001", "--quiet")
+    assert done.returncode == 1
+    assert [line.split(" ")[:2] for line in done.stdout.splitlines()] == [
+        ["new/main.tf:1:1:", "BKP001"]
+    ]
+    # an excluded file stays excluded when named (pre-commit passes every changed file)
+    done = run(tmp_path, "check", "--select", "BKP001", "legacy/main.tf")
+    assert (done.returncode, done.stdout) == (0, "No findings in 0 files.\n")

@@ -539,6 +539,13 @@ def _checkov_ids() -> dict[str, str]:
 # ----------------------------------------------------------------------------- comment lexers
 
 
+_STRING_CHARS = '\\$%"\n'
+_CODE_CHARS = '#/"<{}\n'
+_STRING_SPECIAL = re.compile(r'[\\$%"\n]')
+_CODE_SPECIAL = re.compile(r'[#/"<{}\n]')
+_HEREDOC = re.compile(r"<<-?([A-Za-z_][A-Za-z0-9_-]*)[ \t]*\r?\n")
+
+
 def hcl_comments(text: str) -> list[_Comment]:
     """Every comment in HCL text (``#``, ``//``, ``/* */`` one entry per line), skipping
     strings, template interpolations and heredocs."""
@@ -556,6 +563,20 @@ def hcl_comments(text: str) -> list[_Comment]:
     while i < n:
         c = text[i]
         top = stack[-1]
+        # jump over the characters that cannot change the state
+        if top is None:
+            if c not in _STRING_CHARS:
+                found = _STRING_SPECIAL.search(text, i)
+                if found is None:
+                    break
+                i = found.start()
+                continue
+        elif c not in _CODE_CHARS:
+            found = _CODE_SPECIAL.search(text, i)
+            if found is None:
+                break
+            i = found.start()
+            continue
         if c == "\n":
             if top is None:  # an unterminated string: HCL forbids newlines in it
                 stack.pop()
@@ -613,7 +634,7 @@ def hcl_comments(text: str) -> list[_Comment]:
             i += 1
             continue
         if c == "<" and text.startswith("<<", i):
-            heredoc = re.compile(r"<<-?([A-Za-z_][A-Za-z0-9_-]*)[ \t]*\r?\n").match(text, i)
+            heredoc = _HEREDOC.match(text, i)
             if heredoc:
                 tag = heredoc.group(1)
                 closing = re.compile(r"^[ \t]*" + re.escape(tag) + r"[ \t]*\r?$", re.M)

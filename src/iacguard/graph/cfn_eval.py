@@ -47,15 +47,13 @@ PSEUDO_PARAMETERS = frozenset(
 class _NoValue:
     """``!Ref AWS::NoValue``: removes the key or list element it is the value of."""
 
-    _instance: _NoValue | None = None
-
     def __repr__(self) -> str:
         return "NOVALUE"
 
 
 NOVALUE = _NoValue()
 
-_SUB_VAR = re.compile(r"\$\{([^}]*)\}")
+SUB_VARIABLE = re.compile(r"\$\{([^}]*)\}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -286,7 +284,7 @@ class TemplateEvaluator:
         text = text_node.value
         parts: list[Any] = []
         pos = 0
-        for m in _SUB_VAR.finditer(text):
+        for m in SUB_VARIABLE.finditer(text):
             parts.append(text[pos : m.start()])
             pos = m.end()
             inner = m.group(1)
@@ -364,8 +362,8 @@ class TemplateEvaluator:
             value = self._truth(self.eval_condition_expr(body, inner), body.span, inner)
             hops = tuple(inner.hops or ())
             memo = (value, frozenset(inner.touched), hops)
-            if not any(isinstance(v, Unknown) and "cycle" in v.reason for v in (value,)):
-                self._condition_memo[memo_key] = memo
+            # safe even inside a cycle: every condition that reaches one is Unknown
+            self._condition_memo[memo_key] = memo
         value, touched, hops = memo
         ctx.touched |= touched
         if ctx.hops is not None:
@@ -394,7 +392,7 @@ class TemplateEvaluator:
             return value.lower() == "true"
         return self.unknown("a condition that is not a boolean", span, ctx)
 
-    def _cond_args(self, arg: Node, ctx: Context, fn: str, span: Span) -> list[Any] | None:
+    def _cond_args(self, arg: Node, ctx: Context) -> list[Any] | None:
         if not isinstance(arg, SeqNode) or not arg.items:
             return None
         return [self._truth(self.eval_condition_expr(n, ctx), n.span, ctx) for n in arg.items]
@@ -432,7 +430,7 @@ class TemplateEvaluator:
         return self.unknown("Fn::Equals of a value not known statically", span, ctx)
 
     def _and(self, arg: Node, ctx: Context, path: str, span: Span) -> Any:
-        values = self._cond_args(arg, ctx, "Fn::And", span)
+        values = self._cond_args(arg, ctx)
         if values is None:
             return self._bad("Fn::And", span, ctx)
         if any(v is False for v in values):
@@ -442,7 +440,7 @@ class TemplateEvaluator:
         return self.unknown("Fn::And of a condition that cannot be decided", span, ctx)
 
     def _or(self, arg: Node, ctx: Context, path: str, span: Span) -> Any:
-        values = self._cond_args(arg, ctx, "Fn::Or", span)
+        values = self._cond_args(arg, ctx)
         if values is None:
             return self._bad("Fn::Or", span, ctx)
         if any(v is True for v in values):
@@ -452,7 +450,7 @@ class TemplateEvaluator:
         return self.unknown("Fn::Or of a condition that cannot be decided", span, ctx)
 
     def _not(self, arg: Node, ctx: Context, path: str, span: Span) -> Any:
-        values = self._cond_args(arg, ctx, "Fn::Not", span)
+        values = self._cond_args(arg, ctx)
         if values is None or len(values) != 1:
             return self._bad("Fn::Not", span, ctx)
         v = values[0]

@@ -32,6 +32,7 @@ from typing import Any
 from iacguard.graph.cfn_eval import (
     NOVALUE,
     PSEUDO_PARAMETERS,
+    SUB_VARIABLE,
     Context,
     Parameter,
     TemplateEvaluator,
@@ -455,12 +456,10 @@ def _target(fn: Any, arg: Node, resources: set[str]) -> tuple[str, str | None] |
 
 
 def _sub_names(node: Node) -> list[str]:
-    from iacguard.graph.cfn_eval import _SUB_VAR
-
     if not isinstance(node, ScalarNode) or not isinstance(node.value, str):
         return []
     return [
         m.group(1).strip()
-        for m in _SUB_VAR.finditer(node.value)
+        for m in SUB_VARIABLE.finditer(node.value)
         if not m.group(1).startswith("!") and m.group(1).strip() not in PSEUDO_PARAMETERS
     ]

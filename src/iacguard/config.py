@@ -831,7 +831,7 @@ def _key_lines(text: str, prefix: tuple[str, ...]) -> dict[str, int]:
     out: dict[str, int] = {}
     table: list[str] | None = [] if not prefix else None
     counters: dict[tuple[str, ...], int] = {}
-    for number, raw in enumerate(text.splitlines(), start=1):
+    for number, raw in enumerate(text.replace("\r\n", "\n").split("\n"), start=1):
         header = _HEADER.match(raw)
         if header:
             keys = _split_key(header.group(2))

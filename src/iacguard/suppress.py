@@ -658,13 +658,15 @@ def hcl_comments(text: str) -> list[_Comment]:
 
 
 _BLOCK_SCALAR = re.compile(r"(?:^|\s)[|>][-+0-9]*$")
+_YAML_BREAKS = re.compile("\r\n|[\r\n\x85\u2028\u2029]")
 
 
 def yaml_comments(text: str) -> list[_Comment]:
     """Every ``#`` comment in YAML text, skipping quoted scalars and block scalars."""
     out: list[_Comment] = []
     block_indent: int | None = None
-    for number, raw in enumerate(text.splitlines(), start=1):
+    # YAML's line breaks (as the template loader counts them), not str.splitlines()'s
+    for number, raw in enumerate(_YAML_BREAKS.split(text), start=1):
         stripped = raw.lstrip(" ")
         indent = len(raw) - len(stripped)
         if block_indent is not None:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from iacguard.suppress import hcl_comments, parse_directive, yaml_comments
 
@@ -121,3 +123,40 @@ def test_parse_checkov_directives():
     # checkov ids without an iacguard rule are checkov's business
     assert parse_directive("checkov:skip=CKV_AWS_111:not ours", NAMES, CHECKOV) is None
     assert parse_directive(" just a comment about iacguard", NAMES, CHECKOV) is None
+
+
+_STRING_TEXT = st.text(
+    alphabet=st.characters(
+        blacklist_characters='"\\\n\r$%{}\x85\u2028\u2029', blacklist_categories=("Cs",)
+    ),
+    max_size=20,
+)
+_COMMENT_TEXT = st.text(
+    alphabet=st.characters(
+        blacklist_characters="\n\r\x85\u2028\u2029", blacklist_categories=("Cs",)
+    ),
+    max_size=20,
+)
+
+
+@given(st.lists(st.tuples(_STRING_TEXT, st.one_of(st.none(), _COMMENT_TEXT)), max_size=12))
+def test_hcl_comments_find_exactly_the_trailing_comments(rows):
+    """`k = "<anything but quotes>" # comment`: the string's '#' and '//' never count."""
+    lines = [
+        f'k{i} = "{value}"' + (f" #{note}" if note is not None else "")
+        for i, (value, note) in enumerate(rows)
+    ]
+    found = [(c.line, c.text) for c in hcl_comments("\n".join(lines) + "\n")]
+    expected = [(i + 1, note) for i, (_, note) in enumerate(rows) if note is not None]
+    assert found == expected
+
+
+@given(st.lists(st.tuples(_STRING_TEXT, st.one_of(st.none(), _COMMENT_TEXT)), max_size=12))
+def test_yaml_comments_find_exactly_the_trailing_comments(rows):
+    lines = [
+        f'k{i}: "{value}"' + (f" #{note}" if note is not None else "")
+        for i, (value, note) in enumerate(rows)
+    ]
+    found = [(c.line, c.text) for c in yaml_comments("\n".join(lines) + "\n")]
+    expected = [(i + 1, note) for i, (_, note) in enumerate(rows) if note is not None]
+    assert found == expected

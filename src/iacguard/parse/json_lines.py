@@ -9,7 +9,6 @@ recursing. Columns count characters, 1-based, end exclusive.
 
 from __future__ import annotations
 
-import bisect
 import json
 import re
 from typing import Any
@@ -32,24 +31,43 @@ class _Error(Exception):
 
 
 class _Decoder:
+    """Recursive descent; positions are turned into line/column in increasing order only,
+    so line tracking is incremental (no search per node)."""
+
     def __init__(self, text: str, path: str, max_depth: int) -> None:
         self.text = text
         self.path = path
         self.max_depth = max_depth
         self.errors: list[FileError] = []
-        self.line_starts = [0] + [m.end() for m in re.finditer("\n", text)]
+        self._line = 1
+        self._line_start = 0
+        self._scanned = 0
+
+    def loc(self, pos: int) -> tuple[int, int]:
+        """(line, column) of ``pos``; ``pos`` never goes below an earlier call's."""
+        if pos > self._scanned:
+            text = self.text
+            newlines = text.count("\n", self._scanned, pos)
+            if newlines:
+                self._line += newlines
+                self._line_start = text.rfind("\n", self._scanned, pos) + 1
+            self._scanned = pos
+        return self._line, pos - self._line_start + 1
 
     def where(self, pos: int) -> tuple[int, int]:
-        i = bisect.bisect_right(self.line_starts, pos) - 1
-        return i + 1, pos - self.line_starts[i] + 1
+        """(line, column) of any position (for errors)."""
+        line = self.text.count("\n", 0, pos) + 1
+        return line, pos - (self.text.rfind("\n", 0, pos) + 1) + 1
 
-    def span(self, start: int, end: int) -> Span:
-        sl, sc = self.where(start)
-        el, ec = self.where(end)
-        return Span(self.path, sl, sc, el, ec)
+    def scalar(self, value: Any, start: int, end: int) -> ScalarNode:
+        sl, sc = self.loc(start)
+        el, ec = self.loc(end)
+        return ScalarNode(value, Span(self.path, sl, sc, el, ec))
 
     def ws(self, pos: int) -> int:
-        return _WS.match(self.text, pos).end()  # type: ignore[union-attr]
+        if pos < len(self.text) and self.text[pos] in " \t\n\r":
+            return _WS.match(self.text, pos).end()  # type: ignore[union-attr]
+        return pos
 
     def string(self, pos: int) -> tuple[str, int]:
         m = _STRING.match(self.text, pos)
@@ -74,17 +92,17 @@ class _Decoder:
             return self.arr(pos, depth + 1)
         if c == '"':
             s, end = self.string(pos)
-            return ScalarNode(s, self.span(pos, end)), end
-        if text.startswith("true", pos):
-            return ScalarNode(True, self.span(pos, pos + 4)), pos + 4
-        if text.startswith("false", pos):
-            return ScalarNode(False, self.span(pos, pos + 5)), pos + 5
-        if text.startswith("null", pos):
-            return ScalarNode(None, self.span(pos, pos + 4)), pos + 4
+            return self.scalar(s, pos, end), end
+        if c == "t" and text.startswith("true", pos):
+            return self.scalar(True, pos, pos + 4), pos + 4
+        if c == "f" and text.startswith("false", pos):
+            return self.scalar(False, pos, pos + 5), pos + 5
+        if c == "n" and text.startswith("null", pos):
+            return self.scalar(None, pos, pos + 4), pos + 4
         m = _NUMBER.match(text, pos)
         if m and m.end() > pos:
             number: Any = float(m.group(0)) if m.group(1) or m.group(2) else int(m.group(0))
-            return ScalarNode(number, self.span(pos, m.end())), m.end()
+            return self.scalar(number, pos, m.end()), m.end()
         raise _Error(pos, f"unexpected character {c!r}")
 
     def _enter(self, pos: int, depth: int) -> None:
@@ -94,19 +112,21 @@ class _Decoder:
     def obj(self, start: int, depth: int) -> tuple[Node, int]:
         self._enter(start, depth)
         text = self.text
+        sl, sc = self.loc(start)
         keys: list[ScalarNode] = []
         values: list[Node] = []
         seen: set[str] = set()
         pos = self.ws(start + 1)
         if text.startswith("}", pos):
-            return MapNode((), (), self.span(start, pos + 1)), pos + 1
+            el, ec = self.loc(pos + 1)
+            return MapNode((), (), Span(self.path, sl, sc, el, ec)), pos + 1
         while True:
             if pos >= len(text):
                 raise _Error(pos, "unexpected end of file inside an object")
             if text[pos] != '"':
                 raise _Error(pos, "expected a string key")
             key, end = self.string(pos)
-            key_node = ScalarNode(key, self.span(pos, end))
+            key_node = self.scalar(key, pos, end)
             pos = self.ws(end)
             if not text.startswith(":", pos):
                 raise _Error(pos, "expected ':' after an object key")
@@ -124,7 +144,9 @@ class _Decoder:
                 pos = self.ws(pos + 1)
                 continue
             if text.startswith("}", pos):
-                return MapNode(tuple(keys), tuple(values), self.span(start, pos + 1)), pos + 1
+                el, ec = self.loc(pos + 1)
+                span = Span(self.path, sl, sc, el, ec)
+                return MapNode(tuple(keys), tuple(values), span), pos + 1
             if pos >= len(text):
                 raise _Error(pos, "unexpected end of file inside an object")
             raise _Error(pos, "expected ',' or '}' in an object")
@@ -132,10 +154,12 @@ class _Decoder:
     def arr(self, start: int, depth: int) -> tuple[Node, int]:
         self._enter(start, depth)
         text = self.text
+        sl, sc = self.loc(start)
         items: list[Node] = []
         pos = self.ws(start + 1)
         if text.startswith("]", pos):
-            return SeqNode((), self.span(start, pos + 1)), pos + 1
+            el, ec = self.loc(pos + 1)
+            return SeqNode((), Span(self.path, sl, sc, el, ec)), pos + 1
         while True:
             node, pos = self.value(pos, depth)
             items.append(node)
@@ -144,7 +168,8 @@ class _Decoder:
                 pos = self.ws(pos + 1)
                 continue
             if text.startswith("]", pos):
-                return SeqNode(tuple(items), self.span(start, pos + 1)), pos + 1
+                el, ec = self.loc(pos + 1)
+                return SeqNode(tuple(items), Span(self.path, sl, sc, el, ec)), pos + 1
             if pos >= len(text):
                 raise _Error(pos, "unexpected end of file inside an array")
             raise _Error(pos, "expected ',' or ']' in an array")

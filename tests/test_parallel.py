@@ -202,3 +202,21 @@ def test_evaluate_uses_the_pool_only_when_asked_or_big(
     api.evaluate(found, EvalOptions(scan_root=str(tmp_path)), jobs=2, use_cache=False)
     assert calls == [2]
     assert os.cpu_count()
+
+
+def test_check_with_jobs_gives_the_same_report(mono: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from datetime import date
+
+    from iacguard.api import check
+    from iacguard.config import Config
+
+    monkeypatch.chdir(mono)
+    day = date(2026, 1, 1)
+    serial = check(["."], Config(), jobs=1, use_cache=False, today=day)
+    pooled = check(["."], Config(), jobs=2, use_cache=False, today=day)
+    assert serial.summary.findings > 20
+    assert pooled.findings == serial.findings
+    assert pooled.errors == serial.errors
+    assert pooled.notes == serial.notes
+    assert pooled.summary == serial.summary
+    assert pooled.rules == serial.rules

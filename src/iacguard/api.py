@@ -227,14 +227,27 @@ def check(
         files = sum(len(m.files) for m in found.modules) + len(found.templates) + len(found.plans)
         units = (1 if found.modules else 0) + len(found.templates) + len(found.plans)
         progress(0, units, f"{files} files, {len(found.modules)} Terraform modules")
-    graph = evaluate(
-        found, options, jobs=jobs, progress=progress, cache_dir=cache_dir, use_cache=use_cache
-    )
+    from iacguard.parallel import decide_jobs
 
-    rules, findings = _run(graph, settings, found)
-    findings = _suppress(
-        findings, graph, today or date.today(), ignore_suppressions, settings, rules
-    )
+    workers = decide_jobs(found, jobs)
+    if workers > 1:  # rules and suppressions run in the workers (iacguard.parallel)
+        from iacguard.cache import resolve_cache_dir
+        from iacguard.parallel import lint_parallel
+
+        options = replace(options, cache_dir=resolve_cache_dir(cache_dir, use_cache))
+        today = today or date.today()
+        graph, rules, findings, resources = lint_parallel(
+            found, options, workers, settings, today, ignore_suppressions, progress
+        )
+    else:
+        graph = evaluate(
+            found, options, jobs=1, progress=progress, cache_dir=cache_dir, use_cache=use_cache
+        )
+        rules, findings = _run(graph, settings, found)
+        findings = _suppress(
+            findings, graph, today or date.today(), ignore_suppressions, settings, rules
+        )
+        resources = len(graph.resources)
     findings = [f for f in findings if f.certainty >= _effective(settings, f).min_certainty]
     errors = list(graph.errors)
     if focus is not None:
@@ -244,7 +257,7 @@ def check(
     if baseline is not None:
         findings, fixed = _apply_baseline(findings, baseline)
     findings.sort(key=Finding.sort_key)
-    return _report(findings, errors, graph, found, fixed, rules, settings)
+    return _report(findings, errors, graph, found, fixed, rules, settings, resources)
 
 
 def assemble(
@@ -298,7 +311,7 @@ def _count(keys: Iterable[str]) -> dict[str, int]:
     return dict(sorted(out.items()))
 
 
-def _report(findings, errors, graph, found, fixed, rules, settings) -> Report:
+def _report(findings, errors, graph, found, fixed, rules, settings, resources=None) -> Report:
     files = sum(len(m.files) for m in found.modules) + len(found.templates) + len(found.plans)
     return assemble(
         findings,
@@ -310,7 +323,7 @@ def _report(findings, errors, graph, found, fixed, rules, settings) -> Report:
         filter_certainty=False,
         fail_on=settings.fail_on,
         files=files,
-        resources=len(graph.resources),
+        resources=len(graph.resources) if resources is None else resources,
         baseline_fixed=fixed,
         base=found.base,
     )

@@ -27,7 +27,8 @@ import pickle
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal
+from datetime import date
+from typing import TYPE_CHECKING, Any, Literal
 
 from iacguard.graph.model import FileError, Graph, Note
 
@@ -271,7 +272,9 @@ def _run_pool(
             except BrokenProcessPool:
                 broken = True
                 continue
-            except Exception:  # noqa: BLE001 - e.g. a result that cannot be pickled back
+            except Exception as exc:  # noqa: BLE001 - e.g. a result that cannot be pickled back
+                if type(exc).__name__ == "CheckError":
+                    raise  # the run cannot do its job: the same in every worker
                 broken = True
                 continue
             for i, g in zip(batch, graphs, strict=True):
@@ -361,3 +364,132 @@ def merge_unique(graphs: Sequence[Graph]) -> Graph:
     ):
         return merged
     return Graph(merged.resources, merged.edges, errors, notes, roots)
+
+
+# ----------------------------------------------------------------------------- lint in workers
+
+
+@dataclass(frozen=True, slots=True)
+class UnitLint:
+    """What a worker sends back when it also runs the rules: no resources, only results."""
+
+    findings: tuple[Any, ...] = ()
+    rules: tuple[Any, ...] = ()
+    errors: tuple[FileError, ...] = ()
+    notes: tuple[Note, ...] = ()
+    roots: tuple[str, ...] = ()
+    resources: int = 0
+
+
+def lint_unit(
+    unit: Unit, options: EvalOptions, settings: Any, today: date, ignore_suppressions: bool
+) -> UnitLint:
+    """Evaluate one unit, run the rules and suppressions on its graph (as ``api.check`` does
+    on the whole graph: every rule follows references within one root, so per unit is the
+    same). Never raises: a failure of the rules is a FileError for the unit."""
+    from iacguard import api
+    from iacguard.discover import Discovery
+
+    graph = evaluate_unit(unit, options)
+    base = Discovery(base=os.getcwd())
+    if unit.kind == "terraform":
+        base.modules = list(unit.modules)
+    elif unit.kind == "template":
+        base.templates = [unit.path]
+    else:
+        base.plans = [unit.path]
+    try:
+        rules, findings = api._run(graph, settings, base)
+        findings = api._suppress(findings, graph, today, ignore_suppressions, settings, rules)
+    except api.CheckError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - a rule bug loses this unit only
+        message = f"internal error while running the rules: {type(exc).__name__}: {exc}"
+        failed = _failed(unit, message)
+        return UnitLint(errors=graph.errors + failed.errors, notes=graph.notes, roots=graph.roots)
+    return UnitLint(
+        tuple(findings), tuple(rules), graph.errors, graph.notes, graph.roots, len(graph.resources)
+    )
+
+
+def _lint_batch(
+    units: list[Unit],
+    options: EvalOptions,
+    *,
+    settings: Any,
+    today: date,
+    ignore_suppressions: bool,
+) -> bytes:
+    """Worker entry point of ``lint_parallel`` (bound with functools.partial)."""
+    return dumps([lint_unit(u, options, settings, today, ignore_suppressions) for u in units])
+
+
+def lint_parallel(
+    found: Discovery,
+    options: EvalOptions,
+    workers: int,
+    settings: Any,
+    today: date,
+    ignore_suppressions: bool,
+    progress: ProgressHook | None = None,
+) -> tuple[Graph, list[Any], list[Any], int]:
+    """Evaluate, lint and suppress every unit in ``workers`` processes.
+
+    Returns (a graph holding only errors, notes and roots; the rules that ran; the findings
+    in discovery order; the number of resources). The parent never holds the resource graph,
+    which is what bounds memory on a large monorepo. A ``CheckError`` (unusable selection or
+    rule options) raised in a worker is raised here.
+    """
+    from functools import partial
+
+    from iacguard.api import CheckError
+
+    worker = partial(
+        _lint_batch, settings=settings, today=today, ignore_suppressions=ignore_suppressions
+    )
+    units = plan_units(found)
+    results: list[Any] = [None] * len(units)
+    done = 0
+
+    def tick(i: int) -> None:
+        nonlocal done
+        done += 1
+        if progress is not None:
+            progress(done, len(units), units[i].label)
+
+    if units:
+        try:
+            ok = _run_pool(units, options, max(workers, 1), results, tick, worker)
+        except CheckError:
+            raise
+        if not ok:
+            isolated = _pool_works()
+            for i, unit in enumerate(units):
+                if results[i] is None:
+                    if isolated:
+                        results[i] = _isolated(unit, options, worker)
+                    else:
+                        results[i] = lint_unit(unit, options, settings, today, ignore_suppressions)
+                    tick(i)
+    parts: list[UnitLint] = [
+        r if isinstance(r, UnitLint) else UnitLint(errors=r.errors, notes=r.notes, roots=r.roots)
+        for r in results
+    ]
+    graph = merge_unique(
+        [
+            Graph(errors=tuple(found.errors), notes=tuple(found.notes)),
+            *(Graph(errors=p.errors, notes=p.notes, roots=p.roots) for p in parts),
+        ]
+    )
+    rules: dict[str, Any] = {}
+    findings: list[Any] = []
+    for p in parts:
+        for r in p.rules:
+            rules.setdefault(r.id, r)
+        findings.extend(p.findings)
+    return (
+        graph,
+        sorted(rules.values(), key=lambda r: r.id),
+        findings,
+        sum(p.resources for p in parts),
+    )

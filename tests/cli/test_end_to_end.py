@@ -406,3 +406,15 @@ def test_config_exclude_skips_files(tmp_path):
     # an excluded file stays excluded when named (pre-commit passes every changed file)
     done = run(tmp_path, "check", "--select", "BKP001", "legacy/main.tf")
     assert (done.returncode, done.stdout) == (0, "No findings in 0 files.\n")
+
+
+def test_jobs_give_the_same_report(project):
+    (project / "tf" / "keys.tf").write_text(
+        'resource "aws_kms_key" "other" {\n  deletion_window_in_days = 7\n}\n'
+    )
+    (project / "cfn" / "second.yaml").write_text(TEMPLATE.replace("open", "second"))
+    serial = run(project, "check", "--jobs", "1", "--output-format", "json", "--no-cache", ".")
+    parallel = run(project, "check", "--jobs", "2", "--output-format", "json", "--no-cache", ".")
+    assert serial.returncode == parallel.returncode == 1, parallel.stderr
+    assert json.loads(parallel.stdout) == json.loads(serial.stdout)
+    assert len(json.loads(serial.stdout)["findings"]) >= 6

@@ -217,6 +217,7 @@ def check(
 
         config = load_config([str(p) for p in paths])
     settings = config
+    loaded_baseline = _load_baseline(baseline) if baseline is not None else None  # fail fast
     size_limit = max_file_size if max_file_size is not None else EvalOptions().max_file_size
     found = discover(paths, var_files=var_files, max_file_size=size_limit)
     if settings.exclude:
@@ -254,8 +255,8 @@ def check(
         findings = [f for f in findings if _in_focus(f, focus)]
         errors = [e for e in errors if e.path in focus or not os.path.isfile(e.path)]
     fixed: tuple[Any, ...] = ()
-    if baseline is not None:
-        findings, fixed = _apply_baseline(findings, baseline)
+    if loaded_baseline is not None:
+        findings, fixed = _apply_baseline(findings, loaded_baseline)
     findings.sort(key=Finding.sort_key)
     return _report(findings, errors, graph, found, fixed, rules, settings, resources)
 
@@ -490,13 +491,18 @@ def _meta_selected(finding: Finding, settings: Any) -> bool:
     return chosen >= 0 and chosen > best(effective.ignore)
 
 
-def _apply_baseline(findings: list[Finding], path: str) -> tuple[list[Finding], tuple[Any, ...]]:
-    from iacguard.baseline import apply_baseline, load_baseline
+def _load_baseline(path: str) -> Any:
+    from iacguard.baseline import load_baseline
 
     try:
-        loaded = load_baseline(path)
+        return load_baseline(path)
     except Exception as exc:  # noqa: BLE001 - unreadable or invalid baseline: exit 2
         raise CheckError(f"--baseline {path}: {exc}") from exc
+
+
+def _apply_baseline(findings: list[Finding], loaded: Any) -> tuple[list[Finding], tuple[Any, ...]]:
+    from iacguard.baseline import apply_baseline
+
     suppressed = [f for f in findings if f.suppressed]
     kept, fixed = apply_baseline([f for f in findings if not f.suppressed], loaded)
     return list(kept) + suppressed, tuple(fixed)

@@ -381,35 +381,46 @@ class UnitLint:
     resources: int = 0
 
 
-def lint_unit(
-    unit: Unit, options: EvalOptions, settings: Any, today: date, ignore_suppressions: bool
-) -> UnitLint:
-    """Evaluate one unit, run the rules and suppressions on its graph (as ``api.check`` does
-    on the whole graph: every rule follows references within one root, so per unit is the
-    same). Never raises: a failure of the rules is a FileError for the unit."""
+def lint_units(
+    units: Sequence[Unit],
+    options: EvalOptions,
+    settings: Any,
+    today: date,
+    ignore_suppressions: bool,
+) -> list[UnitLint]:
+    """Evaluate consecutive units, then run the rules and suppressions once on their graphs
+    together (as ``api.check`` does on the whole graph: every rule follows references within
+    one root). The first entry carries the results, the others are empty (so the caller's
+    per-unit slots stay in order). Never raises, except ``CheckError`` (an unusable rule
+    selection or option, the same in every worker): a rule bug is a FileError per unit."""
     from iacguard import api
     from iacguard.discover import Discovery
 
-    graph = evaluate_unit(unit, options)
-    base = Discovery(base=os.getcwd())
-    if unit.kind == "terraform":
-        base.modules = list(unit.modules)
-    elif unit.kind == "template":
-        base.templates = [unit.path]
-    else:
-        base.plans = [unit.path]
+    graph = merge_unique([evaluate_unit(u, options) for u in units])
+    scope = Discovery(base=os.getcwd())
+    for u in units:
+        if u.kind == "terraform":
+            scope.modules.extend(u.modules)
+        elif u.kind == "template":
+            scope.templates.append(u.path)
+        else:
+            scope.plans.append(u.path)
+    empty = [UnitLint() for _ in units[1:]]
     try:
-        rules, findings = api._run(graph, settings, base)
+        rules, findings = api._run(graph, settings, scope)
         findings = api._suppress(findings, graph, today, ignore_suppressions, settings, rules)
     except api.CheckError:
         raise
-    except Exception as exc:  # noqa: BLE001 - a rule bug loses this unit only
+    except Exception as exc:  # noqa: BLE001 - a rule bug loses these units only
         message = f"internal error while running the rules: {type(exc).__name__}: {exc}"
-        failed = _failed(unit, message)
-        return UnitLint(errors=graph.errors + failed.errors, notes=graph.notes, roots=graph.roots)
-    return UnitLint(
+        failed = tuple(e for u in units for e in _failed(u, message).errors)
+        return [
+            UnitLint(errors=graph.errors + failed, notes=graph.notes, roots=graph.roots)
+        ] + empty
+    first = UnitLint(
         tuple(findings), tuple(rules), graph.errors, graph.notes, graph.roots, len(graph.resources)
     )
+    return [first] + empty
 
 
 def _lint_batch(
@@ -421,7 +432,7 @@ def _lint_batch(
     ignore_suppressions: bool,
 ) -> bytes:
     """Worker entry point of ``lint_parallel`` (bound with functools.partial)."""
-    return dumps([lint_unit(u, options, settings, today, ignore_suppressions) for u in units])
+    return dumps(lint_units(units, options, settings, today, ignore_suppressions))
 
 
 def lint_parallel(
@@ -469,7 +480,9 @@ def lint_parallel(
                     if isolated:
                         results[i] = _isolated(unit, options, worker)
                     else:
-                        results[i] = lint_unit(unit, options, settings, today, ignore_suppressions)
+                        (results[i],) = lint_units(
+                            [unit], options, settings, today, ignore_suppressions
+                        )
                     tick(i)
     parts: list[UnitLint] = [
         r if isinstance(r, UnitLint) else UnitLint(errors=r.errors, notes=r.notes, roots=r.roots)

@@ -19,6 +19,8 @@ WHOLE processes, cwd = the tree, path ``.``:
 * ``iacguard --version`` (median of 10).
 
 Then it prints the table and the issue-5 targets, met or not, and writes bench/out/results.json.
+``--previous results.json`` reuses checkov's numbers for identical trees (checkov does not
+change between runs of iacguard) and ``--keep 1m`` takes that size's row from it unmeasured.
 Numbers on a busy machine are noisy: CPU seconds are printed beside wall seconds for that reason.
 """
 
@@ -232,7 +234,11 @@ def measure_size(size: str, args: argparse.Namespace) -> Row:
     parse = timed(parse_cmd, tree, runs)
     print(f"  parse-only    {parse.wall:7.3f} s", file=sys.stderr)
     checkov = None
-    if args.checkov and Path(args.checkov).exists():
+    reused = args.previous_rows.get(size)
+    if reused and reused.get("checkov") and reused["lines"] == int(m["lines"]):
+        checkov = {**reused["checkov"], "reused": True}  # same tree: checkov did not change
+        print(f"  checkov       {checkov['wall']:7.3f} s (reused)", file=sys.stderr)
+    elif args.checkov and Path(args.checkov).exists():
         checkov = measure_checkov(size, m, args)
     return Row(
         size=size,
@@ -369,6 +375,16 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--checkov-max-lines", type=int, default=200_000)
     ap.add_argument("--jobs", type=int, default=None, help="pass --jobs N (default: iacguard's)")
     ap.add_argument("--no-warm", action="store_true", help="skip the warm-cache measurement")
+    ap.add_argument(
+        "--previous",
+        help="an earlier results.json: its checkov numbers are reused for identical trees",
+    )
+    ap.add_argument(
+        "--keep",
+        type=lambda t: [s for s in t.split(",") if s],
+        default=[],
+        help="sizes whose rows are taken from --previous instead of measured again",
+    )
     ap.add_argument("--out", type=Path, default=generate.DEFAULT_OUT)
     ap.add_argument("--seed", type=int, default=generate.DEFAULT_SEED)
     ap.add_argument("--iacguard", type=Path, default=DEFAULT_IACGUARD)
@@ -386,8 +402,17 @@ def main(argv: list[str] | None = None) -> int:
             print("run: no iacguard executable (use --iacguard)", file=sys.stderr)
             return 2
         args.iacguard = Path(found)
+    args.previous_rows = {}
+    if args.previous:
+        for r in json.loads(Path(args.previous).read_text())["rows"]:
+            args.previous_rows[r["size"]] = r
     version = measure_version(args)
-    rows = [measure_size(s, args) for s in args.sizes.split(",") if s]
+    sizes = [s for s in args.sizes.split(",") if s]
+    rows = [measure_size(s, args) for s in sizes]
+    for size in args.keep:
+        if size not in sizes and size in args.previous_rows:
+            rows.append(Row(**args.previous_rows[size]))
+    rows.sort(key=lambda r: (r.size != "small", r.lines))
     print(table(rows))
     print()
     print(f"iacguard --version: {version['wall'] * 1000:.0f} ms (median of 10)")

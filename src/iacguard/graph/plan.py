@@ -59,6 +59,8 @@ class _PlanBuilder:
         self.root = root
         self.errors = errors
         self.edges: list[Edge] = []
+        #: configuration resources by module path, then by address (built on first use)
+        self._config_index: dict[tuple[str, ...], dict[str, MapNode]] = {}
         self.unknown_masks: dict[str, Node] = {}
         for change in _items(root.get("resource_changes")):
             address = _text(_get(change, "address"))
@@ -88,13 +90,18 @@ class _PlanBuilder:
 
     def _config(self, module_names: tuple[str, ...], resource: str) -> MapNode | None:
         """The configuration block of a resource: ``configuration.root_module...``."""
-        module = _get(self.root.get("configuration"), "root_module")
-        for name in module_names:
-            module = _get(_get(_get(module, "module_calls"), name), "module")
-        for res in _items(_get(module, "resources")):
-            if _text(_get(res, "address")) == resource and isinstance(res, MapNode):
-                return res
-        return None
+        index = self._config_index.get(module_names)
+        if index is None:
+            module = _get(self.root.get("configuration"), "root_module")
+            for name in module_names:
+                module = _get(_get(_get(module, "module_calls"), name), "module")
+            index = {}
+            for res in _items(_get(module, "resources")):
+                address = _text(_get(res, "address"))
+                if address and isinstance(res, MapNode):
+                    index.setdefault(address, res)
+            self._config_index[module_names] = index
+        return index.get(resource)
 
     def build(self) -> Graph:
         resources = [self._resource(*entry) for entry in self.instances]

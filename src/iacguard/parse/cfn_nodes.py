@@ -37,17 +37,19 @@ class MapNode:
     span: Span
     _index: dict[Any, int] = field(default_factory=dict, compare=False, repr=False)
 
-    def __post_init__(self) -> None:
+    def _position(self, key: Any) -> int | None:
         index = self._index
-        for i, k in enumerate(self.keys):
-            index.setdefault(k.value, i)
+        if not index and self.keys:  # built on first lookup: most mappings are only walked
+            for i, k in enumerate(self.keys):
+                index.setdefault(k.value, i)
+        return index.get(key)
 
     def get(self, key: Any) -> Node | None:
-        i = self._index.get(key)
+        i = self._position(key)
         return None if i is None else self.values[i]
 
     def key_node(self, key: Any) -> ScalarNode | None:
-        i = self._index.get(key)
+        i = self._position(key)
         return None if i is None else self.keys[i]
 
     def items(self) -> zip[tuple[ScalarNode, Node]]:

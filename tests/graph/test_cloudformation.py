@@ -557,3 +557,23 @@ def test_time_budget_stops_with_a_located_error() -> None:
             "are not checked",
         ),
     )
+
+
+def test_transform_is_noted(tmp_path: Path) -> None:
+    text = """AWSTemplateFormatVersion: "2010-09-09"
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  Key:
+    Type: AWS::KMS::Key
+"""
+    path = tmp_path / "sam.yaml"
+    path.write_text(text)
+    g = evaluate_template(str(path), EvalOptions())
+    assert g.notes == (
+        Note(
+            Span(str(path), 2, 1, 2, 10),
+            "the template uses Transform (a macro such as SAM): resources are checked as "
+            "written, before the transform",
+        ),
+    )
+    assert [r.address for r in g.resources] == ["Key"]

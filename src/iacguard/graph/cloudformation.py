@@ -8,7 +8,10 @@
   path evaluated under the defaults (``BackupPlan.BackupPlanRule[0].TargetBackupVault``);
 * ``exists`` = the resource's ``Condition`` as a boolean Value (Known(True) without one);
 * one Edge per ``Ref`` / ``Fn::GetAtt`` / ``${Res}`` / ``${Res.Attr}`` to a resource of the
-  template, with the span of the referring expression and the property path it sits in.
+  template, with the span of the referring expression and the property path it sits in (found
+  statically, in every branch; list positions are the template's own, before any
+  ``AWS::NoValue`` element is dropped).
+* a template-level ``Transform`` (SAM, macros) is noted: resources are evaluated as written.
 
 Inputs are the Parameters. A value is first evaluated in the default world (every Parameter
 at its Default), recording the Parameters read. Alternatives come from worlds where ONE of
@@ -300,6 +303,13 @@ class _TemplateBuilder:
                 if props is not None:
                     edges.extend(self._edges(name, props, ""))
         self._check_outputs()
+        transform_key = self.root.key_node("Transform")
+        if transform_key is not None:
+            self.ev.note(
+                transform_key.span,
+                "the template uses Transform (a macro such as SAM): resources are checked as "
+                "written, before the transform",
+            )
         return Graph(
             tuple(resources), tuple(edges), tuple(self.errors), tuple(self.ev.notes), (self.path,)
         )

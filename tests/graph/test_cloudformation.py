@@ -577,3 +577,11 @@ Resources:
         ),
     )
     assert [r.address for r in g.resources] == ["Key"]
+
+
+def test_multi_document_yaml_that_is_not_a_template_is_ignored(tmp_path: Path) -> None:
+    path = tmp_path / "k8s.yaml"
+    path.write_text(
+        "kind: ConfigMap\ndata: {note: 'Resources use AWS::KMS::Key'}\n---\nkind: Secret\n"
+    )
+    assert evaluate_template(str(path), EvalOptions()) == Graph()

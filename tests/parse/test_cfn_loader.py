@@ -193,6 +193,8 @@ def test_truncated_yaml_and_json_are_located_errors() -> None:
 def test_two_documents_are_an_error() -> None:
     doc = load_yaml("a: 1\n---\nb: 2\n", "t.yaml")
     assert doc.errors == (FileError("t.yaml", 2, 1, "more than one YAML document in a template"),)
+    assert not doc.fatal
+    assert to_plain(doc.root) == {"a": 1}
 
 
 def test_json_decoder_locates_every_value() -> None:

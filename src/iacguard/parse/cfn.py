@@ -18,7 +18,7 @@ Decisions, consistent with cfn-lint (whose decoder uses PyYAML's YAML 1.1 resolv
 * any other tag (``!!python/object:...``, ``!Foo``) and a duplicate mapping key are located
   errors; the offending node is kept as a ``BadNode`` (first duplicate wins) so the rest of
   the template is still evaluated;
-* a document that is not one single YAML document is an error.
+* a file with more than one YAML document is an error; the first document is kept.
 """
 
 from __future__ import annotations
@@ -391,11 +391,10 @@ def load_yaml(text: str, path: str, *, max_depth: int = 200) -> ParsedDocument:
                 elif name == "DocumentStartEvent":
                     documents += 1
                     if documents > 1:
-                        raise _Fatal(
-                            ev.start_mark.line + 1,
-                            ev.start_mark.column + 1,
-                            "more than one YAML document in a template",
-                        )
+                        # the first document is kept: a multi-document file (Kubernetes
+                        # manifests...) is then judged on it, and ignored if not a template
+                        error(ev.start_mark, "more than one YAML document in a template")
+                        break
         finally:
             dispose = getattr(loader, "dispose", None)
             if dispose:

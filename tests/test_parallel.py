@@ -220,3 +220,60 @@ def test_check_with_jobs_gives_the_same_report(mono: Path, monkeypatch: pytest.M
     assert pooled.notes == serial.notes
     assert pooled.summary == serial.summary
     assert pooled.rules == serial.rules
+
+
+SLEEPY = """
+import os, sys, time
+
+def batch(units, options):
+    with open(os.environ["PIDS_FILE"], "a") as fh:
+        fh.write(f"{os.getpid()}\\n")
+    time.sleep(120)
+    return b""
+
+if __name__ == "__main__":
+    from iacguard import parallel
+    from iacguard.discover import discover
+    from iacguard.graph.options import EvalOptions
+    found = discover(["."])
+    parallel.evaluate_parallel(found, EvalOptions(scan_root="."), 2, worker=batch)
+"""
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            return fh.read().split()[2] != "Z"
+    except OSError:
+        return False
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_workers_exit_when_the_parent_is_killed(tmp_path: Path) -> None:
+    import signal
+    import subprocess
+    import time
+
+    template = "AWSTemplateFormatVersion: '2010-09-09'\nResources: {}\n"
+    write(tmp_path / "in", {"a.yaml": template, "b.yaml": template})
+    write(tmp_path, {"sleepy_worker.py": SLEEPY})
+    pids_file = tmp_path / "pids"
+    env = {**os.environ, "PIDS_FILE": str(pids_file), "PYTHONPATH": str(tmp_path)}
+    parent = subprocess.Popen(
+        [sys.executable, str(tmp_path / "sleepy_worker.py")], cwd=tmp_path / "in", env=env
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        pids = pids_file.read_text().split() if pids_file.exists() else []
+        if len(pids) == 2:
+            break
+        time.sleep(0.1)
+    assert len(pids) == 2
+    workers = [int(p) for p in pids]
+    assert all(_alive(p) for p in workers)
+    parent.send_signal(signal.SIGKILL)
+    parent.wait()
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline and any(_alive(p) for p in workers):
+        time.sleep(0.1)
+    assert [p for p in workers if _alive(p)] == []

@@ -245,7 +245,33 @@ def _pool(workers: int):
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
-    return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"))
+    return ProcessPoolExecutor(
+        max_workers=workers,
+        mp_context=multiprocessing.get_context("spawn"),
+        initializer=_watch_parent,
+    )
+
+
+def _watch_parent() -> None:
+    """Worker initializer: exit as soon as the parent process dies.
+
+    A parent killed mid-run (``timeout``, SIGKILL, a CI job cancelled) would otherwise leave
+    its workers evaluating their batches, orphaned, for as long as the batches take.
+    """
+    import multiprocessing
+    import threading
+
+    parent = multiprocessing.parent_process()
+    if parent is None:
+        return
+
+    def watch() -> None:
+        from multiprocessing.connection import wait
+
+        wait([parent.sentinel])
+        os._exit(1)
+
+    threading.Thread(target=watch, name="iacguard-parent-watch", daemon=True).start()
 
 
 def _run_pool(

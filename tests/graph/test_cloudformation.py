@@ -585,3 +585,19 @@ def test_multi_document_yaml_that_is_not_a_template_is_ignored(tmp_path: Path) -
         "kind: ConfigMap\ndata: {note: 'Resources use AWS::KMS::Key'}\n---\nkind: Secret\n"
     )
     assert evaluate_template(str(path), EvalOptions()) == Graph()
+
+
+def test_condition_that_is_not_a_name(tmp_path: Path) -> None:
+    path = tmp_path / "t.yaml"
+    path.write_text(
+        "AWSTemplateFormatVersion: '2010-09-09'\n"
+        "Resources:\n"
+        "  Key:\n"
+        "    Type: AWS::KMS::Key\n"
+        "    Condition: [A, B]\n"
+    )
+    g = evaluate_template(str(path), EvalOptions())
+    assert res(g, "Key").exists == Unknown("Condition of Key is not a condition name")
+    assert g.notes == (
+        Note(Span(str(path), 5, 16, 5, 22), "Condition of Key is not a condition name"),
+    )

@@ -378,6 +378,9 @@ class _TemplateBuilder:
                 lambda ctx: self.ev.condition(cname, ctx, cond.span), cond.span, None
             )
             exists = found if found is not None else Known(True)
+        elif cond is not None:
+            self.ev.note(cond.span, f"Condition of {name} is not a condition name")
+            exists = Unknown(f"Condition of {name} is not a condition name", span=cond.span)
         return Resource(
             address=name,
             type=type_node.value,

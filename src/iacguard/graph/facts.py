@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from iacguard.graph.model import Resource
@@ -177,10 +178,12 @@ _SEGMENT = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
 
 def split_path(path: str) -> list[str | int]:
     """``"rule[0].copy_action[1].x"`` -> ``["rule", 0, "copy_action", 1, "x"]``."""
-    out: list[str | int] = []
-    for name, index in _SEGMENT.findall(path):
-        out.append(int(index) if index else name)
-    return out
+    return list(_split(path))
+
+
+@lru_cache(maxsize=1024)
+def _split(path: str) -> tuple[str | int, ...]:
+    return tuple(int(index) if index else name for name, index in _SEGMENT.findall(path))
 
 
 _MISSING = object()
@@ -375,7 +378,7 @@ def fact(resource: Resource, name: str) -> Fact:
 
 def value_at(resource: Resource, path: str) -> Value | None:
     """The Value at an attribute path such as ``BackupPlan.BackupPlanRule[0].RuleName``."""
-    steps = split_path(path)
+    steps = _split(path)
     if not steps:
         return None
     top = resource.attributes.get(steps[0])  # type: ignore[arg-type]
@@ -383,7 +386,7 @@ def value_at(resource: Resource, path: str) -> Value | None:
         return None
     if len(steps) == 1:
         return normalize(top)
-    sub = project(top, steps[1:])
+    sub = project(top, list(steps[1:]))
     return None if is_absent(sub) else sub
 
 

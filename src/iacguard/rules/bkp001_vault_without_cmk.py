@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from iacguard.findings import Evidence, Finding
-from iacguard.graph.facts import fact
 from iacguard.graph.model import Graph, Resource
 from iacguard.graph.values import Verdict
 from iacguard.rules.context import (
@@ -56,7 +55,7 @@ def judge_vault(
     memo_key = ("BKP001", vault.root, vault.address, allow_aws_managed)
     if memo_key in shared.memo:
         return shared.memo[memo_key]
-    key_fact = fact(vault, "vault.key")
+    key_fact = shared.fact(vault, "vault.key")
     value = key_fact.as_value()
 
     def predicate(payload: Any) -> bool | None:
@@ -125,9 +124,9 @@ def check(graph: Graph, ctx: RuleContext) -> Iterator[Finding]:
             f"Backup vault {vault.address} has no customer-managed KMS key"
             f"{certainty_phrase(j.verdict, lang)}: {describe(j)}. {fix}"
         )
-        name = fact(vault, "vault.name").payload()
+        name = ctx.shared.fact(vault, "vault.name").payload()
         props = {"vault_name": name} if isinstance(name, str) else {}
-        key_span = fact(vault, "vault.key").span
+        key_span = ctx.shared.fact(vault, "vault.key").span
         yield ctx.finding(vault, j.verdict, message, key_span, j.evidence, props)
 
 

@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from iacguard.findings import Evidence, Finding
-from iacguard.graph.facts import Fact, fact, kind_of
+from iacguard.graph.facts import Fact, kind_of
 from iacguard.graph.model import Graph, Resource
 from iacguard.graph.values import Certainty, PartialStr, Ref, Verdict, weaker
 from iacguard.rules.bkp001_vault_without_cmk import describe, judge_vault
@@ -139,7 +139,7 @@ def _judge_target(
             props["vault_name"] = DEFAULT_VAULT
         else:
             props["vault"] = vault.address
-            name = fact(vault, "vault.name").payload()
+            name = shared.fact(vault, "vault.name").payload()
             if isinstance(name, str):
                 props["vault_name"] = name
         yield ctx.finding(plan, verdict, message, target.span, evidence, props)

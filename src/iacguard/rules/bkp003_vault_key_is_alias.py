@@ -12,7 +12,6 @@ from collections.abc import Iterator
 from typing import Any
 
 from iacguard.findings import Evidence, Finding
-from iacguard.graph.facts import fact
 from iacguard.graph.model import Graph, Resource
 from iacguard.rules.context import RuleContext, certainty_phrase, evidence_of, judged
 from iacguard.rules.keys import AWS_MANAGED, UNKNOWN, KeyInfo
@@ -50,7 +49,7 @@ def suggestion(vault: Resource, info: KeyInfo) -> str:
 def check(graph: Graph, ctx: RuleContext) -> Iterator[Finding]:
     shared = ctx.shared
     for vault in shared.of_kind("vault"):
-        key_fact = fact(vault, "vault.key")
+        key_fact = shared.fact(vault, "vault.key")
         if key_fact.value is None:
             continue
 
@@ -80,7 +79,7 @@ def check(graph: Graph, ctx: RuleContext) -> Iterator[Finding]:
         if info.via is not None:
             evidence.append(Evidence(info.via.span, f"{info.via.address} is an alias"))
         props: dict[str, Any] = {"alias": info.text}
-        name = fact(vault, "vault.name").payload()
+        name = shared.fact(vault, "vault.name").payload()
         if isinstance(name, str):
             props["vault_name"] = name
         yield ctx.finding(vault, verdict, message, key_fact.span, evidence, props)

@@ -47,6 +47,7 @@ class Analysis:
         self._vaults_by_name: dict[tuple[str, str], list[Resource]] | None = None
         self._plan_rules: dict[tuple[str, str], list[PlanRule]] = {}
         self.memo: dict[Any, Any] = {}
+        self._facts: dict[tuple[int, str], Fact] = {}
         self._managed: frozenset[str] | None = None
 
     @property
@@ -67,12 +68,20 @@ class Analysis:
             self._by_kind = by
         return self._by_kind.get(kind, [])
 
+    def fact(self, resource: Resource, name: str) -> Fact:
+        """``facts.fact``, memoised for the run (several rules read the same facts)."""
+        key = (id(resource), name)
+        found = self._facts.get(key)
+        if found is None:
+            found = self._facts[key] = fact(resource, name)
+        return found
+
     def key_infos(self, vault: Resource) -> list[KeyInfo]:
         """What the vault's key is in every world we see (default first)."""
         ident = (vault.root, vault.address)
         found = self._vault_keys.get(ident)
         if found is None:
-            value = fact(vault, "vault.key").as_value()
+            value = self.fact(vault, "vault.key").as_value()
             found = [self.classify(vault, p) for p in payloads(value)]
             self._vault_keys[ident] = found
         return found
@@ -99,7 +108,7 @@ class Analysis:
         if self._vaults_by_name is None:
             index: dict[tuple[str, str], list[Resource]] = {}
             for vault in self.of_kind("vault"):
-                payload = fact(vault, "vault.name").payload()
+                payload = self.fact(vault, "vault.name").payload()
                 if isinstance(payload, str):
                     index.setdefault((vault.root, payload), []).append(vault)
             self._vaults_by_name = index

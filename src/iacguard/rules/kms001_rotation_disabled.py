@@ -15,10 +15,11 @@ from collections.abc import Iterator
 from typing import Any
 
 from iacguard.findings import Evidence, Finding
-from iacguard.graph.facts import Fact, as_bool, as_int, fact
+from iacguard.graph.facts import Fact, as_bool, as_int
 from iacguard.graph.model import Graph, Resource
 from iacguard.graph.values import Value, Verdict
 from iacguard.rules.context import (
+    Analysis,
     RuleContext,
     alive,
     certainty_phrase,
@@ -52,12 +53,12 @@ def _not_set(payload: Any) -> bool | None:
     return False if isinstance(payload, (str, bool, int)) else None
 
 
-def eligibility_values(key: Resource) -> list[Value] | None:
+def eligibility_values(shared: Analysis, key: Resource) -> list[Value] | None:
     """The facts deciding whether AWS can rotate the key (None: a replica, never)."""
-    if as_bool(fact(key, "key.replica").payload()) is True:
+    if as_bool(shared.fact(key, "key.replica").payload()) is True:
         return None
     names = ("key.spec", "key.usage", "key.origin", "key.custom_key_store", "key.xks_key")
-    return [key.exists] + [fact(key, name).as_value() for name in names]
+    return [key.exists] + [shared.fact(key, name).as_value() for name in names]
 
 
 def _eligible(exists: Any, spec: Any, usage: Any, origin: Any, cks: Any, xks: Any) -> bool | None:
@@ -91,10 +92,10 @@ def check(graph: Graph, ctx: RuleContext) -> Iterator[Finding]:
     max_period = int(ctx.options.get("max-rotation-period-days", 365))
     shared = ctx.shared
     for key in shared.of_kind("key"):
-        eligibility = eligibility_values(key)
+        eligibility = eligibility_values(shared, key)
         if eligibility is None:
             continue
-        rotation = fact(key, "key.rotation_enabled")
+        rotation = shared.fact(key, "key.rotation_enabled")
         vaults = shared.protected_vaults(key)
         protects = (
             f" It protects backup vault {', '.join(v.address for v in vaults)}." if vaults else ""
@@ -108,7 +109,7 @@ def check(graph: Graph, ctx: RuleContext) -> Iterator[Finding]:
         if verdict is not None:
             yield _finding_off(ctx, key, rotation, verdict, protects, props)
             continue
-        period = fact(key, "key.rotation_period_days")
+        period = shared.fact(key, "key.rotation_period_days")
         if period.value is None:
             continue
 

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from iacguard.findings import Evidence, Finding
-from iacguard.graph.facts import as_int, fact
+from iacguard.graph.facts import as_int
 from iacguard.graph.model import Graph
 from iacguard.graph.values import Certainty
 from iacguard.rules.context import RuleContext, certainty_phrase, evidence_of, judged
@@ -36,7 +36,7 @@ def check(graph: Graph, ctx: RuleContext) -> Iterator[Finding]:
         return days < minimum or not AWS_MIN <= days <= AWS_MAX
 
     for key in shared.of_kind("key"):
-        window = fact(key, "key.deletion_window_days")
+        window = shared.fact(key, "key.deletion_window_days")
         verdict = judged(key, window.as_value(), violates)
         if verdict is None:
             continue

@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from iacguard.findings import Evidence, Finding
-from iacguard.graph.facts import Fact, as_str, fact, kind_of
+from iacguard.graph.facts import Fact, as_str, kind_of
 from iacguard.graph.model import Graph, Resource
 from iacguard.graph.policy import RoleCheck, backup_grant, trusts_backup
 from iacguard.graph.values import Ref, Verdict
@@ -49,7 +49,7 @@ def attached_policies(shared: Analysis) -> dict[tuple[str, str], list[Resource]]
     if memo is None:
         memo = {}
         for kp in shared.of_kind("key_policy"):
-            key = _key_of(shared, kp, fact(kp, "key_policy.key").payload())
+            key = _key_of(shared, kp, shared.fact(kp, "key_policy.key").payload())
             if key is not None:
                 memo.setdefault((key.root, key.address), []).append(kp)
         shared.memo["KMS003.policies"] = memo
@@ -59,13 +59,13 @@ def attached_policies(shared: Analysis) -> dict[tuple[str, str], list[Resource]]
 def _grants_to_backup(shared: Analysis, key: Resource, vault: Resource) -> Resource | None:
     """An ``aws_kms_grant`` on ``key`` letting AWS Backup (or the vault's backup role) use it."""
     for grant in shared.of_kind("grant"):
-        if _key_of(shared, grant, fact(grant, "grant.key").payload()) is not key:
+        if _key_of(shared, grant, shared.fact(grant, "grant.key").payload()) is not key:
             continue
-        ops = fact(grant, "grant.operations").payload()
+        ops = shared.fact(grant, "grant.operations").payload()
         names = {o.lower() for o in ops if isinstance(o, str)} if isinstance(ops, list) else set()
         if not _NEEDED_OPS <= names:
             continue
-        grantee = fact(grant, "grant.grantee").payload()
+        grantee = shared.fact(grant, "grant.grantee").payload()
         if as_str(grantee) == "backup.amazonaws.com":
             return grant
         if grantee is not None and grantee in _backup_roles(shared, vault):
@@ -76,7 +76,7 @@ def _grants_to_backup(shared: Analysis, key: Resource, vault: Resource) -> Resou
 def _backup_roles(shared: Analysis, vault: Resource) -> list[Any]:
     roles = []
     for sel in shared.of_kind("selection"):
-        plan_ref = fact(sel, "selection.plan").payload()
+        plan_ref = shared.fact(sel, "selection.plan").payload()
         plan = shared.graph.resolve(plan_ref) if hasattr(plan_ref, "address") else None
         if plan is None:
             continue
@@ -87,7 +87,7 @@ def _backup_roles(shared: Analysis, vault: Resource) -> list[Any]:
             for payload in [f.payload()]
         )
         if targets:
-            roles.append(fact(sel, "selection.role").payload())
+            roles.append(shared.fact(sel, "selection.role").payload())
     return roles
 
 
@@ -97,7 +97,9 @@ def role_check(shared: Analysis) -> RoleCheck:
     memo = shared.memo.get("KMS003.roles")
     if memo is not None:
         return memo
-    selection_roles = [fact(sel, "selection.role").payload() for sel in shared.of_kind("selection")]
+    selection_roles = [
+        shared.fact(sel, "selection.role").payload() for sel in shared.of_kind("selection")
+    ]
     trusted: dict[tuple[str, str], bool | None] = {}
 
     def check(principal: Any) -> bool | None:
@@ -109,7 +111,7 @@ def role_check(shared: Analysis) -> RoleCheck:
                 return False
             ident = (role.root, role.address)
             if ident not in trusted:
-                trusted[ident] = trusts_backup(fact(role, "role.trust").payload())
+                trusted[ident] = trusts_backup(shared.fact(role, "role.trust").payload())
             return trusted[ident]
         if isinstance(principal, str) and principal in selection_roles:
             return True
@@ -124,8 +126,8 @@ def effective_policy(shared: Analysis, key: Resource) -> tuple[Fact, Resource]:
     attached = attached_policies(shared).get((key.root, key.address))
     if attached:
         kp = attached[-1]
-        return fact(kp, "key_policy.policy"), kp
-    return fact(key, "key.policy"), key
+        return shared.fact(kp, "key_policy.policy"), kp
+    return shared.fact(key, "key.policy"), key
 
 
 def check(graph: Graph, ctx: RuleContext) -> Iterator[Finding]:
@@ -151,7 +153,7 @@ def check(graph: Graph, ctx: RuleContext) -> Iterator[Finding]:
         for vault in vaults:
             if _grants_to_backup(shared, key, vault) is not None:
                 continue
-            vault_value = fact(vault, "vault.key").as_value()
+            vault_value = shared.fact(vault, "vault.key").as_value()
 
             def unprotected(
                 key_alive: Any,
@@ -212,7 +214,7 @@ def _finding(
     evidence = []
     for vault in vaults:
         evidence.append(Evidence(vault.span, f"{vault.address} is encrypted with {key.address}"))
-        evidence.extend(evidence_of(fact(vault, "vault.key").value))
+        evidence.extend(evidence_of(ctx.shared.fact(vault, "vault.key").value))
     if holder is not key:
         evidence.append(Evidence(holder.span, f"{holder.address} sets the key policy"))
     evidence.extend(evidence_of(policy.value))

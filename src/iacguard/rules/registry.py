@@ -14,6 +14,7 @@ into a one-line usage error (exit 2), never a traceback.
 
 from __future__ import annotations
 
+import gc
 import importlib
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -237,11 +238,19 @@ def run_rules(
         prepared.append((rule, opts, sev or rule.severity))
     shared = Analysis(graph)
     findings: list[Finding] = []
-    for rule, opts, sev in prepared:
-        ctx = RuleContext(rule.id, rule.name, sev, opts, rule.fixes, shared)
-        for f in rule.check(graph, ctx):
-            if f.severity != sev:
-                f = f.with_(severity=sev)
-            findings.append(f)
+    # Rules allocate many small acyclic objects next to a large graph: the cyclic collector
+    # would rescan that graph again and again (2-3x the run time on 60k resources).
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        for rule, opts, sev in prepared:
+            ctx = RuleContext(rule.id, rule.name, sev, opts, rule.fixes, shared)
+            for f in rule.check(graph, ctx):
+                if f.severity != sev:
+                    f = f.with_(severity=sev)
+                findings.append(f)
+    finally:
+        if collecting:
+            gc.enable()
     findings.sort(key=lambda f: (*f.sort_key(), f.message))
     return findings

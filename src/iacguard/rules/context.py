@@ -334,6 +334,8 @@ def _nice(described: str) -> str:
             val = "(another value)"
         elif val in ("True", "False"):
             val = val.lower()
+        elif name.startswith("var.") and len(val) > 1 and val[0] == val[-1] == "'":
+            val = '"' + val[1:-1] + '"'  # Terraform writes strings in double quotes
         parts.append(f"{name}{sep}{val}")
     return ", ".join(parts)
 

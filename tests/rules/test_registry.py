@@ -181,3 +181,18 @@ def test_bad_plugins_are_clear_errors(monkeypatch, obj, message):
         all_rules()
     assert str(info.value).startswith("plugin 'acme' (acme.rules:rule): ")
     assert message in str(info.value)
+
+
+def test_a_failing_rule_is_named(monkeypatch):
+    def boom(graph, ctx):
+        raise KeyError("vault")
+
+    plugin = types.SimpleNamespace(CATALOG=ENTRY, check=boom)
+    with_plugins(monkeypatch, FakeEntryPoint("acme", plugin))
+    acme = [r for r in all_rules() if r.id == "ACME001"]
+    with pytest.raises(
+        registry.RuleError,
+        match=r"rule ACME001 \(acme-vault-named, acme\) "
+        r"failed: KeyError: 'vault'",
+    ):
+        run_rules(graph(), acme)

@@ -43,6 +43,10 @@ class PluginError(ValueError):
     """A plugin rule cannot be loaded or is invalid."""
 
 
+class RuleError(RuntimeError):
+    """A rule raised while checking: a bug (ours or a plugin's), reported with its id."""
+
+
 CheckFn = Callable[[Graph, RuleContext], Iterable[Finding]]
 
 
@@ -245,7 +249,14 @@ def run_rules(
     try:
         for rule, opts, sev in prepared:
             ctx = RuleContext(rule.id, rule.name, sev, opts, rule.fixes, shared)
-            for f in rule.check(graph, ctx):
+            try:
+                produced = list(rule.check(graph, ctx))
+            except Exception as exc:  # noqa: BLE001 - name the rule that failed
+                raise RuleError(
+                    f"rule {rule.id} ({rule.name}, {rule.origin}) failed: "
+                    f"{type(exc).__name__}: {exc}"
+                ) from exc
+            for f in produced:
                 if f.severity != sev:
                     f = f.with_(severity=sev)
                 findings.append(f)

@@ -7,9 +7,10 @@ deadline from ``EvalOptions.time_budget``). This module is the backstop around t
 * an exception escaping a unit is a bug: it becomes a ``FileError`` for that unit and the run
   goes on with every other unit;
 * ``RecursionError`` and ``MemoryError`` become located errors too;
-* a unit that runs past a hard wall-clock limit is interrupted (``SIGALRM`` on POSIX, main
-  thread only: elsewhere only the evaluators' cooperative deadline applies) and becomes an
-  error, never a hang;
+* a unit that runs past a hard limit of CPU time (or, blocked, of four times that in
+  wall-clock time) is interrupted (``SIGPROF`` / ``SIGALRM`` on POSIX, main thread only:
+  elsewhere only the evaluators' cooperative deadline applies) and becomes an error, never a
+  hang. CPU time, so that a loaded machine does not turn a legitimate big file into an error;
 * when the Terraform modules evaluated together fail as a whole, each module is evaluated
   alone, so one hostile module does not lose the findings of the others.
 """
@@ -36,6 +37,8 @@ if TYPE_CHECKING:
 HARD_LIMIT_SLACK = 2.0
 #: extra seconds of hard limit per additional Terraform module evaluated in one call
 PER_MODULE_ALLOWANCE = 0.5
+#: the wall-clock limit is this many times the CPU-time limit (a unit blocked, not computing)
+WALL_FACTOR = 4.0
 
 
 class BudgetExceeded(BaseException):
@@ -65,8 +68,11 @@ def _can_alarm() -> bool:
 
 @contextmanager
 def time_limit(seconds: float | None) -> Iterator[None]:
-    """Raise ``BudgetExceeded`` in the block after ``seconds`` of wall-clock time.
+    """Raise ``BudgetExceeded`` in the block after ``seconds`` of CPU time.
 
+    CPU time (``ITIMER_PROF``), not wall-clock time: on a loaded CI machine a legitimate unit
+    must not be cut short because other processes had the cores. A unit blocked without
+    using CPU is caught by a wall-clock limit ``WALL_FACTOR`` times longer (``ITIMER_REAL``).
     A no-op when ``seconds`` is None, off the main thread, without ``setitimer``, or when
     another interval timer is already running (a test runner's timeout, an outer limit): that
     one is left alone and keeps its meaning.
@@ -74,24 +80,30 @@ def time_limit(seconds: float | None) -> Iterator[None]:
     if seconds is None or not _can_alarm():
         yield
         return
-    current = signal.getitimer(signal.ITIMER_REAL)
-    if current[0] > 0:
+    timers = (
+        (signal.ITIMER_PROF, signal.SIGPROF, 1.0),
+        (signal.ITIMER_REAL, signal.SIGALRM, WALL_FACTOR),
+    )
+    if any(signal.getitimer(which)[0] > 0 for which, _, _ in timers):
         yield
         return
 
     def expired(signum: int, frame: Any) -> None:
         raise BudgetExceeded(seconds)
 
-    previous = signal.signal(signal.SIGALRM, expired)
-    # the timer repeats: a unit that swallows the first interruption gets another
-    signal.setitimer(signal.ITIMER_REAL, max(seconds, 0.001), 0.25)
+    previous = [(sig, signal.signal(sig, expired)) for _, sig, _ in timers]
+    for which, _, factor in timers:
+        # the timers repeat: a unit that swallows the first interruption gets another
+        signal.setitimer(which, max(seconds * factor, 0.001), 0.25)
     try:
         yield
     finally:
         while True:  # an alarm may still land while we disarm: disarm again
             try:
-                signal.setitimer(signal.ITIMER_REAL, 0)
-                signal.signal(signal.SIGALRM, previous)
+                for which, _, _ in timers:
+                    signal.setitimer(which, 0)
+                for sig, handler in previous:
+                    signal.signal(sig, handler)
                 break
             except BudgetExceeded:
                 continue
@@ -100,13 +112,16 @@ def time_limit(seconds: float | None) -> Iterator[None]:
 def attempt(work: Callable[[], Graph], limit: float | None) -> Graph | Failure:
     """Run ``work`` under a hard time limit; any way it fails is a ``Failure``."""
     started = time.monotonic()
+    cpu_started = time.process_time()
     try:
         with time_limit(limit):
             graph = work()
     except BudgetExceeded:
-        spent = time.monotonic() - started
+        cpu = time.process_time() - cpu_started
+        wall = time.monotonic() - started
         return Failure(
-            f"evaluation stopped after {spent:.1f} s, over its time budget: not checked",
+            f"evaluation stopped after {cpu:.1f} s of CPU time ({wall:.1f} s elapsed), "
+            f"over its time budget: not checked",
             timed_out=True,
         )
     except RecursionError:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
 import signal
 import sys
+import time
 
 import pytest
 
@@ -68,11 +70,27 @@ def test_a_hang_is_stopped_at_the_hard_limit() -> None:
     assert len(got.errors) == 1
     err = got.errors[0]
     assert (err.path, err.line, err.column) == ("slow.yaml", None, None)
-    assert err.message.startswith("evaluation stopped after 0.")
-    assert err.message.endswith("s, over its time budget: not checked")
-    # the timer is disarmed and the previous handler is back
+    assert re.fullmatch(
+        r"evaluation stopped after 0\.\d s of CPU time \(\d+\.\d s elapsed\), "
+        r"over its time budget: not checked",
+        err.message,
+    ), err.message
+    # the timers are disarmed and the previous handlers are back
     assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
+    assert signal.getitimer(signal.ITIMER_PROF) == (0.0, 0.0)
     assert signal.getsignal(signal.SIGALRM) in (signal.SIG_DFL, signal.SIG_IGN, None)
+    assert signal.getsignal(signal.SIGPROF) in (signal.SIG_DFL, signal.SIG_IGN, None)
+
+
+def test_a_blocked_unit_is_stopped_by_the_wall_clock_limit() -> None:
+    def blocked() -> Graph:
+        time.sleep(30)
+        return Graph()
+
+    started = time.monotonic()
+    got = guard.run_unit("blocked.yaml", blocked, 0.1)
+    assert time.monotonic() - started < 10
+    assert "over its time budget" in got.errors[0].message
 
 
 def test_except_exception_cannot_swallow_the_interruption() -> None:
@@ -99,18 +117,23 @@ def test_a_unit_that_swallows_one_interruption_gets_another() -> None:
     assert "over its time budget" in got.errors[0].message
 
 
-def test_an_outer_timer_is_left_alone() -> None:
+@pytest.mark.parametrize(
+    ("which", "sig"),
+    [(signal.ITIMER_REAL, signal.SIGALRM), (signal.ITIMER_PROF, signal.SIGPROF)],
+    ids=["real", "prof"],
+)
+def test_an_outer_timer_is_left_alone(which: int, sig: int) -> None:
     fired = []
-    previous = signal.signal(signal.SIGALRM, lambda *a: fired.append(1))
+    previous = signal.signal(sig, lambda *a: fired.append(1))
     try:
-        signal.setitimer(signal.ITIMER_REAL, 30.0)
+        signal.setitimer(which, 30.0)
         got = guard.run_unit("a", lambda: Graph(), 0.1)
-        remaining = signal.getitimer(signal.ITIMER_REAL)[0]
+        remaining = signal.getitimer(which)[0]
         assert got == Graph()
-        assert 0 < remaining <= 30.0  # still the outer timer, not disarmed by the guard
+        assert 0 < remaining <= 30.1  # still the outer timer (clock granularity), not disarmed
     finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
+        signal.setitimer(which, 0)
+        signal.signal(sig, previous)
     assert fired == []
 
 
@@ -118,11 +141,11 @@ def test_no_limit_means_no_timer() -> None:
     seen = []
 
     def work() -> Graph:
-        seen.append(signal.getitimer(signal.ITIMER_REAL))
+        seen.append((signal.getitimer(signal.ITIMER_REAL), signal.getitimer(signal.ITIMER_PROF)))
         return Graph()
 
     guard.run_unit("a", work, None)
-    assert seen == [(0.0, 0.0)]
+    assert seen == [((0.0, 0.0), (0.0, 0.0))]
 
 
 def test_hard_limit_grows_with_the_budget_and_the_modules() -> None:

@@ -8,7 +8,8 @@ expected file lists: no missing, no extra. Adding a case is adding files:
 The expected file is a list of ``{"rule_id", "address", "certainty", "line", "inputs"}``
 (optionally ``"path"``, relative to the case), compared with the findings of the case's rule;
 or ``{"all_rules": true, "findings": [...]}`` to compare the findings of every rule
-(``"xfail": "why"`` marks a case whose expected findings wait on a known evaluator bug).
+(``"xfail": "why"`` marks a case whose expected findings wait on a known evaluator bug;
+``"options": {"KMS003": {"backup-grant": "iam-delegation"}}`` runs the rules with options).
 """
 
 from __future__ import annotations
@@ -100,7 +101,8 @@ def test_fixture(rule_id: str, case: Path, expected_file: Path, monkeypatch):
     assert [str(e) for e in graph.errors] == (
         spec.get("errors", []) if isinstance(spec, dict) else []
     )
-    findings = run_rules(graph, all_rules())
+    options = spec.get("options", {}) if isinstance(spec, dict) else {}
+    findings = run_rules(graph, all_rules(), options)
     with_path = any("path" in e for e in expected)
     got = [
         _record(f, Path.cwd() if case.is_dir() else Path.cwd() / case.name, with_path)

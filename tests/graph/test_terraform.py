@@ -592,7 +592,7 @@ def test_time_budget_gives_a_module_error(monkeypatch: pytest.MonkeyPatch, tmp_p
     )
     g = _eval_tmp(monkeypatch, tmp_path, time_budget=0.0)
     assert [e.message for e in g.errors] == [
-        "evaluation stopped after 0 s; the results for this module are partial"
+        "time budget of 0 s exhausted: evaluation stopped, the results for this module are partial"
     ]
     assert g.resources == ()
 

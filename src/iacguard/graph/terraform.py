@@ -23,6 +23,7 @@ world, and its alternatives are the worlds (from there) where it still exists.
 
 from __future__ import annotations
 
+import gc
 import os
 import time
 from collections.abc import Callable, Iterable
@@ -50,7 +51,9 @@ from iacguard.graph.tf_types import TfType, convert, parse_type
 from iacguard.graph.values import (
     Alternative,
     Depends,
+    JsonEncoded,
     Known,
+    PartialStr,
     Span,
     Unknown,
     Value,
@@ -59,6 +62,19 @@ from iacguard.graph.values import (
 
 def evaluate_modules(modules: list[TerraformModule], options: EvalOptions) -> Graph:
     """Evaluate every module directory as a root into one graph."""
+    # Evaluation allocates millions of small acyclic objects on big inputs: the cyclic
+    # collector's repeated passes over them cost half the time. Paused for the run only.
+    paused = gc.isenabled()
+    if paused:
+        gc.disable()
+    try:
+        return _evaluate_modules(modules, options)
+    finally:
+        if paused:
+            gc.enable()
+
+
+def _evaluate_modules(modules: list[TerraformModule], options: EvalOptions) -> Graph:
     loader = ModuleLoader(options.max_file_size, options.scan_root)
     resources: list[Resource] = []
     edges: list[Edge] = []
@@ -66,9 +82,10 @@ def evaluate_modules(modules: list[TerraformModule], options: EvalOptions) -> Gr
     notes: list[Note] = []
     roots: list[str] = []
     for module in modules:
+        started = time.monotonic()  # the time budget covers parsing the module too
         config = loader.load(module.directory, tuple(module.files))
         errors.extend(loader.take_errors(config))
-        part = RootEvaluation(module, config, loader, options).run()
+        part = RootEvaluation(module, config, loader, options, started).run()
         resources.extend(part.resources)
         edges.extend(part.edges)
         errors.extend(part.errors)
@@ -163,10 +180,12 @@ class RootEvaluation:
         config: ModuleConfig,
         loader: ModuleLoader,
         options: EvalOptions,
+        started: float | None = None,
     ) -> None:
         self.module = module
         self.options = options
-        self.deadline = time.monotonic() + options.time_budget
+        begin = time.monotonic() if started is None else started
+        self.deadline = begin + options.time_budget
         self.errors: list[FileError] = []
         from iacguard.graph.hcl_eval import EvalContext, evaluate
         from iacguard.graph.tf_scope import EmptyScope
@@ -264,8 +283,8 @@ class RootEvaluation:
                     self.module.directory,
                     None,
                     None,
-                    f"evaluation stopped after {self.options.time_budget:g} s; "
-                    "the results for this module are partial",
+                    f"time budget of {self.options.time_budget:g} s exhausted: evaluation "
+                    "stopped, the results for this module are partial",
                 )
             )
         except RecursionError:
@@ -305,6 +324,13 @@ class RootEvaluation:
     def _exists(self, address: str, home: World, item: WalkItem, in_default: bool) -> Value:
         touched = item.exists_inputs
         if not item.exists_known:
+            body = item.decl.block.body
+            meta = body.attribute("count") or body.attribute("for_each")
+            self.shared.note(
+                meta.span if meta is not None else item.decl.block.header_span,
+                f"{item.reason or 'count / for_each is not known'}; "
+                f"{address} stands for its instances",
+            )
             return Unknown(
                 item.reason or "count / for_each is not known", item.decl.block.header_span, touched
             )
@@ -381,6 +407,8 @@ class RootEvaluation:
     ) -> tuple[Value, list[Any]]:
         refs = list(entry.refs)
         payload = plain(entry.payload)
+        for problem in _problems(payload):
+            self.shared.note(problem.span or span, f"{address}.{name}: {problem.reason}")
         if isinstance(payload, Unknown):
             return (
                 Unknown(
@@ -409,6 +437,31 @@ class RootEvaluation:
         complete = not truncated and all(self.enumerable(n) for n in inputs)
         alternatives = tuple(Alternative(w, r) for w, r in results)
         return Depends(payload, inputs, alternatives, complete, span, entry.hops), refs
+
+
+def _problems(payload: Any, depth: int = 0) -> list[Unknown]:
+    """Unknown leaves that stand for a Terraform evaluation error or a refused file read:
+    worth a located note (Terraform would fail there, or we would not look)."""
+    from iacguard.graph.functions import ERROR_PREFIX
+
+    out: list[Unknown] = []
+    stack = [(payload, 0)]
+    while stack:
+        value, level = stack.pop()
+        if level > 64:
+            continue
+        if isinstance(value, Unknown):
+            if value.reason.startswith(ERROR_PREFIX) or "outside the scanned root" in value.reason:
+                out.append(value)
+        elif isinstance(value, dict):
+            stack.extend((v, level + 1) for v in value.values())
+        elif isinstance(value, (list, tuple)):
+            stack.extend((v, level + 1) for v in value)
+        elif isinstance(value, PartialStr):
+            stack.extend((v, level + 1) for v in value.parts)
+        elif isinstance(value, JsonEncoded):
+            stack.append((value.data, level + 1))
+    return out
 
 
 def _with(base: World, changes: dict[str, Any]) -> World:

@@ -22,6 +22,7 @@ from iacguard.parse.hcl_ast import (
     Attribute,
     Binary,
     Block,
+    Body,
     Call,
     Expr,
     HclFile,
@@ -193,8 +194,30 @@ def load_module(directory: str, files: tuple[str, ...], max_size: int) -> Module
     return config
 
 
+def _duplicate_attributes(body: Body, errors: list[FileError], depth: int = 0) -> None:
+    """Terraform rejects an attribute set twice in one body ("Attribute redefined")."""
+    seen: dict[str, Attribute] = {}
+    for attr in body.attributes:
+        first = seen.get(attr.name)
+        if first is not None:
+            errors.append(
+                _error(
+                    attr.span,
+                    f"attribute {attr.name!r} redefined (first set at line "
+                    f"{first.span.start_line}); Terraform rejects this, the first one is used",
+                )
+            )
+        else:
+            seen[attr.name] = attr
+    if depth < 32:
+        for block in body.blocks:
+            _duplicate_attributes(block.body, errors, depth + 1)
+
+
 def _index_file(config: ModuleConfig, parsed: HclFile) -> None:
     for block in parsed.body.blocks:
+        if block.type != "locals":
+            _duplicate_attributes(block.body, config.errors)
         kind, labels = block.type, block.labels
         if kind == "variable" and len(labels) == 1:
             name = labels[0]

@@ -11,8 +11,8 @@ deadline from ``EvalOptions.time_budget``). This module is the backstop around t
   wall-clock time) is interrupted (``SIGPROF`` / ``SIGALRM`` on POSIX, main thread only:
   elsewhere only the evaluators' cooperative deadline applies) and becomes an error, never a
   hang. CPU time, so that a loaded machine does not turn a legitimate big file into an error;
-* when the Terraform modules evaluated together fail as a whole, each module is evaluated
-  alone, so one hostile module does not lose the findings of the others.
+* Terraform modules are evaluated group by group (a root with the local modules only it
+  calls), each under its own limit, so one hostile module does not cost or lose the others.
 """
 
 from __future__ import annotations
@@ -148,22 +148,35 @@ def run_modules(
     options: EvalOptions,
     evaluate_modules: Callable[[list[TerraformModule], EvalOptions], Graph],
 ) -> Graph:
-    """Evaluate Terraform modules together; if that fails, each alone.
+    """Evaluate Terraform modules group by group, each group under its own limit.
 
-    Evaluating together lets a root and the local modules it calls share work. A failure of
-    the whole call (a bug, a hang past the hard limit) is retried module by module, so only
-    the module that fails is reported and every other module keeps its findings.
+    A group is a root with the local modules only it calls (``parallel.module_groups``): they
+    share work, and nothing outside a group changes its results. A group that fails (a bug, a
+    hang past its limit) costs only its own budget; if it held several modules, each is
+    retried alone so that only the module that fails is reported.
     """
     modules = list(modules)
     if not modules:
         return Graph()
-    whole = attempt(lambda: evaluate_modules(modules, options), hard_limit(options, len(modules)))
-    if not isinstance(whole, Failure):
-        return whole
-    if len(modules) == 1:
-        m = modules[0]
-        return Graph(errors=(FileError(m.directory, None, None, whole.message),))
-    single = hard_limit(options)
-    return Graph.merge(
-        run_unit(m.directory, lambda m=m: evaluate_modules([m], options), single) for m in modules
-    )
+    from iacguard.parallel import module_groups
+
+    graphs = []
+    for group in module_groups(modules):
+        members = list(group)
+        outcome = attempt(
+            lambda members=members: evaluate_modules(members, options),
+            hard_limit(options, len(members)),
+        )
+        if not isinstance(outcome, Failure):
+            graphs.append(outcome)
+        elif len(members) == 1:
+            graphs.append(
+                Graph(errors=(FileError(members[0].directory, None, None, outcome.message),))
+            )
+        else:
+            single = hard_limit(options)
+            graphs.extend(
+                run_unit(m.directory, lambda m=m: evaluate_modules([m], options), single)
+                for m in members
+            )
+    return graphs[0] if len(graphs) == 1 else Graph.merge(graphs)

@@ -6,6 +6,7 @@ import re
 import signal
 import sys
 import time
+from pathlib import Path
 
 import pytest
 
@@ -158,7 +159,7 @@ def _module(name: str) -> TerraformModule:
     return TerraformModule(name, (f"{name}/main.tf",))
 
 
-def test_run_modules_retries_one_by_one_after_a_crash() -> None:
+def test_run_modules_evaluates_independent_modules_apart() -> None:
     calls: list[tuple[str, ...]] = []
 
     def evaluate_modules(modules, options):
@@ -170,23 +171,40 @@ def test_run_modules_retries_one_by_one_after_a_crash() -> None:
 
     mods = [_module("good1"), _module("bad"), _module("good2")]
     got = guard.run_modules(mods, EvalOptions(time_budget=5.0), evaluate_modules)
-    assert calls == [("good1", "bad", "good2"), ("good1",), ("bad",), ("good2",)]
+    assert calls == [("good1",), ("bad",), ("good2",)]
     assert [n.message for n in got.notes] == ["evaluated good1", "evaluated good2"]
     assert got.errors == (
         FileError("bad", None, None, "internal error while evaluating: ValueError: boom"),
     )
 
 
-def test_run_modules_retries_one_by_one_after_a_hang() -> None:
-    def evaluate_modules(modules, options):
-        if any(m.directory == "hang" for m in modules):
-            _spin()
-        return Graph(notes=tuple(Note(None, m.directory) for m in modules))
+def test_run_modules_retries_a_failed_group_module_by_module(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A root and the local module only it calls form a group; if the group fails, each of
+    its modules is retried alone, and a module outside the group is not touched again."""
+    monkeypatch.chdir(tmp_path)
+    for d in ("root", "root/child", "other"):
+        Path(d).mkdir()
+    Path("root/main.tf").write_text('module "c" {\n  source = "./child"\n}\n')
+    Path("root/child/main.tf").write_text("")
+    Path("other/main.tf").write_text("")
+    calls: list[tuple[str, ...]] = []
 
-    mods = [_module("hang"), _module("fine")]
+    def evaluate_modules(modules, options):
+        names = tuple(m.directory for m in modules)
+        calls.append(names)
+        if "root/child" in names:
+            _spin()
+        return Graph(notes=tuple(Note(None, n) for n in names))
+
+    mods = [_module("other"), _module("root"), _module("root/child")]
     got = guard.run_modules(mods, EvalOptions(time_budget=0.01), evaluate_modules)
-    assert [n.message for n in got.notes] == ["fine"]
-    assert [(e.path, "over its time budget" in e.message) for e in got.errors] == [("hang", True)]
+    assert calls == [("other",), ("root", "root/child"), ("root",), ("root/child",)]
+    assert [n.message for n in got.notes] == ["other", "root"]
+    assert [(e.path, "over its time budget" in e.message) for e in got.errors] == [
+        ("root/child", True)
+    ]
 
 
 def test_run_modules_single_module_failure_is_its_error() -> None:

@@ -296,6 +296,19 @@ class _Ignores:
         if specs[slot] is None:
             specs[slot] = spec
 
+    def excludes(self, directory: Path) -> bool:
+        """Whether ``directory`` or one of its ancestors is ignored."""
+        if not self.active:
+            return False
+        chain = [directory, *directory.parents]
+        return any(self.ignored(d, True) for d in reversed(chain[:-1]))
+
+    def forget_above(self, directory: Path) -> None:
+        """Drop the rules of ``directory``'s ancestors (keep its own and those below)."""
+        self.specs = {
+            d: s for d, s in self.specs.items() if d == directory or directory in d.parents
+        }
+
     def ignored(self, path: Path, is_dir: bool) -> bool:
         if not self.active:
             return False
@@ -335,6 +348,8 @@ def discover(
     admit = _Admission(found, max_file_size)
     #: module directory (as walked) -> the real directory its symlinks must stay inside
     module_dirs: dict[Path, Path] = {}
+    #: files the walk found git-ignored: a module's listing leaves them out too
+    git_ignored: set[Path] = set()
     templates: set[Path] = set()
     plans: set[Path] = set()
     focus: set[str] = set()
@@ -369,11 +384,11 @@ def discover(
             else:
                 consider(absolute, root)
             continue
-        _walk(p, found, admit, consider, respect_gitignore)
+        _walk(p, found, admit, consider, respect_gitignore, git_ignored)
 
     extra_vars = [str(Path(v)) for v in var_files]
     for directory in sorted(module_dirs):
-        module = _module(directory, module_dirs[directory], found, admit, extra_vars)
+        module = _module(directory, module_dirs[directory], found, admit, extra_vars, git_ignored)
         if module is not None:
             found.modules.append(module)
     found.templates = sorted(_rel(t) for t in templates)
@@ -388,6 +403,7 @@ def _walk(
     admit: _Admission,
     consider: Callable[[Path, Path], None],
     respect_gitignore: bool,
+    git_ignored: set[Path],
 ) -> None:
     """Walk one directory argument.
 
@@ -397,6 +413,11 @@ def _walk(
     """
     root = Path(os.path.realpath(top))
     ignores = _Ignores(root) if respect_gitignore else None
+    if ignores is not None and ignores.excludes(root):
+        # the user named a directory git ignores (generated code, a vendored tree): check it,
+        # applying only the .gitignore files inside it, as ruff does with paths named
+        ignores.forget_above(root)
+        found.notes.append(Note(None, f"{_rel(top)}: git-ignored, checked because it was named"))
 
     def unlistable(exc: OSError) -> None:
         where = Path(exc.filename) if exc.filename else top
@@ -423,6 +444,9 @@ def _walk(
         dirnames[:] = keep
         for name in sorted(filenames):
             if not (_is_tf(name) or name.endswith(DATA_SUFFIXES)):
+                if ignores is not None and _is_auto_tfvars(name):
+                    if ignores.ignored(real_here / name, False):
+                        git_ignored.add((here / name).absolute())
                 continue
             fp = here / name
             # .tf files only name their module here: its listing checks each file once
@@ -432,6 +456,7 @@ def _walk(
                     found.notes.append(Note(None, f"{_rel(fp)}: {why}, skipped"))
                     continue
             if ignores is not None and ignores.ignored(real_here / name, False):
+                git_ignored.add(fp.absolute())
                 continue
             consider(fp.absolute(), root)
 
@@ -506,6 +531,7 @@ def _module(
     found: Discovery,
     admit: _Admission,
     extra_vars: list[str],
+    git_ignored: set[Path] = frozenset(),  # type: ignore[assignment]
 ) -> TerraformModule | None:
     """The module in ``directory``: its admitted ``.tf`` files and auto-loaded tfvars."""
     try:
@@ -522,6 +548,8 @@ def _module(
         if not is_tf and not _is_auto_tfvars(name):
             continue
         fp = directory / name
+        if fp in git_ignored:
+            continue
         if os.path.islink(fp):
             why = _file_symlink_problem(fp, Path(os.path.realpath(fp)), root)
             if why:

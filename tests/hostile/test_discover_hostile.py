@@ -232,7 +232,10 @@ def test_gitignore_like_git(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> 
     (tmp_path / "app" / "sub" / "keep.generated.tf").write_bytes(b"\x00")
     monkeypatch.chdir(tmp_path / "app")  # the scan starts below the repository's top
     found = discover(["."])
-    assert [m.directory for m in found.modules] == [".", "sub"]
+    assert found.modules == [
+        TerraformModule(".", ("main.tf",), ()),
+        TerraformModule("sub", ("sub/main.tf",), ()),
+    ]
     # the re-included file is admitted, so its content is checked
     assert [(e.path, e.line) for e in found.errors] == [("sub/keep.generated.tf", 1)]
 
@@ -262,3 +265,20 @@ def _remove_deep_tree(top: Path, depth: int) -> None:
     (dirs[-1] / "main.tf").unlink(missing_ok=True)
     for d in reversed(dirs):
         os.rmdir(d)
+
+
+def test_a_named_directory_that_git_ignores_is_checked(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    (tmp_path / ".gitignore").write_text("out/\n")
+    (tmp_path / "out" / "gen").mkdir(parents=True)
+    (tmp_path / "out" / "gen" / "main.tf").write_bytes(VAULT)
+    (tmp_path / "out" / "gen" / ".gitignore").write_text("skip.tf\n")
+    (tmp_path / "out" / "gen" / "skip.tf").write_bytes(b"\x00")
+    monkeypatch.chdir(tmp_path)
+    assert discover(["."]).modules == []  # ignored while scanning the repository
+    found = discover(["out/gen"])
+    assert found.modules == [TerraformModule("out/gen", ("out/gen/main.tf",), ())]
+    assert _notes(found) == ["out/gen: git-ignored, checked because it was named"]
+    assert found.errors == []  # skip.tf is ignored by the .gitignore inside: never read

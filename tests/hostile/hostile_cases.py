@@ -281,6 +281,30 @@ def cases() -> list[Case]:
     )
     out.append(_cfn_case("deep_json", {"bad.json": bad}, (Expect("deep_json/bad.json", DEPTH, 3),)))
 
+    bad = b'{"locals": {"deep": ' + b"[" * n + b"]" * n + b"}}\n"
+    out.append(
+        _tf_case(
+            "deep_tf_json", {"bad.tf.json": bad}, (Expect("deep_tf_json/bad.tf.json", DEPTH, 1),)
+        )
+    )
+    bad = b"deep = " + b"[" * n + b"]" * n + b"\n"
+    out.append(
+        _tf_case(
+            "deep_tfvars",
+            {"terraform.tfvars": bad},
+            (Expect("deep_tfvars/terraform.tfvars", DEPTH, 1),),
+        )
+    )
+    bad = (
+        b'{"format_version": "1.2", "planned_values": {"root_module": {"resources": '
+        + b"[" * n
+        + b"]" * n
+        + b"}}}\n"
+    )
+    out.append(
+        _cfn_case("deep_plan", {"plan.json": bad}, (Expect("deep_plan/plan.json", DEPTH, 1),))
+    )
+
     # -- expansion ---------------------------------------------------------------------------
     lines = [b'AWSTemplateFormatVersion: "2010-09-09"', b"Metadata:"]
     lines.append(b'  l0: &l0 ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]')

@@ -257,6 +257,18 @@ def test_count_for_each_dynamic_splat_and_for(monkeypatch: pytest.MonkeyPatch) -
     # for-expression local indexed by each.key; conditional on each.key
     assert logs.value("name") == "acme-logs"
     assert logs.value("kms_key_arn") == Ref("aws_kms_key.keys[0]", "arn", root)
+    # with any key_count, keys[0] (if it exists at all) is still that key: not an unknown
+    assert logs.attributes["kms_key_arn"] == Depends(
+        Ref("aws_kms_key.keys[0]", "arn", root),
+        frozenset({"var.key_count"}),
+        (
+            Alternative(
+                (("var.key_count", any_value("var.key_count")),),
+                Ref("aws_kms_key.keys[0]", "arn", root),
+            ),
+        ),
+        complete=False,
+    )
     assert db.value("kms_key_arn") == Ref('aws_kms_key.regional["eu-west-2"]', "arn", root)
 
     plan = g.get(root, "aws_backup_plan.all")
@@ -305,6 +317,10 @@ def test_count_for_each_dynamic_splat_and_for(monkeypatch: pytest.MonkeyPatch) -
     assert sel.value("resources") == ["DB", "LOGS"]
     # splat into a local, then index
     assert sel.value("iam_role_arn") == Ref("aws_kms_key.keys[1]", "arn", root)
+    # ... but a splat over an unknown number of keys is unknown
+    role = sel.attributes["iam_role_arn"]
+    assert isinstance(role, Depends)
+    assert [a.value for a in role.alternatives] == [unknown_count]
 
 
 # ----------------------------------------------------------------------------- modules

@@ -1103,14 +1103,15 @@ class _Modules:
             s.state.shared.note(span, reason)
             return Unknown(reason, span)
         found = s.state.module_instances(s.inst, call, s.state.ctx)
-        if found.kind == "unknown":
-            return Unknown(found.reason, span)
 
         def one(key: Any) -> Any:
             child = s.state.shared.child(s.inst, call, key)
             if isinstance(child, Unknown):
                 return child
             return _ModuleObject(s, child)
+
+        if found.kind == "unknown":
+            return _Pending(found.reason, found.meta, one)
 
         if found.kind == "single":
             return one(None)
@@ -1189,7 +1190,7 @@ class _ResourceType:
         if found.kind == "single":
             return _ResourceObject(s, decl, None)
         if found.kind == "unknown":
-            return Unknown(found.reason, span)
+            return _Pending(found.reason, found.meta, lambda k: _ResourceObject(s, decl, k))
         if found.kind == "count":
             return [_ResourceObject(s, decl, k) for k in found.keys]
         return {k: _ResourceObject(s, decl, k) for k in found.keys}
@@ -1205,6 +1206,37 @@ class _ResourceType:
             for a, d in s.inst.config.resources.items()
             if a.startswith(prefix)
         }
+
+
+class _Pending:
+    """The instances of a resource or module call whose count / for_each is unknown: how
+    many there are is unknown, but ``x[0]`` / ``x["k"]``, if it exists, is that instance
+    (Terraform would reject the configuration otherwise)."""
+
+    __slots__ = ("reason", "meta", "make")
+
+    def __init__(self, reason: str, meta: str, make: Callable[[Any], Any]) -> None:
+        self.reason = reason
+        self.meta = meta
+        self.make = make
+
+    def get_attr(self, name: str, span: Span) -> Any:
+        return Unknown(self.reason, span)
+
+    def index(self, key: Any, span: Span) -> Any:
+        if self.meta == "count":
+            if isinstance(key, float) and key.is_integer():
+                key = int(key)
+            elif isinstance(key, str) and key.isdigit():
+                key = int(key)
+            if not isinstance(key, int) or isinstance(key, bool) or key < 0:
+                return Unknown(self.reason, span)
+        elif not isinstance(key, str):
+            return Unknown(self.reason, span)
+        return self.make(key)
+
+    def materialize(self) -> Any:
+        return Unknown(self.reason)
 
 
 class _ResourceObject:

@@ -19,6 +19,18 @@ alternatives for the inputs its ``count`` / ``for_each`` (and the enclosing modu
 touched. An instance absent under the defaults is evaluated in the first world where it
 exists (its *home* world): the default payload of its attributes is then the value in that
 world, and its alternatives are the worlds (from there) where it still exists.
+
+An open input's alternative world assigns it the leaf ``Unknown("any value of var.x")``
+(the Alternative's assignment holds that leaf). A ``count`` / ``for_each`` that is unknown
+under the defaults keeps one placeholder instance (``x[0]`` / ``x["?"]``) whose ``exists``
+is Unknown, with a note; ``x[0]`` / ``x["k"]`` of such a resource still resolves to that
+instance, while splats and ``length()`` of it are unknown.
+
+Notes: remote modules, unresolvable local modules, dangling references, reference cycles,
+data source attributes read at plan time, unknown expansions, Terraform evaluation errors
+and refused ``file()`` reads found in attribute values. Errors: parse errors of every file,
+duplicate declarations and attributes, instance limits, the time budget (which covers
+parsing the root module; the results done so far are kept).
 """
 
 from __future__ import annotations

@@ -232,7 +232,19 @@ def test_count_for_each_dynamic_splat_and_for(monkeypatch: pytest.MonkeyPatch) -
         'aws_backup_vault.by_name["logs"]',
         "aws_backup_plan.all",
         "aws_backup_selection.sel",
+        'aws_backup_vault_notifications.by_vault["db"]',
+        'aws_backup_vault_notifications.by_vault["logs"]',
     ]
+    # each.key only decides existence; each.value touches what for_each touched
+    notify = g.get(root, 'aws_backup_vault_notifications.by_vault["db"]')
+    assert notify is not None
+    assert notify.attributes["backup_vault_name"] == Known("db")
+    topic = notify.attributes["sns_topic_arn"]
+    assert isinstance(topic, Depends)
+    assert (topic.default, topic.inputs) == (
+        "arn:aws:sns:eu-west-2:111122223333:retention-90",
+        frozenset({"var.vaults"}),
+    )
     k0 = g.get(root, "aws_kms_key.keys[0]")
     k1 = g.get(root, "aws_kms_key.keys[1]")
     assert k0 is not None and k1 is not None

@@ -116,11 +116,15 @@ def mono(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def _key(g: Graph) -> tuple:
+    """The graph as comparable values, independent of order (and of str hashing: reprs of
+    frozensets differ between processes, the sets are equal)."""
+    from collections import Counter
+
     return (
-        sorted((r.root, r.address, repr(r)) for r in g.resources),
-        sorted(repr(e) for e in g.edges),
-        sorted(repr(e) for e in g.errors),
-        sorted(repr(n) for n in g.notes),
+        {(r.root, r.address): r for r in g.resources},
+        Counter(g.edges),
+        Counter(g.errors),
+        Counter(g.notes),
     )
 
 

@@ -440,6 +440,8 @@ class WorldState:
         info = self.shared.inputs.get(name)
         if info is None:
             reason = f"var.{name} is not declared"
+            if self.shared.config.broken_files:
+                reason += " (a file of the module failed to parse)"
             self.shared.note(span, reason)
             return Unknown(reason, span)
         ctx.inputs.add(info.name)

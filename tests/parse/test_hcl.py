@@ -291,6 +291,20 @@ resource "aws_kms_key" "c" {
     assert f.errors[0].line == 6
 
 
+def test_error_recovery_spans_and_comments_after_the_broken_block() -> None:
+    src = 'a = 1\nresource "x" "y" {\n  d = = 1\n}\n# note\nresource "é" "z" {\n  e = "ü${1}"\n}\n'
+    f = parse_hcl(src.encode(), P)
+    assert f.errors[0] == FileError(P, 3, 7, "syntax error: missing a value")
+    assert [a.name for a in f.body.attributes] == ["a"]
+    (z,) = f.body.blocks
+    assert z.labels == ("é", "z")
+    assert z.span == S(6, 1, 8, 2)
+    e = z.body.attributes[0]
+    assert e.span == S(7, 3, 7, 14)
+    assert isinstance(e.expr, Template) and e.expr.parts[1] == Literal(1, S(7, 11, 7, 12))
+    assert (5, "# note") in f.comments
+
+
 def test_unterminated_string_is_an_error_not_an_exception() -> None:
     f = parse_hcl(b'a = "unterminated\nb = 2\n', P)
     assert f.errors and f.errors[0].message.startswith("syntax error")

@@ -71,7 +71,7 @@ _TOP_LEVEL = re.compile(
 _MISSING_NAMES = {
     "quoted_template_end": "closing '\"'",
     "heredoc_identifier": "heredoc end marker",
-    "identifier": "a name",
+    "identifier": "a name or value",
     "template_interpolation_end": "'}' closing '${'",
     "template_directive_end": "'}' closing '%{'",
     "<<": "a value",
@@ -884,10 +884,14 @@ def _parse_hcl(source: bytes, path: str) -> HclFile:
         else:
             bad.append([n.start_byte, n.end_byte])
     flush()
-    errors = conv.errors + errors
-    if not errors:
-        conv.collect_errors(root)
+    # the whole file's parse locates errors best (the pieces only say where a piece broke);
+    # the pieces' errors are kept when it found none
+    before = len(conv.errors)
+    conv.collect_errors(root)
+    if len(conv.errors) > before:
         errors = conv.errors
+    else:
+        errors = conv.errors + errors
     return HclFile(
         path,
         Body(tuple(attrs), tuple(blocks), file_span),

@@ -501,6 +501,24 @@ def cases() -> list[Case]:
         )
     )
 
+    escape = (
+        b'module "up" {\n  source = "../../../../../../../../etc"\n}\n\n'
+        b'module "linked" {\n  source = "./etc_link"\n}\n\n'
+        b'resource "aws_backup_vault" "escaped" {\n  name = module.up.anything\n}\n'
+    )
+    out.append(
+        _tf_case(
+            "module_escape",
+            {"modules.tf": escape, "etc_link": Symlink("/etc")},
+            (
+                Expect("module_escape/modules.tf", r"outside the scanned|not loaded", 1, "either"),
+                Expect("module_escape/modules.tf", r"outside the scanned|not loaded", 5, "either"),
+            ),
+            needs=("symlink",),
+            never_read=("root:x:0:0",),
+        )
+    )
+
     # -- the file system --------------------------------------------------------------------
     out.append(
         _tf_case(

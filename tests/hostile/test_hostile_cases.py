@@ -165,3 +165,22 @@ def test_all_hostile_cases_together_through_the_cli(tmp_path: Path) -> None:
     # every error names a file or directory of the corpus
     for e in errors:
         assert e.path.split("/")[0] in {c.name for c in chosen}, e
+
+
+def test_max_file_size_through_the_cli(tmp_path: Path) -> None:
+    case = next(c for c in CASES if c.name == "binary_tf")
+    write_case(case, tmp_path)
+    size = len(case.files["binary_tf/blob.tf"])  # type: ignore[arg-type]
+    proc = _cli(["check", "--output-format", "json", "--max-file-size", "400", "."], tmp_path, 60)
+    assert proc.returncode == 1, proc.stderr
+    doc = json.loads(proc.stdout)
+    assert doc["errors"] == [
+        {
+            "path": "binary_tf/blob.tf",
+            "line": None,
+            "column": None,
+            "message": f"file is {size} bytes, over --max-file-size (400): not checked",
+        }
+    ]
+    found = {(f["rule_id"], f["resource"]["address"]) for f in doc["findings"]}
+    assert ("BKP001", "aws_backup_vault.plain") in found

@@ -325,6 +325,27 @@ def cases() -> list[Case]:
             (Expect("billion_laughs/bad.yaml", r"alias|expan|too (big|large|many)", None),),
         )
     )
+    merge = [b'AWSTemplateFormatVersion: "2010-09-09"', b"Metadata:"]
+    merge.append(b"  m0: &m0 {a: 1, b: 2, c: 3, d: 4, e: 5, f: 6, g: 7, h: 8}")
+    for i in range(1, 12):
+        merge.append(b"  m%d: &m%d" % (i, i))
+        merge += [b"    k%d: *m%d" % (j, i - 1) for j in range(8)]
+    merge += [
+        b"Resources:",
+        b"  MergeVault:",
+        b"    Type: AWS::Backup::BackupVault",
+        b"    Properties:",
+        b"      BackupVaultTags:",
+        b"        <<: *m11",
+        b"",
+    ]
+    out.append(
+        _cfn_case(
+            "merge_key_bomb",
+            {"bad.yaml": b"\n".join(merge)},
+            (Expect("merge_key_bomb/bad.yaml", r"alias|expan|too (big|large|many)", None),),
+        )
+    )
     bad = (
         b'resource "aws_backup_vault" "many" {\n'
         b'  count = 100000000\n  name  = "v-${count.index}"\n}\n'

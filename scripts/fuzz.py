@@ -3,8 +3,10 @@
 Not part of the test suite (tests/property runs a few hundred examples). Each input is one
 file written to a scratch directory and run in-process through discovery, the evaluators
 (WITHOUT iacguard.guard, so an exception is seen with its traceback), all rules and the JSON
-rendering, under a hard per-input time limit. An exception is a crash, running past the limit
-is a hang; both are saved (input + traceback) under ``--out`` and counted once per signature.
+rendering, under a hard per-input limit of CPU time (the evaluators get a quarter of it as
+their own budget; the rest is for rules and rendering). An exception is a crash, running past
+the limit is a hang; both are saved (input + traceback) under ``--out`` and counted once per
+signature.
 
 Inputs, deterministic for a ``--seed``: byte-level mutations (truncate, splice, flip, delete,
 duplicate, hostile tokens) of the fixtures, the built-in samples, the hostile corpus and
@@ -148,7 +150,7 @@ def run_slice(args: tuple[int, int, int, int, float, str, str | None]) -> Tally:
     out = Path(out_dir)
     tally = Tally()
     scratch = Path(tempfile.mkdtemp(prefix="iacguard-fuzz-"))
-    options = replace(EvalOptions(scan_root=str(scratch)), time_budget=max(limit / 2, 0.5))
+    options = replace(EvalOptions(scan_root=str(scratch)), time_budget=max(limit / 4, 0.5))
     try:
         for index in range(start, stop, step):
             kind, name, data = make_input(index, seed, seeds)

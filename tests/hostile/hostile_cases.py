@@ -540,6 +540,15 @@ def cases() -> list[Case]:
         )
     )
 
+    long_source = b'module "long" {\n  source = "./' + b"x" * 300 + b'"\n}\n'
+    out.append(
+        _tf_case(
+            "module_long_source",
+            {"long.tf": long_source},
+            (Expect("module_long_source/long.tf", r"local module", 1, "either"),),
+        )
+    )
+
     # -- the file system --------------------------------------------------------------------
     out.append(
         _tf_case(

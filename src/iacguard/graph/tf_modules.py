@@ -336,8 +336,13 @@ class ModuleLoader:
 
     def resolve_local(self, caller_dir: str, source: str) -> tuple[str | None, str]:
         """(directory in display form, "") or (None, why it is not loaded)."""
-        target = (Path(caller_dir) / source).resolve()
-        if not target.is_dir():
+        try:
+            target = (Path(caller_dir) / source).resolve()
+            is_dir = target.is_dir()
+        except (OSError, RuntimeError) as exc:  # name too long, symlink loop, no access
+            why = getattr(exc, "strerror", None) or str(exc)
+            return None, f"local module {source[:200]!r} cannot be read: {why}"
+        if not is_dir:
             return None, f"local module {source!r} not found ({display_path(target)})"
         inside = (
             target == self.base

@@ -99,7 +99,11 @@ def _parse_tree(source: bytes) -> Any:
     import tree_sitter
 
     language, _ = _parser_parts()
-    return tree_sitter.Parser(language).parse(source)
+    # the read-callback form: the same tree, but Python runs between chunks, so a time limit
+    # (iacguard.guard's signal) can stop a parse of a huge file instead of waiting it out
+    return tree_sitter.Parser(language).parse(
+        lambda offset, _point: source[offset : offset + 65536]
+    )
 
 
 def _unescape_quoted(text: str) -> str:

@@ -116,3 +116,23 @@ def test_fixture(rule_id: str, case: Path, expected_file: Path, monkeypatch):
     ):
         pytest.xfail(spec["xfail"])
     assert sorted(got, key=_key) == sorted(expected, key=_key)
+
+
+def _all_findings(paths: list[Path]) -> set[tuple]:
+    graph = build_graph([str(p) for p in paths])
+    return {
+        (f.rule_id, f.address, f.location.path, f.location.start_line, f.certainty.label, f.message)
+        for f in run_rules(graph, all_rules(), {})
+    }
+
+
+def test_a_case_gives_the_same_findings_alone_and_beside_every_other_case():
+    """A finding depends only on its own root: scanning all fixtures at once (one graph, one
+    rules run) gives, for each case, exactly what scanning that case alone gives (this is also
+    why ``--jobs``, which lints each root apart, cannot change the output)."""
+    cases = [case for _, case, expected in CASES if "options" not in expected.read_text()]
+    together = _all_findings(cases)
+    alone: set[tuple] = set()
+    for case in cases:
+        alone |= _all_findings([case])
+    assert together == alone

@@ -48,15 +48,21 @@ class Analysis:
         self._plan_rules: dict[tuple[str, str], list[PlanRule]] = {}
         self.memo: dict[Any, Any] = {}
         self._facts: dict[tuple[int, str], Fact] = {}
-        self._managed: frozenset[str] | None = None
+        self._managed: dict[str, frozenset[str]] | None = None
 
-    @property
-    def managed_keys(self) -> frozenset[str]:
-        """Literal ARNs / ids of AWS-managed keys seen in the graph's data sources."""
+    def managed_keys(self, root: str) -> frozenset[str]:
+        """Literal ARNs / ids of AWS-managed keys seen in the data sources of ``root``: only
+        the vault's own root counts, so a finding never depends on what else was scanned (and
+        ``--jobs``, which lints each root apart, cannot change the output)."""
         if self._managed is None:
-            data = [r for r in self.graph.resources if r.mode == "data"]
-            self._managed = managed_key_ids(self.graph, data)
-        return self._managed
+            data: dict[str, list[Resource]] = {}
+            for r in self.graph.resources:
+                if r.mode == "data":
+                    data.setdefault(r.root, []).append(r)
+            self._managed = {
+                name: managed_key_ids(self.graph, members) for name, members in data.items()
+            }
+        return self._managed.get(root, frozenset())
 
     def of_kind(self, kind: str) -> list[Resource]:
         if self._by_kind is None:
@@ -87,7 +93,7 @@ class Analysis:
         return found
 
     def classify(self, vault: Resource, payload: Any) -> KeyInfo:
-        return classify_key(payload, vault.root, self.graph, managed=self.managed_keys)
+        return classify_key(payload, vault.root, self.graph, managed=self.managed_keys(vault.root))
 
     def protected_vaults(self, key: Resource) -> list[Resource]:
         """The vaults whose key resolves to ``key`` in some world."""

@@ -11,6 +11,7 @@ from pathlib import Path
 from iacguard.report.colors import Palette
 from iacguard.report.common import summary_line
 from iacguard.report.concise import error_line, finding_line
+from iacguard.report.terminal import printable
 
 #: most source lines quoted for one finding (the middle of longer spans is elided)
 MAX_QUOTED = 6
@@ -55,13 +56,19 @@ def _snippet(f, sources: _Sources, p: Palette) -> list[str]:
         raw = text[n - 1]
         start = loc.start_column if n == loc.start_line else _indent(raw) + 1
         end = loc.end_column if n == loc.end_line else len(raw.rstrip()) + 1
-        shown = raw.replace("\t", TAB)
-        col0 = len(raw[: max(start - 1, 0)].replace("\t", TAB))
-        col1 = len(raw[: max(end - 1, 0)].replace("\t", TAB))
+        shown = _shown(raw)
+        col0 = len(_shown(raw[: max(start - 1, 0)]))
+        col1 = len(_shown(raw[: max(end - 1, 0)]))
         carets = "^" * max(col1 - col0, 1)
         out.append(p.blue(f"{n:>{width}} |") + (" " + shown if shown else ""))
         out.append(p.blue(gutter) + " " + " " * col0 + p.red(carets))
     return out
+
+
+def _shown(raw: str) -> str:
+    """A source line as printed: tabs expanded, control characters escaped (so the carets
+    under it still line up)."""
+    return printable(raw.replace("\t", TAB))
 
 
 def _indent(line: str) -> int:
@@ -71,19 +78,19 @@ def _indent(line: str) -> int:
 def _details(f, p: Palette) -> list[str]:
     out = [
         p.cyan("  = ")
-        + f"{f.rule_name} · severity {f.severity.label} · {f.resource_type} "
-        + p.bold(f.address)
-        + (f" in {f.root}" if f.root and f.root != f.location.path else "")
+        + f"{f.rule_name} · severity {f.severity.label} · {printable(f.resource_type)} "
+        + p.bold(printable(f.address))
+        + (f" in {printable(f.root)}" if f.root and f.root != f.location.path else "")
     ]
     if f.evidence:
         out.append(p.cyan("  = evidence:"))
         for hop in f.evidence:
             where = f"{hop.span.path}:{hop.span.start_line}" if hop.span else "(no location)"
-            out.append(f"      {p.dim(where)} {hop.message}")
+            out.append(f"      {p.dim(printable(where))} {printable(hop.message)}")
     if f.inputs:
-        out.append(p.cyan("  = inputs: ") + ", ".join(f.inputs))
+        out.append(p.cyan("  = inputs: ") + printable(", ".join(f.inputs)))
     if f.fix:
-        out.append(p.cyan("  = fix: ") + f.fix)
+        out.append(p.cyan("  = fix: ") + printable(f.fix))
     return out
 
 
@@ -100,7 +107,7 @@ def render(report, *, color: bool = False, quiet: bool = False) -> str:
         notes = []
         for n in report.notes:
             where = f"{n.span.path}:{n.span.start_line}: " if n.span else ""
-            notes.append(p.dim(f"{where}note: {n.message}"))
+            notes.append(p.dim(printable(f"{where}note: {n.message}")))
         blocks.append("\n".join(notes))
     if not quiet:
         line = summary_line(report)

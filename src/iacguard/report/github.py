@@ -3,12 +3,14 @@
 ``::error file=…,line=…,col=…,endLine=…,endColumn=…,title=ID name::message``: severity high
 and critical are ``error``, low and medium ``warning``; file errors are ``error``. Values are
 escaped as the runner expects: ``%``, CR and LF in the message, plus ``:`` and ``,`` in
-properties.
+properties; control characters quoted from scanned files are written as visible escapes (the
+Actions log renders ANSI sequences).
 """
 
 from __future__ import annotations
 
 from iacguard.findings import Severity
+from iacguard.report.terminal import printable
 
 
 def escape_data(text: str) -> str:
@@ -29,9 +31,9 @@ def render(report) -> str:
     for f in report.live:
         loc = f.location
         kind = "error" if f.severity >= Severity.HIGH else "warning"
-        message = f"[{f.certainty.label}] {f.message}"
+        message = f"[{f.certainty.label}] {printable(f.message)}"
         if f.fix:
-            message += f"\nFix: {f.fix}"
+            message += f"\nFix: {printable(f.fix)}"
         props = [
             ("file", loc.path),
             ("line", loc.start_line),
@@ -43,5 +45,5 @@ def render(report) -> str:
         lines.append(_command(kind, props, message))
     for e in report.errors:
         props = [("file", e.path), ("line", e.line), ("col", e.column), ("title", "iacguard error")]
-        lines.append(_command("error", props, e.message))
+        lines.append(_command("error", props, printable(e.message)))
     return "\n".join(lines) + "\n" if lines else ""

@@ -68,3 +68,7 @@ def test_colour_codes_of_our_own_are_kept(hostile_report):
     text = render(hostile_report, "concise", color=True)
     assert "\x1b[" in text  # iacguard's own colours
     assert "\x1b]0;" not in text and "\u202e" not in text
+
+
+def test_keep_newlines_keeps_only_cr_and_lf():
+    assert printable("a\r\nb\x1b\x0b\u202e", keep_newlines=True) == "a\r\nb\\x1b\\x0b\\u202e"

@@ -31,9 +31,9 @@ def render(report) -> str:
     for f in report.live:
         loc = f.location
         kind = "error" if f.severity >= Severity.HIGH else "warning"
-        message = f"[{f.certainty.label}] {printable(f.message)}"
+        message = f"[{f.certainty.label}] {printable(f.message, keep_newlines=True)}"
         if f.fix:
-            message += f"\nFix: {printable(f.fix)}"
+            message += f"\nFix: {printable(f.fix, keep_newlines=True)}"
         props = [
             ("file", loc.path),
             ("line", loc.start_line),
@@ -45,5 +45,5 @@ def render(report) -> str:
         lines.append(_command(kind, props, message))
     for e in report.errors:
         props = [("file", e.path), ("line", e.line), ("col", e.column), ("title", "iacguard error")]
-        lines.append(_command("error", props, printable(e.message)))
+        lines.append(_command("error", props, printable(e.message, keep_newlines=True)))
     return "\n".join(lines) + "\n" if lines else ""

@@ -23,6 +23,11 @@ def _escape(match: re.Match[str]) -> str:
     return f"\\x{code:02x}" if code <= 0xFF else f"\\u{code:04x}"
 
 
-def printable(text: str) -> str:
-    """``text`` with every control character written as a visible escape (tab is kept)."""
-    return _UNSAFE.sub(_escape, text)
+#: the same without CR and LF, for formats that carry line breaks themselves (GitHub's %0A)
+_UNSAFE_IN_LINES = re.compile(_UNSAFE.pattern.replace("\x0a-\x1f", "\x0b\x0c\x0e-\x1f"))
+
+
+def printable(text: str, *, keep_newlines: bool = False) -> str:
+    """``text`` with every control character written as a visible escape (tab is kept, and
+    CR/LF too with ``keep_newlines``)."""
+    return (_UNSAFE_IN_LINES if keep_newlines else _UNSAFE).sub(_escape, text)

@@ -231,6 +231,7 @@ def check(
     from iacguard.parallel import decide_jobs
 
     workers = decide_jobs(found, jobs)
+    crashes: list[FileError] = []  # a rule that raised: an error on each root it failed on
     if workers > 1:  # rules and suppressions run in the workers (iacguard.parallel)
         from iacguard.cache import resolve_cache_dir
         from iacguard.parallel import lint_parallel
@@ -244,13 +245,13 @@ def check(
         graph = evaluate(
             found, options, jobs=1, progress=progress, cache_dir=cache_dir, use_cache=use_cache
         )
-        rules, findings = _run(graph, settings, found)
+        rules, findings = _run(graph, settings, found, crashes)
         findings = _suppress(
             findings, graph, today or date.today(), ignore_suppressions, settings, rules
         )
         resources = len(graph.resources)
     findings = [f for f in findings if f.certainty >= _effective(settings, f).min_certainty]
-    errors = list(graph.errors)
+    errors = list(graph.errors) + crashes
     if focus is not None:
         findings = [f for f in findings if _in_focus(f, focus)]
         errors = [e for e in errors if e.path in focus or not os.path.isfile(e.path)]
@@ -389,8 +390,13 @@ def _effective(settings: Any, finding: Finding) -> Any:
     return effective_for(settings, finding.location.path)
 
 
-def _run(graph: Graph, settings: Any, found: Discovery) -> tuple[list[RuleInfo], list[Finding]]:
-    """Run the selected rules; with per-path overrides, once per distinct effective setting."""
+def _run(
+    graph: Graph, settings: Any, found: Discovery, crashes: list[FileError] | None = None
+) -> tuple[list[RuleInfo], list[Finding]]:
+    """Run the selected rules; with per-path overrides, once per distinct effective setting.
+
+    With ``crashes``, a rule that raises loses only the roots it fails on (each becomes an
+    error there, once); without, the run fails (``RuleError``)."""
     from iacguard.rules.registry import all_rules, run_rules, select_rules
 
     try:
@@ -401,7 +407,11 @@ def _run(graph: Graph, settings: Any, found: Discovery) -> tuple[list[RuleInfo],
     def one(s: Any) -> tuple[list[Any], list[Finding]]:
         try:
             rules = select_rules(available, list(s.select), list(s.ignore))
-            return rules, run_rules(graph, rules, s.rule_options, s.severity)
+            failed: list[FileError] | None = None if crashes is None else []
+            produced = run_rules(graph, rules, s.rule_options, s.severity, crashes=failed)
+            if crashes is not None and failed:
+                crashes.extend(e for e in failed if e not in crashes)
+            return rules, produced
         except ValueError as exc:
             raise CheckError(str(exc)) from exc
 

@@ -433,8 +433,12 @@ def lint_units(
             scope.plans.append(u.path)
     empty = [UnitLint() for _ in units[1:]]
     try:
-        rules, findings = api._run(graph, settings, scope)
+        crashes: list[FileError] = []
+        rules, findings = api._run(graph, settings, scope, crashes)
         findings = api._suppress(findings, graph, today, ignore_suppressions, settings, rules)
+        graph = (
+            dataclasses.replace(graph, errors=graph.errors + tuple(crashes)) if crashes else graph
+        )
     except api.CheckError:
         raise
     except Exception as exc:  # noqa: BLE001 - a rule bug loses these units only

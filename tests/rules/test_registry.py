@@ -196,3 +196,39 @@ def test_a_failing_rule_is_named(monkeypatch):
         r"failed: KeyError: 'vault'",
     ):
         run_rules(graph(), acme)
+
+
+def test_a_rule_that_fails_on_one_root_loses_only_that_root(monkeypatch, tmp_path):
+    """Through check(): the failing root is a located error (exit 1, like any file error);
+    the rule's findings on the other root and every other rule's findings stay."""
+    from iacguard.api import check
+    from iacguard.config import Config
+
+    def fussy(graph, ctx):
+        for r in ctx.shared.of_kind("vault"):
+            if r.get("name") is not None and r.get("name").value == "boom":
+                raise KeyError("boom")
+        yield from _plugin_check(graph, ctx)
+
+    for name, vault_name in (("fine", None), ("broken", "boom")):
+        root = tmp_path / name
+        root.mkdir()
+        attrs = f'  name = "{vault_name}"\n' if vault_name else ""
+        (root / "main.tf").write_text(f'resource "aws_backup_vault" "v" {{\n{attrs}}}\n')
+    plugin = types.SimpleNamespace(CATALOG=ENTRY, check=fussy)
+    with_plugins(monkeypatch, FakeEntryPoint("acme", plugin))
+    monkeypatch.chdir(tmp_path)
+    report = check(["."], Config(), jobs=1)
+    assert [(e.path, e.message) for e in report.errors] == [
+        (
+            "broken",
+            "internal error: rule ACME001 (acme-vault-named, acme) failed: KeyError: 'boom'; "
+            "its findings here are missing",
+        )
+    ]
+    got = sorted((f.rule_id, f.location.path) for f in report.findings)
+    assert got == [
+        ("ACME001", "fine/main.tf"),
+        ("BKP001", "broken/main.tf"),
+        ("BKP001", "fine/main.tf"),
+    ]

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from iacguard.findings import Finding, Severity
-from iacguard.graph.model import Graph
+from iacguard.graph.model import FileError, Graph
 from iacguard.rules.context import Analysis, RuleContext
 
 ENTRY_POINT_GROUP = "iacguard.rules"
@@ -225,11 +225,15 @@ def run_rules(
     rules: Sequence[Rule],
     options: Mapping[str, Mapping[str, Any]] | None = None,
     severity: Mapping[str, Severity] | None = None,
+    *,
+    crashes: list[FileError] | None = None,
 ) -> list[Finding]:
     """Every finding of ``rules`` on ``graph`` (all certainties), sorted by location.
 
     ``options`` and ``severity`` are keyed by rule id (or name). Unknown option keys or bad
-    option values raise ValueError before any rule runs.
+    option values raise ValueError before any rule runs. A rule that raises is a RuleError,
+    unless ``crashes`` is given: then the rule is run again root by root, the roots it fails
+    on become errors in ``crashes`` and its findings on every other root are kept.
     """
     options = options or {}
     severity = severity or {}
@@ -252,10 +256,9 @@ def run_rules(
             try:
                 produced = list(rule.check(graph, ctx))
             except Exception as exc:  # noqa: BLE001 - name the rule that failed
-                raise RuleError(
-                    f"rule {rule.id} ({rule.name}, {rule.origin}) failed: "
-                    f"{type(exc).__name__}: {exc}"
-                ) from exc
+                if crashes is None:
+                    raise RuleError(_failure(rule, exc)) from exc
+                produced = _root_by_root(graph, rule, opts, sev, crashes)
             for f in produced:
                 if f.severity != sev:
                     f = f.with_(severity=sev)
@@ -265,3 +268,30 @@ def run_rules(
             gc.enable()
     findings.sort(key=lambda f: (*f.sort_key(), f.message))
     return findings
+
+
+def _failure(rule: Rule, exc: BaseException) -> str:
+    return f"rule {rule.id} ({rule.name}, {rule.origin}) failed: {type(exc).__name__}: {exc}"
+
+
+def _root_by_root(
+    graph: Graph, rule: Rule, opts: Mapping[str, Any], sev: Severity, crashes: list[FileError]
+) -> list[Finding]:
+    """Run ``rule`` on each root's part of the graph alone (rules only follow references
+    within a root, so the findings are the same); a root it fails on becomes an error."""
+    resources: dict[str, list[Any]] = {}
+    for r in graph.resources:
+        resources.setdefault(r.root, []).append(r)
+    edges: dict[str, list[Any]] = {}
+    for e in graph.edges:
+        edges.setdefault(e.root, []).append(e)
+    produced: list[Finding] = []
+    for root, members in resources.items():
+        part = Graph(tuple(members), tuple(edges.get(root, ())), roots=(root,))
+        ctx = RuleContext(rule.id, rule.name, sev, opts, rule.fixes, Analysis(part))
+        try:
+            produced.extend(rule.check(part, ctx))
+        except Exception as exc:  # noqa: BLE001 - one root's crash must not lose the others
+            message = f"internal error: {_failure(rule, exc)}; its findings here are missing"
+            crashes.append(FileError(root, None, None, message))
+    return produced

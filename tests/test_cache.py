@@ -135,6 +135,77 @@ def test_resolve_cache_dir(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> N
     assert resolve_cache_dir(None, use_cache=False) is None
     assert resolve_cache_dir("c", use_cache=True) == str(tmp_path / "c")
     assert resolve_cache_dir(None, use_cache=True) == str(tmp_path / "iacguard")
+    # off unless asked for: no flag and no directory writes nothing
+    assert resolve_cache_dir(None, use_cache=None) is None
+    assert resolve_cache_dir("c", use_cache=None) == str(tmp_path / "c")
+
+
+def test_an_entry_others_can_write_is_never_unpickled(tmp_path: Path) -> None:
+    assert cache.store(str(tmp_path), "hcl", "a.tf", b"x = 1", {"v": 1})
+    (entry,) = entries(tmp_path)
+    assert entry.stat().st_mode & 0o077 == 0  # written private
+    assert cache.load(str(tmp_path), "hcl", "a.tf", b"x = 1") == {"v": 1}
+    entry.chmod(0o666)
+    assert cache.load(str(tmp_path), "hcl", "a.tf", b"x = 1") is None
+    entry.chmod(0o644)
+    assert cache.load(str(tmp_path), "hcl", "a.tf", b"x = 1") == {"v": 1}
+
+
+MODULE_TF = """\
+resource "aws_kms_key" "k" {
+  enable_key_rotation = false
+}
+resource "aws_backup_vault" "v" {
+  name = "v"
+}
+"""
+
+
+def _concise(capsys, argv: list[str]) -> tuple[int, str]:
+    from iacguard.cli import main
+
+    code = main(["check", "--output-format", "concise", "--jobs", "1", *argv])
+    return code, capsys.readouterr().out
+
+
+def test_the_cli_caches_terraform_parses_only_when_asked(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    home = tmp_path / "xdg"
+    monkeypatch.setenv("XDG_CACHE_HOME", str(home))
+    work = tmp_path / "work"
+    work.mkdir()
+    (work / "main.tf").write_text(MODULE_TF)
+    (work / "t.yaml").write_text(
+        "Resources:\n  K:\n    Type: AWS::KMS::Key\n    Properties: {KeyPolicy: {}}\n"
+    )
+    monkeypatch.chdir(work)
+    plain = _concise(capsys, ["."])
+    assert plain[0] == 1 and "KMS001" in plain[1]
+    assert not home.exists()  # nothing written without --cache / --cache-dir
+    cold = _concise(capsys, ["--cache", "."])
+    stored = entries(home / "iacguard")
+    assert [p.parent.parent.name for p in stored] == ["hcl"]  # templates are not cached
+    warm = _concise(capsys, ["--cache", "."])
+    assert plain == cold == warm
+    assert entries(home / "iacguard") == stored
+    elsewhere = tmp_path / "elsewhere"
+    assert _concise(capsys, ["--cache-dir", str(elsewhere), "--no-cache", "."]) == plain
+    assert not elsewhere.exists()
+    assert _concise(capsys, ["--cache-dir", str(elsewhere), "."]) == plain
+    assert len(entries(elsewhere)) == 1
+
+
+def test_a_cached_parse_gives_the_same_graph(tmp_path: Path) -> None:
+    from iacguard.graph.tf_modules import parse_file
+
+    (tmp_path / "main.tf").write_text(MODULE_TF)
+    path = str(tmp_path / "main.tf")
+    fresh = parse_file(path, 1 << 20)
+    stored = parse_file(path, 1 << 20, str(tmp_path / "c"))
+    loaded = parse_file(path, 1 << 20, str(tmp_path / "c"))
+    assert fresh == stored == loaded
+    assert loaded is not stored
 
 
 def _writer(cache_dir: str, rounds: int) -> None:

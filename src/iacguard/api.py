@@ -32,13 +32,13 @@ def evaluate(
     jobs: int | None = 1,
     progress: ProgressHook | None = None,
     cache_dir: str | None = None,
-    use_cache: bool = True,
+    use_cache: bool | None = None,
 ) -> Graph:
     """Evaluate every discovered unit into one graph; a failing unit becomes an error.
 
-    ``jobs`` (None: decided by input size), ``cache_dir`` and ``use_cache`` are the
-    ``--jobs`` / ``--cache-dir`` / ``--no-cache`` settings for the parallel evaluator and the
-    parse cache (iacguard.parallel, iacguard.cache).
+    ``jobs`` (None: decided by input size) is ``--jobs``; ``cache_dir`` and ``use_cache``
+    are ``--cache-dir`` and ``--cache`` (True) / ``--no-cache`` (False) for the parse cache,
+    which is off unless asked for (``iacguard.cache.resolve_cache_dir``).
     """
     from iacguard.cache import resolve_cache_dir
     from iacguard.parallel import decide_jobs, evaluate_parallel
@@ -200,7 +200,7 @@ def check(
     max_file_size: int | None = None,
     jobs: int | None = None,
     cache_dir: str | None = None,
-    use_cache: bool = True,
+    use_cache: bool | None = None,
     today: date | None = None,
     progress: ProgressHook | None = None,
 ) -> Report:

@@ -1,9 +1,15 @@
-"""An optional content-hash cache of parsed files (``--cache-dir``, ``--no-cache``).
+"""An optional content-hash cache of parsed Terraform files (``--cache``, ``--cache-dir DIR``).
 
-A parser owner wraps its parse call::
+Off unless asked for (iacguard writes no file it was not asked to write): ``--cache`` uses
+``$XDG_CACHE_HOME/iacguard`` (else ``~/.cache/iacguard``), ``--cache-dir DIR`` a directory of
+your choice, ``--no-cache`` turns both off. Only HCL / ``.tf.json`` parse results are cached:
+measured on the bench trees, unpickling a cached HCL syntax tree takes under half the time of
+parsing it, while a cached CloudFormation template loads barely faster than parsing it again.
+
+``graph.tf_modules.parse_file`` wraps its parse call::
 
     from iacguard.cache import cached_parse
-    tree = cached_parse("hcl", path, data, parse_hcl, options.cache_dir)
+    tree = cached_parse("hcl", path, data, parse_hcl, cache_dir)
 
 ``cache_dir`` None means no cache: ``parse_fn(data, path)`` is called and nothing is written.
 
@@ -17,14 +23,13 @@ Safe under concurrent runs: an entry is written to a temporary file in its direc
 renamed into place (``os.replace`` is atomic), so a reader sees a whole entry or none. A
 corrupt, truncated, foreign or unreadable entry is a miss; a failed write is ignored (the
 cache is an optimisation, never a reason for a run to fail). The directory is created with
-mode 0700: entries are pickles, so a cache directory must not be writable by other users.
+mode 0700, and since entries are pickles an entry is only read when it is a regular file owned
+by the user running iacguard and not writable by group or others (anything else is a miss).
 """
 
 from __future__ import annotations
 
-import hashlib
 import os
-import pickle
 import sys
 from collections.abc import Callable
 from functools import lru_cache
@@ -46,11 +51,15 @@ def default_cache_dir() -> str:
     return os.path.join(base, "iacguard")
 
 
-def resolve_cache_dir(cache_dir: str | None, use_cache: bool) -> str | None:
-    """The directory the run caches in, or None when caching is off."""
-    if not use_cache:
+def resolve_cache_dir(cache_dir: str | None, use_cache: bool | None) -> str | None:
+    """The directory the run caches in, or None when caching is off: ``use_cache`` False is
+    off, a ``cache_dir`` is on there, ``use_cache`` True is on in the default directory, and
+    neither is off."""
+    if use_cache is False:
         return None
-    return os.path.abspath(cache_dir) if cache_dir else default_cache_dir()
+    if cache_dir:
+        return os.path.abspath(cache_dir)
+    return default_cache_dir() if use_cache else None
 
 
 @lru_cache(maxsize=1)
@@ -75,6 +84,8 @@ def _salt() -> str:
 
 def entry_key(kind: str, path: str, data: bytes) -> str:
     """The hex key of the entry for ``data`` parsed as ``kind`` from ``path``."""
+    import hashlib  # lazily: loading OpenSSL costs tens of ms at start-up
+
     h = hashlib.sha256()
     for part in (_salt(), kind, path):
         h.update(part.encode("utf-8", "surrogateescape"))
@@ -90,23 +101,47 @@ def _entry_path(cache_dir: str, kind: str, key: str) -> str:
 
 def load(cache_dir: str, kind: str, path: str, data: bytes) -> Any | None:
     """The cached parse result, or None (a miss: absent, corrupt, foreign or unreadable)."""
+    import gc
+    import pickle
+    import stat
+
     key = entry_key(kind, path, data)
     try:
         with open(_entry_path(cache_dir, kind, key), "rb") as fh:
+            st = os.fstat(fh.fileno())
+            if not _trusted(st):
+                return None
             blob = fh.read()
     except OSError:
         return None
-    if not blob.startswith(_MAGIC):
+    if not blob.startswith(_MAGIC) or not stat.S_ISREG(st.st_mode):
         return None
+    # a syntax tree is many small acyclic objects: the cyclic GC would only slow loading down
+    collecting = gc.isenabled()
+    gc.disable()
     try:
         stored_key, value = pickle.loads(memoryview(blob)[len(_MAGIC) :])
     except Exception:  # noqa: BLE001 - any damage to an entry is a miss
         return None
+    finally:
+        if collecting:
+            gc.enable()
     return value if stored_key == key else None
+
+
+def _trusted(st: os.stat_result) -> bool:
+    """An entry another user could have written is never unpickled."""
+    import stat
+
+    getuid = getattr(os, "getuid", None)
+    if getuid is not None and st.st_uid != getuid():
+        return False
+    return stat.S_ISREG(st.st_mode) and not st.st_mode & (stat.S_IWGRP | stat.S_IWOTH)
 
 
 def store(cache_dir: str, kind: str, path: str, data: bytes, value: Any) -> bool:
     """Write the entry atomically; False (and nothing left behind) when it cannot be written."""
+    import pickle
     import tempfile
 
     key = entry_key(kind, path, data)

@@ -101,8 +101,13 @@ def _add_selection(p: argparse.ArgumentParser) -> None:
         metavar="N",
         help="evaluate in N processes (default: decided by input size)",
     )
-    p.add_argument("--no-cache", action="store_true", help="do not use the parse cache")
-    p.add_argument("--cache-dir", metavar="DIR", help="parse cache directory")
+    p.add_argument(
+        "--cache",
+        action="store_true",
+        help="cache parsed Terraform files in the user cache directory (off by default)",
+    )
+    p.add_argument("--cache-dir", metavar="DIR", help="cache parsed Terraform files in DIR")
+    p.add_argument("--no-cache", action="store_true", help="no parse cache (overrides both)")
     p.add_argument("--debug", action="store_true", help="show tracebacks of internal errors")
     p.add_argument(
         "--quiet",
@@ -299,7 +304,7 @@ def _run_check(args: argparse.Namespace, config: Any, *, machine: bool, use_base
         "max_file_size": args.max_file_size,
         "jobs": args.jobs,
         "cache_dir": args.cache_dir,
-        "use_cache": not args.no_cache,
+        "use_cache": False if args.no_cache else (True if args.cache else None),
     }
     if use_baseline:
         kwargs["baseline"] = args.baseline

@@ -39,6 +39,7 @@ def test_pass_through_options(fake):
         "1000",
         "--jobs",
         "3",
+        "--cache",
         "--no-cache",
         "--cache-dir",
         "/tmp/c",

@@ -87,7 +87,7 @@ def evaluate_modules(modules: list[TerraformModule], options: EvalOptions) -> Gr
 
 
 def _evaluate_modules(modules: list[TerraformModule], options: EvalOptions) -> Graph:
-    loader = ModuleLoader(options.max_file_size, options.scan_root)
+    loader = ModuleLoader(options.max_file_size, options.scan_root, options.cache_dir)
     resources: list[Resource] = []
     edges: list[Edge] = []
     errors: list[FileError] = []

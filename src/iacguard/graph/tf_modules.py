@@ -109,15 +109,19 @@ def read_source(path: str, max_size: int) -> bytes | FileError:
         return FileError(path, None, None, f"cannot read file: {exc.strerror or exc}")
 
 
-def parse_file(path: str, max_size: int) -> HclFile | FileError:
+def parse_file(path: str, max_size: int, cache_dir: str | None = None) -> HclFile | FileError:
+    """``path`` parsed (through the parse cache when ``cache_dir`` is set: ``--cache``)."""
     from iacguard.parse.hcl import parse_hcl, parse_tf_json
 
     data = read_source(path, max_size)
     if isinstance(data, FileError):
         return data
-    if path.endswith(".tf.json"):
-        return parse_tf_json(data, path)
-    return parse_hcl(data, path)
+    kind, parse = ("tfjson", parse_tf_json) if path.endswith(".tf.json") else ("hcl", parse_hcl)
+    if cache_dir is None:
+        return parse(data, path)
+    from iacguard.cache import cached_parse
+
+    return cached_parse(kind, path, data, parse, cache_dir)
 
 
 def _literal_str(expr: Expr | None) -> str | None:
@@ -176,12 +180,14 @@ def _is_var(expr: Expr, name: str) -> bool:
     )
 
 
-def load_module(directory: str, files: tuple[str, ...], max_size: int) -> ModuleConfig:
+def load_module(
+    directory: str, files: tuple[str, ...], max_size: int, cache_dir: str | None = None
+) -> ModuleConfig:
     """Parse ``files`` and index the declarations of the module in ``directory``."""
     config = ModuleConfig(directory, files)
     broken: list[str] = []
     for path in files:
-        parsed = parse_file(path, max_size)
+        parsed = parse_file(path, max_size, cache_dir)
         if isinstance(parsed, FileError):
             config.errors.append(parsed)
             broken.append(path)
@@ -308,8 +314,9 @@ def allowed_base(scan_root: str) -> Path:
 class ModuleLoader:
     """Loads module directories once per run."""
 
-    def __init__(self, max_size: int, scan_root: str) -> None:
+    def __init__(self, max_size: int, scan_root: str, cache_dir: str | None = None) -> None:
         self.max_size = max_size
+        self.cache_dir = cache_dir
         self.base = allowed_base(scan_root)
         self.cwd = Path.cwd().resolve()
         self._cache: dict[str, ModuleConfig] = {}
@@ -322,7 +329,7 @@ class ModuleLoader:
         if found is None:
             if files is None:
                 files = _tf_files(directory)
-            found = load_module(directory, files, self.max_size)
+            found = load_module(directory, files, self.max_size, self.cache_dir)
             self._cache[key] = found
         return found
 

@@ -24,7 +24,9 @@ def test_catalog_dir_holds_the_checkout_rules():
     force-included copy, which must hold the same files, byte for byte."""
     found = catalog.catalog_dir().resolve()
     shipped = {p.name: p.read_bytes() for p in found.iterdir() if p.suffix in (".json", ".yaml")}
-    checkout = {p.name: p.read_bytes() for p in RULES_DIR.iterdir() if p.suffix in (".json", ".yaml")}
+    checkout = {
+        p.name: p.read_bytes() for p in RULES_DIR.iterdir() if p.suffix in (".json", ".yaml")
+    }
     assert shipped == checkout
 
 

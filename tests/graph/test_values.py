@@ -50,7 +50,9 @@ def test_violation_under_every_enumerated_input_is_definite():
 
 
 def test_open_domain_keeps_default_certainty():
-    value = Depends(None, frozenset({"var.key"}), (Alternative((("var.key", "?"),), Unknown("any")),))
+    value = Depends(
+        None, frozenset({"var.key"}), (Alternative((("var.key", "?"),), Unknown("any")),)
+    )
     assert judge(value, is_none).certainty is Certainty.DEFAULT
 
 
@@ -82,7 +84,15 @@ def test_weaker_takes_the_lower_certainty_and_unites_inputs():
 
 
 def test_partial_string_matches_what_it_could_be():
-    s = PartialStr(("arn:aws:kms:", Unknown("AWS::Region"), ":", Unknown("AWS::AccountId"), ":alias/aws/backup"))
+    s = PartialStr(
+        (
+            "arn:aws:kms:",
+            Unknown("AWS::Region"),
+            ":",
+            Unknown("AWS::AccountId"),
+            ":alias/aws/backup",
+        )
+    )
     assert s.could_be("arn:aws:kms:eu-west-1:123456789012:alias/aws/backup")
     assert not s.could_be("arn:aws:kms:eu-west-1:123456789012:key/abc")
     assert str(s) == "arn:aws:kms:${?}:${?}:alias/aws/backup"
@@ -92,4 +102,7 @@ def test_leaves_make_data_not_fully_known_and_render_to_json():
     data = {"a": [1, Ref("x", "arn", "r")], "b": JsonEncoded({"c": Unknown("u")})}
     assert not is_fully_known(data)
     assert is_fully_known({"a": [1, "b", None, True]})
-    assert to_jsonable(data) == {"a": [1, {"ref": "x.arn"}], "b": {"jsonencode": {"c": {"unknown": "u"}}}}
+    assert to_jsonable(data) == {
+        "a": [1, {"ref": "x.arn"}],
+        "b": {"jsonencode": {"c": {"unknown": "u"}}},
+    }

@@ -40,7 +40,12 @@ class FileError:
     message: str
 
     def to_json(self) -> dict[str, Any]:
-        return {"path": self.path, "line": self.line, "column": self.column, "message": self.message}
+        return {
+            "path": self.path,
+            "line": self.line,
+            "column": self.column,
+            "message": self.message,
+        }
 
     def __str__(self) -> str:
         where = self.path
@@ -75,8 +80,9 @@ class Resource:
     [{...}]}]``). ``spans`` gives the source span of every attribute path evaluated, with
     paths written ``rule[0].copy_action[0].destination_vault_arn``; the resource's own
     ``span`` is its block header (Terraform) or logical-id key (CloudFormation).
-    ``extent`` is the whole block / mapping. ``exists`` is a boolean Value: Known(True) normally; input-dependent with ``count`` /
-    ``for_each`` / CFN ``Condition`` that depend on inputs.
+    ``extent`` is the whole block / mapping. ``exists`` is a boolean Value: Known(True)
+    normally; input-dependent with ``count`` / ``for_each`` / CFN ``Condition`` that depend on
+    inputs.
     """
 
     address: str

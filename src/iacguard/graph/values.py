@@ -33,7 +33,7 @@ import enum
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any, Union
+from typing import Any
 
 
 @dataclass(frozen=True, slots=True, order=True)
@@ -116,7 +116,7 @@ class Ref:
 class PartialStr:
     """A string made of known text and unknown or referenced pieces."""
 
-    parts: tuple[Union[str, Unknown, Ref], ...]
+    parts: tuple[str | Unknown | Ref, ...]
 
     def known_text(self) -> str:
         return "".join(p for p in self.parts if isinstance(p, str))
@@ -246,7 +246,7 @@ class Depends:
         }
 
 
-Value = Union[Known, Depends, Unknown]
+Value = Known | Depends | Unknown
 
 
 def value_to_json(value: Value) -> dict[str, Any]:
@@ -302,7 +302,9 @@ class Verdict:
 Predicate = Callable[[Any], "bool | None"]
 
 
-def judge(value: Value, predicate: Predicate, *, unknown_is_possible: bool = True) -> Verdict | None:
+def judge(
+    value: Value, predicate: Predicate, *, unknown_is_possible: bool = True
+) -> Verdict | None:
     """Decide how certainly ``predicate`` (a violation test) holds for ``value``.
 
     * Known and the predicate holds: ``definite``.

@@ -160,3 +160,63 @@ def test_installed_layout_finds_the_packaged_catalog(tmp_path):
         check=True,
     ).stdout.splitlines()
     assert out == [str(tmp_path / "iacguard" / "catalog"), ",".join(MISSION)]
+
+
+def test_catalog_json_is_the_yaml_generated():
+    """rules/catalog.json (what a run reads) is exactly what ``python -m iacguard.catalog``
+    writes from the YAML entries: regenerate it after editing rules/*.yaml."""
+    assert (RULES_DIR / catalog.JSON_NAME).read_text(encoding="utf-8") == catalog.render_json(
+        str(RULES_DIR)
+    ), "rules/catalog.json is stale: run `python -m iacguard.catalog`"
+    doc = json.loads((RULES_DIR / catalog.JSON_NAME).read_text(encoding="utf-8"))
+    assert doc["entries"] == {p.stem: YAML(typ="safe").load(p.read_text()) for p in ENTRIES}
+    assert sorted(doc["sources"]) == [p.name for p in ENTRIES] + ["schema.json"]
+
+
+def _copy_rules(tmp_path: Path) -> Path:
+    import shutil
+
+    target = tmp_path / "rules"
+    shutil.copytree(RULES_DIR, target)
+    return target
+
+
+def test_load_reads_the_json_when_it_matches_the_yaml(tmp_path):
+    rules = _copy_rules(tmp_path)
+    doc = json.loads((rules / catalog.JSON_NAME).read_text())
+    doc["entries"]["BKP001"]["summary"] = "read from catalog.json"
+    (rules / catalog.JSON_NAME).write_text(json.dumps(doc))
+    assert catalog._load(str(rules))["BKP001"]["summary"] == "read from catalog.json"
+
+
+@pytest.mark.parametrize("damage", ["edit-yaml", "edit-schema", "add-yaml", "broken-json", "gone"])
+def test_load_falls_back_to_the_yaml_when_the_json_is_stale(tmp_path, damage):
+    rules = _copy_rules(tmp_path)
+    (rules / "BKP001.yaml").write_text(
+        (rules / "BKP001.yaml")
+        .read_text()
+        .replace(
+            "summary: A backup vault is not encrypted with a customer-managed KMS key.",
+            "summary: Edited in the YAML.",
+        )
+    )
+    fresh = catalog.render_json(str(rules))
+    (rules / catalog.JSON_NAME).write_text(fresh.replace("Edited in the YAML.", "stale"))
+    assert catalog._load(str(rules))["BKP001"]["summary"] == "stale"  # sources match
+    catalog._load.cache_clear()
+    if damage == "edit-yaml":
+        text = (rules / "BKP001.yaml").read_text()
+        (rules / "BKP001.yaml").write_text(text + "\n")
+    elif damage == "edit-schema":
+        (rules / "schema.json").write_text((rules / "schema.json").read_text() + "\n")
+    elif damage == "add-yaml":
+        (rules / "BKP004.yaml").write_text(
+            (rules / "BKP003.yaml").read_text().replace("id: BKP003", "id: BKP004")
+        )
+    elif damage == "broken-json":
+        (rules / catalog.JSON_NAME).write_text(fresh[:100])
+    else:
+        (rules / catalog.JSON_NAME).unlink()
+    loaded = catalog._load(str(rules))
+    assert loaded["BKP001"]["summary"] == "Edited in the YAML."
+    assert ("BKP004" in loaded) == (damage == "add-yaml")

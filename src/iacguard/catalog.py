@@ -5,6 +5,12 @@ source / editable checkout, as ``<repo>/rules``. Every entry is validated agains
 load by a small validator for the JSON Schema subset the schema uses (importing jsonschema
 costs ~0.2 s, too much for a pre-commit run; the tests check the same files with jsonschema).
 
+The same entries are also shipped as ONE generated file, ``catalog.json`` (``python -m
+iacguard.catalog`` writes it; a test keeps it equal to the YAML, which stays the source of
+truth). It records the CRC-32 of every ``*.yaml`` and of ``schema.json`` it was built from; a
+run reads it (no YAML parser imported, nothing parsed twice) whenever those files are unchanged,
+and falls back to parsing and validating the YAML otherwise, so an edited entry is never missed.
+
 ``render_rule`` is what ``iacguard rule ID`` prints; ``list_rules`` the ``iacguard rules`` table.
 """
 
@@ -60,14 +66,69 @@ def load_catalog() -> dict[str, dict[str, Any]]:
     return copy.deepcopy(_load(str(catalog_dir())))
 
 
+#: the generated single-file copy of the catalog, beside the YAML entries
+JSON_NAME = "catalog.json"
+
+
 @lru_cache(maxsize=4)
 def _load(directory: str) -> dict[str, dict[str, Any]]:
+    sources = _sources(directory)
+    fast = _from_json(directory, sources)
+    return fast if fast is not None else _from_yaml(directory, sources)
+
+
+def _sources(directory: str) -> dict[str, bytes]:
+    """The raw bytes of every ``*.yaml`` entry (sorted by name) and of ``schema.json``."""
+    out: dict[str, bytes] = {}
+    for path in [*sorted(Path(directory).glob("*.yaml")), Path(directory) / "schema.json"]:
+        try:
+            out[path.name] = path.read_bytes()
+        except OSError as exc:
+            raise CatalogError(f"{path}: cannot read: {exc}") from exc
+    return out
+
+
+def _fingerprint(sources: Mapping[str, bytes]) -> dict[str, int]:
+    import zlib
+
+    return {name: zlib.crc32(data) for name, data in sources.items()}
+
+
+def _from_json(directory: str, sources: Mapping[str, bytes]) -> dict[str, dict[str, Any]] | None:
+    """The entries of ``catalog.json`` when it was generated from exactly these sources."""
+    try:
+        doc = json.loads((Path(directory) / JSON_NAME).read_bytes())
+    except (OSError, ValueError):
+        return None
+    if not isinstance(doc, dict) or doc.get("sources") != _fingerprint(sources):
+        return None
+    entries = doc.get("entries")
+    return entries if isinstance(entries, dict) and entries else None
+
+
+def render_json(directory: str | None = None) -> str:
+    """The text of ``catalog.json`` for the catalog in ``directory`` (default: the one in use),
+    built from the YAML entries, which are parsed and validated."""
+    directory = directory or str(catalog_dir())
+    sources = _sources(directory)
+    doc = {
+        "generated": "by `python -m iacguard.catalog` from the *.yaml beside it: do not edit",
+        "sources": _fingerprint(sources),
+        "entries": _from_yaml(directory, sources),
+    }
+    return json.dumps(doc, indent=1, ensure_ascii=False) + "\n"
+
+
+def _from_yaml(directory: str, sources: Mapping[str, bytes]) -> dict[str, dict[str, Any]]:
     load = _yaml_loader()
     schema = _schema(directory)
     out: dict[str, dict[str, Any]] = {}
-    for path in sorted(Path(directory).glob("*.yaml")):
+    for name in sources:
+        if not name.endswith(".yaml"):
+            continue
+        path = Path(directory) / name
         try:
-            entry = load(path.read_text(encoding="utf-8"))
+            entry = load(sources[name].decode("utf-8"))
         except Exception as exc:  # noqa: BLE001 - a broken entry is a catalog error
             raise CatalogError(f"{path}: not valid YAML: {exc}") from exc
         problems = validate(entry, schema)
@@ -247,3 +308,22 @@ def list_rules() -> str:
         summary = " ".join(e["summary"].split())
         lines.append(f"{e['id']:<7} {e['name']:<{width}} {e['severity']:<8}  {summary}")
     return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m iacguard.catalog [DIR]``: (re)write ``DIR/catalog.json`` (default: the
+    catalog in use, i.e. the checkout's ``rules/``)."""
+    import sys
+
+    args = sys.argv[1:] if argv is None else argv
+    directory = args[0] if args else str(catalog_dir())
+    text = render_json(directory)
+    target = Path(directory) / JSON_NAME
+    if not target.is_file() or target.read_text(encoding="utf-8") != text:
+        target.write_text(text, encoding="utf-8")
+        print(f"wrote {target}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -242,12 +242,29 @@ def hcl_equal(a: Any, b: Any) -> bool | None:
     return bool(a == b)
 
 
+_SCALARS = (str, int, float, bool, type(None))
+
+
+def _distinct_scalars(items: list[Any]) -> list[Any] | None:
+    """The first occurrence of each distinct element when every element is a known scalar
+    (a dict lookup each, where comparing with ``hcl_equal`` is quadratic), else None. The key
+    keeps the Terraform type, so ``true`` and ``1`` stay apart as ``hcl_equal`` keeps them."""
+    if not all(type(x) in _SCALARS for x in items):
+        return None
+    seen: dict[tuple[str, Any], Any] = {}
+    for x in items:
+        seen.setdefault((_category(x), x), x)
+    return list(seen.values())
+
+
 def _set_order(items: list[Any]) -> list[Any]:
     """Distinct elements in Terraform's set order (strings lexically, numbers numerically)."""
-    out: list[Any] = []
-    for x in items:
-        if isinstance(x, _LEAVES) or not any(hcl_equal(x, y) is True for y in out):
-            out.append(x)
+    out = _distinct_scalars(items)
+    if out is None:
+        out = []
+        for x in items:
+            if isinstance(x, _LEAVES) or not any(hcl_equal(x, y) is True for y in out):
+                out.append(x)
     if all(isinstance(x, str) for x in out):
         return sorted(out)
     if all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in out):
@@ -449,8 +466,12 @@ def fn_distinct(args: list[Any], info: CallInfo) -> Any:
     items = args[0]
     if (u := _need_known(items)) is not None:
         return u
+    listed = _list(items)
+    fast = _distinct_scalars(listed)
+    if fast is not None:
+        return fast
     out: list[Any] = []
-    for x in _list(items):
+    for x in listed:
         if not any(hcl_equal(x, y) for y in out):
             out.append(x)
     return out

@@ -316,7 +316,7 @@ def _run_check(args: argparse.Namespace, config: Any, *, machine: bool, use_base
 
 
 def _cmd_check(args: argparse.Namespace) -> int:
-    from iacguard.report import MACHINE_FORMATS, render
+    from iacguard.report import MACHINE_FORMATS, render, write
 
     extra = _reports(args.report)
     config = _load_config(args)
@@ -331,17 +331,34 @@ def _cmd_check(args: argparse.Namespace) -> int:
 
     if args.statistics:
         main_text = _statistics(report, fmt)
+        if to_file:
+            _write(args.output_file, main_text)
+        else:
+            sys.stdout.write(main_text)
+    elif fmt in STREAMED_FORMATS:  # large reports: written as they are encoded
+        if to_file:
+            _write_with(args.output_file, lambda fh: write(report, fmt, fh))
+        else:
+            write(report, fmt, sys.stdout)
     else:
         color = not to_file and _use_color(args, sys.stdout)
         main_text = render(report, fmt, color=color, quiet=args.quiet)
-    if to_file:
-        _write(args.output_file, main_text)
-    else:
-        sys.stdout.write(main_text)
+        if to_file:
+            _write(args.output_file, main_text)
+        else:
+            sys.stdout.write(main_text)
+    if not to_file:
         sys.stdout.flush()
     for extra_fmt, path in extra:
-        _write(path, render(report, extra_fmt, color=False, quiet=args.quiet))
+        if extra_fmt in STREAMED_FORMATS:
+            _write_with(path, lambda fh, f=extra_fmt: write(report, f, fh))
+        else:
+            _write(path, render(report, extra_fmt, color=False, quiet=args.quiet))
     return report.exit_code(exit_zero=args.exit_zero)
+
+
+#: formats written piece by piece (report.write): their text is never held whole in memory
+STREAMED_FORMATS = frozenset({"json", "sarif"})
 
 
 def _statistics(report: Any, fmt: str) -> str:
@@ -364,9 +381,14 @@ def _statistics(report: Any, fmt: str) -> str:
 
 
 def _write(path: str, text: str) -> None:
+    _write_with(path, lambda fh: fh.write(text))
+
+
+def _write_with(path: str, produce: Any) -> None:
+    """Open ``path`` for writing and let ``produce(file)`` write the text into it."""
     try:
         with open(path, "w", encoding="utf-8") as fh:
-            fh.write(text)
+            produce(fh)
     except OSError as exc:
         raise UsageError(f"cannot write {path}: {exc.strerror or exc}") from exc
 

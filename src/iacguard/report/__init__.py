@@ -1,13 +1,15 @@
 """Reporters: one module per output format, each a pure function of an ``api.Report``.
 
-``render(report, fmt, ...)`` returns the text to write; no reporter re-reads input files
+``render(report, fmt, ...)`` returns the text to write; ``write(report, fmt, stream, ...)``
+writes the same text, piece by piece for the formats that can (``json``, ``sarif``: their
+findings are encoded one at a time, never held as one document); no reporter re-reads input files
 except ``full``, which quotes the source lines it marks.
 """
 
 from __future__ import annotations
 
 from importlib import import_module
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TextIO
 
 if TYPE_CHECKING:
     from iacguard.api import Report
@@ -35,3 +37,16 @@ def render(report: Report, fmt: str, *, color: bool = False, quiet: bool = False
     if fmt in MACHINE_FORMATS:
         return module.render(report)
     return module.render(report, color=color, quiet=quiet)
+
+
+def write(
+    report: Report, fmt: str, stream: TextIO, *, color: bool = False, quiet: bool = False
+) -> None:
+    """Write exactly what ``render`` returns to ``stream``, streamed where the format can."""
+    if fmt not in _MODULES:
+        raise ValueError(f"unknown output format {fmt!r} (expected one of {', '.join(FORMATS)})")
+    module = import_module(f"iacguard.report.{_MODULES[fmt]}")
+    if hasattr(module, "write"):
+        module.write(report, stream)
+    else:
+        stream.write(render(report, fmt, color=color, quiet=quiet))

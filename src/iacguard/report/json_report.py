@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict, is_dataclass
-from typing import Any
+from typing import Any, TextIO
 
 from iacguard.graph.values import to_jsonable
+from iacguard.report import jsonstream
 
 SCHEMA_VERSION = "1"
 
@@ -27,12 +28,16 @@ def finding_json(f) -> dict[str, Any]:
 
 
 def to_document(report) -> dict[str, Any]:
+    return _document(report, list)
+
+
+def _document(report, findings) -> dict[str, Any]:
     from iacguard import __version__
 
     return {
         "version": SCHEMA_VERSION,
         "tool": {"name": "iacguard", "version": __version__},
-        "findings": [finding_json(f) for f in report.findings],
+        "findings": findings(finding_json(f) for f in report.findings),
         "errors": [e.to_json() for e in report.errors],
         "notes": [n.to_json() for n in report.notes],
         "baseline_fixed": [_entry(e) for e in report.baseline_fixed],
@@ -42,3 +47,8 @@ def to_document(report) -> dict[str, Any]:
 
 def render(report) -> str:
     return json.dumps(to_document(report), indent=2, ensure_ascii=False) + "\n"
+
+
+def write(report, stream: TextIO) -> None:
+    """Write what ``render`` returns, one finding at a time (no whole document in memory)."""
+    jsonstream.write(_document(report, jsonstream.Stream), stream)

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 from urllib.parse import quote
 
 from iacguard.findings import Finding, Severity
+from iacguard.report import jsonstream
 from iacguard.report.common import SARIF_LEVEL, SECURITY_SEVERITY, fingerprints
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -232,6 +233,10 @@ def _notification(e, base: str) -> dict[str, Any]:
 
 
 def to_document(report) -> dict[str, Any]:
+    return _document(report, list)
+
+
+def _document(report, results_as) -> dict[str, Any]:
     from iacguard import __version__
 
     base = str(Path(report.base).resolve())
@@ -244,10 +249,10 @@ def to_document(report) -> dict[str, Any]:
     descriptors = [
         _rule_descriptor(rid, rules[rid][0], rules[rid][1], catalog.get(rid) or {}) for rid in ids
     ]
-    results = [
+    results = results_as(
         _result(f, index[f.rule_id], fp, base)
         for f, fp in zip(report.findings, fingerprints(report.findings), strict=True)
-    ]
+    )
     root_uri = Path(base).as_uri().rstrip("/") + "/"
     return {
         "$schema": SCHEMA_URI,
@@ -283,4 +288,9 @@ def render(report) -> str:
     return json.dumps(to_document(report), indent=2, ensure_ascii=False) + "\n"
 
 
-__all__ = ["render", "to_document"]
+def write(report, stream: TextIO) -> None:
+    """Write what ``render`` returns, one result at a time (no whole document in memory)."""
+    jsonstream.write(_document(report, jsonstream.Stream), stream)
+
+
+__all__ = ["render", "to_document", "write"]

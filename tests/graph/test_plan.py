@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from iacguard.graph.model import Edge, FileError, Graph, Resource
@@ -43,8 +44,17 @@ def test_planned_values_are_known_with_spans() -> None:
     assert key.attributes["deletion_window_in_days"] == Known(7)
     assert key.attributes["tags"] == Known(None)
     assert key.spans["deletion_window_in_days"] == Span(PLAN, 20, 13, 20, 41)
-    assert key.attributes["policy"] == Unknown("known after apply")
-    assert key.spans["policy"] == Span(PLAN, 119, 69, 119, 83)
+    # policy, arn, id, key_id are after_unknown but not configured: the provider fills them in
+    assert sorted(key.attributes) == [
+        "bypass_policy_lockout_safety_check",
+        "customer_master_key_spec",
+        "deletion_window_in_days",
+        "description",
+        "enable_key_rotation",
+        "is_enabled",
+        "key_usage",
+        "tags",
+    ]
 
 
 def test_after_unknown_with_a_reference_is_a_ref() -> None:
@@ -53,7 +63,7 @@ def test_after_unknown_with_a_reference_is_a_ref() -> None:
     assert vault.attributes["kms_key_arn"] == Known(Ref("aws_kms_key.backup", "arn", PLAN))
     assert vault.attributes["name"] == Known("primary")
     assert vault.attributes["tags"] == Known({"team": "platform"})
-    assert vault.attributes["arn"] == Unknown("known after apply")
+    assert sorted(vault.attributes) == ["force_destroy", "kms_key_arn", "name", "tags"]
     assert vault.spans["kms_key_arn"] == Span(PLAN, 132, 53, 132, 72)
     edge = Edge(
         "aws_backup_vault.primary",
@@ -179,3 +189,93 @@ def test_minified_plan_spans_are_columns_and_known_references_are_edges() -> Non
     key = res(g, "aws_kms_key.k[0]")
     assert key.attributes["enable_key_rotation"] == Known(True)
     assert key.attributes["arn"] == Known(arn)
+
+
+BKP001_PLAN = FIXTURES.parents[1] / "BKP001" / "plan" / "vaults.json"
+
+
+def test_unconfigured_computed_attribute_is_absent() -> None:
+    # aws_backup_vault.plain: no kms_key_arn expression, after_unknown.kms_key_arn = true
+    path = str(BKP001_PLAN)
+    g = evaluate_plan(path, EvalOptions())
+    plain = res(g, "aws_backup_vault.plain")
+    assert plain.attributes == {
+        "force_destroy": Known(False, span=Span(path, 44, 13, 44, 35)),
+        "name": Known("plain", span=Span(path, 45, 13, 45, 28)),
+        "tags": Known(None, span=Span(path, 46, 13, 46, 25)),
+    }
+    assert "kms_key_arn" not in plain.spans
+    # configured from another resource's computed attribute: still known after apply (a Ref)
+    encrypted = res(g, "aws_backup_vault.encrypted")
+    assert encrypted.attributes["kms_key_arn"] == Known(
+        Ref("aws_kms_key.backup", "arn", path, Span(path, 107, 67, 107, 71)),
+        span=Span(path, 107, 52, 107, 71),
+    )
+
+
+def _rewrite(tmp_path: Path, source: Path, change) -> str:  # type: ignore[no-untyped-def]
+    doc = json.loads(source.read_text())
+    change(doc)
+    out = tmp_path / "plan.json"
+    out.write_text(json.dumps(doc, indent=1))
+    return str(out)
+
+
+def test_configured_expression_without_references_stays_known_after_apply(
+    tmp_path: Path,
+) -> None:
+    def configure(doc: dict) -> None:
+        (plain,) = [
+            r
+            for r in doc["configuration"]["root_module"]["resources"]
+            if r["address"] == "aws_backup_vault.plain"
+        ]
+        plain["expressions"]["kms_key_arn"] = {}  # e.g. a function call with no references
+
+    path = _rewrite(tmp_path, BKP001_PLAN, configure)
+    plain = res(evaluate_plan(path, EvalOptions()), "aws_backup_vault.plain")
+    assert plain.attributes["kms_key_arn"] == Unknown("known after apply")
+    assert "arn" not in plain.attributes
+
+
+def test_without_a_configuration_block_unknowns_stay_known_after_apply(tmp_path: Path) -> None:
+    path = _rewrite(tmp_path, BKP001_PLAN, lambda doc: doc.pop("configuration"))
+    plain = res(evaluate_plan(path, EvalOptions()), "aws_backup_vault.plain")
+    assert sorted(plain.attributes) == [
+        "arn",
+        "force_destroy",
+        "id",
+        "kms_key_arn",
+        "name",
+        "recovery_points",
+        "tags",
+        "tags_all",
+    ]
+    assert plain.attributes["kms_key_arn"] == Unknown("known after apply")
+
+
+def test_module_resources_use_their_module_calls_configuration(tmp_path: Path) -> None:
+    # module.dr's configuration is configuration.root_module.module_calls.dr.module.resources
+    g = evaluate_plan(PLAN, EvalOptions())
+    dr = res(g, "module.dr.aws_backup_vault.this[0]")
+    assert sorted(dr.attributes) == ["force_destroy", "kms_key_arn", "name"]
+
+    # a module call the plan does not describe (no "module"): its resources' unknowns stay
+    def drop_module(doc: dict) -> None:
+        del doc["configuration"]["root_module"]["module_calls"]["dr"]["module"]
+
+    path = _rewrite(tmp_path, Path(PLAN), drop_module)
+    g = evaluate_plan(path, EvalOptions())
+    dr = res(g, "module.dr.aws_backup_vault.this[0]")
+    assert sorted(dr.attributes) == [
+        "arn",
+        "force_destroy",
+        "id",
+        "kms_key_arn",
+        "name",
+        "recovery_points",
+        "tags_all",
+    ]
+    assert dr.attributes["arn"] == Unknown("known after apply")
+    # the root module's resources still use theirs
+    assert "arn" not in res(g, "aws_backup_vault.primary").attributes

@@ -6,7 +6,12 @@
 * attributes: the ``values`` keys as Known payloads (nested blocks are already lists);
   values marked in ``resource_changes[].change.after_unknown`` are "known after apply":
   a ``Ref`` when the configuration's ``expressions`` give a ``references`` entry naming a
-  resource attribute of the plan (``aws_kms_key.k.arn``), else an ``Unknown`` leaf;
+  resource attribute of the plan (``aws_kms_key.k.arn``), else an ``Unknown`` leaf. A
+  top-level attribute the resource's configuration block does not set is absent even when
+  ``after_unknown`` marks it (a Computed attribute the provider fills in: for an
+  Optional+Computed ``kms_key_arn`` that is the AWS-managed key), as in a Terraform
+  evaluation; without a configuration block (``configuration`` missing, a module the plan
+  does not describe) it stays "known after apply";
 * spans: every payload path (``rule[0].copy_action[0].destination_vault_arn``) points at
   its ``"key": value`` in the plan file;
 * edges: one per Ref, with the span of the unknown value's ``after_unknown`` entry.
@@ -119,11 +124,21 @@ class _PlanBuilder:
         attributes: dict[str, Value] = {}
         names: list[tuple[ScalarNode, Node | None]] = []
         seen: set[str] = set()
+        # the attributes the configuration sets (None: no configuration block to tell)
+        configured = _configured_names(config, expressions)
         for container in (values, mask):
             if isinstance(container, MapNode):
                 for key in container.keys:
                     if container is mask and not _has_unknown(mask.get(key.value)):
                         continue  # only values the plan leaves to apply time; never invent
+                    if (
+                        container is mask
+                        and configured is not None
+                        and key.value not in configured
+                        and _get(values, key.value) is None
+                        and _is_true(mask.get(key.value))
+                    ):
+                        continue  # computed and not configured: the provider's default
                     if key.value not in seen:
                         seen.add(key.value)
                         names.append((key, container.get(key.value)))
@@ -238,6 +253,23 @@ class _PlanBuilder:
             return Unknown(KNOWN_AFTER_APPLY, span=span)
         self.edges.append(Edge(self._address, path, target[0], target[1], self.path, span))
         return Ref(target[0], target[1], self.path, span)
+
+
+def _configured_names(config: Node | None, expressions: Node | None) -> frozenset[str] | None:
+    """The attribute names a resource's configuration block sets; None without the block.
+
+    Terraform writes an ``expressions`` entry for every attribute the configuration sets
+    (``constant_value``, ``references``, or ``{}`` for an expression with neither), and omits
+    ``expressions`` when the block sets none."""
+    if not isinstance(config, MapNode):
+        return None
+    if isinstance(expressions, MapNode):
+        return frozenset(k.value for k in expressions.keys)
+    return frozenset()
+
+
+def _is_true(node: Node | None) -> bool:
+    return isinstance(node, ScalarNode) and node.value is True
 
 
 def _expr_body(expr: Node | None) -> Node | None:

@@ -98,9 +98,8 @@ def builtin_rules() -> list[Rule]:
 
 def plugin_rules(taken: Iterable[Rule] = ()) -> list[Rule]:
     """Rules from the ``iacguard.rules`` entry points, validated."""
-    from importlib.metadata import entry_points
-
     from iacguard.catalog import validate_entry
+    from iacguard.entrypoints import entry_points  # importlib.metadata only if a plugin exists
 
     ids = {r.id for r in taken}
     names = {r.name for r in taken}

@@ -16,9 +16,6 @@ at most ``MAX_FILE_BYTES``.
 from __future__ import annotations
 
 import base64
-import decimal
-import hashlib
-import ipaddress
 import json
 import math
 import os
@@ -133,6 +130,8 @@ def number_text(n: int | float) -> str:
             return str(int(n))
         text = repr(n)
         if "e" in text or "E" in text:
+            import decimal  # lazily, as hashlib and ipaddress below: start-up time
+
             text = format(decimal.Decimal(text), "f")
         return text
     return str(n)
@@ -1195,6 +1194,8 @@ def _hash(name: str, b64: bool = False) -> Fn:
         _arity(args, 1)
         if (u := _need_known(args)) is not None:
             return u
+        import hashlib
+
         digest = hashlib.new(name, to_str(args[0]).encode())
         return base64.b64encode(digest.digest()).decode() if b64 else digest.hexdigest()
 
@@ -1205,6 +1206,8 @@ def fn_cidrsubnet(args: list[Any], info: CallInfo) -> Any:
     _arity(args, 3)
     if (u := _need_known(args)) is not None:
         return u
+    import ipaddress
+
     try:
         net = ipaddress.ip_network(to_str(args[0]), strict=False)
         newbits, num = to_int(args[1]), to_int(args[2])

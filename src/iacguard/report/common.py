@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterable, Iterator
 
 from iacguard.findings import Finding, Severity
@@ -16,6 +15,8 @@ def fingerprint_key(finding: Finding) -> str:
 
 def fingerprints(findings: Iterable[Finding], algorithm: str = "sha256") -> Iterator[str]:
     """One stable hex digest per finding; repeats of the same key get an occurrence suffix."""
+    import hashlib  # lazily: loading OpenSSL costs ~4 ms, and the text formats never hash
+
     seen: dict[str, int] = {}
     for f in findings:
         key = fingerprint_key(f)

@@ -26,6 +26,7 @@ import stat
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from iacguard.graph.model import FileError, Note
 
@@ -262,11 +263,7 @@ class _Ignores:
             if top.parent == top:
                 return
             top = top.parent
-        try:
-            import pathspec
-        except ImportError:  # pragma: no cover - declared dependency
-            return
-        self._pathspec = pathspec
+        self._pathspec: Any = None  # imported by add() at the first ignore file (~12 ms)
         self.active = True
         chain = [root]
         while chain[-1] != top and chain[-1].parent != chain[-1]:
@@ -285,6 +282,13 @@ class _Ignores:
         except OSError:
             return
         lines = text.splitlines()
+        if self._pathspec is None:
+            try:
+                import pathspec
+            except ImportError:  # pragma: no cover - declared dependency
+                self.active = False
+                return
+            self._pathspec = pathspec
         spec_cls = getattr(self._pathspec, "GitIgnoreSpec", None)
         if spec_cls is not None:
             spec = spec_cls.from_lines(lines)

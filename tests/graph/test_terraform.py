@@ -735,3 +735,98 @@ resource "aws_backup_vault" "v" {
         ),
         complete=True,
     )
+
+
+# ----------------------------------------------------------------------------- self-reference
+
+
+def test_self_referential_block_is_an_error_and_unknown_without_evaluating(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    # bugs.md h6 item 7: each of 1000 instances splatting over all 1000 was quadratic
+    _write(
+        tmp_path,
+        {
+            "main.tf": """resource "aws_kms_key" "k" {
+  count               = 1000
+  enable_key_rotation = "${aws_kms_key.k.*.arn}"
+  description         = "key ${count.index}"
+}
+
+resource "aws_backup_vault" "v" {
+  name        = "v"
+  kms_key_arn = aws_kms_key.k[0].arn
+}
+
+data "aws_iam_policy_document" "d" {
+  statement {
+    actions   = ["kms:*"]
+    resources = [for s in data.aws_iam_policy_document.d.statement : s.sid]
+  }
+}
+
+resource "aws_backup_plan" "p" {
+  name = "p"
+  rule {
+    rule_name         = "r"
+    target_vault_name = aws_backup_vault.v.name
+    copy_action {
+      destination_vault_arn = aws_backup_plan.p.arn
+    }
+  }
+  provisioner "local-exec" {
+    command = "echo ${self.arn} ${aws_backup_plan.p.id}"
+  }
+  lifecycle {
+    ignore_changes = [name]
+  }
+}
+
+resource "aws_kms_alias" "a" {
+  name          = "alias/a"
+  target_key_id = [for aws_kms_alias in ["x"] : aws_kms_alias.a][0]
+}
+""",
+        },
+    )
+    g = _eval_tmp(monkeypatch, tmp_path)
+    message = "Self-referential block: {} refers to itself"
+    assert [str(e) for e in g.errors] == [
+        "main.tf:3:28: " + message.format("aws_kms_key.k"),
+        "main.tf:15:27: " + message.format("data.aws_iam_policy_document.d"),
+        "main.tf:25:31: " + message.format("aws_backup_plan.p"),
+    ]
+    assert len(g.resources) == 1004
+    key = g.get(".", "aws_kms_key.k[999]")
+    assert key is not None
+    assert key.attributes["enable_key_rotation"] == Unknown(message.format("aws_kms_key.k"))
+    assert key.attributes["enable_key_rotation"].span == Span("main.tf", 3, 3, 3, 49)
+    assert key.attributes["description"] == Known("key 999")
+    # the rest of the module evaluates; no edge from the key to itself
+    vault = g.get(".", "aws_backup_vault.v")
+    assert vault is not None
+    assert vault.attributes["kms_key_arn"] == Known(Ref("aws_kms_key.k[0]", "arn", "."))
+    assert all(
+        not e.target.startswith("aws_kms_key.k")
+        for e in g.edges
+        if e.source != "aws_backup_vault.v"
+    )
+    plan = g.get(".", "aws_backup_plan.p")
+    assert plan is not None
+    assert plan.attributes["rule"] == Known(
+        [
+            {
+                "rule_name": "r",
+                "target_vault_name": "v",
+                "copy_action": [
+                    {"destination_vault_arn": Unknown(message.format("aws_backup_plan.p"))}
+                ],
+            }
+        ]
+    )
+    # a for-expression variable of the same name as the type is not the resource
+    alias = g.get(".", "aws_kms_alias.a")
+    assert alias is not None
+    assert alias.attributes["target_key_id"] == Unknown(
+        "invalid: cannot get attribute 'a' of a string"
+    )

@@ -37,6 +37,7 @@ from iacguard.graph.tf_modules import (
     ResourceDecl,
     is_local_source,
 )
+from iacguard.graph.tf_selfref import self_reference_message, self_references
 from iacguard.graph.tf_types import ANY, TfType, convert, parse_type
 from iacguard.graph.values import (
     Hop,
@@ -46,7 +47,7 @@ from iacguard.graph.values import (
     Span,
     Unknown,
 )
-from iacguard.parse.hcl_ast import Block, Body, Expr, Traversal
+from iacguard.parse.hcl_ast import Attribute, Block, Body, Expr, Traversal
 
 World = tuple[tuple[str, Any], ...]
 DEFAULT_WORLD: World = ()
@@ -236,6 +237,22 @@ class RootShared:
         self._children: dict[tuple[int, str, Any], ModuleInstance | Unknown] = {}
         self._states: dict[World, WorldState] = {}
         self._types: dict[int, dict[str, TfType]] = {}
+        #: id(Attribute) of a resource attribute naming its own resource -> (span, message)
+        self.self_refs: dict[int, tuple[Span, str]] = {}
+        self._self_ref_checked: set[int] = set()
+
+    def check_self_references(self, decl: ResourceDecl) -> None:
+        """Find (once per block) the attributes of ``decl`` that refer to ``decl`` itself:
+        each is a located error, and evaluates to an Unknown without being evaluated."""
+        if id(decl) in self._self_ref_checked:
+            return
+        self._self_ref_checked.add(id(decl))
+        found = self_references(decl)
+        if found:
+            message = self_reference_message(decl)
+            for attr, span in found:
+                self.self_refs[id(attr)] = (span, message)
+                self.error(span, message)
 
     def note(self, span: Span | None, message: str) -> None:
         self.notes.setdefault((span, message), Note(span, message))
@@ -621,6 +638,8 @@ class WorldState:
 
             return self.entry(("attr", address, name), label, decl.block.header_span, compute, inst)
 
+        self.shared.check_self_references(decl)
+
         def compute_spans(sub: EvalContext, spans: Recorder) -> Any:
             bindings = (
                 instance_bindings(self.instances_entry(inst, decl), key, sub)
@@ -683,6 +702,7 @@ class WorldState:
         ctx = self.shared.new_ctx(inst)
         if site.decl is not None:
             decl = site.decl
+            self.shared.check_self_references(decl)
             found = self.instances(inst, decl, ctx)
             inputs = outer | ctx.inputs
             out.sites.append((site, inputs))
@@ -934,7 +954,7 @@ def eval_body_member(
     attr = body.attribute(name)
     if attr is not None:
         start = len(ctx.refs)
-        value = evaluate(attr.expr, TfScope(state, inst, ctx, bindings), ctx)
+        value = eval_attribute(state, attr, TfScope(state, inst, ctx, bindings), ctx)
         rec.attribute(path, attr.span, ctx, start)
         return value
     blocks: list[Any] = []
@@ -946,6 +966,14 @@ def eval_body_member(
         elif block.type == "dynamic" and block.labels and block.labels[0] == name:
             blocks.extend(eval_dynamic(state, inst, block, path, len(blocks), bindings, ctx, rec))
     return blocks
+
+
+def eval_attribute(state: WorldState, attr: Attribute, scope: TfScope, ctx: EvalContext) -> Any:
+    """``attr``'s value; an Unknown, unevaluated, when it refers to its own resource."""
+    self_ref = state.shared.self_refs.get(id(attr))
+    if self_ref is not None:
+        return Unknown(self_ref[1], self_ref[0])
+    return evaluate(attr.expr, scope, ctx)
 
 
 def eval_block(
@@ -961,7 +989,7 @@ def eval_block(
     scope = TfScope(state, inst, ctx, bindings)
     for attr in body.attributes:
         start = len(ctx.refs)
-        out[attr.name] = evaluate(attr.expr, scope, ctx)
+        out[attr.name] = eval_attribute(state, attr, scope, ctx)
         rec.attribute(f"{path}.{attr.name}", attr.span, ctx, start)
     for block in body.blocks:
         name = block.labels[0] if block.type == "dynamic" and block.labels else block.type
@@ -992,7 +1020,7 @@ def eval_dynamic(
     for_each = body.attribute("for_each")
     if for_each is None or not contents:
         return []
-    collection = evaluate(for_each.expr, TfScope(state, inst, ctx, bindings), ctx)
+    collection = eval_attribute(state, for_each, TfScope(state, inst, ctx, bindings), ctx)
     if isinstance(collection, dict):
         pairs = [(k, collection[k]) for k in sorted(collection, key=str)]
     elif isinstance(collection, (list, tuple)):

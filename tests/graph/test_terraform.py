@@ -214,6 +214,37 @@ def test_var_file_is_loaded_last(monkeypatch: pytest.MonkeyPatch) -> None:
     key = g.get(f"{CASES}/inputs", "aws_kms_key.this")
     assert key is not None
     assert key.value("description") == "primary key for from-var-file"
+    assert key.attributes["description"].trace == (
+        Hop(Span(f"{CASES}/inputs/variables.tf", 32, 1, 32, 20), "var.settings = {...} (default)"),
+        Hop(
+            Span(f"{CASES}/inputs/extra.tfvars.in", 1, 7, 1, 22),
+            'var.env = "from-var-file" (extra.tfvars.in)',
+        ),
+    )
+
+
+def test_a_value_from_tfvars_is_evidenced_where_it_is_assigned(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # the hop of a tfvars value points at the value in the tfvars file, not the variable block
+    root = f"{CASES}/inputs"
+    g = graph_of(monkeypatch, "inputs")
+    key = g.get(root, "aws_kms_key.this")
+    assert key is not None
+    assert key.attributes["description"].trace == (
+        Hop(Span(f"{root}/variables.tf", 32, 1, 32, 20), "var.settings = {...} (default)"),
+        Hop(Span(f"{root}/b.auto.tfvars", 1, 7, 1, 20), 'var.env = "from-b-auto" (b.auto.tfvars)'),
+    )
+    # a default keeps the variable block
+    assert key.attributes["enable_key_rotation"].trace == (
+        Hop(Span(f"{root}/variables.tf", 12, 1, 12, 18), "var.rotate = true (default)"),
+    )
+    plan = g.get(root, "aws_backup_plan.this")
+    assert plan is not None
+    assert plan.attributes["rule"].trace[-1] == Hop(
+        Span(f"{root}/a.auto.tfvars.json", 1, 47, 1, 48),
+        "var.retention_days = 7 (a.auto.tfvars.json)",
+    )
 
 
 # ----------------------------------------------------------------------------- instances

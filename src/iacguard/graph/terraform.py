@@ -133,8 +133,9 @@ def load_inputs(
     for name, decl in config.variables.items():
         type_ = parse_type(decl.type_expr, literal)
         span = decl.span
+        value_span = None
         if name in assigned:
-            raw, origin, _ = assigned[name]
+            raw, origin, value_span = assigned[name]
         elif decl.default is not None:
             raw, origin = literal(decl.default.expr), "default"
         else:
@@ -149,7 +150,13 @@ def load_inputs(
         if value is None and not decl.nullable and decl.default is not None:
             value = convert(literal(decl.default.expr), type_)
         inputs[name] = InputInfo(
-            f"var.{name}", span, value, origin, type_, _domain(decl, type_, value, literal)
+            f"var.{name}",
+            span,
+            value,
+            origin,
+            type_,
+            _domain(decl, type_, value, literal),
+            value_span,
         )
     return inputs
 

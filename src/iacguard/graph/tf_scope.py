@@ -165,6 +165,9 @@ class InputInfo:
     type: TfType
     #: the other values to try; None: open (any value)
     domain: tuple[Any, ...] | None
+    #: where the default-world value is assigned when not in the declaration (the value in
+    #: a tfvars file); None: ``span``
+    value_span: Span | None = None
 
 
 @dataclass(slots=True)
@@ -466,7 +469,12 @@ class WorldState:
             value = self.overrides[info.name]
             ctx.hops.append(Hop(info.span, f"{info.name} = {short(value)} (alternative)"))
             return value
-        ctx.hops.append(Hop(info.span, f"{info.name} = {short(info.default)} ({info.origin})"))
+        ctx.hops.append(
+            Hop(
+                info.value_span or info.span,
+                f"{info.name} = {short(info.default)} ({info.origin})",
+            )
+        )
         return info.default
 
     def _module_var(self, inst: ModuleInstance, name: str, span: Span, ctx: EvalContext) -> Any:

@@ -861,3 +861,31 @@ resource "aws_kms_alias" "a" {
     assert alias.attributes["target_key_id"] == Unknown(
         "invalid: cannot get attribute 'a' of a string"
     )
+
+
+def test_self_reference_in_a_module_is_one_error_at_the_module_file(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    _write(
+        tmp_path,
+        {
+            "main.tf": 'module "a" {\n  source = "./modules/m"\n  count  = 2\n}\n',
+            "modules/m/main.tf": """resource "aws_kms_key" "k" {
+  description = aws_kms_key.k.arn
+  provisioner "local-exec" {
+    command = "echo ${self.arn}"
+  }
+}
+""",
+        },
+    )
+    g = _eval_tmp(monkeypatch, tmp_path)
+    # evaluated from the root (two instances) and as a root of its own: reported once;
+    # self. in a provisioner is how Terraform names the resource there: no error
+    assert [str(e) for e in g.errors] == [
+        "modules/m/main.tf:2:17: Self-referential block: aws_kms_key.k refers to itself"
+    ]
+    assert [(r.address, r.attributes["description"]) for r in g.resources] == [
+        (address, Unknown("Self-referential block: aws_kms_key.k refers to itself"))
+        for address in ("module.a[0].aws_kms_key.k", "module.a[1].aws_kms_key.k", "aws_kms_key.k")
+    ]

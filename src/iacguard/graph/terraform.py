@@ -103,7 +103,15 @@ def _evaluate_modules(modules: list[TerraformModule], options: EvalOptions) -> G
         errors.extend(part.errors)
         notes.extend(part.notes)
         roots.append(module.directory)
-    return Graph(tuple(resources), tuple(edges), tuple(errors), tuple(notes), tuple(roots))
+    # a module file evaluated from several roots (a local module that is also scanned as a
+    # root) reports the same located error or note once
+    return Graph(
+        tuple(resources),
+        tuple(edges),
+        tuple(dict.fromkeys(errors)),
+        tuple(dict.fromkeys(notes)),
+        tuple(roots),
+    )
 
 
 # ----------------------------------------------------------------------------- inputs

@@ -72,6 +72,7 @@ def test_runner_end_to_end_on_small(tmp_path: Path) -> None:
             "--checkov",
             "",
             "--no-warm",
+            "--no-compile",  # a test does not write bytecode into the package
             "--out",
             str(tmp_path),
             "--iacguard",
@@ -83,6 +84,7 @@ def test_runner_end_to_end_on_small(tmp_path: Path) -> None:
     )
     assert proc.returncode == 0, proc.stderr
     result = json.loads((tmp_path / "results.json").read_text())
+    assert result["version"]["bytecode"] is False
     (row,) = result["rows"]
     manifest = json.loads((tmp_path / "small" / "manifest.json").read_text())
     assert (row["size"], row["files"], row["lines"]) == ("small", 3, manifest["lines"])

@@ -222,6 +222,11 @@ def find_config(start: str | os.PathLike[str]) -> Path | None:
 
 _TOOL_HEADER = re.compile(r"^\s*\[\[?\s*tool\s*\.\s*iacguard\s*[.\]]", re.M)
 _TOOL_DOTTED = re.compile(r"^\s*tool\s*\.\s*iacguard\s*[.=]", re.M)
+#: what can spell tool.iacguard other than the two patterns above: `[tool]` (then a key
+#: `iacguard`), a top-level `tool = {...}` / `"tool"...`, quoted keys, escapes in quoted keys
+_EXOTIC = re.compile(
+    r"""^\s*\[\s*tool\s*\]|^\s*tool\s*=|["']tool["']|["']iacguard["']|\\[uU]""", re.M
+)
 
 
 def _has_tool_table(path: Path) -> bool:
@@ -233,7 +238,12 @@ def _has_tool_table(path: Path) -> bool:
         return False
     if _TOOL_HEADER.search(text) or _TOOL_DOTTED.search(text):
         return True
-    # anything more exotic (inline tables): let the TOML parser decide
+    if not _EXOTIC.search(text):
+        # "iacguard" is only named elsewhere (a dependency, a script): without a bare [tool]
+        # table, a top-level `tool =` key, a quoted key or an escape, no spelling of
+        # tool.iacguard is left that the two patterns above miss, so skip the TOML parse
+        return False
+    # anything more exotic (inline tables, quoted keys): let the TOML parser decide
     try:
         import tomllib
     except ImportError:  # pragma: no cover - Python 3.10

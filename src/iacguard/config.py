@@ -223,9 +223,12 @@ def find_config(start: str | os.PathLike[str]) -> Path | None:
 _TOOL_HEADER = re.compile(r"^\s*\[\[?\s*tool\s*\.\s*iacguard\s*[.\]]", re.M)
 _TOOL_DOTTED = re.compile(r"^\s*tool\s*\.\s*iacguard\s*[.=]", re.M)
 #: what can spell tool.iacguard other than the two patterns above: `[tool]` (then a key
-#: `iacguard`), a top-level `tool = {...}` / `"tool"...`, quoted keys, escapes in quoted keys
+#: `iacguard`), a top-level `tool = {...}`, `tool` or `iacguard` as a quoted key, escapes
+#: in quoted keys ("iacguard" as a value, a dependency or a project name, is none of these)
 _EXOTIC = re.compile(
-    r"""^\s*\[\s*tool\s*\]|^\s*tool\s*=|["']tool["']|["']iacguard["']|\\[uU]""", re.M
+    r"""^\s*\[\s*tool\s*\]|^\s*tool\s*=|["']tool["']\s*[.=\]]"""
+    r"""|\.\s*["']iacguard["']|["']iacguard["']\s*[.=]|\\[uU]""",
+    re.M,
 )
 
 

@@ -27,7 +27,9 @@ CASES = {
     ),
     "other-tool": ('[tool.ruff]\nextend-exclude = ["iacguard"]\n', False),
     "tool-table-without-iacguard": ("[tool]\nruff = { x = 1 }\n# iacguard later\n", False),
-    "quoted-but-elsewhere": ('[project]\nname = "iacguard"\n', False),
+    "quoted-but-elsewhere": ('[project]\nname = "iacguard"\ndependencies = ["iacguard"]\n', False),
+    "quoted-iacguard-key": ('[tool]\n"iacguard" = { select = [] }\n', True),
+    "quoted-dotted-key": ("tool.'iacguard'.select = []\n", True),
     "broken-toml": ('[tool\niacguard = "x"\n"tool" = ', False),
 }
 

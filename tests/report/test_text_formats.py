@@ -136,3 +136,34 @@ def test_summary_counts_below_fail_on(report):
         "Found 2 findings (1 definite, 1 default) in 4 files; "
         "1 at or above --fail-on high; 1 suppressed."
     )
+
+
+def test_a_module_file_finding_names_the_root_that_called_it(workdir):
+    """Two callers of one local module give two findings on the same line: concise and
+    github say which caller each is from; full says it in its details line instead."""
+    from iacguard.api import check
+    from iacguard.config import Config
+
+    (workdir / "modules" / "vault").mkdir(parents=True)
+    (workdir / "modules" / "vault" / "main.tf").write_text(
+        'variable "key" {\n  default = null\n}\n'
+        'resource "aws_backup_vault" "this" {\n  name        = "v"\n  kms_key_arn = var.key\n}\n'
+    )
+    for caller in ("prod", "dev"):
+        (workdir / caller).mkdir()
+        (workdir / caller / "main.tf").write_text(
+            'module "vault" {\n  source = "../modules/vault"\n}\n'
+        )
+    report = check(["prod", "dev"], Config(), jobs=1)
+    lines = render(report, "concise", quiet=True).splitlines()
+    assert [line.split(" BKP001 ")[0] for line in lines] == ["modules/vault/main.tf:6:3:"] * 2
+    assert sorted(line.rsplit(". ", 1)[1] for line in lines) == [
+        "(called from dev)",
+        "(called from prod)",
+    ]
+    github = render(report, "github").splitlines()
+    assert sorted("(called from dev)" in line for line in github) == [False, True]
+    assert sorted("(called from prod)" in line for line in github) == [False, True]
+    full = render(report, "full", quiet=True)
+    assert "(called from" not in full
+    assert "module.vault.aws_backup_vault.this in prod" in full

@@ -99,7 +99,7 @@ def render(report, *, color: bool = False, quiet: bool = False) -> str:
     sources = _Sources(report.base)
     blocks: list[str] = []
     for f in report.live:
-        block = [finding_line(f, p), *_snippet(f, sources, p), *_details(f, p)]
+        block = [finding_line(f, p, caller=False), *_snippet(f, sources, p), *_details(f, p)]
         blocks.append("\n".join(block))
     for e in report.errors:
         blocks.append(error_line(e, p))

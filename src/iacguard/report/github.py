@@ -10,6 +10,7 @@ Actions log renders ANSI sequences).
 from __future__ import annotations
 
 from iacguard.findings import Severity
+from iacguard.report.concise import called_from
 from iacguard.report.terminal import printable
 
 
@@ -31,7 +32,9 @@ def render(report) -> str:
     for f in report.live:
         loc = f.location
         kind = "error" if f.severity >= Severity.HIGH else "warning"
-        message = f"[{f.certainty.label}] {printable(f.message, keep_newlines=True)}"
+        message = (
+            f"[{f.certainty.label}] {printable(f.message + called_from(f), keep_newlines=True)}"
+        )
         if f.fix:
             message += f"\nFix: {printable(f.fix, keep_newlines=True)}"
         props = [

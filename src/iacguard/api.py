@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -169,6 +169,10 @@ class Report:
     fail_on: Severity = Severity.LOW
     #: the directory paths are relative to (SARIF's %SRCROOT%)
     base: str = "."
+    #: a finding's own ``fail-on`` threshold when ``per-path`` entries set one (else ``fail_on``)
+    fail_on_for: Callable[[Finding], Severity] | None = field(
+        default=None, compare=False, repr=False
+    )
 
     @property
     def live(self) -> tuple[Finding, ...]:
@@ -180,7 +184,7 @@ class Report:
 
     @property
     def failing(self) -> tuple[Finding, ...]:
-        return tuple(f for f in self.findings if not f.suppressed and f.severity >= self.fail_on)
+        return tuple(f for f in self.live if _fails(f, self.fail_on, self.fail_on_for))
 
     def exit_code(self, *, exit_zero: bool = False) -> int:
         """0 nothing at or above the thresholds, 1 failing findings or file errors."""
@@ -275,8 +279,11 @@ def assemble(
     baseline_fixed: Sequence[Any] = (),
     base: str | None = None,
     filter_certainty: bool = True,
+    fail_on_for: Callable[[Finding], Severity] | None = None,
 ) -> Report:
-    """A Report from findings already produced (used by ``check`` and by tests)."""
+    """A Report from findings already produced (used by ``check`` and by tests).
+
+    ``fail_on_for`` gives a finding's own threshold (``per-path`` ``fail-on``)."""
     kept = sorted(
         (f for f in findings if not filter_certainty or f.certainty >= min_certainty),
         key=Finding.sort_key,
@@ -288,7 +295,7 @@ def assemble(
         notes=tuple(notes),
         summary=Summary(
             findings=len(live),
-            failing=sum(1 for f in live if f.severity >= fail_on),
+            failing=sum(1 for f in live if _fails(f, fail_on, fail_on_for)),
             by_rule=_count(f.rule_id for f in live),
             by_severity=_count(f.severity.label for f in live),
             by_certainty=_count(f.certainty.label for f in live),
@@ -303,7 +310,14 @@ def assemble(
         min_certainty=min_certainty,
         fail_on=fail_on,
         base=base if base is not None else os.getcwd(),
+        fail_on_for=fail_on_for,
     )
+
+
+def _fails(
+    finding: Finding, fail_on: Severity, fail_on_for: Callable[[Finding], Severity] | None
+) -> bool:
+    return finding.severity >= (fail_on if fail_on_for is None else fail_on_for(finding))
 
 
 def _count(keys: Iterable[str]) -> dict[str, int]:
@@ -324,6 +338,7 @@ def _report(findings, errors, graph, found, fixed, rules, settings, resources=No
         min_certainty=settings.min_certainty,
         filter_certainty=False,
         fail_on=settings.fail_on,
+        fail_on_for=_fail_on_for(settings),
         files=files,
         resources=len(graph.resources) if resources is None else resources,
         baseline_fixed=fixed,
@@ -380,6 +395,13 @@ def _in_focus(finding: Finding, focus: set[str]) -> bool:
     from iacguard.changes import in_focus
 
     return in_focus(finding, focus)
+
+
+def _fail_on_for(settings: Any) -> Callable[[Finding], Severity] | None:
+    """Each finding's ``fail-on`` when some ``per-path`` entry sets one, else None."""
+    if not any(getattr(p, "fail_on", None) is not None for p in getattr(settings, "per_path", ())):
+        return None
+    return lambda finding: _effective(settings, finding).fail_on
 
 
 def _effective(settings: Any, finding: Finding) -> Any:

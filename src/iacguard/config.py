@@ -61,6 +61,7 @@ class PerPath:
     min_certainty: Certainty | None = None
     rule_options: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     severity: Mapping[str, Severity] = field(default_factory=dict)
+    fail_on: Severity | None = None
     #: where it was written ("pyproject.toml:20")
     source: str = ""
     _spec: Any = field(default=None, compare=False, repr=False)
@@ -610,6 +611,7 @@ def _build(
                     _rule_key(k, rules): Severity.parse(v)
                     for k, v in (entry.get("severity") or {}).items()
                 },
+                fail_on=Severity.parse(entry["fail-on"]) if "fail-on" in entry else None,
                 source=where,
             )
         )
@@ -701,7 +703,8 @@ def effective_for(config: Config, path: str) -> Config:
     """``config`` with the ``per-path`` entries matching ``path`` applied, in order.
 
     Returns ``config`` itself when none matches. In a matching entry ``select`` replaces,
-    ``ignore`` adds, ``min-certainty`` replaces, ``rules`` options and ``severity`` merge.
+    ``ignore`` adds, ``min-certainty`` and ``fail-on`` replace, ``rules`` options and
+    ``severity`` merge.
     """
     if not config.per_path:
         return config
@@ -714,6 +717,7 @@ def effective_for(config: Config, path: str) -> Config:
     select = config.select
     ignore = config.ignore
     min_certainty = config.min_certainty
+    fail_on = config.fail_on
     options = {k: dict(v) for k, v in config.rule_options.items()}
     severity = dict(config.severity)
     for entry in matching:
@@ -722,6 +726,8 @@ def effective_for(config: Config, path: str) -> Config:
         ignore = ignore + tuple(i for i in entry.ignore if i not in ignore)
         if entry.min_certainty is not None:
             min_certainty = entry.min_certainty
+        if entry.fail_on is not None:
+            fail_on = entry.fail_on
         for rid, values in entry.rule_options.items():
             options.setdefault(rid, {}).update(values)
         severity.update(entry.severity)
@@ -730,6 +736,7 @@ def effective_for(config: Config, path: str) -> Config:
         select=select,
         ignore=ignore,
         min_certainty=min_certainty,
+        fail_on=fail_on,
         rule_options=options,
         severity=severity,
         per_path=(),
@@ -793,6 +800,8 @@ def show_config(config: Config) -> str:
             out.append(f"ignore = {_toml(list(entry.ignore))}")
         if entry.min_certainty is not None:
             out.append(f"min-certainty = {_toml(entry.min_certainty.label)}")
+        if entry.fail_on is not None:
+            out.append(f"fail-on = {_toml(entry.fail_on.label)}")
         for rid, values in sorted(entry.rule_options.items()):
             for name, value in sorted(values.items()):
                 out.append(f"rules.{rid}.{name} = {_toml(value)}")

@@ -85,3 +85,44 @@ def test_per_path_from_a_subdirectory_and_the_command_line(tmp_path, monkeypatch
         ["cfn/keys.yaml:3:3:", "KMS001"],
         ["tf/main.tf:1:1:", "KMS001"],
     ]
+
+
+FAIL_ON = """\
+[tool.iacguard]
+select = ["KMS"]
+fail-on = "medium"
+
+[[tool.iacguard.per-path]]
+path = "legacy/"
+fail-on = "critical"
+"""
+
+
+def test_per_path_fail_on_decides_the_exit_code_per_file(tmp_path, monkeypatch, capsys):
+    """legacy/ only fails on critical findings: its medium findings are reported but do not
+    fail the run; the same findings in app/ do, in Terraform and CloudFormation alike."""
+    monorepo(tmp_path)
+    (tmp_path / "pyproject.toml").write_text(FAIL_ON)
+    monkeypatch.chdir(tmp_path)
+    report = check(["."], load_config(["."]))
+    assert len(report.live) == 8
+    assert sorted((f.location.path, f.rule_id) for f in report.failing) == [
+        ("app/cfn/keys.yaml", "KMS001"),
+        ("app/cfn/keys.yaml", "KMS002"),
+        ("app/tf/main.tf", "KMS001"),
+        ("app/tf/main.tf", "KMS002"),
+    ]
+    assert report.summary.failing == 4
+    for lang in ("tf", "cfn"):
+        assert main(["check", f"legacy/{lang}", "--output-format", "concise"]) == 0
+        out = capsys.readouterr().out
+        assert "KMS001" in out
+        assert out.splitlines()[-1] == (
+            "Found 2 findings (2 definite) in 1 file; 0 at or above their fail-on threshold "
+            "(per-path)."
+        )
+        assert main(["check", f"app/{lang}", "--output-format", "concise"]) == 1
+        capsys.readouterr()
+    # --show-config shows the entry
+    assert main(["check", "--show-config"]) == 0
+    assert 'fail-on = "critical"' in capsys.readouterr().out

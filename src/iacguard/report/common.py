@@ -62,7 +62,10 @@ def summary_line(report) -> str:
     else:
         head = f"No findings in {_files(s.files)}"
     if s.findings and s.failing != s.findings:
-        parts.append(f"{s.failing} at or above --fail-on {report.fail_on.label}")
+        if getattr(report, "fail_on_for", None) is not None:
+            parts.append(f"{s.failing} at or above their fail-on threshold (per-path)")
+        else:
+            parts.append(f"{s.failing} at or above --fail-on {report.fail_on.label}")
     if s.suppressed:
         parts.append(f"{s.suppressed} suppressed")
     if s.baseline_fixed:

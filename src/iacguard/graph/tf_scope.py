@@ -37,7 +37,11 @@ from iacguard.graph.tf_modules import (
     ResourceDecl,
     is_local_source,
 )
-from iacguard.graph.tf_selfref import self_reference_message, self_references
+from iacguard.graph.tf_selfref import (
+    reference_cycles,
+    self_reference_message,
+    self_references,
+)
 from iacguard.graph.tf_types import ANY, TfType, convert, parse_type
 from iacguard.graph.values import (
     Hop,
@@ -240,13 +244,22 @@ class RootShared:
         self._children: dict[tuple[int, str, Any], ModuleInstance | Unknown] = {}
         self._states: dict[World, WorldState] = {}
         self._types: dict[int, dict[str, TfType]] = {}
-        #: id(Attribute) of a resource attribute naming its own resource -> (span, message)
+        #: id(Attribute) of a resource attribute naming its own resource, directly or
+        #: through a cycle of locals and resources -> (span, message)
         self.self_refs: dict[int, tuple[Span, str]] = {}
         self._self_ref_checked: set[int] = set()
+        self._cycles_checked: set[int] = set()
 
-    def check_self_references(self, decl: ResourceDecl) -> None:
-        """Find (once per block) the attributes of ``decl`` that refer to ``decl`` itself:
-        each is a located error, and evaluates to an Unknown without being evaluated."""
+    def check_self_references(self, config: ModuleConfig, decl: ResourceDecl) -> None:
+        """Find (once per block) the attributes of ``decl`` that refer to ``decl`` itself,
+        and (once per module) those that refer back to their resource through locals and
+        other resources: each is a located error, and evaluates to an Unknown without
+        being evaluated."""
+        if id(config) not in self._cycles_checked:
+            self._cycles_checked.add(id(config))
+            for cycle in reference_cycles(config.resources, config.locals):
+                self.self_refs[id(cycle.attr)] = (cycle.span, cycle.message)
+                self.error(cycle.span, cycle.message)
         if id(decl) in self._self_ref_checked:
             return
         self._self_ref_checked.add(id(decl))
@@ -646,7 +659,7 @@ class WorldState:
 
             return self.entry(("attr", address, name), label, decl.block.header_span, compute, inst)
 
-        self.shared.check_self_references(decl)
+        self.shared.check_self_references(inst.config, decl)
 
         def compute_spans(sub: EvalContext, spans: Recorder) -> Any:
             bindings = (
@@ -710,7 +723,7 @@ class WorldState:
         ctx = self.shared.new_ctx(inst)
         if site.decl is not None:
             decl = site.decl
-            self.shared.check_self_references(decl)
+            self.shared.check_self_references(inst.config, decl)
             found = self.instances(inst, decl, ctx)
             inputs = outer | ctx.inputs
             out.sites.append((site, inputs))

@@ -126,6 +126,40 @@ def _cfn_case(name: str, files: dict[str, Content], expect: tuple[Expect, ...], 
     return Case(name, {f"{name}/{k}": v for k, v in all_files.items()}, expect, good, **kw)
 
 
+def _resource_cycle_case() -> Case:
+    """A resource referring to itself through a local, 1000 times over (evaluating it was
+    quadratic: ~10 s, and no error), and a ring of 300 keys each referring to the next one
+    through a local (Terraform: "Cycle: ..."): located errors, found statically."""
+    ring = 300
+    bad = (
+        b"locals {\n  arns = aws_kms_key.k.*.arn\n}\n"
+        b'resource "aws_kms_key" "k" {\n  count               = 1000\n'
+        b'  description         = "${local.arns}"\n  enable_key_rotation = true\n}\n'
+    )
+    bad += b"locals {\n" + b"".join(
+        b"  r%d = aws_kms_key.r%d.arn\n" % (i, (i + 1) % ring) for i in range(ring)
+    )
+    bad += b"}\n" + b"".join(
+        b'resource "aws_kms_key" "r%d" {\n  description = local.r%d\n}\n' % (i, i)
+        for i in range(ring)
+    )
+    line, _ = _line_col(bad, b'resource "aws_kms_key" "r0"')
+    expect = (
+        Expect(
+            "cycle_resource_local/bad.tf",
+            r"^Cycle: aws_kms_key\.k refers to itself through local\.arns$",
+            6,
+        ),
+        Expect(
+            "cycle_resource_local/bad.tf",
+            rf"^Cycle: aws_kms_key\.r0 refers to itself through local\.r0 \(a cycle of {2 * ring}"
+            r" blocks\)$",
+            line + 1,
+        ),
+    )
+    return _tf_case("cycle_resource_local", {"bad.tf": bad}, expect)
+
+
 def _line_col(data: bytes, needle: bytes) -> tuple[int, int]:
     """1-based line and byte column of the first occurrence of ``needle``."""
     at = data.index(needle)
@@ -434,6 +468,8 @@ def cases() -> list[Case]:
             (Expect("cycle_cfn_conditions/bad.yaml", "cycle", SOME_LINE, "either"),),
         )
     )
+
+    out.append(_resource_cycle_case())
 
     # -- duplicates --------------------------------------------------------------------------
     bad = (

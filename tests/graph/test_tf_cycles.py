@@ -14,7 +14,7 @@ from iacguard.graph.model import Graph
 from iacguard.graph.options import EvalOptions
 from iacguard.graph.terraform import evaluate_modules
 from iacguard.graph.tf_modules import ResourceDecl
-from iacguard.graph.tf_selfref import MAX_NAMED_CYCLE, reference_cycles
+from iacguard.graph.tf_selfref import MAX_NAMED_CYCLE, self_referring_attributes
 from iacguard.graph.values import Known, PartialStr, Ref, Span, Unknown
 from iacguard.parse.hcl_ast import Attribute, Block, Body, GetAttr, Traversal
 
@@ -267,7 +267,7 @@ def _ring(n: int) -> dict[str, ResourceDecl]:
 
 
 def test_a_long_ring_is_found_in_linear_time_and_named_when_short() -> None:
-    short = reference_cycles(_ring(3), {})
+    short = self_referring_attributes(_ring(3), {})
     assert [c.message for c in short] == [
         "Cycle: aws_kms_key.k0 refers to itself through aws_kms_key.k1 -> aws_kms_key.k2",
         "Cycle: aws_kms_key.k1 refers to itself through aws_kms_key.k2 -> aws_kms_key.k0",
@@ -275,7 +275,7 @@ def test_a_long_ring_is_found_in_linear_time_and_named_when_short() -> None:
     ]
     n = 20_000
     started = time.perf_counter()
-    long = reference_cycles(_ring(n), {})
+    long = self_referring_attributes(_ring(n), {})
     elapsed = time.perf_counter() - started
     assert n > MAX_NAMED_CYCLE
     assert len(long) == n

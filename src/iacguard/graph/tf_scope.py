@@ -37,11 +37,7 @@ from iacguard.graph.tf_modules import (
     ResourceDecl,
     is_local_source,
 )
-from iacguard.graph.tf_selfref import (
-    reference_cycles,
-    self_reference_message,
-    self_references,
-)
+from iacguard.graph.tf_selfref import self_referring_attributes
 from iacguard.graph.tf_types import ANY, TfType, convert, parse_type
 from iacguard.graph.values import (
     Hop,
@@ -247,28 +243,18 @@ class RootShared:
         #: id(Attribute) of a resource attribute naming its own resource, directly or
         #: through a cycle of locals and resources -> (span, message)
         self.self_refs: dict[int, tuple[Span, str]] = {}
-        self._self_ref_checked: set[int] = set()
-        self._cycles_checked: set[int] = set()
+        self._self_refs_checked: set[int] = set()
 
-    def check_self_references(self, config: ModuleConfig, decl: ResourceDecl) -> None:
-        """Find (once per block) the attributes of ``decl`` that refer to ``decl`` itself,
-        and (once per module) those that refer back to their resource through locals and
-        other resources: each is a located error, and evaluates to an Unknown without
-        being evaluated."""
-        if id(config) not in self._cycles_checked:
-            self._cycles_checked.add(id(config))
-            for cycle in reference_cycles(config.resources, config.locals):
-                self.self_refs[id(cycle.attr)] = (cycle.span, cycle.message)
-                self.error(cycle.span, cycle.message)
-        if id(decl) in self._self_ref_checked:
+    def check_self_references(self, config: ModuleConfig) -> None:
+        """Find (once per module) the resource attributes that refer to their own resource,
+        directly or through locals and other resources: each is a located error, and
+        evaluates to an Unknown without being evaluated."""
+        if id(config) in self._self_refs_checked:
             return
-        self._self_ref_checked.add(id(decl))
-        found = self_references(decl)
-        if found:
-            message = self_reference_message(decl)
-            for attr, span in found:
-                self.self_refs[id(attr)] = (span, message)
-                self.error(span, message)
+        self._self_refs_checked.add(id(config))
+        for found in self_referring_attributes(config.resources, config.locals):
+            self.self_refs[id(found.attr)] = (found.span, found.message)
+            self.error(found.span, found.message)
 
     def note(self, span: Span | None, message: str) -> None:
         self.notes.setdefault((span, message), Note(span, message))
@@ -659,7 +645,7 @@ class WorldState:
 
             return self.entry(("attr", address, name), label, decl.block.header_span, compute, inst)
 
-        self.shared.check_self_references(inst.config, decl)
+        self.shared.check_self_references(inst.config)
 
         def compute_spans(sub: EvalContext, spans: Recorder) -> Any:
             bindings = (
@@ -723,7 +709,7 @@ class WorldState:
         ctx = self.shared.new_ctx(inst)
         if site.decl is not None:
             decl = site.decl
-            self.shared.check_self_references(inst.config, decl)
+            self.shared.check_self_references(inst.config)
             found = self.instances(inst, decl, ctx)
             inputs = outer | ctx.inputs
             out.sites.append((site, inputs))

@@ -1,14 +1,19 @@
-"""Self-referential resource blocks: ``aws_kms_key.k`` naming ``aws_kms_key.k`` in its own body.
+"""Resource attributes that refer to their own resource, directly or through a cycle.
 
-Terraform rejects them before planning ("Self-referential block: Configuration for
-aws_kms_key.k may not refer to itself"), statically: any reference to the resource in its
-configuration body, whether or not the expression would ever be evaluated. Found the same way
-here, once per resource block, so that such an attribute is never evaluated (evaluating
-``aws_kms_key.k[*].arn`` inside each of ``count`` instances is quadratic).
+Terraform rejects both before planning, statically: any reference to the resource in its
+configuration body, whether or not the expression would ever be evaluated ("Self-referential
+block: Configuration for aws_kms_key.k may not refer to itself"), and any cycle of its
+reference graph, whose nodes are whole blocks ("Cycle: local.arns, aws_kms_key.k"). Found
+the same way here, once per module, so that such an attribute is never evaluated
+(evaluating ``aws_kms_key.k[*].arn`` inside each of ``count`` instances, directly or through
+a local, is quadratic).
 
-Not checked, as in Terraform: the meta-arguments (``count``, ``for_each``, ``depends_on``,
-``provider``: a reference there is a cycle, found by the evaluator) and the ``lifecycle``,
-``provisioner`` and ``connection`` blocks (where ``self.`` is how the resource is named).
+Not checked, as in Terraform for the self-reference: the meta-arguments (``count``,
+``for_each``, ``depends_on``, ``provider``: a reference there is a cycle, found by the
+evaluator) and the ``lifecycle``, ``provisioner`` and ``connection`` blocks (where ``self.``
+is how the resource is named). Those are not edges of the cycle search either, nor are
+module calls and outputs (their inputs and outputs are finer nodes in Terraform's graph):
+every cycle reported is one Terraform reports, some of Terraform's are not found here.
 """
 
 from __future__ import annotations
@@ -27,6 +32,7 @@ from iacguard.parse.hcl_ast import (
     ForExpr,
     GetAttr,
     Index,
+    Literal,
     ObjectExpr,
     Postfix,
     Splat,
@@ -41,21 +47,6 @@ from iacguard.parse.hcl_ast import (
 
 def self_reference_message(decl: ResourceDecl) -> str:
     return f"Self-referential block: {decl.address} refers to itself"
-
-
-def self_references(decl: ResourceDecl) -> list[tuple[Attribute, Span]]:
-    """Every attribute of ``decl``'s body (nested blocks and ``dynamic`` blocks included)
-    whose expression names ``decl`` itself, with the span of the first such reference."""
-    if decl.mode == "data":
-        head: tuple[str, ...] = ("data", decl.type, decl.name)
-    else:
-        head = (decl.type, decl.name)
-    out: list[tuple[Attribute, Span]] = []
-    for attr, bound in _attributes(decl.block.body, top=True):
-        span = _first_reference(attr.expr, head, bound)
-        if span is not None:
-            out.append((attr, span))
-    return out
 
 
 def _attributes(body: Body, top: bool) -> Iterator[tuple[Attribute, frozenset[str]]]:
@@ -95,46 +86,30 @@ def _dynamic_attributes(
         yield attr, (bound if attr.name == "for_each" else inner)
 
 
-def _names(traversal: Traversal, head: tuple[str, ...]) -> bool:
-    if traversal.root != head[0] or len(traversal.steps) < len(head) - 1:
-        return False
-    for step, name in zip(traversal.steps, head[1:], strict=False):
-        if not isinstance(step, GetAttr) or step.name != name:
-            return False
-    return True
-
-
-def _first_reference(expr: object, head: tuple[str, ...], bound: frozenset[str]) -> Span | None:
-    """The span of the first traversal in ``expr`` that names ``head`` (for-expression
-    variables shadow names, as in Terraform)."""
-    for traversal in _traversals(expr, bound):
-        if _names(traversal, head):
-            return traversal.span
-    return None
-
-
 def _traversals(expr: object, bound: frozenset[str]) -> Iterator[Traversal]:
     """Every traversal of ``expr`` whose root is not a name bound by an enclosing
-    for-expression (or by ``bound``), in source order."""
+    for-expression (or by ``bound``), in source order (for-expression variables shadow
+    names, as in Terraform)."""
     stack: list[tuple[object, frozenset[str]]] = [(expr, bound)]
     while stack:
         node, bound = stack.pop()
-        if isinstance(node, Traversal):
-            if node.root not in bound:
-                yield node
-            stack.extend((s, bound) for s in reversed(node.steps))
-        elif isinstance(node, (GetAttr, str)) or node is None:
+        cls = type(node)
+        if cls is Literal or cls is str or cls is GetAttr or node is None:
             continue
+        if cls is Traversal:
+            if node.root not in bound:  # type: ignore[attr-defined]
+                yield node  # type: ignore[misc]
+            steps = node.steps  # type: ignore[attr-defined]
+            stack.extend((s, bound) for s in reversed(steps) if type(s) is not GetAttr)
+        elif isinstance(node, Template):
+            stack.extend((p, bound) for p in reversed(node.parts) if type(p) is not str)
         elif isinstance(node, Index):
             stack.append((node.key, bound))
-        elif isinstance(node, Splat):
+        elif isinstance(node, (Splat, Postfix)):
             stack.extend((s, bound) for s in reversed(node.steps))
-        elif isinstance(node, Postfix):
-            stack.extend((s, bound) for s in reversed(node.steps))
-            stack.append((node.expr, bound))
-        elif isinstance(node, Template):
-            stack.extend((p, bound) for p in reversed(node.parts))
-        elif isinstance(node, TemplateIf):
+            if isinstance(node, Postfix):
+                stack.append((node.expr, bound))
+        elif isinstance(node, (TemplateIf, Conditional)):
             stack.extend([(node.else_, bound), (node.then, bound), (node.cond, bound)])
         elif isinstance(node, (TemplateFor, ForExpr)):
             inner = bound | {node.value_var} | ({node.key_var} if node.key_var else set())
@@ -145,8 +120,6 @@ def _traversals(expr: object, bound: frozenset[str]) -> Iterator[Traversal]:
             stack.append((node.collection, bound))
         elif isinstance(node, Call):
             stack.extend((a, bound) for a in reversed(node.args))
-        elif isinstance(node, Conditional):
-            stack.extend([(node.else_, bound), (node.then, bound), (node.cond, bound)])
         elif isinstance(node, Binary):
             stack.extend([(node.right, bound), (node.left, bound)])
         elif isinstance(node, Unary):
@@ -166,9 +139,9 @@ MAX_NAMED_CYCLE = 64
 
 
 @dataclass(frozen=True, slots=True)
-class CycleRef:
-    """An attribute of ``decl`` whose expression refers, at ``span``, to a block that refers
-    back to ``decl`` (through locals and other resources of the same module)."""
+class SelfRef:
+    """An attribute of ``decl`` whose expression refers, at ``span``, to ``decl`` itself,
+    directly or through locals and other resources of the same module."""
 
     decl: ResourceDecl
     attr: Attribute
@@ -176,33 +149,32 @@ class CycleRef:
     message: str
 
 
-def reference_cycles(
+def self_referring_attributes(
     resources: dict[str, ResourceDecl], locals_: dict[str, Attribute]
-) -> list[CycleRef]:
-    """The attributes of the module's resources that are part of a reference cycle through
-    locals or other resources, as Terraform's graph sees them ("Cycle: local.arns,
-    aws_kms_key.k"): statically, whole blocks as nodes, in linear time.
+) -> list[SelfRef]:
+    """The attributes of a module's resources that refer to their own resource, in block
+    and attribute order: directly ("Self-referential block") or through a reference cycle
+    of locals and other resources, as Terraform's graph sees it ("Cycle: local.arns,
+    aws_kms_key.k"). Static, whole blocks as nodes, one walk of each expression, linear.
 
-    Not edges, as elsewhere in this module: meta-arguments, ``lifecycle`` / ``provisioner``
-    / ``connection`` blocks, module calls and outputs (no false cycle through a module).
-    A reference of a resource to itself is a self-reference (reported by
-    ``self_references``), and a cycle of locals only is found by the evaluator: neither is
-    reported here.
+    Not edges: the meta-arguments, ``lifecycle`` / ``provisioner`` / ``connection`` blocks,
+    module calls and outputs (no false cycle through a module). A cycle of locals only is
+    found by the evaluator, not here.
     """
     edges: dict[str, dict[str, Span]] = {}
     for name, attr in locals_.items():
         edges[f"local.{name}"] = _targets(attr.expr, frozenset(), resources, locals_)
-    #: per resource: (attribute, [(target, span)]) of the attributes that refer to a node
+    #: per resource: the attributes that refer to a local or resource, with their targets
     attr_refs: dict[str, list[tuple[Attribute, dict[str, Span]]]] = {}
     for address, decl in resources.items():
         out: dict[str, Span] = {}
         found: list[tuple[Attribute, dict[str, Span]]] = []
         for attr, bound in _attributes(decl.block.body, top=True):
             targets = _targets(attr.expr, bound, resources, locals_)
-            if targets and address not in targets:
+            if targets:
                 found.append((attr, targets))
-            for target, span in targets.items():
-                out.setdefault(target, span)
+                for target, span in targets.items():
+                    out.setdefault(target, span)
         out.pop(address, None)
         edges[address] = out
         attr_refs[address] = found
@@ -211,15 +183,22 @@ def reference_cycles(
     for comp in component.values():
         sizes[comp] = sizes.get(comp, 0) + 1
     reverse: dict[str, list[str]] | None = None
-    cycles: list[CycleRef] = []
+    result: list[SelfRef] = []
     for address, found in attr_refs.items():
+        decl = resources[address]
         comp = component[address]
-        if sizes[comp] < 2:
-            continue
-        if reverse is None:
-            reverse = _reverse(edges, component)
-        back = _paths_back(address, reverse) if sizes[comp] <= MAX_NAMED_CYCLE else None
+        cyclic = sizes[comp] > 1
+        back: dict[str, str] | None = None
+        if cyclic and sizes[comp] <= MAX_NAMED_CYCLE:
+            if reverse is None:
+                reverse = _reverse(edges, component)
+            back = _paths_back(address, reverse)
         for attr, targets in found:
+            if address in targets:
+                result.append(SelfRef(decl, attr, targets[address], self_reference_message(decl)))
+                continue
+            if not cyclic:
+                continue
             hit = next(((t, s) for t, s in targets.items() if component[t] == comp), None)
             if hit is None:
                 continue
@@ -232,8 +211,8 @@ def reference_cycles(
             else:
                 through = f"{target} (a cycle of {sizes[comp]} blocks)"
             message = f"Cycle: {address} refers to itself through {through}"
-            cycles.append(CycleRef(resources[address], attr, span, message))
-    return cycles
+            result.append(SelfRef(decl, attr, span, message))
+    return result
 
 
 def _head_address(

@@ -283,3 +283,53 @@ def test_a_long_ring_is_found_in_linear_time_and_named_when_short() -> None:
         f"Cycle: aws_kms_key.k5 refers to itself through aws_kms_key.k6 (a cycle of {n} blocks)"
     )
     assert elapsed < 5.0, elapsed
+
+
+def test_count_and_for_each_through_a_local_are_unknown_not_an_internal_error(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    # meta-arguments are not edges of the static check: the evaluator finds these cycles
+    # (it used to give "internal error: AttributeError: 'Unknown' object has no attribute
+    # 'kind'" as the reason)
+    _write(
+        tmp_path,
+        {
+            "main.tf": """locals {
+  arns = aws_kms_key.k[*].arn
+  ids  = aws_kms_key.e[*].id
+}
+resource "aws_kms_key" "k" {
+  count       = length(local.arns) + 1
+  description = "k"
+}
+resource "aws_kms_key" "e" {
+  for_each    = toset(local.ids)
+  description = "e"
+}
+""",
+        },
+    )
+    g = _eval_tmp(monkeypatch, tmp_path)
+    assert g.errors == ()
+    k_cycle = "reference cycle: aws_kms_key.k -> local.arns -> aws_kms_key.k"
+    e_cycle = "reference cycle: aws_kms_key.e -> local.ids -> aws_kms_key.e"
+    k = g.get(".", "aws_kms_key.k[0]")
+    e = g.get(".", 'aws_kms_key.e["?"]')
+    assert k is not None and e is not None
+    assert k.exists == Unknown(f"aws_kms_key.k: count is not known ({k_cycle})")
+    assert e.exists == Unknown(f"aws_kms_key.e: for_each is not known ({e_cycle})")
+    assert k.attributes["description"] == Known("k")
+    assert [(n.span.start_line if n.span else None, n.message) for n in g.notes] == [
+        (5, k_cycle),
+        (9, e_cycle),
+        (
+            6,
+            f"aws_kms_key.k: count is not known ({k_cycle}); aws_kms_key.k[0] stands for "
+            "its instances",
+        ),
+        (
+            10,
+            f'aws_kms_key.e: for_each is not known ({e_cycle}); aws_kms_key.e["?"] stands for '
+            "its instances",
+        ),
+    ]

@@ -20,6 +20,7 @@ whole resource is Unknown (we do not pretend to know how many there are).
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -545,23 +546,25 @@ class WorldState:
     def instances_entry(self, inst: ModuleInstance, decl: ResourceDecl) -> Entry:
         body = decl.block.body
         label = inst.address(decl.address)
-        return self.entry(
+        entry = self.entry(
             ("inst", inst.prefix, decl.address),
             label,
             decl.block.header_span,
             lambda sub, _spans: self._expand(inst, body, label, sub),
             inst,
         )
+        return _cyclic_expansion(entry, body)
 
     def module_instances_entry(self, inst: ModuleInstance, call: ModuleCall) -> Entry:
         label = inst.address(f"module.{call.name}")
-        return self.entry(
+        entry = self.entry(
             ("minst", inst.prefix, call.name),
             label,
             call.block.header_span,
             lambda sub, _spans: self._expand(inst, call.block.body, label, sub),
             inst,
         )
+        return _cyclic_expansion(entry, call.block.body)
 
     def module_instances(
         self, inst: ModuleInstance, call: ModuleCall, ctx: EvalContext
@@ -942,6 +945,23 @@ def describe_unknown(value: Any) -> str:
     if isinstance(value, (PartialStr, JsonEncoded)):
         return "not fully known"
     return f"not a valid value: {short(value)}"
+
+
+def _cyclic_expansion(entry: Entry, body: Body) -> Entry:
+    """``entry`` with an unknown instance set in place of the Unknown that the memo gives
+    when the expansion is asked for while it is being computed (``count`` referring back to
+    its own resource: a cycle)."""
+    payload = entry.payload
+    if not isinstance(payload, Unknown):
+        return entry
+    reason = payload.reason
+    if body.attribute("count") is not None:
+        found = InstanceSet("unknown", (0,), meta="count", reason=reason)
+    else:
+        found = InstanceSet(
+            "unknown", (PLACEHOLDER_FOR_EACH_KEY,), (Unknown(reason),), "for_each", reason
+        )
+    return dataclasses.replace(entry, payload=found)
 
 
 # ----------------------------------------------------------------------------- bodies

@@ -561,24 +561,23 @@ def fn_tostring(args: list[Any], info: CallInfo) -> Any:
     return to_str(v)
 
 
-def fn_tonumber(args: list[Any], info: CallInfo) -> Any:
-    _arity(args, 1)
-    v = args[0]
-    if v is None:
-        return None
-    if is_leaf(v):
-        return as_unknown(v)
-    return to_number(v)
+def _scalar_conversion(convert: Callable[[Any], Any]) -> Fn:
+    """``tonumber`` / ``tobool``: null stays null, an unknown stays unknown, else convert."""
+
+    def fn(args: list[Any], info: CallInfo) -> Any:
+        _arity(args, 1)
+        v = args[0]
+        if v is None:
+            return None
+        if is_leaf(v):
+            return as_unknown(v)
+        return convert(v)
+
+    return fn
 
 
-def fn_tobool(args: list[Any], info: CallInfo) -> Any:
-    _arity(args, 1)
-    v = args[0]
-    if v is None:
-        return None
-    if is_leaf(v):
-        return as_unknown(v)
-    return to_bool(v)
+fn_tonumber = _scalar_conversion(to_number)
+fn_tobool = _scalar_conversion(to_bool)
 
 
 def fn_contains(args: list[Any], info: CallInfo) -> Any:

@@ -72,3 +72,27 @@ def test_colour_codes_of_our_own_are_kept(hostile_report):
 
 def test_keep_newlines_keeps_only_cr_and_lf():
     assert printable("a\r\nb\x1b\x0b\u202e", keep_newlines=True) == "a\r\nb\\x1b\\x0b\\u202e"
+
+
+# YAML refuses raw control characters (a located parse error), but its escapes put them in
+# values, which messages quote
+HOSTILE_YAML = (
+    "Resources:\n"
+    "  Vault:\n"
+    "    Type: AWS::Backup::BackupVault\n"
+    "    Properties:\n"
+    "      BackupVaultName: v\n"
+    '      EncryptionKeyArn: "alias/\\u202eevil\\e[8m"\n'
+)
+
+
+@pytest.mark.parametrize("fmt", ["full", "concise", "github"])
+def test_cloudformation_values_and_lines_are_escaped_too(tmp_path, monkeypatch, fmt):
+    (tmp_path / "t.yaml").write_text(HOSTILE_YAML, encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    report = check(["."], Config(), jobs=1)
+    assert {f.rule_id for f in report.live} >= {"BKP001", "BKP003"}
+    text = render(report, fmt, color=False)
+    for raw in RAW:
+        assert raw not in text
+    assert "alias/\\u202eevil\\x1b[8m" in text

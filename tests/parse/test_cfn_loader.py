@@ -175,6 +175,24 @@ def test_deep_nesting_is_an_error_before_anything_recurses() -> None:
     )
 
 
+@pytest.mark.parametrize("levels", [201, 500, 999, 1000, 1001, 5000])
+def test_nesting_error_is_ours_whatever_the_yaml_library_limits(levels: int) -> None:
+    # libyaml 0.2.6+ refuses more than 1000 levels while scanning ahead, before any event
+    # reaches us; the user still meets iacguard's limit (the two block levels count), at the
+    # bracket that crosses it
+    text = "Resources:\n  K: " + "[" * levels + "]" * levels + "\n"
+    doc = load_yaml(text, "deep.yaml", max_depth=200)
+    assert doc.fatal
+    assert doc.errors == (FileError("deep.yaml", 2, 6 + 198, "nesting deeper than 200 levels"),)
+
+
+def test_brackets_in_quotes_and_comments_are_not_nesting() -> None:
+    text = "a: '" + "[" * 3000 + "'\nb: \"" + "{" * 3000 + '"  # ' + "[" * 3000 + "\n"
+    doc = load_yaml(text, "q.yaml", max_depth=200)
+    assert doc.errors == ()
+    assert to_plain(doc.root) == {"a": "[" * 3000, "b": "{" * 3000}
+
+
 def test_truncated_yaml_and_json_are_located_errors() -> None:
     doc = load_yaml("Resources:\n  Key:\n    Type: [AWS::KMS::Key\n", "t.yaml")
     assert doc.fatal

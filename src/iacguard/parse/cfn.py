@@ -283,6 +283,7 @@ def load_yaml(text: str, path: str, *, max_depth: int = 200) -> ParsedDocument:
         top.key = None
 
     scalar_event = yaml.ScalarEvent
+    ev: Any = None  # the last event read, kept for explaining a failure
     try:
         loader = loader_cls(text)
         try:
@@ -404,8 +405,80 @@ def load_yaml(text: str, path: str, *, max_depth: int = 200) -> ParsedDocument:
             None, (*errors, FileError(path, exc.line, exc.column, exc.message)), True
         )
     except yaml.YAMLError as exc:  # syntax, truncation, reader errors
-        return ParsedDocument(None, (*errors, _yaml_error(path, exc)), True)
+        failed = _yaml_error(path, exc)
+        # libyaml scans ahead through flow brackets and, from 0.2.6 on, has a nesting limit of
+        # its own, which can fire before the events reach us: the limit a user meets is ours
+        mark = getattr(ev, "end_mark", None)
+        crossing = _flow_nesting_crossing(
+            text,
+            getattr(mark, "index", 0) or 0,
+            (mark.line + 1, mark.column + 1) if mark is not None else (1, 1),
+            max_depth - len(stack),
+            (failed.line or 0, failed.column or 0),
+        )
+        if crossing is not None:
+            failed = FileError(path, *crossing, f"nesting deeper than {max_depth} levels")
+        return ParsedDocument(None, (*errors, failed), True)
     return ParsedDocument(root, tuple(errors), False)
+
+
+def _flow_nesting_crossing(
+    text: str, index: int, at: tuple[int, int], room: int, stop: tuple[int, int]
+) -> tuple[int, int] | None:
+    """Where flow collections (``[``/``{``) opened from ``text[index:]`` (at line/column ``at``)
+    first nest more than ``room`` levels deep, if that is no later than ``stop``: the (line,
+    column) of the bracket that crosses.
+
+    A lexical scan, used only to explain a parse failure: quoted scalars and comments are
+    skipped, and outside flow context a bracket counts only where a value can start.
+    """
+    depth = 0
+    line, column = at[0], at[1] - 1
+    previous = ":"  # last significant character; "\n" at the start of a line
+    i, n = index, len(text)
+    while i < n:
+        ch = text[i]
+        i += 1
+        column += 1
+        if (line, column) > stop:
+            return None
+        if ch == "\n":
+            line, column, previous = line + 1, 0, "\n"
+            continue
+        if ch in " \t\r":
+            continue
+        if ch == "#" and (i == 1 or text[i - 2] in " \t\n"):
+            end = text.find("\n", i)
+            skipped = (n if end < 0 else end) - i
+            i += skipped
+            column += skipped
+            continue
+        if ch in "\"'" and (depth or previous in "\n-:?,"):
+            while i < n:
+                c = text[i]
+                i += 1
+                column += 1
+                if c == "\n":
+                    line, column = line + 1, 0
+                elif ch == '"' and c == "\\":
+                    i += 1
+                    column += 1
+                elif c == ch:
+                    if ch == "'" and i < n and text[i] == "'":
+                        i += 1
+                        column += 1
+                        continue
+                    break
+            previous = ch
+            continue
+        if ch in "[{" and (depth or previous in "\n-:?,[{"):
+            depth += 1
+            if depth > room:
+                return line, column
+        elif ch in "]}" and depth:
+            depth -= 1
+        previous = ch
+    return None
 
 
 def _yaml_error(path: str, exc: Exception) -> FileError:

@@ -21,12 +21,12 @@ def main(argv: list[str]) -> int:
     started = time.perf_counter()
     root = argv[0] if argv else "."
     from iacguard.discover import discover
-    from iacguard.graph.options import EvalOptions
-    from iacguard.parse.cfn import load_template
+    from iacguard.evaluate.options import EvalOptions
+    from iacguard.parse.cfn_yaml import load_template
     from iacguard.parse.hcl import parse_hcl, parse_tf_json, parse_tfvars
 
     try:
-        from iacguard.parse.plan import load_plan
+        from iacguard.parse.tfplan import load_plan
     except ImportError:  # pragma: no cover - plan parser not there yet
         load_plan = None
 

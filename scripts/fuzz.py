@@ -2,7 +2,7 @@
 
 Not part of the test suite (tests/property runs a few hundred examples). Each input is one
 file written to a scratch directory and run in-process through discovery, the evaluators
-(WITHOUT iacguard.guard, so an exception is seen with its traceback), all rules and the JSON
+(WITHOUT iacguard.run.guard, so an exception is seen with its traceback), all rules and the JSON
 rendering, under a hard per-input limit of CPU time (the evaluators get a quarter of it as
 their own budget; the rest is for rules and rendering). An exception is a crash, running past
 the limit is a hang; both are saved (input + traceback) under ``--out`` and counted once per
@@ -141,9 +141,9 @@ def run_slice(args: tuple[int, int, int, int, float, str, str | None]) -> Tally:
         pass
     from hostile_pipeline import run_direct
 
-    from iacguard.graph.options import EvalOptions
-    from iacguard.guard import BudgetExceeded, time_limit
+    from iacguard.evaluate.options import EvalOptions
     from iacguard.rules.registry import all_rules
+    from iacguard.run.guard import BudgetExceeded, time_limit
 
     rules = all_rules()
     seeds = _seeds(corpus)

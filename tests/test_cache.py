@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from iacguard import cache
-from iacguard.cache import cached_parse, default_cache_dir, entry_key, resolve_cache_dir
+from iacguard.parse import cache
+from iacguard.parse.cache import cached_parse, default_cache_dir, entry_key, resolve_cache_dir
 
 
 class Counting:
@@ -46,7 +46,7 @@ def test_hit_returns_the_stored_result_without_parsing(tmp_path: Path) -> None:
     stored = entries(tmp_path)
     assert len(stored) == 1
     key = entry_key("hcl", "a.tf", b"x = 1")
-    assert stored[0] == tmp_path / "parse-v1" / "hcl" / key[:2] / f"{key[2:]}.pickle"
+    assert stored[0] == tmp_path / "parse-v2" / "hcl" / key[:2] / f"{key[2:]}.pickle"
 
 
 @pytest.mark.parametrize(
@@ -197,7 +197,7 @@ def test_the_cli_caches_terraform_parses_only_when_asked(
 
 
 def test_a_cached_parse_gives_the_same_graph(tmp_path: Path) -> None:
-    from iacguard.graph.tf_modules import parse_file
+    from iacguard.evaluate.terraform.modules import parse_file
 
     (tmp_path / "main.tf").write_text(MODULE_TF)
     path = str(tmp_path / "main.tf")

@@ -10,8 +10,8 @@ import jsonschema
 import pytest
 from ruamel.yaml import YAML
 
-from iacguard import catalog
-from iacguard.catalog import CatalogError, load_catalog, render_rule, validate
+from iacguard.core import catalog
+from iacguard.core.catalog import CatalogError, load_catalog, render_rule, validate
 
 RULES_DIR = Path(__file__).resolve().parents[1] / "rules"
 SCHEMA = json.loads((RULES_DIR / "schema.json").read_text())
@@ -148,7 +148,7 @@ def test_installed_layout_finds_the_packaged_catalog(tmp_path):
     shutil.copytree(src, tmp_path / "iacguard", ignore=shutil.ignore_patterns("__pycache__"))
     shutil.copytree(RULES_DIR, tmp_path / "iacguard" / "catalog")
     code = (
-        "import iacguard.catalog as c; from iacguard.rules.registry import all_rules; "
+        "import iacguard.core.catalog as c; from iacguard.rules.registry import all_rules; "
         "print(c.catalog_dir()); print(','.join(r.id for r in all_rules()))"
     )
     out = subprocess.run(
@@ -163,11 +163,11 @@ def test_installed_layout_finds_the_packaged_catalog(tmp_path):
 
 
 def test_catalog_json_is_the_yaml_generated():
-    """rules/catalog.json (what a run reads) is exactly what ``python -m iacguard.catalog``
+    """rules/catalog.json (what a run reads) is exactly what ``python -m iacguard.core.catalog``
     writes from the YAML entries: regenerate it after editing rules/*.yaml."""
     assert (RULES_DIR / catalog.JSON_NAME).read_text(encoding="utf-8") == catalog.render_json(
         str(RULES_DIR)
-    ), "rules/catalog.json is stale: run `python -m iacguard.catalog`"
+    ), "rules/catalog.json is stale: run `python -m iacguard.core.catalog`"
     doc = json.loads((RULES_DIR / catalog.JSON_NAME).read_text(encoding="utf-8"))
     assert doc["entries"] == {p.stem: YAML(typ="safe").load(p.read_text()) for p in ENTRIES}
     assert sorted(doc["sources"]) == [p.name for p in ENTRIES] + ["schema.json"]

@@ -1,4 +1,4 @@
-"""iacguard.entrypoints: plugin entry points without importing importlib.metadata when no
+"""iacguard.rules.plugins: plugin entry points without importing importlib.metadata when no
 distribution declares the group, and exactly importlib.metadata's answer otherwise."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from iacguard import entrypoints
+from iacguard.rules import plugins as entrypoints
 
 GROUP = "iacguard.rules"
 
@@ -24,7 +24,7 @@ def _dist(site: Path, name: str, entry_points: str | None) -> None:
 
 def _run(site: Path) -> list[str]:
     code = (
-        "import sys; from iacguard.entrypoints import entry_points; "
+        "import sys; from iacguard.rules.plugins import entry_points; "
         "eps = entry_points('iacguard.rules'); "
         "print(sorted(f'{e.name}={e.value}' for e in eps)); "
         "print('importlib.metadata' in sys.modules)"

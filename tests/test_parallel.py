@@ -10,11 +10,12 @@ from pathlib import Path
 
 import pytest
 
-from iacguard import parallel
+from iacguard.core.located import FileError, Located
 from iacguard.discover import discover
-from iacguard.graph.model import FileError, Graph, Note
-from iacguard.graph.options import EvalOptions
-from iacguard.parallel import Unit, batches, decide_jobs, merge_unique, module_groups
+from iacguard.evaluate.options import EvalOptions
+from iacguard.graph.model import Graph
+from iacguard.run import pool as parallel
+from iacguard.run.pool import Unit, batches, decide_jobs, merge_unique, module_groups
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -89,7 +90,7 @@ def test_decide_jobs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 def test_merge_unique_drops_repeated_errors_notes_and_roots() -> None:
     e1 = FileError("shared/main.tf", 3, 1, "syntax error")
     e2 = FileError("b.tf", None, None, "x")
-    n1 = Note(None, "remote module not fetched")
+    n1 = Located(None, "remote module not fetched")
     g1 = Graph(errors=(e1,), notes=(n1,), roots=("a",))
     g2 = Graph(errors=(e1, e2), notes=(n1,), roots=("a", "b"))
     merged = merge_unique([g1, g2])
@@ -151,7 +152,7 @@ def test_parallel_equals_serial_and_is_deterministic(
 
 CRASHY = """
 import os
-from iacguard import parallel
+from iacguard.run import pool as parallel
 
 def batch(units, options):
     if any(u.path.endswith("boom.yaml") for u in units):
@@ -236,9 +237,9 @@ def batch(units, options):
     return b""
 
 if __name__ == "__main__":
-    from iacguard import parallel
+    from iacguard.run import pool as parallel
     from iacguard.discover import discover
-    from iacguard.graph.options import EvalOptions
+    from iacguard.evaluate.options import EvalOptions
     found = discover(["."])
     parallel.evaluate_parallel(found, EvalOptions(scan_root="."), 2, worker=batch)
 """

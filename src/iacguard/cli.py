@@ -296,7 +296,7 @@ def _use_color(args: argparse.Namespace, stream: Any) -> bool:
 
 def _run_check(args: argparse.Namespace, config: Any, *, machine: bool, use_baseline: bool):
     from iacguard import api
-    from iacguard.progress import Progress, wanted
+    from iacguard.run.progress import Progress, wanted
 
     kwargs: dict[str, Any] = {
         "var_files": args.var_file,
@@ -397,7 +397,7 @@ def _write_with(path: str, produce: Any) -> None:
 
 
 def _cmd_baseline(args: argparse.Namespace) -> int:
-    from iacguard.baseline import write_baseline
+    from iacguard.run.baseline import write_baseline
 
     config = _load_config(args)
     report = _run_check(args, config, machine=False, use_baseline=False)
@@ -415,7 +415,7 @@ def _cmd_baseline(args: argparse.Namespace) -> int:
 
 
 def _cmd_rule(args: argparse.Namespace) -> int:
-    from iacguard import catalog
+    from iacguard.core import catalog
 
     entries = catalog.load_catalog()
     wanted = args.rule.strip()
@@ -441,7 +441,7 @@ def _cmd_rule(args: argparse.Namespace) -> int:
 
 
 def _cmd_rules(args: argparse.Namespace) -> int:
-    from iacguard import catalog
+    from iacguard.core import catalog
 
     if args.output_format == "json":
         import json

@@ -22,7 +22,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from iacguard.findings import Certainty, Severity
+from iacguard.core.certainty import Certainty
+from iacguard.core.findings import Severity
 
 CONFIG_FILE = ".iacguard.toml"
 PYPROJECT = "pyproject.toml"
@@ -118,7 +119,7 @@ def _rule_table() -> list[_RuleInfo]:
     table: dict[str, _RuleInfo] = {}
     catalog: Mapping[str, Any] = {}
     try:
-        from iacguard.catalog import load_catalog
+        from iacguard.core.catalog import load_catalog
 
         catalog = load_catalog()
     except Exception:  # noqa: BLE001 - the catalog may be absent or broken: the registry decides

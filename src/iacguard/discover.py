@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from iacguard.graph.model import FileError, Note
+from iacguard.core.located import FileError, Located
 
 TF_SUFFIXES = (".tf", ".tf.json")
 TFVARS_AUTO = ("terraform.tfvars", "terraform.tfvars.json")
@@ -65,7 +65,7 @@ class Discovery:
     #: the files the user named (pre-commit passes files): findings are limited to them
     focus: set[str] | None = None
     errors: list[FileError] = field(default_factory=list)
-    notes: list[Note] = field(default_factory=list)
+    notes: list[Located] = field(default_factory=list)
 
 
 def _is_tf(name: str) -> bool:
@@ -164,18 +164,18 @@ class _Admission:
             st = os.stat(path)
         except OSError as exc:
             if exc.errno == errno.ELOOP:
-                self.found.notes.append(Note(None, f"{_rel(path)}: symlink loop, skipped"))
+                self.found.notes.append(Located(None, f"{_rel(path)}: symlink loop, skipped"))
             elif required or exc.errno not in (errno.ENOENT,):
                 self.error(path, f"cannot read file: {exc.strerror or exc}")
             else:
-                self.found.notes.append(Note(None, f"{_rel(path)}: broken symlink, skipped"))
+                self.found.notes.append(Located(None, f"{_rel(path)}: broken symlink, skipped"))
             return None
         if not stat.S_ISREG(st.st_mode):
             message = f"{_kind_of(st.st_mode)}, not a regular file: not checked"
             if required:
                 self.error(path, message)
             else:
-                self.found.notes.append(Note(None, f"{_rel(path)}: {message}"))
+                self.found.notes.append(Located(None, f"{_rel(path)}: {message}"))
             return None
         return st
 
@@ -421,7 +421,7 @@ def _walk(
         # the user named a directory git ignores (generated code, a vendored tree): check it,
         # applying only the .gitignore files inside it, as ruff does with paths named
         ignores.forget_above(root)
-        found.notes.append(Note(None, f"{_rel(top)}: git-ignored, checked because it was named"))
+        found.notes.append(Located(None, f"{_rel(top)}: git-ignored, checked because it was named"))
 
     def unlistable(exc: OSError) -> None:
         where = Path(exc.filename) if exc.filename else top
@@ -440,7 +440,7 @@ def _walk(
                 dp = here / d
                 why = _symlink_problem(dp, Path(os.path.realpath(dp)), root, real_here)
                 if why:
-                    found.notes.append(Note(None, f"{_rel(dp)}: {why}, skipped"))
+                    found.notes.append(Located(None, f"{_rel(dp)}: {why}, skipped"))
                     continue
             if ignores is not None and ignores.ignored(real_here / d, True):
                 continue
@@ -457,7 +457,7 @@ def _walk(
             if not _is_tf(name) and name in links:
                 why = _file_symlink_problem(fp, Path(os.path.realpath(fp)), root)
                 if why:
-                    found.notes.append(Note(None, f"{_rel(fp)}: {why}, skipped"))
+                    found.notes.append(Located(None, f"{_rel(fp)}: {why}, skipped"))
                     continue
             if ignores is not None and ignores.ignored(real_here / name, False):
                 git_ignored.add(fp.absolute())
@@ -557,7 +557,7 @@ def _module(
         if os.path.islink(fp):
             why = _file_symlink_problem(fp, Path(os.path.realpath(fp)), root)
             if why:
-                found.notes.append(Note(None, f"{_rel(fp)}: {why}, skipped"))
+                found.notes.append(Located(None, f"{_rel(fp)}: {why}, skipped"))
                 continue
         if os.path.isdir(fp):
             continue
@@ -580,3 +580,58 @@ def _rel(path: Path) -> str:
     if rel == ".." or rel.startswith(".." + os.sep):
         return Path(path).absolute().as_posix()
     return Path(rel).as_posix()
+
+
+def unit_paths(found: Discovery) -> list[str]:
+    out = [f for m in found.modules for f in m.files]
+    return out + list(found.templates) + list(found.plans)
+
+
+_LOCAL_SOURCE = re.compile(rb"""\bsource\s*=\s*"(\.\.?/[^"]*)\"""")
+
+
+def _local_calls(module: TerraformModule) -> set[str]:
+    """Directories (normalised, as discover writes them) this module calls as local modules."""
+    out: set[str] = set()
+    for f in module.files:
+        try:
+            with open(f, "rb") as fh:
+                data = fh.read()
+        except OSError:
+            continue
+        if b"source" not in data:
+            continue
+        for m in _LOCAL_SOURCE.finditer(data):
+            source = m.group(1).decode("utf-8", "replace")
+            out.add(os.path.normpath(os.path.join(module.directory, source)).replace(os.sep, "/"))
+    return out
+
+
+def module_groups(modules: Sequence[TerraformModule]) -> list[tuple[TerraformModule, ...]]:
+    """Module directories grouped so that a root and the local modules only it calls stay
+    together; groups in discovery order (by their first directory)."""
+    index = {os.path.normpath(m.directory).replace(os.sep, "/"): i for i, m in enumerate(modules)}
+    calls = [sorted(index[d] for d in _local_calls(m) if d in index) for m in modules]
+    callers: dict[int, int] = {}
+    for caller, callees in enumerate(calls):
+        for callee in callees:
+            if callee != caller:
+                callers[callee] = callers.get(callee, 0) + 1
+    parent = list(range(len(modules)))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for caller, callees in enumerate(calls):
+        for callee in callees:
+            if callee != caller and callers.get(callee) == 1:
+                a, b = find(caller), find(callee)
+                if a != b:
+                    parent[max(a, b)] = min(a, b)
+    groups: dict[int, list[TerraformModule]] = {}
+    for i, m in enumerate(modules):
+        groups.setdefault(find(i), []).append(m)
+    return [tuple(groups[k]) for k in sorted(groups)]

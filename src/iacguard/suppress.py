@@ -27,9 +27,11 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from iacguard.findings import Certainty, Finding, Severity
+from iacguard.core.certainty import Certainty
+from iacguard.core.findings import Finding, Severity
+from iacguard.core.spans import Span
+from iacguard.core.values import default_of
 from iacguard.graph.model import Graph, Resource
-from iacguard.graph.values import Span, default_of
 
 META = {
     "SUP001": "suppression-without-reason",
@@ -521,7 +523,7 @@ def _checkov_ids() -> dict[str, str]:
     """checkov id -> rule id, from the catalog's ``aliases`` (else the built-in table)."""
     out = dict(CHECKOV_FALLBACK)
     try:
-        from iacguard.catalog import load_catalog
+        from iacguard.core.catalog import load_catalog
 
         catalog = load_catalog()
     except Exception:  # noqa: BLE001 - no catalog yet: the built-in table

@@ -10,16 +10,17 @@ import pytest
 
 from iacguard import __version__
 from iacguard.api import build_graph
-from iacguard.baseline import (
+from iacguard.config import ConfigError
+from iacguard.core.certainty import Certainty
+from iacguard.core.findings import Finding, Severity
+from iacguard.graph.model import Resource
+from iacguard.run.baseline import (
     BaselineEntry,
     BaselineError,
     apply_baseline,
     load_baseline,
     write_baseline,
 )
-from iacguard.config import ConfigError
-from iacguard.findings import Certainty, Finding, Severity
-from iacguard.graph.model import Resource
 
 TF_VAULTS = """\
 resource "aws_backup_vault" "a" {

@@ -6,9 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from iacguard.findings import Certainty, Finding, Severity
-from iacguard.graph.model import FileError
-from iacguard.graph.values import Span
+from iacguard.core.certainty import Certainty
+from iacguard.core.findings import Finding, Severity
+from iacguard.core.located import FileError
+from iacguard.core.spans import Span
 
 MAIN_TF = 'resource "aws_backup_vault" "v" {\n  name = "v"\n}\n'
 

@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 from iacguard.api import CheckError, Report, check
-from iacguard.findings import Certainty, Severity
+from iacguard.core.certainty import Certainty
+from iacguard.core.findings import Severity
 
 TEMPLATE = """\
 AWSTemplateFormatVersion: "2010-09-09"

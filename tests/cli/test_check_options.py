@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 
 from iacguard.cli import main
-from iacguard.findings import Certainty, Severity
+from iacguard.core.certainty import Certainty
+from iacguard.core.findings import Severity
 
 H, M, L = Severity.HIGH, Severity.MEDIUM, Severity.LOW
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 
 from iacguard.cli import main
-from iacguard.findings import Certainty, Severity
-from iacguard.graph.model import FileError
+from iacguard.core.certainty import Certainty
+from iacguard.core.findings import Severity
+from iacguard.core.located import FileError
 
 H, M, L = Severity.HIGH, Severity.MEDIUM, Severity.LOW
 DEFINITE, DEFAULT, POSSIBLE = Certainty.DEFINITE, Certainty.DEFAULT, Certainty.POSSIBLE

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 
-from iacguard.progress import Progress, wanted
+from iacguard.run.progress import Progress, wanted
 
 
 class Terminal(io.StringIO):

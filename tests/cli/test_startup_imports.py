@@ -60,7 +60,7 @@ def test_small_check_imports_only_what_it_uses(tmp_path):
     rc, out, imported = _imported(tmp_path, "--output-format", "concise", "--no-cache")
     assert rc == 1
     assert "BKP001" in out
-    assert "iacguard.graph.terraform" in imported  # the import list was really parsed
+    assert "iacguard.evaluate.terraform.root" in imported  # the import list was really parsed
     assert _heavy(imported) == []
 
 

@@ -17,7 +17,8 @@ from iacguard.config import (
     load_config,
     show_config,
 )
-from iacguard.findings import Certainty, Severity
+from iacguard.core.certainty import Certainty
+from iacguard.core.findings import Severity
 
 
 def write(path: Path, text: str) -> Path:

@@ -5,7 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from iacguard.config import load_config
-from iacguard.findings import Certainty, Severity
+from iacguard.core.certainty import Certainty
+from iacguard.core.findings import Severity
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 

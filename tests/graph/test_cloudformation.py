@@ -6,20 +6,21 @@ from pathlib import Path
 
 import pytest
 
-from iacguard.graph.cloudformation import METADATA_KEY, evaluate_template
-from iacguard.graph.model import Edge, FileError, Graph, Note, Resource
-from iacguard.graph.options import EvalOptions
-from iacguard.graph.values import (
+from iacguard.core.located import FileError, Located
+from iacguard.core.spans import Span
+from iacguard.core.values import (
     Alternative,
     Depends,
     Known,
     PartialStr,
     Ref,
-    Span,
     Unknown,
     default_of,
     value_to_json,
 )
+from iacguard.evaluate.cloudformation.template import METADATA_KEY, evaluate_template
+from iacguard.evaluate.options import EvalOptions
+from iacguard.graph.model import Edge, Graph, Resource
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "graph" / "cloudformation"
 
@@ -318,7 +319,7 @@ def test_conditions_using_conditions() -> None:
 def test_condition_cycle_is_unknown_with_a_note() -> None:
     path, g = load("condition_cycle.yaml")
     assert g.errors == ()
-    assert g.notes == (Note(Span(path, 5, 3, 5, 4), "Condition cycle: B -> A -> B"),)
+    assert g.notes == (Located(Span(path, 5, 3, 5, 4), "Condition cycle: B -> A -> B"),)
     key = res(g, "Key")
     assert key.exists == Unknown("Fn::And of a condition that cannot be decided")
     assert key.attributes["EnableKeyRotation"] == Unknown(
@@ -330,11 +331,11 @@ def test_metadata_dangling_refs_and_nested_spans() -> None:
     path, g = load("metadata_dangling.yaml")
     assert g.errors == ()
     assert g.notes == (
-        Note(
+        Located(
             Span(path, 12, 25, 12, 47),
             "Fn::GetAtt of 'MissingKey', which this template does not declare",
         ),
-        Note(
+        Located(
             Span(path, 13, 24, 13, 40), "Ref to 'NotDeclared', which this template does not declare"
         ),
     )
@@ -570,7 +571,7 @@ Resources:
     path.write_text(text)
     g = evaluate_template(str(path), EvalOptions())
     assert g.notes == (
-        Note(
+        Located(
             Span(str(path), 2, 1, 2, 10),
             "the template uses Transform (a macro such as SAM): resources are checked as "
             "written, before the transform",
@@ -599,5 +600,5 @@ def test_condition_that_is_not_a_name(tmp_path: Path) -> None:
     g = evaluate_template(str(path), EvalOptions())
     assert res(g, "Key").exists == Unknown("Condition of Key is not a condition name")
     assert g.notes == (
-        Note(Span(str(path), 5, 16, 5, 22), "Condition of Key is not a condition name"),
+        Located(Span(str(path), 5, 16, 5, 22), "Condition of Key is not a condition name"),
     )

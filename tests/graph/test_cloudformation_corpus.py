@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
+from iacguard.core.values import Alternative, Depends, PartialStr, Unknown, default_of
 from iacguard.discover import sniff
-from iacguard.graph.cloudformation import evaluate_template
-from iacguard.graph.options import EvalOptions
-from iacguard.graph.values import Alternative, Depends, PartialStr, Unknown, default_of
+from iacguard.evaluate.cloudformation.template import evaluate_template
+from iacguard.evaluate.options import EvalOptions
 
 CORPUS = (Path(__file__).resolve().parents[2] / ".." / "shared" / "corpus").resolve()
 SUFFIXES = (".yaml", ".yml", ".json", ".template")
@@ -125,8 +125,8 @@ def _plain(data: object) -> object:
 def test_decoding_agrees_with_cfn_lint(path: Path) -> None:
     """cfn-lint (a test-only oracle, never imported by iacguard) decodes to the same data."""
     decode = pytest.importorskip("cfnlint.decode")
-    from iacguard.parse.cfn import load_template
     from iacguard.parse.cfn_nodes import to_plain
+    from iacguard.parse.cfn_yaml import load_template
 
     mine = load_template(str(path))
     if mine.errors:

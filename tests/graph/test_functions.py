@@ -8,10 +8,10 @@ from typing import Any
 
 import pytest
 
-from iacguard.graph.functions import ERROR_PREFIX, FUNCTIONS, MAX_FILE_BYTES, is_error
-from iacguard.graph.hcl_eval import EvalContext, MapScope, evaluate
-from iacguard.graph.model import FileError
-from iacguard.graph.values import JsonEncoded, PartialStr, Ref, Unknown
+from iacguard.core.located import FileError
+from iacguard.core.values import JsonEncoded, PartialStr, Ref, Unknown
+from iacguard.evaluate.terraform.expressions import EvalContext, MapScope, evaluate
+from iacguard.evaluate.terraform.functions import ERROR_PREFIX, FUNCTIONS, MAX_FILE_BYTES, is_error
 from iacguard.parse.hcl import parse_hcl
 
 ARN = Ref("aws_kms_key.k", "arn", "root")
@@ -267,8 +267,8 @@ def test_try_with_no_success_is_an_error() -> None:
 def test_every_table_function_copes_with_unknown_arguments() -> None:
     """No function crashes on Unknown, Ref, PartialStr or JsonEncoded arguments."""
     weird = [REQ, ARN, PartialStr(("a", REQ)), JsonEncoded({"a": ARN}), None, [REQ], {"a": ARN}]
-    from iacguard.graph.functions import CallInfo, call
-    from iacguard.graph.values import Span
+    from iacguard.core.spans import Span
+    from iacguard.evaluate.terraform.functions import CallInfo, call
 
     info_span = Span("t.tf", 1, 1, 1, 2)
     for name in FUNCTIONS:

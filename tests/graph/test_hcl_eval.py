@@ -7,9 +7,16 @@ from typing import Any
 
 import pytest
 
-from iacguard.graph.functions import ERROR_PREFIX, is_error
-from iacguard.graph.hcl_eval import EvalContext, EvalTimeout, MapScope, evaluate, evaluate_in
-from iacguard.graph.values import JsonEncoded, PartialStr, Ref, Span, Unknown
+from iacguard.core.spans import Span
+from iacguard.core.values import JsonEncoded, PartialStr, Ref, Unknown
+from iacguard.evaluate.terraform.expressions import (
+    EvalContext,
+    EvalTimeout,
+    MapScope,
+    evaluate,
+    evaluate_in,
+)
+from iacguard.evaluate.terraform.functions import ERROR_PREFIX, is_error
 from iacguard.parse.hcl import parse_hcl
 
 ARN = Ref("aws_kms_key.k", "arn", "root")

@@ -5,11 +5,13 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from iacguard.graph.model import Edge, FileError, Graph, Resource
-from iacguard.graph.options import EvalOptions
-from iacguard.graph.plan import evaluate_plan
-from iacguard.graph.values import Known, Ref, Span, Unknown
-from iacguard.parse.plan import parse_address, parse_reference
+from iacguard.core.located import FileError
+from iacguard.core.spans import Span
+from iacguard.core.values import Known, Ref, Unknown
+from iacguard.evaluate.options import EvalOptions
+from iacguard.evaluate.tfplan import evaluate_plan
+from iacguard.graph.model import Edge, Graph, Resource
+from iacguard.parse.tfplan import parse_address, parse_reference
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "graph" / "plan"
 PLAN = str(FIXTURES / "vault_key_after_apply.json")

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 
-from iacguard.graph.policy_document import document, render, render_statement
-from iacguard.graph.values import JsonEncoded, Ref, Unknown
+from iacguard.core.values import JsonEncoded, Ref, Unknown
+from iacguard.evaluate.terraform.policy_documents import document, render, render_statement
 
 
 def test_statement_defaults_and_single_values() -> None:

@@ -7,21 +7,13 @@ from pathlib import Path
 
 import pytest
 
+from iacguard.core.located import Located
+from iacguard.core.spans import Span
+from iacguard.core.values import Alternative, Depends, JsonEncoded, Known, PartialStr, Ref, Unknown
 from iacguard.discover import discover
+from iacguard.evaluate.options import EvalOptions
+from iacguard.evaluate.terraform.root import evaluate_modules
 from iacguard.graph.model import ALWAYS, Graph
-from iacguard.graph.options import EvalOptions
-from iacguard.graph.terraform import evaluate_modules
-from iacguard.graph.values import (
-    Alternative,
-    Depends,
-    Hop,
-    JsonEncoded,
-    Known,
-    PartialStr,
-    Ref,
-    Span,
-    Unknown,
-)
 
 REPO = Path(__file__).resolve().parents[2]
 CASES = "fixtures/graph/terraform"
@@ -73,7 +65,7 @@ def test_seed_vault_key_depends_on_the_flag(monkeypatch: pytest.MonkeyPatch) -> 
     )
     assert arn.span == Span(path, 83, 3, 83, 86)
     assert vault.spans["kms_key_arn"] == Span(path, 83, 3, 83, 86)
-    assert Hop(Span(path, 17, 1, 17, 36), f"{flag} = false (default)") in arn.trace
+    assert Located(Span(path, 17, 1, 17, 36), f"{flag} = false (default)") in arn.trace
     assert vault.attributes["name"] == Depends(
         "encrypted-backup-vault",
         frozenset({"var.vault_name"}),
@@ -215,8 +207,10 @@ def test_var_file_is_loaded_last(monkeypatch: pytest.MonkeyPatch) -> None:
     assert key is not None
     assert key.value("description") == "primary key for from-var-file"
     assert key.attributes["description"].trace == (
-        Hop(Span(f"{CASES}/inputs/variables.tf", 32, 1, 32, 20), "var.settings = {...} (default)"),
-        Hop(
+        Located(
+            Span(f"{CASES}/inputs/variables.tf", 32, 1, 32, 20), "var.settings = {...} (default)"
+        ),
+        Located(
             Span(f"{CASES}/inputs/extra.tfvars.in", 1, 7, 1, 22),
             'var.env = "from-var-file" (extra.tfvars.in)',
         ),
@@ -232,16 +226,18 @@ def test_a_value_from_tfvars_is_evidenced_where_it_is_assigned(
     key = g.get(root, "aws_kms_key.this")
     assert key is not None
     assert key.attributes["description"].trace == (
-        Hop(Span(f"{root}/variables.tf", 32, 1, 32, 20), "var.settings = {...} (default)"),
-        Hop(Span(f"{root}/b.auto.tfvars", 1, 7, 1, 20), 'var.env = "from-b-auto" (b.auto.tfvars)'),
+        Located(Span(f"{root}/variables.tf", 32, 1, 32, 20), "var.settings = {...} (default)"),
+        Located(
+            Span(f"{root}/b.auto.tfvars", 1, 7, 1, 20), 'var.env = "from-b-auto" (b.auto.tfvars)'
+        ),
     )
     # a default keeps the variable block
     assert key.attributes["enable_key_rotation"].trace == (
-        Hop(Span(f"{root}/variables.tf", 12, 1, 12, 18), "var.rotate = true (default)"),
+        Located(Span(f"{root}/variables.tf", 12, 1, 12, 18), "var.rotate = true (default)"),
     )
     plan = g.get(root, "aws_backup_plan.this")
     assert plan is not None
-    assert plan.attributes["rule"].trace[-1] == Hop(
+    assert plan.attributes["rule"].trace[-1] == Located(
         Span(f"{root}/a.auto.tfvars.json", 1, 47, 1, 48),
         "var.retention_days = 7 (a.auto.tfvars.json)",
     )

@@ -9,13 +9,14 @@ from pathlib import Path
 
 import pytest
 
+from iacguard.core.spans import Span
+from iacguard.core.values import Known, PartialStr, Ref, Unknown
 from iacguard.discover import discover
+from iacguard.evaluate.options import EvalOptions
+from iacguard.evaluate.terraform.cycles import MAX_NAMED_CYCLE, self_referring_attributes
+from iacguard.evaluate.terraform.modules import ResourceDecl
+from iacguard.evaluate.terraform.root import evaluate_modules
 from iacguard.graph.model import Graph
-from iacguard.graph.options import EvalOptions
-from iacguard.graph.terraform import evaluate_modules
-from iacguard.graph.tf_modules import ResourceDecl
-from iacguard.graph.tf_selfref import MAX_NAMED_CYCLE, self_referring_attributes
-from iacguard.graph.values import Known, PartialStr, Ref, Span, Unknown
 from iacguard.parse.hcl_ast import Attribute, Block, Body, GetAttr, Traversal
 
 

@@ -1,8 +1,8 @@
 """The three-valued model: judging predicates gives the finding certainty."""
 
-from iacguard.graph.values import (
+from iacguard.core.certainty import Certainty, judge, weaker
+from iacguard.core.values import (
     Alternative,
-    Certainty,
     Depends,
     JsonEncoded,
     Known,
@@ -10,9 +10,7 @@ from iacguard.graph.values import (
     Ref,
     Unknown,
     is_fully_known,
-    judge,
     to_jsonable,
-    weaker,
 )
 
 

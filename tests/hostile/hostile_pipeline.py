@@ -12,9 +12,10 @@ from typing import Any
 from hostile_cases import SOME_LINE, Case, Expect
 
 from iacguard.api import evaluate
+from iacguard.core.located import FileError, Located
 from iacguard.discover import DEFAULT_MAX_FILE_SIZE, discover
-from iacguard.graph.model import FileError, Graph, Note
-from iacguard.graph.options import EvalOptions
+from iacguard.evaluate.options import EvalOptions
+from iacguard.graph.model import Graph
 
 
 @dataclass(frozen=True)
@@ -60,11 +61,11 @@ def run_pipeline(
     return Run(graph, findings, time.monotonic() - started)
 
 
-def _note_path(note: Note) -> str | None:
+def _note_path(note: Located) -> str | None:
     return note.span.path if note.span else None
 
 
-def _note_line(note: Note) -> int | None:
+def _note_line(note: Located) -> int | None:
     return note.span.start_line if note.span else None
 
 
@@ -84,7 +85,7 @@ def matches_error(expect: Expect, error: FileError) -> bool:
     )
 
 
-def matches_note(expect: Expect, note: Note) -> bool:
+def matches_note(expect: Expect, note: Located) -> bool:
     if re.search(expect.pattern, note.message, re.IGNORECASE) is None:
         return False
     if note.span is not None:
@@ -143,15 +144,15 @@ def run_direct(
     found = discover(list(paths), max_file_size=options.max_file_size)
     graphs = [Graph(errors=tuple(found.errors), notes=tuple(found.notes))]
     if found.modules:
-        from iacguard.graph.terraform import evaluate_modules
+        from iacguard.evaluate.terraform.root import evaluate_modules
 
         graphs.append(evaluate_modules(found.modules, options))
     if found.templates:
-        from iacguard.graph.cloudformation import evaluate_template
+        from iacguard.evaluate.cloudformation.template import evaluate_template
 
         graphs.extend(evaluate_template(t, options) for t in found.templates)
     if found.plans:
-        from iacguard.graph.plan import evaluate_plan
+        from iacguard.evaluate.tfplan import evaluate_plan
 
         graphs.extend(evaluate_plan(p, options) for p in found.plans)
     graph = Graph.merge(graphs)

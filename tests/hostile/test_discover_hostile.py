@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from iacguard import discover as disc
+from iacguard.core.located import FileError
 from iacguard.discover import TerraformModule, content_problem, discover
-from iacguard.graph.model import FileError
 
 VAULT = b'resource "aws_backup_vault" "v" {\n  name = "v"\n}\n'
 TEMPLATE = b'AWSTemplateFormatVersion: "2010-09-09"\nResources: {}\n'

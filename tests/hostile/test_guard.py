@@ -1,4 +1,4 @@
-"""iacguard.guard: a unit's crash, recursion or hang becomes its FileError, nothing more."""
+"""iacguard.run.guard: a unit's crash, recursion or hang becomes its FileError, nothing more."""
 
 from __future__ import annotations
 
@@ -10,10 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from iacguard import guard
+from iacguard.core.located import FileError, Located
 from iacguard.discover import TerraformModule
-from iacguard.graph.model import FileError, Graph, Note
-from iacguard.graph.options import EvalOptions
+from iacguard.evaluate.options import EvalOptions
+from iacguard.graph.model import Graph
+from iacguard.run import guard
 
 pytestmark = pytest.mark.skipif(not hasattr(signal, "setitimer"), reason="needs setitimer")
 
@@ -24,7 +25,7 @@ def _spin() -> Graph:
 
 
 def test_a_good_unit_passes_through() -> None:
-    g = Graph(notes=(Note(None, "fine"),))
+    g = Graph(notes=(Located(None, "fine"),))
     assert guard.run_unit("a.yaml", lambda: g, 5.0) is g
 
 
@@ -167,7 +168,7 @@ def test_run_modules_evaluates_independent_modules_apart() -> None:
         calls.append(names)
         if "bad" in names:
             raise ValueError("boom")
-        return Graph(notes=tuple(Note(None, f"evaluated {n}") for n in names))
+        return Graph(notes=tuple(Located(None, f"evaluated {n}") for n in names))
 
     mods = [_module("good1"), _module("bad"), _module("good2")]
     got = guard.run_modules(mods, EvalOptions(time_budget=5.0), evaluate_modules)
@@ -196,7 +197,7 @@ def test_run_modules_retries_a_failed_group_module_by_module(
         calls.append(names)
         if "root/child" in names:
             _spin()
-        return Graph(notes=tuple(Note(None, n) for n in names))
+        return Graph(notes=tuple(Located(None, n) for n in names))
 
     mods = [_module("other"), _module("root"), _module("root/child")]
     got = guard.run_modules(mods, EvalOptions(time_budget=0.01), evaluate_modules)

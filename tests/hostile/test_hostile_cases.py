@@ -133,12 +133,12 @@ def test_all_hostile_cases_together_through_the_cli(tmp_path: Path) -> None:
     assert proc.returncode == 1, proc.stderr
     assert elapsed < 60.0
     doc = json.loads(proc.stdout)
-    from iacguard.graph.model import FileError, Note
-    from iacguard.graph.values import Span
+    from iacguard.core.located import FileError, Located
+    from iacguard.core.spans import Span
 
     errors = [FileError(e["path"], e["line"], e["column"], e["message"]) for e in doc["errors"]]
     notes = [
-        Note(
+        Located(
             Span(n["path"], n["line"], 1, n["line"], 1) if n["path"] and n["line"] else None,
             n["message"],
         )

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from hostile_pipeline import run_pipeline
 
-from iacguard.graph.values import Known, Ref, Unknown
+from iacguard.core.values import Known, Ref, Unknown
 
 KEYS = b"""\
 resource "aws_kms_key" "k" {

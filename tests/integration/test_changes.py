@@ -9,9 +9,11 @@ from pathlib import Path
 import pytest
 
 from iacguard.api import check
-from iacguard.changes import ChangesError, changed_files, focus_set, in_focus
-from iacguard.findings import Certainty, Evidence, Finding, Severity
-from iacguard.graph.values import Span
+from iacguard.core.certainty import Certainty
+from iacguard.core.findings import Finding, Severity
+from iacguard.core.located import Located
+from iacguard.core.spans import Span
+from iacguard.run.changes import ChangesError, changed_files, focus_set, in_focus
 
 pytestmark = pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
 
@@ -111,7 +113,7 @@ def make_finding(
         resource_type="aws_backup_vault",
         root="infra",
         location=Span(path, 1, 1, 1, 5),
-        evidence=tuple(Evidence(Span(p, 2, 1, 2, 5), "hop") for p in evidence),
+        evidence=tuple(Located(Span(p, 2, 1, 2, 5), "hop") for p in evidence),
     )
 
 

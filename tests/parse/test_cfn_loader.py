@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from iacguard.graph.model import FileError
-from iacguard.graph.values import Span
-from iacguard.parse.cfn import load_template_text, load_yaml, resolve_plain
+from iacguard.core.located import FileError
+from iacguard.core.spans import Span
 from iacguard.parse.cfn_nodes import BadNode, MapNode, ScalarNode, SeqNode, to_plain
-from iacguard.parse.json_lines import load_json
+from iacguard.parse.cfn_yaml import load_template_text, load_yaml, resolve_plain
+from iacguard.parse.located_json import load_json
 
 
 def test_every_key_and_value_is_located() -> None:

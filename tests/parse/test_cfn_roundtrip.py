@@ -8,9 +8,9 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from iacguard.parse.cfn import load_yaml
 from iacguard.parse.cfn_nodes import MapNode, Node, SeqNode, to_plain
-from iacguard.parse.json_lines import load_json
+from iacguard.parse.cfn_yaml import load_yaml
+from iacguard.parse.located_json import load_json
 
 keys = st.text(
     alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), max_size=8

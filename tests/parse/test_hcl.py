@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from iacguard.graph.model import FileError
-from iacguard.graph.values import Span
+from iacguard.core.located import FileError
+from iacguard.core.spans import Span
 from iacguard.parse.hcl import MAX_DEPTH, parse_hcl, parse_template, parse_tf_json, parse_tfvars
 from iacguard.parse.hcl_ast import (
     Binary,

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from iacguard.graph.hcl_eval import EvalContext, MapScope, evaluate
+from iacguard.evaluate.terraform.expressions import EvalContext, MapScope, evaluate
 from iacguard.parse.hcl import parse_hcl
 from iacguard.parse.hcl_ast import Block, Body
 

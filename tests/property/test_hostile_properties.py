@@ -26,8 +26,8 @@ from hostile_pipeline import run_direct
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from iacguard.graph.options import EvalOptions
-from iacguard.guard import BudgetExceeded, time_limit
+from iacguard.evaluate.options import EvalOptions
+from iacguard.run.guard import BudgetExceeded, time_limit
 
 REPO = Path(__file__).resolve().parents[2]
 SEEDS = seed_inputs(REPO)

@@ -7,9 +7,10 @@ from pathlib import Path
 import pytest
 
 from iacguard.api import RuleInfo, assemble
-from iacguard.findings import Certainty, Evidence, Finding, Severity
-from iacguard.graph.model import FileError, Note
-from iacguard.graph.values import Span
+from iacguard.core.certainty import Certainty
+from iacguard.core.findings import Finding, Severity
+from iacguard.core.located import FileError, Located
+from iacguard.core.spans import Span
 
 VAULTS_TF = """\
 variable "use_cmk" {
@@ -51,9 +52,9 @@ def make_findings() -> list[Finding]:
         root="infra",
         location=Span("infra/vaults.tf", 6, 1, 6, 37),
         evidence=(
-            Evidence(Span("infra/plans.tf", 3, 5, 3, 40), "plan rule `to-open` targets it"),
-            Evidence(Span("infra/vaults.tf", 6, 1, 6, 37), "no kms_key_arn"),
-            Evidence(None, "AWS Backup then uses aws/backup"),
+            Located(Span("infra/plans.tf", 3, 5, 3, 40), "plan rule `to-open` targets it"),
+            Located(Span("infra/vaults.tf", 6, 1, 6, 37), "no kms_key_arn"),
+            Located(None, "AWS Backup then uses aws/backup"),
         ),
         inputs=("var.use_cmk",),
         fix="Set kms_key_arn = aws_kms_key.backup.arn",
@@ -109,7 +110,7 @@ RULES = (
 )
 
 ERRORS = (FileError("infra/broken.tf", 4, 7, "unexpected token '}'"),)
-NOTES = (Note(Span("infra/vaults.tf", 2, 3, 2, 18), "var.region has no default"),)
+NOTES = (Located(Span("infra/vaults.tf", 2, 3, 2, 18), "var.region has no default"),)
 
 
 @pytest.fixture

@@ -79,8 +79,9 @@ def test_github_escaping():
 
 def test_github_escapes_paths_and_messages(workdir):
     from iacguard.api import assemble
-    from iacguard.findings import Certainty, Finding, Severity
-    from iacguard.graph.values import Span
+    from iacguard.core.certainty import Certainty
+    from iacguard.core.findings import Finding, Severity
+    from iacguard.core.spans import Span
 
     f = Finding(
         "KMS002",
@@ -124,8 +125,9 @@ def test_gitlab_code_quality(report):
 
 def test_gitlab_severity_mapping(workdir):
     from iacguard.api import assemble
-    from iacguard.findings import Certainty, Finding, Severity
-    from iacguard.graph.values import Span
+    from iacguard.core.certainty import Certainty
+    from iacguard.core.findings import Finding, Severity
+    from iacguard.core.spans import Span
 
     found = [
         Finding(
@@ -154,8 +156,9 @@ def test_machine_formats_of_an_empty_report(empty_report):
 
 def test_junit_survives_control_characters(workdir):
     from iacguard.api import assemble
-    from iacguard.findings import Certainty, Finding, Severity
-    from iacguard.graph.values import Span
+    from iacguard.core.certainty import Certainty
+    from iacguard.core.findings import Finding, Severity
+    from iacguard.core.spans import Span
 
     f = Finding(
         "KMS001",

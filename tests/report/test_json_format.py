@@ -121,12 +121,12 @@ def test_json_values(report):
 
 def test_json_possible_findings_with_min_certainty_possible(report):
     from iacguard.api import assemble
-    from iacguard.findings import Certainty
+    from iacguard.core.certainty import Certainty
 
     from_all = [f for f in report.findings]
     # rebuild including the possible one: assemble filters at the threshold given
-    from iacguard.findings import Finding, Severity
-    from iacguard.graph.values import Span
+    from iacguard.core.findings import Finding, Severity
+    from iacguard.core.spans import Span
 
     possible = Finding(
         "KMS002",

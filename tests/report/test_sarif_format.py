@@ -115,7 +115,7 @@ def test_sarif_fingerprints_survive_line_moves_but_not_other_resources(report):
     from dataclasses import replace
 
     from iacguard.api import assemble
-    from iacguard.graph.values import Span
+    from iacguard.core.spans import Span
 
     def fps(findings):
         run = json.loads(render(assemble(findings), "sarif"))["runs"][0]
@@ -135,8 +135,9 @@ def test_sarif_fingerprints_survive_line_moves_but_not_other_resources(report):
 
 def test_sarif_absolute_path_outside_root_is_a_file_uri(workdir, tmp_path_factory):
     from iacguard.api import assemble
-    from iacguard.findings import Certainty, Finding, Severity
-    from iacguard.graph.values import Span
+    from iacguard.core.certainty import Certainty
+    from iacguard.core.findings import Finding, Severity
+    from iacguard.core.spans import Span
 
     outside = tmp_path_factory.mktemp("elsewhere") / "my vault.tf"
     f = Finding(

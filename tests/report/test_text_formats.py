@@ -74,8 +74,9 @@ def test_full_color_marks_id_and_carets(report):
 
 def test_full_multiline_span_is_elided(workdir):
     from iacguard.api import assemble
-    from iacguard.findings import Certainty, Finding, Severity
-    from iacguard.graph.values import Span
+    from iacguard.core.certainty import Certainty
+    from iacguard.core.findings import Finding, Severity
+    from iacguard.core.spans import Span
 
     body = "".join(f"  line{i} = {i}\n" for i in range(1, 11))
     (workdir / "long.tf").write_text('resource "x" "y" {\n' + body + "}\n")
@@ -99,8 +100,9 @@ def test_full_multiline_span_is_elided(workdir):
 
 def test_full_missing_source_file_still_reports(workdir):
     from iacguard.api import assemble
-    from iacguard.findings import Certainty, Finding, Severity
-    from iacguard.graph.values import Span
+    from iacguard.core.certainty import Certainty
+    from iacguard.core.findings import Finding, Severity
+    from iacguard.core.spans import Span
 
     f = Finding(
         "KMS001",
@@ -128,7 +130,7 @@ def test_empty_report_says_so(empty_report):
 
 def test_summary_counts_below_fail_on(report):
     from iacguard.api import assemble
-    from iacguard.findings import Severity
+    from iacguard.core.findings import Severity
 
     high = assemble(report.findings, files=4, fail_on=Severity.HIGH)
     assert high.summary.failing == 1

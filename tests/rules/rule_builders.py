@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from iacguard.core.spans import Span
+from iacguard.core.values import Alternative, Depends, Known, Unknown
 from iacguard.graph.model import Graph, Resource
-from iacguard.graph.values import Alternative, Depends, Known, Span, Unknown
 
 
 def span(line: int, path: str = "main.tf", col: int = 3) -> Span:

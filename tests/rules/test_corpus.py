@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from iacguard.api import build_graph
-from iacguard.graph.values import Certainty
+from iacguard.core.certainty import Certainty
 from iacguard.rules.registry import all_rules, run_rules
 
 CORPUS = Path(__file__).resolve().parents[2].parent / "shared" / "corpus"

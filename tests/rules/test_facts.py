@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from rule_builders import res, span
 
+from iacguard.core.values import Alternative, Depends, Known, Unknown
 from iacguard.graph.facts import (
     as_bool,
     as_int,
@@ -14,7 +15,6 @@ from iacguard.graph.facts import (
     project,
     split_path,
 )
-from iacguard.graph.values import Alternative, Depends, Known, Unknown
 
 
 @pytest.mark.parametrize(

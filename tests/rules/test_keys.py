@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from rule_builders import graph, res
 
-from iacguard.graph.values import PartialStr, Ref, Unknown
+from iacguard.core.values import PartialStr, Ref, Unknown
 from iacguard.rules.keys import (
     ABSENT,
     AWS_MANAGED,

@@ -6,8 +6,8 @@ import json
 
 import pytest
 
+from iacguard.core.values import JsonEncoded, PartialStr, Ref, Unknown
 from iacguard.graph.policy import Policy, Unparsed, backup_grant, parse_policy
-from iacguard.graph.values import JsonEncoded, PartialStr, Ref, Unknown
 
 REGION = Unknown("pseudo parameter AWS::Region")
 

@@ -7,7 +7,7 @@ import types
 import pytest
 from rule_builders import graph, res
 
-from iacguard.findings import Severity
+from iacguard.core.findings import Severity
 from iacguard.rules import registry
 from iacguard.rules.registry import (
     PluginError,
@@ -118,7 +118,7 @@ def _plugin_check(graph, ctx):
 
 
 def _definite():
-    from iacguard.graph.values import Certainty, Verdict
+    from iacguard.core.certainty import Certainty, Verdict
 
     return Verdict(Certainty.DEFINITE)
 

@@ -4,16 +4,10 @@ from __future__ import annotations
 
 from rule_builders import flag, graph, res, span
 
-from iacguard.findings import Evidence, Severity
-from iacguard.graph.values import (
-    Alternative,
-    Certainty,
-    Depends,
-    Hop,
-    JsonEncoded,
-    Ref,
-    Unknown,
-)
+from iacguard.core.certainty import Certainty
+from iacguard.core.findings import Severity
+from iacguard.core.located import Located
+from iacguard.core.values import Alternative, Depends, JsonEncoded, Ref, Unknown
 from iacguard.rules.registry import all_rules, run_rules, select_rules
 
 RULES = all_rules()
@@ -48,7 +42,7 @@ def test_bkp001_seed_shape_is_default_with_the_deciding_input():
         line=30,
         exists=flag("var.use_customer_managed_key", False, True),
     )
-    hop = Hop(span(17), "var.use_customer_managed_key = false (default)")
+    hop = Located(span(17), "var.use_customer_managed_key = false (default)")
     kms = Depends(
         None,
         frozenset({"var.use_customer_managed_key"}),
@@ -84,8 +78,8 @@ def test_bkp001_seed_shape_is_default_with_the_deciding_input():
         "key (aws_kms_key.<name>.arn)."
     )
     assert f.evidence == (
-        Evidence(span(17), "var.use_customer_managed_key = false (default)"),
-        Evidence(
+        Located(span(17), "var.use_customer_managed_key = false (default)"),
+        Located(
             span(82),
             "aws_backup_vault.encrypted: kms_key_arn is null: the AWS-managed key aws/backup "
             "is used",
@@ -203,7 +197,7 @@ def test_bkp002_target_by_name_and_copy_by_literal_arn():
         "aws_backup_vault.open, which has no customer-managed KMS key: kms_key_arn is not set"
     )
     assert first.evidence[0].message == "plan rule `to-open` of aws_backup_plan.p"
-    assert Evidence(span(6, col=1), "aws_backup_vault.open (aws_backup_vault)") in first.evidence
+    assert Located(span(6, col=1), "aws_backup_vault.open (aws_backup_vault)") in first.evidence
     assert first.properties == {
         "rule_name": "to-open",
         "copy": False,
@@ -447,7 +441,7 @@ def test_kms003_attached_key_policy_wins():
     )
     (f,) = run(graph(key, attached, vault), "KMS003")
     assert f.location == key.span
-    assert Evidence(attached.span, "aws_kms_key_policy.p sets the key policy") in f.evidence
+    assert Located(attached.span, "aws_kms_key_policy.p sets the key policy") in f.evidence
 
 
 def test_definite_findings_carry_no_inputs():

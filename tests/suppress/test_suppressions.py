@@ -12,9 +12,10 @@ from pathlib import Path
 import pytest
 
 from iacguard.api import build_graph
-from iacguard.findings import Certainty, Finding, Severity
+from iacguard.core.certainty import Certainty
+from iacguard.core.findings import Finding, Severity
+from iacguard.core.spans import Span
 from iacguard.graph.model import Graph, Resource
-from iacguard.graph.values import Span
 from iacguard.suppress import apply_suppressions
 
 BEFORE = date(2027, 1, 15)

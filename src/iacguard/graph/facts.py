@@ -20,17 +20,17 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from iacguard.graph.model import Resource
-from iacguard.graph.values import (
+from iacguard.core.spans import Span
+from iacguard.core.values import (
     Alternative,
     Depends,
     JsonEncoded,
     Known,
     PartialStr,
-    Span,
     Unknown,
     Value,
 )
+from iacguard.graph.model import Resource
 
 
 @dataclass(frozen=True, slots=True)

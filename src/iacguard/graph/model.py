@@ -15,60 +15,14 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from iacguard.graph.values import (
-    Known,
-    Ref,
-    Span,
-    Value,
-    default_of,
-    value_to_json,
-)
+from iacguard.core.located import FileError, Located
+from iacguard.core.spans import Span
+from iacguard.core.values import Known, Ref, Value, default_of, value_to_json
 
 Language = Literal["terraform", "cloudformation", "plan"]
 Mode = Literal["managed", "data"]
 
 ALWAYS = Known(True)
-
-
-@dataclass(frozen=True, slots=True)
-class FileError:
-    """A problem with one input file: the run goes on with every other file."""
-
-    path: str
-    line: int | None
-    column: int | None
-    message: str
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "path": self.path,
-            "line": self.line,
-            "column": self.column,
-            "message": self.message,
-        }
-
-    def __str__(self) -> str:
-        where = self.path
-        if self.line is not None:
-            where += f":{self.line}"
-            if self.column is not None:
-                where += f":{self.column}"
-        return f"{where}: {self.message}"
-
-
-@dataclass(frozen=True, slots=True)
-class Note:
-    """Something evaluation could not see (an unknown worth telling the user about)."""
-
-    span: Span | None
-    message: str
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "path": self.span.path if self.span else None,
-            "line": self.span.start_line if self.span else None,
-            "message": self.message,
-        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,7 +114,7 @@ class Graph:
     resources: tuple[Resource, ...] = ()
     edges: tuple[Edge, ...] = ()
     errors: tuple[FileError, ...] = ()
-    notes: tuple[Note, ...] = ()
+    notes: tuple[Located, ...] = ()
     #: every root evaluated: module directories and template files
     roots: tuple[str, ...] = ()
     _index: dict[tuple[str, str], Resource] = field(default_factory=dict, compare=False, repr=False)
@@ -175,7 +129,7 @@ class Graph:
         resources: list[Resource] = []
         edges: list[Edge] = []
         errors: list[FileError] = []
-        notes: list[Note] = []
+        notes: list[Located] = []
         roots: list[str] = []
         for g in graphs:
             resources.extend(g.resources)

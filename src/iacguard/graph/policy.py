@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from typing import Any
 
-from iacguard.graph.values import JsonEncoded, PartialStr, Ref, Unknown
+from iacguard.core.values import JsonEncoded, PartialStr, Ref, Unknown
 
 REQUIRED_ACTIONS = ("kms:Decrypt", "kms:GenerateDataKey")
 BACKUP_SERVICE = "backup.amazonaws.com"

@@ -13,7 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Union
 
-from iacguard.graph.values import Span
+from iacguard.core.located import FileError
+from iacguard.core.spans import Span
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,3 +80,16 @@ def to_plain(node: Node) -> Any:
     if isinstance(node, MapNode):
         return {k.value: to_plain(v) for k, v in node.items()}
     return None
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedDocument:
+    """A loaded file: its root node (None when empty or unreadable) and located errors.
+
+    ``fatal`` is True when an error stopped the load (syntax, truncation, bounds): ``root`` is
+    then None.
+    """
+
+    root: Node | None
+    errors: tuple[FileError, ...] = ()
+    fatal: bool = False

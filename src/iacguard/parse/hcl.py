@@ -19,8 +19,8 @@ from contextlib import contextmanager
 from functools import lru_cache
 from typing import Any
 
-from iacguard.graph.model import FileError
-from iacguard.graph.values import Span
+from iacguard.core.located import FileError
+from iacguard.core.spans import Span
 from iacguard.parse.hcl_ast import (
     Attribute,
     Binary,
@@ -100,7 +100,7 @@ def _parse_tree(source: bytes) -> Any:
 
     language, _ = _parser_parts()
     # the read-callback form: the same tree, but Python runs between chunks, so a time limit
-    # (iacguard.guard's signal) can stop a parse of a huge file instead of waiting it out
+    # (iacguard.run.guard's signal) can stop a parse of a huge file instead of waiting it out
     return tree_sitter.Parser(language).parse(
         lambda offset, _point: source[offset : offset + 65536]
     )

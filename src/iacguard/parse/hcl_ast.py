@@ -1,6 +1,6 @@
 """A small, picklable HCL syntax tree with spans (built by ``parse.hcl`` from tree-sitter-hcl).
 
-Every node is a frozen dataclass with a ``span`` (``iacguard.graph.values.Span``: 1-based
+Every node is a frozen dataclass with a ``span`` (``iacguard.core.values.Span``: 1-based
 lines and columns, end column exclusive, columns counted in characters).
 
 Expressions form a closed set (``Expr``); anything the converter does not understand becomes
@@ -16,8 +16,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from iacguard.graph.model import FileError
-from iacguard.graph.values import Span
+from iacguard.core.located import FileError
+from iacguard.core.spans import Span
 
 # ----------------------------------------------------------------------------- expressions
 

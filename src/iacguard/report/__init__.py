@@ -1,4 +1,4 @@
-"""Reporters: one module per output format, each a pure function of an ``api.Report``.
+"""Reporters: one module per output format, each a pure function of a ``core.report.Report``.
 
 ``render(report, fmt, ...)`` returns the text to write; ``write(report, fmt, stream, ...)``
 writes the same text, piece by piece for the formats that can (``json``, ``sarif``: their
@@ -12,7 +12,7 @@ from importlib import import_module
 from typing import TYPE_CHECKING, TextIO
 
 if TYPE_CHECKING:
-    from iacguard.api import Report
+    from iacguard.core.report import Report
 
 FORMATS = ("full", "concise", "json", "sarif", "junit", "github", "gitlab")
 #: formats meant for programs: no progress line, no colour, no summary chatter

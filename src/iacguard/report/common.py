@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 
-from iacguard.findings import Finding, Severity
+from iacguard.core.findings import Finding, Severity
 
 
 def fingerprint_key(finding: Finding) -> str:

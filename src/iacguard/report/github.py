@@ -9,7 +9,7 @@ Actions log renders ANSI sequences).
 
 from __future__ import annotations
 
-from iacguard.findings import Severity
+from iacguard.core.findings import Severity
 from iacguard.report.concise import called_from
 from iacguard.report.terminal import printable
 

@@ -6,7 +6,7 @@ import json
 from dataclasses import asdict, is_dataclass
 from typing import Any, TextIO
 
-from iacguard.graph.values import to_jsonable
+from iacguard.core.values import to_jsonable
 from iacguard.report import jsonstream
 
 SCHEMA_VERSION = "1"

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as ET
 
-from iacguard.findings import Finding
+from iacguard.core.findings import Finding
 
 #: characters XML 1.0 cannot carry at all (input files may put them in names and messages)
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")

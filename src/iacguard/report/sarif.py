@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any, TextIO
 from urllib.parse import quote
 
-from iacguard.findings import Finding, Severity
+from iacguard.core.findings import Finding, Severity
 from iacguard.report import jsonstream
 from iacguard.report.common import SARIF_LEVEL, SECURITY_SEVERITY, fingerprints
 
@@ -24,7 +24,7 @@ INFORMATION_URI = "https://github.com/iacguard/iacguard"
 
 def _catalog() -> dict[str, dict[str, Any]]:
     try:
-        from iacguard.catalog import load_catalog
+        from iacguard.core.catalog import load_catalog
 
         return load_catalog()
     except Exception:  # noqa: BLE001 - the report still lists rules, with less help text
@@ -100,7 +100,7 @@ def _help_markdown(rule_id: str, name: str, entry: dict[str, Any]) -> str:
 
 def _help_text(rule_id: str, name: str, entry: dict[str, Any]) -> str:
     try:
-        from iacguard.catalog import render_rule
+        from iacguard.core.catalog import render_rule
 
         return render_rule(rule_id)
     except Exception:  # noqa: BLE001 - fall back to the summary

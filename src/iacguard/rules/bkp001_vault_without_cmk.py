@@ -13,9 +13,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from iacguard.findings import Evidence, Finding
+from iacguard.core.certainty import Verdict
+from iacguard.core.findings import Finding
+from iacguard.core.located import Located
 from iacguard.graph.model import Graph, Resource
-from iacguard.graph.values import Verdict
 from iacguard.rules.context import (
     Analysis,
     RuleContext,
@@ -44,7 +45,7 @@ class VaultJudgement:
     verdict: Verdict
     #: the key as it is in the first world where the vault is flagged
     info: KeyInfo
-    evidence: tuple[Evidence, ...]
+    evidence: tuple[Located, ...]
     attribute: str
 
 
@@ -73,9 +74,9 @@ def judge_vault(
             bad = KeyInfo(UNKNOWN, text=f"other values of {', '.join(sorted(verdict.inputs))}")
         attribute = key_fact.path or "kms_key_arn"
         evidence = list(evidence_of(value))
-        evidence.append(Evidence(key_fact.span, _key_evidence(vault, bad, attribute)))
+        evidence.append(Located(key_fact.span, _key_evidence(vault, bad, attribute)))
         if bad.via is not None:
-            evidence.append(Evidence(bad.via.span, f"{bad.via.address}: {bad.text}"))
+            evidence.append(Located(bad.via.span, f"{bad.via.address}: {bad.text}"))
         result = VaultJudgement(vault, verdict, bad, tuple(evidence), attribute)
     shared.memo[memo_key] = result
     return result

@@ -15,10 +15,12 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from iacguard.findings import Evidence, Finding
+from iacguard.core.certainty import Certainty, Verdict, weaker
+from iacguard.core.findings import Finding
+from iacguard.core.located import Located
+from iacguard.core.values import PartialStr, Ref
 from iacguard.graph.facts import Fact, kind_of
 from iacguard.graph.model import Graph, Resource
-from iacguard.graph.values import Certainty, PartialStr, Ref, Verdict, weaker
 from iacguard.rules.bkp001_vault_without_cmk import describe, judge_vault
 from iacguard.rules.context import (
     Analysis,
@@ -101,8 +103,8 @@ def _judge_target(
             vault_verdict: Verdict | None = Verdict(Certainty.DEFINITE)
             vault_text = "the built-in vault Default"
             why = "AWS Backup encrypts it with the AWS-managed key aws/backup"
-            vault_evidence: tuple[Evidence, ...] = (
-                Evidence(None, "the vault Default is created by AWS with the AWS-managed key"),
+            vault_evidence: tuple[Located, ...] = (
+                Located(None, "the vault Default is created by AWS with the AWS-managed key"),
             )
         else:
             j = judge_vault(shared, vault, allow)
@@ -128,11 +130,11 @@ def _judge_target(
             f"{certainty_phrase(verdict, plan.language)}, which has no customer-managed KMS "
             f"key: {why}. Target a vault encrypted with a customer-managed key."
         )
-        evidence = [Evidence(rule_span, f"plan rule `{rule_name}` of {plan.address}")]
+        evidence = [Located(rule_span, f"plan rule `{rule_name}` of {plan.address}")]
         evidence.extend(evidence_of(target.value))
-        evidence.append(Evidence(target.span, f"{target.path} -> {vault_text}"))
+        evidence.append(Located(target.span, f"{target.path} -> {vault_text}"))
         if vault != DEFAULT_VAULT:
-            evidence.append(Evidence(vault.span, f"{vault.address} ({vault.type})"))
+            evidence.append(Located(vault.span, f"{vault.address} ({vault.type})"))
         evidence.extend(vault_evidence)
         props: dict[str, Any] = {"rule_name": rule_name, "copy": is_arn}
         if vault == DEFAULT_VAULT:

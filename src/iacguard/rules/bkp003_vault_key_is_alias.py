@@ -11,7 +11,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from iacguard.findings import Evidence, Finding
+from iacguard.core.findings import Finding
+from iacguard.core.located import Located
 from iacguard.graph.model import Graph, Resource
 from iacguard.rules.context import RuleContext, certainty_phrase, evidence_of, judged
 from iacguard.rules.keys import AWS_MANAGED, UNKNOWN, KeyInfo
@@ -75,9 +76,9 @@ def check(graph: Graph, ctx: RuleContext) -> Iterator[Finding]:
             f"ARN in {attr}, not an alias. Instead, {suggestion(vault, info)}."
         )
         evidence = list(evidence_of(key_fact.value))
-        evidence.append(Evidence(key_fact.span, f"{attr} = {info.text or 'unknown'}"))
+        evidence.append(Located(key_fact.span, f"{attr} = {info.text or 'unknown'}"))
         if info.via is not None:
-            evidence.append(Evidence(info.via.span, f"{info.via.address} is an alias"))
+            evidence.append(Located(info.via.span, f"{info.via.address} is an alias"))
         props: dict[str, Any] = {"alias": info.text}
         name = shared.fact(vault, "vault.name").payload()
         if isinstance(name, str):

@@ -8,7 +8,11 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from iacguard.findings import Evidence, Finding, Severity
+from iacguard.core.certainty import Certainty, Predicate, Verdict, judge
+from iacguard.core.findings import Finding, Severity
+from iacguard.core.located import Located
+from iacguard.core.spans import Span
+from iacguard.core.values import Alternative, Depends, Known, Unknown, Value
 from iacguard.graph.facts import (
     Fact,
     PlanRule,
@@ -19,18 +23,6 @@ from iacguard.graph.facts import (
     unknown_inputs,
 )
 from iacguard.graph.model import Graph, Resource
-from iacguard.graph.values import (
-    Alternative,
-    Certainty,
-    Depends,
-    Known,
-    Predicate,
-    Span,
-    Unknown,
-    Value,
-    Verdict,
-    judge,
-)
 from iacguard.rules.keys import KeyInfo, classify_key, managed_key_ids
 
 # ----------------------------------------------------------------------------- analysis
@@ -160,7 +152,7 @@ class RuleContext:
         verdict: Verdict,
         message: str,
         location: Span,
-        evidence: Iterable[Evidence] = (),
+        evidence: Iterable[Located] = (),
         properties: Mapping[str, Any] | None = None,
     ) -> Finding:
         lang = "cloudformation" if resource.language == "cloudformation" else "terraform"
@@ -387,14 +379,14 @@ def _flipped(avoided: tuple[str, ...]) -> list[str]:
     return out
 
 
-def evidence_of(value: Value | None) -> list[Evidence]:
+def evidence_of(value: Value | None) -> list[Located]:
     """The reference chain recorded on a value, as evidence hops."""
     if value is None:
         return []
-    return [Evidence(h.span, h.message) for h in getattr(value, "trace", ())]
+    return [Located(h.span, h.message) for h in getattr(value, "trace", ())]
 
 
-def dedupe(items: Iterable[Evidence]) -> tuple[Evidence, ...]:
+def dedupe(items: Iterable[Located]) -> tuple[Located, ...]:
     seen: set[tuple[Any, str]] = set()
     out = []
     for e in items:

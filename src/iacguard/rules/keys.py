@@ -13,9 +13,9 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from iacguard.core.values import Known, PartialStr, Ref, Unknown
 from iacguard.graph.facts import fact, kind_of
 from iacguard.graph.model import Graph, Resource
-from iacguard.graph.values import Known, PartialStr, Ref, Unknown
 
 ABSENT = "absent"
 AWS_MANAGED = "aws_managed"

@@ -14,10 +14,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from iacguard.findings import Evidence, Finding
+from iacguard.core.certainty import Verdict
+from iacguard.core.findings import Finding
+from iacguard.core.located import Located
+from iacguard.core.values import Value
 from iacguard.graph.facts import Fact, as_bool, as_int
 from iacguard.graph.model import Graph, Resource
-from iacguard.graph.values import Value, Verdict
 from iacguard.rules.context import (
     Analysis,
     RuleContext,
@@ -132,7 +134,7 @@ def check(graph: Graph, ctx: RuleContext) -> Iterator[Finding]:
             f"longer than the {max_period} days allowed (option max-rotation-period-days). "
             f"Set {period.path} to {max_period} or less.{protects}"
         )
-        evidence = evidence_of(period.value) + [Evidence(period.span, f"{period.path} = {shown}")]
+        evidence = evidence_of(period.value) + [Located(period.span, f"{period.path} = {shown}")]
         yield ctx.finding(
             key, verdict, message, period.span, evidence, {**props, "rotation_period_days": days}
         )
@@ -163,5 +165,5 @@ def _finding_off(
         f"KMS key {key.address} does not rotate its key material{certainty_phrase(verdict)}: "
         f"{state}. Set {set_to}.{protects}"
     )
-    evidence = evidence_of(rotation.value) + [Evidence(rotation.span, f"{key.address}: {state}")]
+    evidence = evidence_of(rotation.value) + [Located(rotation.span, f"{key.address}: {state}")]
     return ctx.finding(key, verdict, message, rotation.span, evidence, props)

@@ -12,10 +12,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from iacguard.findings import Evidence, Finding
+from iacguard.core.certainty import Certainty
+from iacguard.core.findings import Finding
+from iacguard.core.located import Located
 from iacguard.graph.facts import as_int
 from iacguard.graph.model import Graph
-from iacguard.graph.values import Certainty
 from iacguard.rules.context import RuleContext, certainty_phrase, evidence_of, judged
 
 RULE_ID = "KMS002"
@@ -70,8 +71,8 @@ def check(graph: Graph, ctx: RuleContext) -> Iterator[Finding]:
             f"{problem}. Set {attr} to {max(minimum, AWS_MIN) if minimum <= AWS_MAX else AWS_MAX}."
             f"{protects}"
         )
-        evidence = evidence_of(window.value) + [Evidence(window.span, f"{key.address}: {state}")]
-        evidence += [Evidence(v.span, f"{v.address} is encrypted with this key") for v in vaults]
+        evidence = evidence_of(window.value) + [Located(window.span, f"{key.address}: {state}")]
+        evidence += [Located(v.span, f"{v.address} is encrypted with this key") for v in vaults]
         props: dict[str, Any] = {"deletion_window_days": days}
         if vaults:
             props["vaults"] = [v.address for v in vaults]

@@ -16,11 +16,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from iacguard.findings import Evidence, Finding
+from iacguard.core.certainty import Verdict
+from iacguard.core.findings import Finding
+from iacguard.core.located import Located
+from iacguard.core.values import Ref
 from iacguard.graph.facts import Fact, as_str, kind_of
 from iacguard.graph.model import Graph, Resource
 from iacguard.graph.policy import RoleCheck, backup_grant, trusts_backup
-from iacguard.graph.values import Ref, Verdict
 from iacguard.rules.bkp002_plan_targets_vault_without_cmk import resolve_target
 from iacguard.rules.context import (
     Analysis,
@@ -213,11 +215,11 @@ def _finding(
     location = policy.span if holder is key else key.span
     evidence = []
     for vault in vaults:
-        evidence.append(Evidence(vault.span, f"{vault.address} is encrypted with {key.address}"))
+        evidence.append(Located(vault.span, f"{vault.address} is encrypted with {key.address}"))
         evidence.extend(evidence_of(ctx.shared.fact(vault, "vault.key").value))
     if holder is not key:
-        evidence.append(Evidence(holder.span, f"{holder.address} sets the key policy"))
+        evidence.append(Located(holder.span, f"{holder.address} sets the key policy"))
     evidence.extend(evidence_of(policy.value))
-    evidence.append(Evidence(policy.span, answer.reason))
+    evidence.append(Located(policy.span, answer.reason))
     props = {"vaults": [v.address for v in vaults], "backup_grant": mode}
     return ctx.finding(key, verdict, message, location, evidence, props)

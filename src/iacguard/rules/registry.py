@@ -21,8 +21,9 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from iacguard.findings import Finding, Severity
-from iacguard.graph.model import FileError, Graph
+from iacguard.core.findings import Finding, Severity
+from iacguard.core.located import FileError
+from iacguard.graph.model import Graph
 from iacguard.rules.context import Analysis, RuleContext
 
 ENTRY_POINT_GROUP = "iacguard.rules"
@@ -69,7 +70,7 @@ class Rule:
 
 
 def _rule_from_entry(entry: Mapping[str, Any], check: CheckFn, origin: str) -> Rule:
-    from iacguard.catalog import fix_hint
+    from iacguard.core.catalog import fix_hint
 
     specs = {k: dict(v) for k, v in (entry.get("options") or {}).items()}
     return Rule(
@@ -86,7 +87,7 @@ def _rule_from_entry(entry: Mapping[str, Any], check: CheckFn, origin: str) -> R
 
 
 def builtin_rules() -> list[Rule]:
-    from iacguard.catalog import load_catalog
+    from iacguard.core.catalog import load_catalog
 
     catalog = load_catalog()
     out = []
@@ -98,8 +99,8 @@ def builtin_rules() -> list[Rule]:
 
 def plugin_rules(taken: Iterable[Rule] = ()) -> list[Rule]:
     """Rules from the ``iacguard.rules`` entry points, validated."""
-    from iacguard.catalog import validate_entry
-    from iacguard.entrypoints import entry_points  # importlib.metadata only if a plugin exists
+    from iacguard.core.catalog import validate_entry
+    from iacguard.rules.plugins import entry_points
 
     ids = {r.id for r in taken}
     names = {r.name for r in taken}

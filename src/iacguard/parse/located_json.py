@@ -13,10 +13,9 @@ import json
 import re
 from typing import Any
 
-from iacguard.graph.model import FileError
-from iacguard.graph.values import Span
-from iacguard.parse.cfn import ParsedDocument
-from iacguard.parse.cfn_nodes import MapNode, Node, ScalarNode, SeqNode
+from iacguard.core.located import FileError
+from iacguard.core.spans import Span
+from iacguard.parse.cfn_nodes import MapNode, Node, ParsedDocument, ScalarNode, SeqNode
 
 _WS = re.compile(r"[ \t\n\r]*")
 _STRING = re.compile(r'"((?:[^"\\\x00-\x1f]|\\(?:["\\/bfnrt]|u[0-9a-fA-F]{4}))*)"')

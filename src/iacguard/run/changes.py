@@ -21,7 +21,7 @@ import subprocess
 from collections.abc import Iterable
 from pathlib import Path
 
-from iacguard.findings import Finding
+from iacguard.core.findings import Finding
 
 GIT_TIMEOUT = 60.0
 

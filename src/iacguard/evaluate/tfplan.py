@@ -21,11 +21,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from iacguard.graph.model import Edge, FileError, Graph, Resource
-from iacguard.graph.options import EvalOptions
-from iacguard.graph.values import Known, Ref, Span, Unknown, Value
+from iacguard.core.located import FileError
+from iacguard.core.spans import Span
+from iacguard.core.values import Known, Ref, Unknown, Value
+from iacguard.evaluate.options import EvalOptions
+from iacguard.graph.model import Edge, Graph, Resource
 from iacguard.parse.cfn_nodes import MapNode, Node, ScalarNode, SeqNode
-from iacguard.parse.plan import is_plan, load_plan, parse_address, parse_reference
+from iacguard.parse.tfplan import is_plan, load_plan, parse_address, parse_reference
 
 KNOWN_AFTER_APPLY = "known after apply"
 

@@ -19,16 +19,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from iacguard.graph.model import Note
-from iacguard.graph.values import (
-    Hop,
-    JsonEncoded,
-    PartialStr,
-    Ref,
-    Span,
-    Unknown,
-    is_fully_known,
-)
+from iacguard.core.located import Located
+from iacguard.core.spans import Span
+from iacguard.core.values import JsonEncoded, PartialStr, Ref, Unknown, is_fully_known
 from iacguard.parse.cfn_nodes import BadNode, MapNode, Node, ScalarNode, SeqNode
 
 PSEUDO_PARAMETERS = frozenset(
@@ -74,7 +67,7 @@ class Context:
     world: dict[str, Any]
     key: tuple[tuple[str, Any], ...]
     touched: set[str] = field(default_factory=set)
-    hops: list[Hop] | None = None
+    hops: list[Located] | None = None
     spans: dict[str, Span] | None = None
     conditions_open: list[str] = field(default_factory=list)
     depth: int = 0
@@ -111,9 +104,9 @@ class TemplateEvaluator:
         self.mappings = mappings
         self.resources = resources
         self.max_depth = max_depth
-        self.notes: list[Note] = []
+        self.notes: list[Located] = []
         self._note_keys: set[tuple[Span | None, str]] = set()
-        self._condition_memo: dict[tuple[Any, str], tuple[Any, frozenset[str], tuple[Hop, ...]]]
+        self._condition_memo: dict[tuple[Any, str], tuple[Any, frozenset[str], tuple[Located, ...]]]
         self._condition_memo = {}
         self._functions: dict[str, Callable[[Node, Context, str, Span], Any]] = {
             "Fn::GetAtt": self._getatt,
@@ -142,7 +135,7 @@ class TemplateEvaluator:
         key = (span, message)
         if key not in self._note_keys:
             self._note_keys.add(key)
-            self.notes.append(Note(span, message))
+            self.notes.append(Located(span, message))
 
     def unknown(self, reason: str, span: Span | None, ctx: Context | None = None) -> Unknown:
         inputs = frozenset(ctx.touched) if ctx is not None else frozenset()
@@ -150,7 +143,7 @@ class TemplateEvaluator:
 
     def _hop(self, ctx: Context, span: Span | None, message: str) -> None:
         if ctx.hops is not None and not any(h.message == message for h in ctx.hops):
-            ctx.hops.append(Hop(span, message))
+            ctx.hops.append(Located(span, message))
 
     # ------------------------------------------------------------------ generic
 

@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from iacguard.config import ConfigError
-from iacguard.findings import Finding
+from iacguard.core.findings import Finding
 
 FORMAT_VERSION = 1
 

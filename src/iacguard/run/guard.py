@@ -25,13 +25,14 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from iacguard.graph.model import FileError, Graph
+from iacguard.core.located import FileError
+from iacguard.graph.model import Graph
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
     from iacguard.discover import TerraformModule
-    from iacguard.graph.options import EvalOptions
+    from iacguard.evaluate.options import EvalOptions
 
 #: seconds added to the cooperative budget before the hard limit interrupts a unit
 HARD_LIMIT_SLACK = 2.0
@@ -158,7 +159,7 @@ def run_modules(
     modules = list(modules)
     if not modules:
         return Graph()
-    from iacguard.parallel import module_groups
+    from iacguard.discover import module_groups
 
     graphs = []
     for group in module_groups(modules):

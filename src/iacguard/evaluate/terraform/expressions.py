@@ -27,9 +27,10 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
-from iacguard.graph import functions as F
-from iacguard.graph.model import FileError
-from iacguard.graph.values import Hop, JsonEncoded, PartialStr, Ref, Span, Unknown
+from iacguard.core.located import FileError, Located
+from iacguard.core.spans import Span
+from iacguard.core.values import JsonEncoded, PartialStr, Ref, Unknown
+from iacguard.evaluate.terraform import functions as F
 from iacguard.parse.hcl_ast import (
     Binary,
     Call,
@@ -87,7 +88,7 @@ class EvalContext:
     """
 
     inputs: set[str] = field(default_factory=set)
-    hops: list[Hop] = field(default_factory=list)
+    hops: list[Located] = field(default_factory=list)
     refs: list[tuple[Ref, Span]] = field(default_factory=list)
     depth: int = 0
     deadline: float = math.inf

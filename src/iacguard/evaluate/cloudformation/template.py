@@ -32,7 +32,10 @@ import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from iacguard.graph.cfn_eval import (
+from iacguard.core.located import FileError
+from iacguard.core.spans import Span
+from iacguard.core.values import Alternative, Depends, Known, Unknown, Value
+from iacguard.evaluate.cloudformation.intrinsics import (
     NOVALUE,
     PSEUDO_PARAMETERS,
     SUB_VARIABLE,
@@ -41,9 +44,8 @@ from iacguard.graph.cfn_eval import (
     TemplateEvaluator,
     as_text,
 )
-from iacguard.graph.model import Edge, FileError, Graph, Resource
-from iacguard.graph.options import EvalOptions
-from iacguard.graph.values import Alternative, Depends, Known, Span, Unknown, Value
+from iacguard.evaluate.options import EvalOptions
+from iacguard.graph.model import Edge, Graph, Resource
 from iacguard.parse.cfn_nodes import MapNode, Node, ScalarNode, SeqNode
 
 METADATA_KEY = "__metadata__"
@@ -54,7 +56,7 @@ _SSM_TYPES = ("AWS::SSM::Parameter::Value<",)
 
 def evaluate_template(path: str, options: EvalOptions) -> Graph:
     """Parse and evaluate one template (see the module docstring)."""
-    from iacguard.parse.cfn import load_template
+    from iacguard.parse.cfn_yaml import load_template
 
     parsed = load_template(path, max_file_size=options.max_file_size, max_depth=options.max_depth)
     if parsed.fatal or parsed.root is None:

@@ -19,7 +19,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from iacguard.graph.values import JsonEncoded, Unknown, is_fully_known
+from iacguard.core.values import JsonEncoded, Unknown, is_fully_known
 
 DEFAULT_VERSION = "2012-10-17"
 LIST_KEYS = (

@@ -9,7 +9,7 @@ unit.
 Units are packed into batches of similar size, sent to a ``ProcessPoolExecutor`` (spawn
 context: nothing relies on inheriting the parent's memory), largest first; the result Graphs
 are merged in the units' discovery order, so the output does not depend on ``--jobs`` or on
-which worker finished first. Each unit runs through ``iacguard.guard`` inside its worker
+which worker finished first. Each unit runs through ``iacguard.run.guard`` inside its worker
 (exceptions and hangs become located errors). A worker that dies (a crash in native code,
 the OOM killer) breaks the pool: every unit without a result is then evaluated again alone,
 each in a fresh one-worker pool, so only the unit that kills its worker becomes a FileError.
@@ -24,17 +24,19 @@ import dataclasses
 import io
 import os
 import pickle
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any, Literal
 
-from iacguard.graph.model import FileError, Graph, Note
+from iacguard.core.errors import CheckError
+from iacguard.core.located import FileError, Located
+from iacguard.discover import module_groups
+from iacguard.graph.model import Graph
 
 if TYPE_CHECKING:
     from iacguard.discover import Discovery, TerraformModule
-    from iacguard.graph.options import EvalOptions
+    from iacguard.evaluate.options import EvalOptions
 
 #: below this many input bytes a run stays in one process (measured: see bench/README)
 PARALLEL_MIN_BYTES = 1_000_000
@@ -44,8 +46,6 @@ BATCHES_PER_WORKER = 8
 ProgressHook = Callable[[int, int, str], None]
 #: a batch entry point run in a worker: (units, options) -> pickled list of Graphs
 BatchWorker = Callable[[list["Unit"], "EvalOptions"], bytes]
-
-_LOCAL_SOURCE = re.compile(rb"""\bsource\s*=\s*"(\.\.?/[^"]*)\"""")
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,53 +92,6 @@ def decide_jobs(found: Discovery, jobs: int | None) -> int:
 # ----------------------------------------------------------------------------- units
 
 
-def _local_calls(module: TerraformModule) -> set[str]:
-    """Directories (normalised, as discover writes them) this module calls as local modules."""
-    out: set[str] = set()
-    for f in module.files:
-        try:
-            with open(f, "rb") as fh:
-                data = fh.read()
-        except OSError:
-            continue
-        if b"source" not in data:
-            continue
-        for m in _LOCAL_SOURCE.finditer(data):
-            source = m.group(1).decode("utf-8", "replace")
-            out.add(os.path.normpath(os.path.join(module.directory, source)).replace(os.sep, "/"))
-    return out
-
-
-def module_groups(modules: Sequence[TerraformModule]) -> list[tuple[TerraformModule, ...]]:
-    """Module directories grouped so that a root and the local modules only it calls stay
-    together; groups in discovery order (by their first directory)."""
-    index = {os.path.normpath(m.directory).replace(os.sep, "/"): i for i, m in enumerate(modules)}
-    calls = [sorted(index[d] for d in _local_calls(m) if d in index) for m in modules]
-    callers: dict[int, int] = {}
-    for caller, callees in enumerate(calls):
-        for callee in callees:
-            if callee != caller:
-                callers[callee] = callers.get(callee, 0) + 1
-    parent = list(range(len(modules)))
-
-    def find(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
-
-    for caller, callees in enumerate(calls):
-        for callee in callees:
-            if callee != caller and callers.get(callee) == 1:
-                a, b = find(caller), find(callee)
-                if a != b:
-                    parent[max(a, b)] = min(a, b)
-    groups: dict[int, list[TerraformModule]] = {}
-    for i, m in enumerate(modules):
-        groups.setdefault(find(i), []).append(m)
-    return [tuple(groups[k]) for k in sorted(groups)]
-
-
 def plan_units(found: Discovery) -> list[Unit]:
     """Every unit of ``found`` in the order a serial run evaluates them."""
     units: list[Unit] = []
@@ -173,19 +126,19 @@ def batches(units: Sequence[Unit], workers: int) -> list[list[int]]:
 
 def evaluate_unit(unit: Unit, options: EvalOptions) -> Graph:
     """Evaluate one unit in this process, guarded (never raises)."""
-    from iacguard.guard import hard_limit, run_modules, run_unit
+    from iacguard.run.guard import hard_limit, run_modules, run_unit
 
     try:
         if unit.kind == "terraform":
-            from iacguard.graph.terraform import evaluate_modules
+            from iacguard.evaluate.terraform.root import evaluate_modules
 
             return run_modules(unit.modules, options, evaluate_modules)
         if unit.kind == "template":
-            from iacguard.graph.cloudformation import evaluate_template
+            from iacguard.evaluate.cloudformation.template import evaluate_template
 
             work = evaluate_template
         else:
-            from iacguard.graph.plan import evaluate_plan
+            from iacguard.evaluate.tfplan import evaluate_plan
 
             work = evaluate_plan
         return run_unit(unit.path, lambda: work(unit.path, options), hard_limit(options))
@@ -299,7 +252,7 @@ def _run_pool(
                 broken = True
                 continue
             except Exception as exc:  # noqa: BLE001 - e.g. a result that cannot be pickled back
-                if type(exc).__name__ == "CheckError":
+                if isinstance(exc, CheckError):
                     raise  # the run cannot do its job: the same in every worker
                 broken = True
                 continue
@@ -381,7 +334,7 @@ def merge_unique(graphs: Sequence[Graph]) -> Graph:
     each unit that calls it, and may report the same problem in each)."""
     merged = Graph.merge(graphs)
     errors = tuple(dict.fromkeys(merged.errors))
-    notes: tuple[Note, ...] = tuple(dict.fromkeys(merged.notes))
+    notes: tuple[Located, ...] = tuple(dict.fromkeys(merged.notes))
     roots = tuple(dict.fromkeys(merged.roots))
     if (
         len(errors) == len(merged.errors)
@@ -402,7 +355,7 @@ class UnitLint:
     findings: tuple[Any, ...] = ()
     rules: tuple[Any, ...] = ()
     errors: tuple[FileError, ...] = ()
-    notes: tuple[Note, ...] = ()
+    notes: tuple[Located, ...] = ()
     roots: tuple[str, ...] = ()
     resources: int = 0
 
@@ -415,12 +368,12 @@ def lint_units(
     ignore_suppressions: bool,
 ) -> list[UnitLint]:
     """Evaluate consecutive units, then run the rules and suppressions once on their graphs
-    together (as ``api.check`` does on the whole graph: every rule follows references within
+    together (as a serial ``check`` does on the whole graph: every rule follows references within
     one root). The first entry carries the results, the others are empty (so the caller's
     per-unit slots stay in order). Never raises, except ``CheckError`` (an unusable rule
     selection or option, the same in every worker): a rule bug is a FileError per unit."""
-    from iacguard import api
     from iacguard.discover import Discovery
+    from iacguard.run.lint import lint_graph, suppress_findings
 
     graph = merge_unique([evaluate_unit(u, options) for u in units])
     scope = Discovery(base=os.getcwd())
@@ -434,12 +387,12 @@ def lint_units(
     empty = [UnitLint() for _ in units[1:]]
     try:
         crashes: list[FileError] = []
-        rules, findings = api._run(graph, settings, scope, crashes)
-        findings = api._suppress(findings, graph, today, ignore_suppressions, settings, rules)
+        rules, findings = lint_graph(graph, settings, scope, crashes)
+        findings = suppress_findings(findings, graph, today, ignore_suppressions, settings, rules)
         graph = (
             dataclasses.replace(graph, errors=graph.errors + tuple(crashes)) if crashes else graph
         )
-    except api.CheckError:
+    except CheckError:
         raise
     except Exception as exc:  # noqa: BLE001 - a rule bug loses these units only
         message = f"internal error while running the rules: {type(exc).__name__}: {exc}"
@@ -482,8 +435,6 @@ def lint_parallel(
     rule options) raised in a worker is raised here.
     """
     from functools import partial
-
-    from iacguard.api import CheckError
 
     worker = partial(
         _lint_batch, settings=settings, today=today, ignore_suppressions=ignore_suppressions

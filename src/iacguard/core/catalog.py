@@ -6,7 +6,7 @@ load by a small validator for the JSON Schema subset the schema uses (importing 
 costs ~0.2 s, too much for a pre-commit run; the tests check the same files with jsonschema).
 
 The same entries are also shipped as ONE generated file, ``catalog.json`` (``python -m
-iacguard.catalog`` writes it; a test keeps it equal to the YAML, which stays the source of
+iacguard.core.catalog`` writes it; a test keeps it equal to the YAML, which stays the source of
 truth). It records the CRC-32 of every ``*.yaml`` and of ``schema.json`` it was built from; a
 run reads it (no YAML parser imported, nothing parsed twice) whenever those files are unchanged,
 and falls back to parsing and validating the YAML otherwise, so an edited entry is never missed.
@@ -31,10 +31,10 @@ class CatalogError(ValueError):
 
 def catalog_dir() -> Path:
     """The directory holding ``schema.json`` and the ``<ID>.yaml`` entries: the installed
-    package data (``iacguard/catalog``, beside this module), else the checkout's ``rules/``,
-    else whatever ``importlib.resources`` finds (zipped installs)."""
+    package data (``iacguard/catalog``, beside the ``core`` package), else the checkout's
+    ``rules/``, else whatever ``importlib.resources`` finds (zipped installs)."""
     here = Path(__file__).resolve()
-    for candidate in (here.parent / "catalog", here.parents[2] / "rules"):
+    for candidate in (here.parents[1] / "catalog", here.parents[3] / "rules"):
         if (candidate / "schema.json").is_file():
             return candidate
     try:
@@ -45,7 +45,7 @@ def catalog_dir() -> Path:
             return Path(str(installed))
     except (ImportError, TypeError, FileNotFoundError):  # pragma: no cover - odd loaders
         pass
-    raise CatalogError(f"rule catalog not found (looked in iacguard/catalog and {here.parents[2]})")
+    raise CatalogError(f"rule catalog not found (looked in iacguard/catalog and {here.parents[3]})")
 
 
 def load_schema() -> dict[str, Any]:
@@ -112,7 +112,7 @@ def render_json(directory: str | None = None) -> str:
     directory = directory or str(catalog_dir())
     sources = _sources(directory)
     doc = {
-        "generated": "by `python -m iacguard.catalog` from the *.yaml beside it: do not edit",
+        "generated": "by `python -m iacguard.core.catalog` from the *.yaml beside it: do not edit",
         "sources": _fingerprint(sources),
         "entries": _from_yaml(directory, sources),
     }
@@ -311,7 +311,7 @@ def list_rules() -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``python -m iacguard.catalog [DIR]``: (re)write ``DIR/catalog.json`` (default: the
+    """``python -m iacguard.core.catalog [DIR]``: (re)write ``DIR/catalog.json`` (default: the
     catalog in use, i.e. the checkout's ``rules/``)."""
     import sys
 

@@ -29,50 +29,13 @@ need it.
 
 from __future__ import annotations
 
-import enum
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-
-@dataclass(frozen=True, slots=True, order=True)
-class Span:
-    """A range in a source file; lines and columns are 1-based, end column exclusive."""
-
-    path: str
-    start_line: int
-    start_column: int
-    end_line: int
-    end_column: int
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "path": self.path,
-            "start_line": self.start_line,
-            "start_column": self.start_column,
-            "end_line": self.end_line,
-            "end_column": self.end_column,
-        }
-
-    def __str__(self) -> str:
-        return f"{self.path}:{self.start_line}:{self.start_column}"
-
-
-@dataclass(frozen=True, slots=True)
-class Hop:
-    """One step of the reference chain that produced a value: ``var.x`` at variables.tf:3."""
-
-    span: Span | None
-    message: str
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "path": self.span.path if self.span else None,
-            "line": self.span.start_line if self.span else None,
-            "message": self.message,
-        }
-
+from iacguard.core.located import Located
+from iacguard.core.spans import Span
 
 # ----------------------------------------------------------------------------- leaves
 
@@ -89,7 +52,7 @@ class Unknown:
     span: Span | None = field(default=None, compare=False)
     inputs: frozenset[str] = frozenset()
     required_input: bool = False
-    trace: tuple[Hop, ...] = field(default=(), compare=False)
+    trace: tuple[Located, ...] = field(default=(), compare=False)
 
     def to_json(self) -> dict[str, Any]:
         return {"unknown": self.reason}
@@ -211,7 +174,7 @@ class Alternative:
 class Known:
     value: Any
     span: Span | None = field(default=None, compare=False)
-    trace: tuple[Hop, ...] = field(default=(), compare=False)
+    trace: tuple[Located, ...] = field(default=(), compare=False)
 
     @property
     def inputs(self) -> frozenset[str]:
@@ -228,7 +191,7 @@ class Depends:
     alternatives: tuple[Alternative, ...] = ()
     complete: bool = False
     span: Span | None = field(default=None, compare=False)
-    trace: tuple[Hop, ...] = field(default=(), compare=False)
+    trace: tuple[Located, ...] = field(default=(), compare=False)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -265,83 +228,3 @@ def default_of(value: Value) -> Any:
     if isinstance(value, Depends):
         return value.default
     return value
-
-
-# ----------------------------------------------------------------------------- judging
-
-
-class Certainty(enum.IntEnum):
-    """How sure a finding is. Higher is surer; ``--min-certainty`` compares on this order."""
-
-    POSSIBLE = 1
-    DEFAULT = 2
-    DEFINITE = 3
-
-    @property
-    def label(self) -> str:
-        return self.name.lower()
-
-    @classmethod
-    def parse(cls, text: str) -> Certainty:
-        return cls[text.strip().upper()]
-
-
-@dataclass(frozen=True, slots=True)
-class Verdict:
-    """A predicate's outcome on a value: how certain, and which inputs decide it."""
-
-    certainty: Certainty
-    inputs: frozenset[str] = frozenset()
-    #: the assignments (described) under which the predicate does not hold
-    avoided_by: tuple[str, ...] = ()
-    #: the assignments under which it holds, for ``possible`` verdicts
-    triggered_by: tuple[str, ...] = ()
-
-
-#: A predicate on a payload: True means "violates", False "fine", None "cannot tell".
-Predicate = Callable[[Any], "bool | None"]
-
-
-def judge(
-    value: Value, predicate: Predicate, *, unknown_is_possible: bool = True
-) -> Verdict | None:
-    """Decide how certainly ``predicate`` (a violation test) holds for ``value``.
-
-    * Known and the predicate holds: ``definite``.
-    * Depends: holds under the defaults and under every listed alternative of a complete
-      domain: ``definite``; holds under the defaults only: ``default``; fails under the
-      defaults but holds under some alternative (or the domain is open): ``possible``.
-    * Unknown: ``possible`` when ``unknown_is_possible`` (the value could be anything), except
-      a required input with no default, which the caller must set: no verdict.
-    """
-    if isinstance(value, Unknown):
-        if value.required_input or not unknown_is_possible:
-            return None
-        return Verdict(Certainty.POSSIBLE, value.inputs)
-    if isinstance(value, Known):
-        return Verdict(Certainty.DEFINITE) if predicate(value.value) else None
-    at_default = predicate(value.default)
-    results = [(alt, predicate(alt.value)) for alt in value.alternatives]
-    avoided = tuple(alt.describe() for alt, r in results if r is False)
-    triggered = tuple(alt.describe() for alt, r in results if r)
-    open_ended = not value.complete or any(r is None for _, r in results)
-    if at_default:
-        if not avoided and not open_ended:
-            return Verdict(Certainty.DEFINITE, value.inputs)
-        return Verdict(Certainty.DEFAULT, value.inputs, avoided_by=avoided)
-    if triggered or (unknown_is_possible and (at_default is None or open_ended)):
-        return Verdict(Certainty.POSSIBLE, value.inputs, triggered_by=triggered)
-    return None
-
-
-def weaker(a: Verdict | None, b: Verdict | None) -> Verdict | None:
-    """Both must hold (a resource exists *and* its attribute is bad): the weaker certainty."""
-    if a is None or b is None:
-        return None
-    first, second = (a, b) if a.certainty <= b.certainty else (b, a)
-    return Verdict(
-        first.certainty,
-        a.inputs | b.inputs,
-        avoided_by=a.avoided_by + b.avoided_by,
-        triggered_by=a.triggered_by + b.triggered_by,
-    )

@@ -21,8 +21,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from iacguard.graph.tf_modules import RESOURCE_META_ATTRS, RESOURCE_META_BLOCKS, ResourceDecl
-from iacguard.graph.values import Span
+from iacguard.core.spans import Span
+from iacguard.evaluate.terraform.modules import (
+    RESOURCE_META_ATTRS,
+    RESOURCE_META_BLOCKS,
+    ResourceDecl,
+)
 from iacguard.parse.hcl_ast import (
     Attribute,
     Binary,

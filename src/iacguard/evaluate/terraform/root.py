@@ -41,12 +41,22 @@ import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from iacguard.core.located import FileError, Located
+from iacguard.core.spans import Span
+from iacguard.core.values import (
+    Alternative,
+    Depends,
+    JsonEncoded,
+    Known,
+    PartialStr,
+    Unknown,
+    Value,
+)
 from iacguard.discover import TerraformModule
-from iacguard.graph.hcl_eval import EvalTimeout
-from iacguard.graph.model import ALWAYS, Edge, FileError, Graph, Note, Resource
-from iacguard.graph.options import EvalOptions
-from iacguard.graph.tf_modules import ModuleConfig, ModuleLoader, read_source
-from iacguard.graph.tf_scope import (
+from iacguard.evaluate.options import EvalOptions
+from iacguard.evaluate.terraform.expressions import EvalTimeout
+from iacguard.evaluate.terraform.modules import ModuleConfig, ModuleLoader, read_source
+from iacguard.evaluate.terraform.scope import (
     DEFAULT_WORLD,
     POLICY_DOCUMENT,
     POLICY_JSON_ATTRS,
@@ -59,17 +69,8 @@ from iacguard.graph.tf_scope import (
     configured_names,
     plain,
 )
-from iacguard.graph.tf_types import TfType, convert, parse_type
-from iacguard.graph.values import (
-    Alternative,
-    Depends,
-    JsonEncoded,
-    Known,
-    PartialStr,
-    Span,
-    Unknown,
-    Value,
-)
+from iacguard.evaluate.terraform.types import TfType, convert, parse_type
+from iacguard.graph.model import ALWAYS, Edge, Graph, Resource
 
 
 def evaluate_modules(modules: list[TerraformModule], options: EvalOptions) -> Graph:
@@ -91,7 +92,7 @@ def _evaluate_modules(modules: list[TerraformModule], options: EvalOptions) -> G
     resources: list[Resource] = []
     edges: list[Edge] = []
     errors: list[FileError] = []
-    notes: list[Note] = []
+    notes: list[Located] = []
     roots: list[str] = []
     for module in modules:
         started = time.monotonic()  # the time budget covers parsing the module too
@@ -197,7 +198,7 @@ class RootResult:
         self.resources: list[Resource] = []
         self.edges: list[Edge] = []
         self.errors: list[FileError] = []
-        self.notes: list[Note] = []
+        self.notes: list[Located] = []
 
 
 class RootEvaluation:
@@ -214,8 +215,8 @@ class RootEvaluation:
         begin = time.monotonic() if started is None else started
         self.deadline = begin + options.time_budget
         self.errors: list[FileError] = []
-        from iacguard.graph.hcl_eval import EvalContext, evaluate
-        from iacguard.graph.tf_scope import EmptyScope
+        from iacguard.evaluate.terraform.expressions import EvalContext, evaluate
+        from iacguard.evaluate.terraform.scope import EmptyScope
 
         def literal(expr: Any) -> Any:
             try:
@@ -469,7 +470,7 @@ class RootEvaluation:
 def _problems(payload: Any, depth: int = 0) -> list[Unknown]:
     """Unknown leaves that stand for a Terraform evaluation error or a refused file read:
     worth a located note (Terraform would fail there, or we would not look)."""
-    from iacguard.graph.functions import ERROR_PREFIX
+    from iacguard.evaluate.terraform.functions import ERROR_PREFIX
 
     out: list[Unknown] = []
     stack = [(payload, 0)]

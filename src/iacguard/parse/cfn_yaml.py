@@ -24,13 +24,12 @@ Decisions, consistent with cfn-lint (whose decoder uses PyYAML's YAML 1.1 resolv
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from iacguard.graph.model import FileError
-from iacguard.graph.values import Span
-from iacguard.parse.cfn_nodes import BadNode, MapNode, Node, ScalarNode, SeqNode
+from iacguard.core.located import FileError
+from iacguard.core.spans import Span
+from iacguard.parse.cfn_nodes import BadNode, MapNode, Node, ParsedDocument, ScalarNode, SeqNode
 
 #: most nodes that alias expansion may add to a document before it is refused
 MAX_ALIAS_EXPANSION = 100_000
@@ -76,19 +75,6 @@ _FLOAT = re.compile(
     |\.(?:nan|NaN|NAN)""",
     re.X,
 )
-
-
-@dataclass(frozen=True, slots=True)
-class ParsedDocument:
-    """A loaded file: its root node (None when empty or unreadable) and located errors.
-
-    ``fatal`` is True when an error stopped the load (syntax, truncation, bounds): ``root`` is
-    then None.
-    """
-
-    root: Node | None
-    errors: tuple[FileError, ...] = ()
-    fatal: bool = False
 
 
 class _Fatal(Exception):
@@ -500,7 +486,7 @@ def load_template_text(text: str, path: str, *, max_depth: int = 200) -> ParsedD
     if text.startswith("\ufeff"):
         text = text[1:]
     if text.lstrip()[:1] == "{":
-        from iacguard.parse.json_lines import load_json
+        from iacguard.parse.located_json import load_json
 
         parsed = load_json(text, path, max_depth=max_depth)
         if not parsed.fatal or path.endswith(".json"):

@@ -16,8 +16,8 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from iacguard.graph.model import FileError
-from iacguard.graph.values import Span
+from iacguard.core.located import FileError
+from iacguard.core.spans import Span
 from iacguard.parse.hcl_ast import (
     Attribute,
     Binary,
@@ -119,7 +119,7 @@ def parse_file(path: str, max_size: int, cache_dir: str | None = None) -> HclFil
     kind, parse = ("tfjson", parse_tf_json) if path.endswith(".tf.json") else ("hcl", parse_hcl)
     if cache_dir is None:
         return parse(data, path)
-    from iacguard.cache import cached_parse
+    from iacguard.parse.cache import cached_parse
 
     return cached_parse(kind, path, data, parse, cache_dir)
 

@@ -8,7 +8,7 @@ parsing it, while a cached CloudFormation template loads barely faster than pars
 
 ``graph.tf_modules.parse_file`` wraps its parse call::
 
-    from iacguard.cache import cached_parse
+    from iacguard.parse.cache import cached_parse
     tree = cached_parse("hcl", path, data, parse_hcl, cache_dir)
 
 ``cache_dir`` None means no cache: ``parse_fn(data, path)`` is called and nothing is written.
@@ -39,7 +39,7 @@ from typing import Any, TypeVar
 T = TypeVar("T")
 
 #: bump when the layout of an entry changes
-FORMAT = 1
+FORMAT = 2  # 2: the syntax types moved to iacguard.core
 _MAGIC = b"iacguard-parse-cache\n"
 
 
@@ -68,7 +68,7 @@ def _salt() -> str:
     from iacguard import __version__
 
     parts = [f"format={FORMAT}", f"iacguard={__version__}", f"python={sys.version_info[:2]}"]
-    parse_dir = Path(__file__).resolve().parent / "parse"
+    parse_dir = Path(__file__).resolve().parent
     try:
         names = sorted(n for n in os.listdir(parse_dir) if n.endswith(".py"))
     except OSError:

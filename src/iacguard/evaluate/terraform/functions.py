@@ -24,11 +24,12 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from iacguard.graph.model import FileError
-from iacguard.graph.values import JsonEncoded, PartialStr, Ref, Span, Unknown
+from iacguard.core.located import FileError
+from iacguard.core.spans import Span
+from iacguard.core.values import JsonEncoded, PartialStr, Ref, Unknown
 
 if TYPE_CHECKING:
-    from iacguard.graph.hcl_eval import EvalContext
+    from iacguard.evaluate.terraform.expressions import EvalContext
 
 ERROR_PREFIX = "invalid: "
 MAX_FILE_BYTES = 1_000_000
@@ -1282,7 +1283,7 @@ def fn_templatefile(args: list[Any], info: CallInfo) -> Any:
     if ctx.depth >= MAX_TEMPLATE_DEPTH:
         return Unknown(f"templatefile() nested deeper than {MAX_TEMPLATE_DEPTH}", info.span)
     text = _read_text(raw, info)
-    from iacguard.graph.hcl_eval import EvalContext, MapScope, evaluate
+    from iacguard.evaluate.terraform.expressions import EvalContext, MapScope, evaluate
     from iacguard.parse.hcl import parse_template
 
     expr, errors = parse_template(text, raw)

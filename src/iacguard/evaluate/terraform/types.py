@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from iacguard.graph.values import LEAF_TYPES
+from iacguard.core.values import LEAF_TYPES
 from iacguard.parse.hcl_ast import Call, Expr, Literal, ObjectExpr, Traversal, TupleExpr
 
 PRIMITIVES = frozenset({"string", "number", "bool", "any"})

@@ -9,8 +9,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from iacguard.parse.cfn import ParsedDocument, read_text
-from iacguard.parse.cfn_nodes import MapNode, Node
+from iacguard.parse.cfn_nodes import MapNode, Node, ParsedDocument
+from iacguard.parse.cfn_yaml import read_text
 
 #: roots of a Terraform reference that never name a resource
 NON_RESOURCE_ROOTS = frozenset(
@@ -81,7 +81,7 @@ def is_plan(root: Node | None) -> bool:
 
 def load_plan(path: str, *, max_file_size: int, max_depth: int) -> ParsedDocument:
     """The plan file as located nodes, or located errors (unreadable, invalid JSON)."""
-    from iacguard.parse.json_lines import load_json
+    from iacguard.parse.located_json import load_json
 
     text, err = read_text(path, max_file_size)
     if text is None:

@@ -18,5 +18,5 @@ class EvalOptions:
     time_budget: float = 20.0
     #: most alternative input assignments explored per root
     max_alternatives: int = 64
-    #: parse cache directory (iacguard.cache); None: no cache, nothing written
+    #: parse cache directory (iacguard.parse.cache); None: no cache, nothing written
     cache_dir: str | None = None

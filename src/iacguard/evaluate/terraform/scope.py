@@ -26,10 +26,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from iacguard.graph.hcl_eval import EvalContext, EvalTimeout, evaluate
-from iacguard.graph.model import FileError, Note
-from iacguard.graph.options import EvalOptions
-from iacguard.graph.tf_modules import (
+from iacguard.core.located import FileError, Located
+from iacguard.core.spans import Span
+from iacguard.core.values import JsonEncoded, PartialStr, Ref, Unknown
+from iacguard.evaluate.options import EvalOptions
+from iacguard.evaluate.terraform.cycles import self_referring_attributes
+from iacguard.evaluate.terraform.expressions import EvalContext, EvalTimeout, evaluate
+from iacguard.evaluate.terraform.modules import (
     RESOURCE_META_ATTRS,
     RESOURCE_META_BLOCKS,
     ModuleCall,
@@ -38,16 +41,7 @@ from iacguard.graph.tf_modules import (
     ResourceDecl,
     is_local_source,
 )
-from iacguard.graph.tf_selfref import self_referring_attributes
-from iacguard.graph.tf_types import ANY, TfType, convert, parse_type
-from iacguard.graph.values import (
-    Hop,
-    JsonEncoded,
-    PartialStr,
-    Ref,
-    Span,
-    Unknown,
-)
+from iacguard.evaluate.terraform.types import ANY, TfType, convert, parse_type
 from iacguard.parse.hcl_ast import Attribute, Block, Body, Expr, Traversal
 
 World = tuple[tuple[str, Any], ...]
@@ -80,7 +74,7 @@ class Entry:
 
     payload: Any
     inputs: frozenset[str] = frozenset()
-    hops: tuple[Hop, ...] = ()
+    hops: tuple[Located, ...] = ()
     refs: tuple[tuple[Ref, Span], ...] = ()
     spans: tuple[tuple[str, Span], ...] = ()
     ref_paths: tuple[tuple[tuple[str, Any, Span | None], tuple[str, ...]], ...] = ()
@@ -236,7 +230,7 @@ class RootShared:
         self.inputs = inputs
         self.deadline = deadline
         self.root_instance = ModuleInstance("", config)
-        self.notes: dict[tuple[Any, str], Note] = {}
+        self.notes: dict[tuple[Any, str], Located] = {}
         self.errors: dict[tuple[Any, ...], FileError] = {}
         self._children: dict[tuple[int, str, Any], ModuleInstance | Unknown] = {}
         self._states: dict[World, WorldState] = {}
@@ -258,7 +252,7 @@ class RootShared:
             self.error(found.span, found.message)
 
     def note(self, span: Span | None, message: str) -> None:
-        self.notes.setdefault((span, message), Note(span, message))
+        self.notes.setdefault((span, message), Located(span, message))
 
     def error(self, span: Span | None, message: str, path: str | None = None) -> None:
         err = FileError(
@@ -467,10 +461,10 @@ class WorldState:
         ctx.inputs.add(info.name)
         if info.name in self.overrides:
             value = self.overrides[info.name]
-            ctx.hops.append(Hop(info.span, f"{info.name} = {short(value)} (alternative)"))
+            ctx.hops.append(Located(info.span, f"{info.name} = {short(value)} (alternative)"))
             return value
         ctx.hops.append(
-            Hop(
+            Located(
                 info.value_span or info.span,
                 f"{info.name} = {short(info.default)} ({info.origin})",
             )
@@ -489,14 +483,14 @@ class WorldState:
         arg = inst.call.block.body.attribute(name)
         value: Any = None
         if arg is not None:
-            ctx.hops.append(Hop(arg.span, f"{inst.prefix}: var.{name} set by the caller"))
+            ctx.hops.append(Located(arg.span, f"{inst.prefix}: var.{name} set by the caller"))
             scope = TfScope(self, inst.parent, ctx, self.module_bindings(inst, ctx))
             value = convert(evaluate(arg.expr, scope, ctx), type_)
             if value is not None or decl.nullable:
                 return value
         if decl.default is not None:
             if arg is None:
-                ctx.hops.append(Hop(decl.span, f"{inst.prefix}: var.{name} (module default)"))
+                ctx.hops.append(Located(decl.span, f"{inst.prefix}: var.{name} (module default)"))
             return convert(self.shared.literal(decl.default.expr), type_)
         if arg is not None:
             return value
@@ -517,7 +511,7 @@ class WorldState:
         label = (inst.prefix + "." if inst.prefix else "") + f"local.{name}"
 
         def compute(sub: EvalContext, _spans: Recorder) -> Any:
-            sub.hops.append(Hop(attr.span, label))
+            sub.hops.append(Located(attr.span, label))
             return evaluate(attr.expr, TfScope(self, inst, sub, {}), sub)
 
         return self.cached(("local", inst.prefix, name), label, ctx, span, compute, inst)
@@ -531,7 +525,7 @@ class WorldState:
         label = f"{inst.prefix}.{name}"
 
         def compute(sub: EvalContext, _spans: Recorder) -> Any:
-            sub.hops.append(Hop(decl.value.span, label))  # type: ignore[union-attr]
+            sub.hops.append(Located(decl.value.span, label))  # type: ignore[union-attr]
             return evaluate(decl.value.expr, TfScope(self, inst, sub, {}), sub)  # type: ignore[union-attr]
 
         return self.cached(("output", inst.prefix, name), label, ctx, span, compute, inst)
@@ -628,7 +622,7 @@ class WorldState:
         if decl.type == POLICY_DOCUMENT and decl.mode == "data" and name in POLICY_JSON_ATTRS:
 
             def compute(sub: EvalContext, _spans: Recorder) -> Any:
-                from iacguard.graph.policy_document import render
+                from iacguard.evaluate.terraform.policy_documents import render
 
                 parts = {}
                 for part in (
@@ -773,8 +767,8 @@ def _label(key: tuple[Any, ...]) -> str:
     return ".".join(str(k) for k in key[1:] if k)
 
 
-def _dedupe_hops(hops: list[Hop]) -> tuple[Hop, ...]:
-    seen: set[Hop] = set()
+def _dedupe_hops(hops: list[Located]) -> tuple[Located, ...]:
+    seen: set[Located] = set()
     out = []
     for h in hops:
         if h not in seen:
@@ -1323,7 +1317,7 @@ class _ResourceObject:
         if target in configured or is_policy_json:
             entry = s.state.attr_entry(s.inst, decl, self.key, target)
             s.state.ctx.inputs |= entry.inputs
-            s.state.ctx.hops.append(Hop(decl.block.header_span, f"{address}.{name}"))
+            s.state.ctx.hops.append(Located(decl.block.header_span, f"{address}.{name}"))
             s.state.ctx.hops.extend(entry.hops)
             s.state.ctx.refs.extend(_refs_in_payload(entry))
             s.state.ctx.refs.append((Ref(address, name, shared.root_dir, span), span))

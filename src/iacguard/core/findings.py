@@ -6,9 +6,9 @@ import enum
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from iacguard.graph.values import Certainty, Span
-
-__all__ = ["Certainty", "Evidence", "Finding", "Severity"]
+from iacguard.core.certainty import Certainty
+from iacguard.core.located import Located
+from iacguard.core.spans import Span
 
 
 class Severity(enum.IntEnum):
@@ -27,21 +27,6 @@ class Severity(enum.IntEnum):
 
 
 @dataclass(frozen=True, slots=True)
-class Evidence:
-    """One hop of the chain that explains a finding."""
-
-    span: Span | None
-    message: str
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "path": self.span.path if self.span else None,
-            "line": self.span.start_line if self.span else None,
-            "message": self.message,
-        }
-
-
-@dataclass(frozen=True, slots=True)
 class Finding:
     rule_id: str
     rule_name: str
@@ -52,7 +37,7 @@ class Finding:
     resource_type: str
     root: str
     location: Span
-    evidence: tuple[Evidence, ...] = ()
+    evidence: tuple[Located, ...] = ()
     #: the inputs (``var.x``, Parameter ``P``) that decide the finding
     inputs: tuple[str, ...] = ()
     fix: str | None = None

@@ -1,0 +1,1 @@
+"""The ground floor: what every other package shares. Imports nothing else of iacguard."""

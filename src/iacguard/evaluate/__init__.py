@@ -1,0 +1,1 @@
+"""Syntax -> resource graph, one sub-package per language; they never import each other."""

@@ -1,0 +1,1 @@
+"""CloudFormation templates -> resource graph: Parameters, Conditions, intrinsics."""

@@ -1,0 +1,1 @@
+"""Terraform modules -> resource graph: root worlds, module calls, expressions, functions."""

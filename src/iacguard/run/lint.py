@@ -1,0 +1,136 @@
+"""Run the selected rules on a graph and apply suppressions: the same step for a serial run and
+for each batch of a ``--jobs`` worker."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import date
+from typing import Any
+
+from iacguard.core.errors import CheckError
+from iacguard.core.findings import Finding, Severity
+from iacguard.core.located import FileError
+from iacguard.core.report import RuleInfo
+from iacguard.discover import Discovery, unit_paths
+from iacguard.graph.model import Graph
+
+
+def lint_graph(
+    graph: Graph, settings: Any, found: Discovery, crashes: list[FileError] | None = None
+) -> tuple[list[RuleInfo], list[Finding]]:
+    """Run the selected rules; with per-path overrides, once per distinct effective setting.
+
+    With ``crashes``, a rule that raises loses only the roots it fails on (each becomes an
+    error there, once); without, the run fails (``RuleError``)."""
+    from iacguard.rules.registry import all_rules, run_rules, select_rules
+
+    try:
+        available = all_rules()
+    except Exception as exc:  # noqa: BLE001 - a broken plugin is a usage problem
+        raise CheckError(f"cannot load rules: {exc}") from exc
+
+    def one(s: Any) -> tuple[list[Any], list[Finding]]:
+        try:
+            rules = select_rules(available, list(s.select), list(s.ignore))
+            failed: list[FileError] | None = None if crashes is None else []
+            produced = run_rules(graph, rules, s.rule_options, s.severity, crashes=failed)
+            if crashes is not None and failed:
+                crashes.extend(e for e in failed if e not in crashes)
+            return rules, produced
+        except ValueError as exc:
+            raise CheckError(str(exc)) from exc
+
+    rules, findings = one(settings)
+    infos = {r.id: RuleInfo(r.id, r.name, r.severity) for r in rules}
+    if getattr(settings, "per_path", ()):
+        from iacguard.config import effective_for
+
+        variants: dict[str, Any] = {}
+        for path in unit_paths(found):
+            eff = effective_for(settings, path)
+            if eff is not settings and eff != settings:
+                variants.setdefault(_settings_key(eff), eff)
+        if variants:
+            by_key: dict[str, list[Finding]] = {_settings_key(settings): findings}
+            for key, eff in variants.items():
+                more_rules, by_key[key] = one(eff)
+                infos.update({r.id: RuleInfo(r.id, r.name, r.severity) for r in more_rules})
+            keys: dict[str, str] = {}
+            findings = []
+            for key, produced in by_key.items():
+                for f in produced:
+                    path = f.location.path
+                    if path not in keys:
+                        keys[path] = _settings_key(effective_for(settings, path))
+                    if keys[path] == key:
+                        findings.append(f)
+    return sorted(infos.values(), key=lambda r: r.id), findings
+
+
+def _settings_key(s: Any) -> str:
+    return repr(
+        (
+            tuple(s.select),
+            tuple(s.ignore),
+            sorted((k, sorted(v.items())) for k, v in s.rule_options.items()),
+            sorted(s.severity.items()),
+        )
+    )
+
+
+def suppress_findings(
+    findings: list[Finding],
+    graph: Graph,
+    today: date,
+    ignore: bool,
+    settings: Any,
+    rules: Sequence[RuleInfo],
+) -> list[Finding]:
+    """Inline / Metadata suppressions, plus the SUP meta-findings the selection keeps."""
+    from iacguard.suppress import apply_suppressions
+
+    out = apply_suppressions(
+        findings,
+        graph,
+        today=today,
+        ignore_suppressions=ignore,
+        active_rules={r.id for r in rules},
+        severity=settings.severity,
+    )
+    return [f for f in out if not f.rule_id.startswith("SUP") or _meta_selected(f, settings)]
+
+
+def _meta_selected(finding: Finding, settings: Any) -> bool:
+    """ruff-like selection for meta-findings (not in the rule registry): the most specific
+    matching pattern wins, ``ignore`` winning ties; no ``select`` selects everything."""
+
+    def best(patterns: Sequence[str]) -> int:
+        score = -1
+        for p in patterns:
+            p = p.strip()
+            if p.upper() in ("ALL",):
+                score = max(score, 0)
+            elif p.upper() == finding.rule_id or p == finding.rule_name:
+                score = max(score, 100)
+            elif p and finding.rule_id.startswith(p.upper()):
+                score = max(score, len(p))
+        return score
+
+    effective = effective_settings(settings, finding)
+    chosen = best(effective.select) if effective.select else 0
+    return chosen >= 0 and chosen > best(effective.ignore)
+
+
+def effective_settings(settings: Any, finding: Finding) -> Any:
+    if not getattr(settings, "per_path", ()):
+        return settings
+    from iacguard.config import effective_for
+
+    return effective_for(settings, finding.location.path)
+
+
+def fail_on_for(settings: Any) -> Callable[[Finding], Severity] | None:
+    """Each finding's ``fail-on`` when some ``per-path`` entry sets one, else None."""
+    if not any(getattr(p, "fail_on", None) is not None for p in getattr(settings, "per_path", ())):
+        return None
+    return lambda finding: effective_settings(settings, finding).fail_on

@@ -1,0 +1,265 @@
+"""The whole check, in the order of the flow: discover, evaluate, lint, suppress, focus,
+baseline, report. ``iacguard.api`` exposes it; nothing here prints."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from iacguard.core.errors import CheckError
+from iacguard.core.findings import Finding
+from iacguard.core.located import FileError
+from iacguard.core.report import Report, assemble
+from iacguard.discover import Discovery, discover, unit_paths
+from iacguard.evaluate.options import EvalOptions
+from iacguard.graph.model import Graph
+from iacguard.run.lint import effective_settings, fail_on_for, lint_graph, suppress_findings
+
+#: called after each unit: (units done, units total, what was just evaluated)
+ProgressHook = Callable[[int, int, str], None]
+
+
+def evaluate(
+    found: Discovery,
+    options: EvalOptions,
+    *,
+    jobs: int | None = 1,
+    progress: ProgressHook | None = None,
+    cache_dir: str | None = None,
+    use_cache: bool | None = None,
+) -> Graph:
+    """Evaluate every discovered unit into one graph; a failing unit becomes an error.
+
+    ``jobs`` (None: decided by input size) is ``--jobs``; ``cache_dir`` and ``use_cache``
+    are ``--cache-dir`` and ``--cache`` (True) / ``--no-cache`` (False) for the parse cache,
+    which is off unless asked for (``iacguard.parse.cache.resolve_cache_dir``).
+    """
+    from iacguard.parse.cache import resolve_cache_dir
+    from iacguard.run.pool import decide_jobs, evaluate_parallel
+
+    options = replace(options, cache_dir=resolve_cache_dir(cache_dir, use_cache))
+    workers = decide_jobs(found, jobs)
+    if workers > 1:
+        return evaluate_parallel(found, options, workers, progress)
+    graphs: list[Graph] = [Graph(errors=tuple(found.errors), notes=tuple(found.notes))]
+    total = (1 if found.modules else 0) + len(found.templates) + len(found.plans)
+    done = 0
+
+    def tick(label: str) -> None:
+        nonlocal done
+        done += 1
+        if progress is not None:
+            progress(done, total, label)
+
+    if found.modules:
+        from iacguard.evaluate.terraform.root import evaluate_modules
+        from iacguard.run.guard import run_modules
+
+        graphs.append(run_modules(found.modules, options, evaluate_modules))
+        tick(f"{len(found.modules)} Terraform modules")
+    if found.templates:
+        from iacguard.evaluate.cloudformation.template import evaluate_template
+
+        for path in found.templates:
+            graphs.append(_guarded(path, lambda p=path: evaluate_template(p, options), options))
+            tick(path)
+    if found.plans:
+        from iacguard.evaluate.tfplan import evaluate_plan
+
+        for path in found.plans:
+            graphs.append(_guarded(path, lambda p=path: evaluate_plan(p, options), options))
+            tick(path)
+    return Graph.merge(graphs)
+
+
+def _guarded(where: str, work, options: EvalOptions | None = None) -> Graph:
+    """Run one unit's evaluation; an exception or a hang is reported as a located error.
+
+    iacguard.run.guard does the work: exceptions, RecursionError, MemoryError and a hard time
+    limit derived from ``options.time_budget`` all become a FileError for ``where``.
+    """
+    from iacguard.run.guard import hard_limit, run_unit
+
+    return run_unit(where, work, hard_limit(options) if options is not None else None)
+
+
+def build_graph(
+    paths: Sequence[str | os.PathLike[str]] = (),
+    *,
+    var_files: Sequence[str] = (),
+    options: EvalOptions | None = None,
+) -> Graph:
+    """Discover and evaluate ``paths`` into one resource graph."""
+    found = discover(paths, var_files=var_files)
+    if options is None:
+        options = EvalOptions(scan_root=_scan_root(paths))
+    return evaluate(found, options)
+
+
+def _scan_root(paths: Sequence[str | os.PathLike[str]]) -> str:
+    """The common directory of the scanned paths: file() may not read above it."""
+    dirs = [
+        Path(p).resolve() if Path(p).is_dir() else Path(p).resolve().parent for p in paths or ["."]
+    ]
+    return os.path.commonpath([str(d) for d in dirs])
+
+
+def check(
+    paths: Sequence[str | os.PathLike[str]] = (),
+    config: Any = None,
+    *,
+    var_files: Sequence[str] = (),
+    baseline: str | None = None,
+    ignore_suppressions: bool = False,
+    diff_base: str | None = None,
+    max_file_size: int | None = None,
+    jobs: int | None = None,
+    cache_dir: str | None = None,
+    use_cache: bool | None = None,
+    today: date | None = None,
+    progress: ProgressHook | None = None,
+) -> Report:
+    """Lint ``paths``: discover, evaluate, run the rules, apply suppressions and baseline.
+
+    ``config`` is an ``iacguard.config.Config`` (None: discovered from the first path upwards,
+    as the command line does). Raises ``CheckError`` (or ``config.ConfigError``) when the run
+    cannot do its job (an unusable option, config, baseline or git ref); every problem with an
+    input file is a ``FileError`` in the report instead.
+    """
+    paths = list(paths) or ["."]
+    if config is None:
+        from iacguard.config import load_config
+
+        config = load_config([str(p) for p in paths])
+    settings = config
+    loaded_baseline = _load_baseline(baseline) if baseline is not None else None  # fail fast
+    size_limit = max_file_size if max_file_size is not None else EvalOptions().max_file_size
+    found = discover(paths, var_files=var_files, max_file_size=size_limit)
+    if settings.exclude:
+        _exclude(found, settings)
+    focus = _focus(found, paths, diff_base)
+    options = EvalOptions(scan_root=_scan_root(paths), max_file_size=size_limit)
+    if progress is not None:
+        files = sum(len(m.files) for m in found.modules) + len(found.templates) + len(found.plans)
+        units = (1 if found.modules else 0) + len(found.templates) + len(found.plans)
+        progress(0, units, f"{files} files, {len(found.modules)} Terraform modules")
+    from iacguard.run.pool import decide_jobs
+
+    workers = decide_jobs(found, jobs)
+    crashes: list[FileError] = []  # a rule that raised: an error on each root it failed on
+    if workers > 1:  # rules and suppressions run in the workers (iacguard.run.pool)
+        from iacguard.parse.cache import resolve_cache_dir
+        from iacguard.run.pool import lint_parallel
+
+        options = replace(options, cache_dir=resolve_cache_dir(cache_dir, use_cache))
+        today = today or date.today()
+        graph, rules, findings, resources = lint_parallel(
+            found, options, workers, settings, today, ignore_suppressions, progress
+        )
+    else:
+        graph = evaluate(
+            found, options, jobs=1, progress=progress, cache_dir=cache_dir, use_cache=use_cache
+        )
+        rules, findings = lint_graph(graph, settings, found, crashes)
+        findings = suppress_findings(
+            findings, graph, today or date.today(), ignore_suppressions, settings, rules
+        )
+        resources = len(graph.resources)
+    findings = [f for f in findings if f.certainty >= effective_settings(settings, f).min_certainty]
+    errors = list(graph.errors) + crashes
+    if focus is not None:
+        findings = [f for f in findings if _in_focus(f, focus)]
+        errors = [e for e in errors if e.path in focus or not os.path.isfile(e.path)]
+    fixed: tuple[Any, ...] = ()
+    if loaded_baseline is not None:
+        findings, fixed = _apply_baseline(findings, loaded_baseline)
+    findings.sort(key=Finding.sort_key)
+    return _report(findings, errors, graph, found, fixed, rules, settings, resources)
+
+
+def _report(findings, errors, graph, found, fixed, rules, settings, resources=None) -> Report:
+    files = sum(len(m.files) for m in found.modules) + len(found.templates) + len(found.plans)
+    return assemble(
+        findings,
+        errors=errors,
+        notes=graph.notes,
+        rules=rules,
+        # certainty was filtered per path already: the report keeps the global threshold
+        min_certainty=settings.min_certainty,
+        filter_certainty=False,
+        fail_on=settings.fail_on,
+        fail_on_for=fail_on_for(settings),
+        files=files,
+        resources=len(graph.resources) if resources is None else resources,
+        baseline_fixed=fixed,
+        base=found.base,
+    )
+
+
+def _exclude(found: Discovery, settings: Any) -> None:
+    """Drop discovered files matching the config's ``exclude`` globs (iacguard.config)."""
+    from dataclasses import replace
+
+    from iacguard.config import is_excluded
+
+    modules = []
+    for m in found.modules:
+        kept = tuple(f for f in m.files if not is_excluded(settings, f))
+        if kept:
+            modules.append(replace(m, files=kept))
+    found.modules = modules
+    found.templates = [t for t in found.templates if not is_excluded(settings, t)]
+    found.plans = [p for p in found.plans if not is_excluded(settings, p)]
+
+
+def _focus(
+    found: Discovery, paths: Sequence[str | os.PathLike[str]], diff_base: str | None
+) -> set[str] | None:
+    """The files findings must touch: the files named (pre-commit) and/or changed since REF.
+
+    A directory named beside files keeps all of its own files in focus.
+    """
+    focus = set(found.focus) if found.focus is not None else None
+    if focus is not None:
+        dirs = [Path(os.path.abspath(p)) for p in paths if os.path.isdir(p)]
+        if dirs:
+            for unit in unit_paths(found):
+                where = Path(os.path.abspath(unit))
+                if any(d in where.parents for d in dirs):
+                    focus.add(unit)
+    if diff_base is None:
+        return focus
+    from iacguard.run.changes import changed_files, focus_set
+
+    try:
+        changed = focus_set(changed_files(diff_base, os.getcwd()))
+    except Exception as exc:  # noqa: BLE001 - a bad ref or no git: the run cannot do its job
+        raise CheckError(f"--diff-base {diff_base}: {exc}") from exc
+    return changed if focus is None else focus & changed
+
+
+def _in_focus(finding: Finding, focus: set[str]) -> bool:
+    from iacguard.run.changes import in_focus
+
+    return in_focus(finding, focus)
+
+
+def _load_baseline(path: str) -> Any:
+    from iacguard.run.baseline import load_baseline
+
+    try:
+        return load_baseline(path)
+    except Exception as exc:  # noqa: BLE001 - unreadable or invalid baseline: exit 2
+        raise CheckError(f"--baseline {path}: {exc}") from exc
+
+
+def _apply_baseline(findings: list[Finding], loaded: Any) -> tuple[list[Finding], tuple[Any, ...]]:
+    from iacguard.run.baseline import apply_baseline
+
+    suppressed = [f for f in findings if f.suppressed]
+    kept, fixed = apply_baseline([f for f in findings if not f.suppressed], loaded)
+    return list(kept) + suppressed, tuple(fixed)

@@ -59,6 +59,7 @@ def make_findings() -> list[Finding]:
         inputs=("var.use_cmk",),
         fix="Set kms_key_arn = aws_kms_key.backup.arn",
         properties={"attribute": "kms_key_arn", "vault": "open"},
+        attribute="kms_key_arn",
     )
     kms001 = Finding(
         rule_id="KMS001",
@@ -72,6 +73,7 @@ def make_findings() -> list[Finding]:
         location=Span("infra/keys.tf", 3, 3, 3, 30),
         fix="Set enable_key_rotation = true",
         properties={"attribute": "enable_key_rotation"},
+        attribute="enable_key_rotation",
     )
     bkp003 = Finding(
         rule_id="BKP003",
@@ -86,6 +88,7 @@ def make_findings() -> list[Finding]:
         suppressed=True,
         suppression_reason="alias resolved by a macro",
         properties={"attribute": "EncryptionKeyArn"},
+        attribute="EncryptionKeyArn",
     )
     kms002 = Finding(
         rule_id="KMS002",

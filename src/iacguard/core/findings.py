@@ -45,6 +45,9 @@ class Finding:
     suppression_reason: str | None = None
     #: extra machine-readable facts (vault name, plan rule name...)
     properties: dict[str, Any] = field(default_factory=dict, compare=False)
+    #: the attribute the finding is about, when a rule names one; with the rule, root and
+    #: address it identifies a finding across edits (SARIF and GitLab fingerprints, baseline)
+    attribute: str = ""
 
     def with_(self, **changes: Any) -> Finding:
         return replace(self, **changes)

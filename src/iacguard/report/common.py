@@ -9,8 +9,7 @@ from iacguard.core.findings import Finding, Severity
 
 def fingerprint_key(finding: Finding) -> str:
     """What identifies a finding across edits: rule, root, address, attribute — never lines."""
-    attribute = str(finding.properties.get("attribute", "")) if finding.properties else ""
-    return "\x1f".join((finding.rule_id, finding.root, finding.address, attribute))
+    return "\x1f".join((finding.rule_id, finding.root, finding.address, finding.attribute))
 
 
 def fingerprints(findings: Iterable[Finding], algorithm: str = "sha256") -> Iterator[str]:

@@ -117,7 +117,9 @@ def _help_uri(entry: dict[str, Any]) -> str | None:
 def _rule_descriptor(rule_id: str, name: str, severity: Severity, entry: dict[str, Any]) -> dict:
     summary = _text(entry.get("summary")) or name
     full = _text(entry.get("rationale")) or summary
-    tags = ["security", "aws", "backup" if rule_id.startswith("BKP") else "kms"]
+    # GitHub code scanning files results tagged "security" under security alerts; the rest of
+    # the tags are the rule's own, from its catalog entry
+    tags = ["security"]
     for t in entry.get("tags", ()) if isinstance(entry.get("tags"), list) else ():
         if t not in tags:
             tags.append(str(t))

@@ -12,12 +12,11 @@ from typing import Any
 
 from iacguard.core.errors import CheckError
 from iacguard.core.findings import Finding
-from iacguard.core.located import FileError
 from iacguard.core.report import Report, assemble
 from iacguard.discover import Discovery, discover, unit_paths
 from iacguard.evaluate.options import EvalOptions
 from iacguard.graph.model import Graph
-from iacguard.run.lint import effective_settings, fail_on_for, lint_graph, suppress_findings
+from iacguard.run.lint import effective_settings, fail_on_for
 
 #: called after each unit: (units done, units total, what was just evaluated)
 ProgressHook = Callable[[int, int, str], None]
@@ -39,52 +38,13 @@ def evaluate(
     which is off unless asked for (``iacguard.parse.cache.resolve_cache_dir``).
     """
     from iacguard.parse.cache import resolve_cache_dir
-    from iacguard.run.pool import decide_jobs, evaluate_parallel
+    from iacguard.run.pool import decide_jobs, evaluate_parallel, evaluate_serial
 
     options = replace(options, cache_dir=resolve_cache_dir(cache_dir, use_cache))
     workers = decide_jobs(found, jobs)
     if workers > 1:
         return evaluate_parallel(found, options, workers, progress)
-    graphs: list[Graph] = [Graph(errors=tuple(found.errors), notes=tuple(found.notes))]
-    total = (1 if found.modules else 0) + len(found.templates) + len(found.plans)
-    done = 0
-
-    def tick(label: str) -> None:
-        nonlocal done
-        done += 1
-        if progress is not None:
-            progress(done, total, label)
-
-    if found.modules:
-        from iacguard.evaluate.terraform.root import evaluate_modules
-        from iacguard.run.guard import run_modules
-
-        graphs.append(run_modules(found.modules, options, evaluate_modules))
-        tick(f"{len(found.modules)} Terraform modules")
-    if found.templates:
-        from iacguard.evaluate.cloudformation.template import evaluate_template
-
-        for path in found.templates:
-            graphs.append(_guarded(path, lambda p=path: evaluate_template(p, options), options))
-            tick(path)
-    if found.plans:
-        from iacguard.evaluate.tfplan import evaluate_plan
-
-        for path in found.plans:
-            graphs.append(_guarded(path, lambda p=path: evaluate_plan(p, options), options))
-            tick(path)
-    return Graph.merge(graphs)
-
-
-def _guarded(where: str, work, options: EvalOptions | None = None) -> Graph:
-    """Run one unit's evaluation; an exception or a hang is reported as a located error.
-
-    iacguard.run.guard does the work: exceptions, RecursionError, MemoryError and a hard time
-    limit derived from ``options.time_budget`` all become a FileError for ``where``.
-    """
-    from iacguard.run.guard import hard_limit, run_unit
-
-    return run_unit(where, work, hard_limit(options) if options is not None else None)
+    return evaluate_serial(found, options, progress)
 
 
 def build_graph(
@@ -147,30 +107,24 @@ def check(
         files = sum(len(m.files) for m in found.modules) + len(found.templates) + len(found.plans)
         units = (1 if found.modules else 0) + len(found.templates) + len(found.plans)
         progress(0, units, f"{files} files, {len(found.modules)} Terraform modules")
-    from iacguard.run.pool import decide_jobs
+    from iacguard.parse.cache import resolve_cache_dir
+    from iacguard.run.pool import decide_jobs, lint_parallel, lint_serial
 
     workers = decide_jobs(found, jobs)
-    crashes: list[FileError] = []  # a rule that raised: an error on each root it failed on
-    if workers > 1:  # rules and suppressions run in the workers (iacguard.run.pool)
-        from iacguard.parse.cache import resolve_cache_dir
-        from iacguard.run.pool import lint_parallel
-
-        options = replace(options, cache_dir=resolve_cache_dir(cache_dir, use_cache))
-        today = today or date.today()
+    options = replace(options, cache_dir=resolve_cache_dir(cache_dir, use_cache))
+    today = today or date.today()
+    # rules and suppressions run unit by unit (iacguard.run.pool), in workers or, with one
+    # worker, in this process: the same code path either way
+    if workers > 1:
         graph, rules, findings, resources = lint_parallel(
             found, options, workers, settings, today, ignore_suppressions, progress
         )
     else:
-        graph = evaluate(
-            found, options, jobs=1, progress=progress, cache_dir=cache_dir, use_cache=use_cache
+        graph, rules, findings, resources = lint_serial(
+            found, options, settings, today, ignore_suppressions, progress
         )
-        rules, findings = lint_graph(graph, settings, found, crashes)
-        findings = suppress_findings(
-            findings, graph, today or date.today(), ignore_suppressions, settings, rules
-        )
-        resources = len(graph.resources)
     findings = [f for f in findings if f.certainty >= effective_settings(settings, f).min_certainty]
-    errors = list(graph.errors) + crashes
+    errors = list(graph.errors)
     if focus is not None:
         findings = [f for f in findings if _in_focus(f, focus)]
         errors = [e for e in errors if e.path in focus or not os.path.isfile(e.path)]

@@ -329,6 +329,19 @@ def evaluate_parallel(
     return merge_unique([head, *(g for g in results if g is not None)])
 
 
+def evaluate_serial(
+    found: Discovery, options: EvalOptions, progress: ProgressHook | None = None
+) -> Graph:
+    """``evaluate_parallel`` with one worker, in this process: the same units, the same graph."""
+    units = plan_units(found)
+    graphs = [Graph(errors=tuple(found.errors), notes=tuple(found.notes))]
+    for i, unit in enumerate(units):
+        graphs.append(evaluate_unit(unit, options))
+        if progress is not None:
+            progress(i + 1, len(units), unit.label)
+    return merge_unique(graphs)
+
+
 def merge_unique(graphs: Sequence[Graph]) -> Graph:
     """``Graph.merge`` dropping repeated errors and notes (a shared module's file is read by
     each unit that calls it, and may report the same problem in each)."""
@@ -366,16 +379,24 @@ def lint_units(
     settings: Any,
     today: date,
     ignore_suppressions: bool,
+    evaluated: Callable[[int], None] | None = None,
 ) -> list[UnitLint]:
     """Evaluate consecutive units, then run the rules and suppressions once on their graphs
-    together (as a serial ``check`` does on the whole graph: every rule follows references within
-    one root). The first entry carries the results, the others are empty (so the caller's
-    per-unit slots stay in order). Never raises, except ``CheckError`` (an unusable rule
-    selection or option, the same in every worker): a rule bug is a FileError per unit."""
+    together (every rule follows references within one root). The first entry carries the
+    results, the others are empty (so the caller's per-unit slots stay in order). Never
+    raises, except ``CheckError`` (an unusable rule selection or option, the same in every
+    worker): a rule bug is a FileError per unit. ``evaluated(i)`` is called as unit ``i`` of
+    ``units`` is evaluated (a serial run's progress)."""
     from iacguard.discover import Discovery
     from iacguard.run.lint import lint_graph, suppress_findings
 
-    graph = merge_unique([evaluate_unit(u, options) for u in units])
+    graphs = []
+    for i, unit in enumerate(units):
+        graphs.append(evaluate_unit(unit, options))
+        if evaluated is not None:
+            evaluated(i)
+    graph = merge_unique(graphs)
+    del graphs
     scope = Discovery(base=os.getcwd())
     for u in units:
         if u.kind == "terraform":
@@ -465,9 +486,40 @@ def lint_parallel(
                             [unit], options, settings, today, ignore_suppressions
                         )
                     tick(i)
+    return _collected(found, results)
+
+
+def lint_serial(
+    found: Discovery,
+    options: EvalOptions,
+    settings: Any,
+    today: date,
+    ignore_suppressions: bool,
+    progress: ProgressHook | None = None,
+) -> tuple[Graph, list[Any], list[Any], int]:
+    """``lint_parallel`` with one worker, in this process: the same units, evaluated and linted
+    by the same ``lint_units`` a worker runs (as one batch), the same result."""
+    units = plan_units(found)
+
+    def tick(i: int) -> None:
+        if progress is not None:
+            progress(i + 1, len(units), units[i].label)
+
+    results: list[Any] = [None] * len(units)
+    if units:
+        results = list(lint_units(units, options, settings, today, ignore_suppressions, tick))
+    return _collected(found, results)
+
+
+def _collected(
+    found: Discovery, results: Sequence[UnitLint | Graph | None]
+) -> tuple[Graph, list[Any], list[Any], int]:
+    """The per-unit results in discovery order as (graph of errors, notes and roots; rules that
+    ran; findings; resource count)."""
     parts: list[UnitLint] = [
         r if isinstance(r, UnitLint) else UnitLint(errors=r.errors, notes=r.notes, roots=r.roots)
         for r in results
+        if r is not None
     ]
     graph = merge_unique(
         [

@@ -1,4 +1,4 @@
-"""Paths -> units to evaluate: Terraform module directories, CloudFormation templates, plans.
+"""Paths -> units to evaluate: Terraform module directories, CloudFormation templates, tfplans.
 
 A directory is walked (``.git``, ``.terraform`` and git-ignored paths skipped, symlinks that
 leave the scanned root or loop skipped with a note). A file is taken as it is; a ``.tf`` file
@@ -61,7 +61,8 @@ class Discovery:
     base: str
     modules: list[TerraformModule] = field(default_factory=list)
     templates: list[str] = field(default_factory=list)
-    plans: list[str] = field(default_factory=list)
+    #: Terraform plan files (``terraform show -json`` output)
+    tfplans: list[str] = field(default_factory=list)
     #: the files the user named (pre-commit passes files): findings are limited to them
     focus: set[str] | None = None
     errors: list[FileError] = field(default_factory=list)
@@ -77,9 +78,9 @@ def _is_auto_tfvars(name: str) -> bool:
 
 
 def sniff(path: Path, head: bytes) -> str | None:
-    """'template', 'plan' or None for a YAML/JSON file, from its first bytes."""
+    """'template', 'tfplan' or None for a YAML/JSON file, from its first bytes."""
     if path.suffix == ".json" and _PLAN_HINT.search(head) and _PLANNED_HINT.search(head):
-        return "plan"
+        return "tfplan"
     if _CFN_HINT.search(head) and (
         _RESOURCES_HINT.search(head) or b"AWSTemplateFormatVersion" in head
     ):
@@ -201,7 +202,7 @@ class _Admission:
         return self._content_ok(path, data)
 
     def data_file(self, path: Path) -> str | None:
-        """A YAML/JSON file: 'template', 'plan' or None (not ours, or reported)."""
+        """A YAML/JSON file: 'template', 'tfplan' or None (not ours, or reported)."""
         st = self.regular(path, required=False)
         if st is None:
             return None
@@ -355,7 +356,7 @@ def discover(
     #: files the walk found git-ignored: a module's listing leaves them out too
     git_ignored: set[Path] = set()
     templates: set[Path] = set()
-    plans: set[Path] = set()
+    tfplans: set[Path] = set()
     focus: set[str] = set()
     any_file_named = False
     real_cwd = Path(os.path.realpath(cwd))
@@ -369,7 +370,7 @@ def discover(
             return
         kind = admit.data_file(path)
         if kind is not None:
-            (plans if kind == "plan" else templates).add(path)
+            (tfplans if kind == "tfplan" else templates).add(path)
 
     for raw in paths:
         p = Path(raw)
@@ -396,7 +397,7 @@ def discover(
         if module is not None:
             found.modules.append(module)
     found.templates = sorted(_rel(t) for t in templates)
-    found.plans = sorted(_rel(p) for p in plans)
+    found.tfplans = sorted(_rel(p) for p in tfplans)
     found.focus = focus if any_file_named else None
     return found
 
@@ -584,7 +585,7 @@ def _rel(path: Path) -> str:
 
 def unit_paths(found: Discovery) -> list[str]:
     out = [f for m in found.modules for f in m.files]
-    return out + list(found.templates) + list(found.plans)
+    return out + list(found.templates) + list(found.tfplans)
 
 
 _LOCAL_SOURCE = re.compile(rb"""\bsource\s*=\s*"(\.\.?/[^"]*)\"""")

@@ -9,7 +9,7 @@ from iacguard.core.located import FileError
 from iacguard.core.spans import Span
 from iacguard.core.values import Known, Ref, Unknown
 from iacguard.evaluate.options import EvalOptions
-from iacguard.evaluate.tfplan import evaluate_plan
+from iacguard.evaluate.tfplan import evaluate_tfplan
 from iacguard.graph.model import Edge, Graph, Resource
 from iacguard.parse.tfplan import parse_address, parse_reference
 
@@ -24,7 +24,7 @@ def res(graph: Graph, address: str) -> Resource:
 
 
 def test_resources_from_every_module_level() -> None:
-    g = evaluate_plan(PLAN, EvalOptions())
+    g = evaluate_tfplan(PLAN, EvalOptions())
     assert g.errors == ()
     assert g.roots == (PLAN,)
     assert [(r.address, r.type, r.mode, r.module) for r in g.resources] == [
@@ -38,7 +38,7 @@ def test_resources_from_every_module_level() -> None:
 
 
 def test_planned_values_are_known_with_spans() -> None:
-    g = evaluate_plan(PLAN, EvalOptions())
+    g = evaluate_tfplan(PLAN, EvalOptions())
     key = res(g, "aws_kms_key.backup")
     assert key.span == Span(PLAN, 11, 11, 11, 42)
     assert key.extent == Span(PLAN, 10, 9, 28, 10)
@@ -60,7 +60,7 @@ def test_planned_values_are_known_with_spans() -> None:
 
 
 def test_after_unknown_with_a_reference_is_a_ref() -> None:
-    g = evaluate_plan(PLAN, EvalOptions())
+    g = evaluate_tfplan(PLAN, EvalOptions())
     vault = res(g, "aws_backup_vault.primary")
     assert vault.attributes["kms_key_arn"] == Known(Ref("aws_kms_key.backup", "arn", PLAN))
     assert vault.attributes["name"] == Known("primary")
@@ -79,7 +79,7 @@ def test_after_unknown_with_a_reference_is_a_ref() -> None:
 
 
 def test_nested_blocks_keep_lists_and_module_relative_references() -> None:
-    g = evaluate_plan(PLAN, EvalOptions())
+    g = evaluate_tfplan(PLAN, EvalOptions())
     plan = res(g, "module.dr.aws_backup_plan.this")
     rule = plan.attributes["rule"]
     assert rule == Known(
@@ -132,7 +132,7 @@ def test_truncated_plan_is_a_located_error(tmp_path: Path) -> None:
     text = Path(PLAN).read_text()[:500]
     path = tmp_path / "plan.json"
     path.write_text(text)
-    g = evaluate_plan(str(path), EvalOptions())
+    g = evaluate_tfplan(str(path), EvalOptions())
     assert g.resources == ()
     assert g.errors == (FileError(str(path), 18, 51, "invalid JSON: unexpected end of file"),)
 
@@ -140,7 +140,7 @@ def test_truncated_plan_is_a_located_error(tmp_path: Path) -> None:
 def test_json_that_is_not_a_plan_is_ignored(tmp_path: Path) -> None:
     path = tmp_path / "package.json"
     path.write_text('{"format_version": "1", "name": "x"}')
-    assert evaluate_plan(str(path), EvalOptions()) == Graph()
+    assert evaluate_tfplan(str(path), EvalOptions()) == Graph()
 
 
 def test_address_helpers() -> None:
@@ -169,7 +169,7 @@ def test_address_helpers() -> None:
 def test_minified_plan_spans_are_columns_and_known_references_are_edges() -> None:
     path = str(FIXTURES / "minified_known_reference.json")
     text = Path(path).read_text()
-    g = evaluate_plan(path, EvalOptions())
+    g = evaluate_tfplan(path, EvalOptions())
     assert g.errors == ()
     vault = res(g, "aws_backup_vault.v")
     arn = "arn:aws:kms:eu-west-1:111122223333:key/5e6f7a8b-aaaa-bbbb-cccc-ddddeeeeffff"
@@ -199,7 +199,7 @@ BKP001_PLAN = FIXTURES.parents[1] / "BKP001" / "plan" / "vaults.json"
 def test_unconfigured_computed_attribute_is_absent() -> None:
     # aws_backup_vault.plain: no kms_key_arn expression, after_unknown.kms_key_arn = true
     path = str(BKP001_PLAN)
-    g = evaluate_plan(path, EvalOptions())
+    g = evaluate_tfplan(path, EvalOptions())
     plain = res(g, "aws_backup_vault.plain")
     assert plain.attributes == {
         "force_destroy": Known(False, span=Span(path, 44, 13, 44, 35)),
@@ -235,14 +235,14 @@ def test_configured_expression_without_references_stays_known_after_apply(
         plain["expressions"]["kms_key_arn"] = {}  # e.g. a function call with no references
 
     path = _rewrite(tmp_path, BKP001_PLAN, configure)
-    plain = res(evaluate_plan(path, EvalOptions()), "aws_backup_vault.plain")
+    plain = res(evaluate_tfplan(path, EvalOptions()), "aws_backup_vault.plain")
     assert plain.attributes["kms_key_arn"] == Unknown("known after apply")
     assert "arn" not in plain.attributes
 
 
 def test_without_a_configuration_block_unknowns_stay_known_after_apply(tmp_path: Path) -> None:
     path = _rewrite(tmp_path, BKP001_PLAN, lambda doc: doc.pop("configuration"))
-    plain = res(evaluate_plan(path, EvalOptions()), "aws_backup_vault.plain")
+    plain = res(evaluate_tfplan(path, EvalOptions()), "aws_backup_vault.plain")
     assert sorted(plain.attributes) == [
         "arn",
         "force_destroy",
@@ -258,7 +258,7 @@ def test_without_a_configuration_block_unknowns_stay_known_after_apply(tmp_path:
 
 def test_module_resources_use_their_module_calls_configuration(tmp_path: Path) -> None:
     # module.dr's configuration is configuration.root_module.module_calls.dr.module.resources
-    g = evaluate_plan(PLAN, EvalOptions())
+    g = evaluate_tfplan(PLAN, EvalOptions())
     dr = res(g, "module.dr.aws_backup_vault.this[0]")
     assert sorted(dr.attributes) == ["force_destroy", "kms_key_arn", "name"]
 
@@ -267,7 +267,7 @@ def test_module_resources_use_their_module_calls_configuration(tmp_path: Path) -
         del doc["configuration"]["root_module"]["module_calls"]["dr"]["module"]
 
     path = _rewrite(tmp_path, Path(PLAN), drop_module)
-    g = evaluate_plan(path, EvalOptions())
+    g = evaluate_tfplan(path, EvalOptions())
     dr = res(g, "module.dr.aws_backup_vault.this[0]")
     assert sorted(dr.attributes) == [
         "arn",

@@ -151,10 +151,10 @@ def run_direct(
         from iacguard.evaluate.cloudformation.template import evaluate_template
 
         graphs.extend(evaluate_template(t, options) for t in found.templates)
-    if found.plans:
-        from iacguard.evaluate.tfplan import evaluate_plan
+    if found.tfplans:
+        from iacguard.evaluate.tfplan import evaluate_tfplan
 
-        graphs.extend(evaluate_plan(p, options) for p in found.plans)
+        graphs.extend(evaluate_tfplan(p, options) for p in found.tfplans)
     graph = Graph.merge(graphs)
     findings = run_rules(graph, all_rules() if rules is None else rules)
     json.dumps(graph.to_json(), default=_no_default)

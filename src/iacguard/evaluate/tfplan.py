@@ -27,16 +27,16 @@ from iacguard.core.values import Known, Ref, Unknown, Value
 from iacguard.evaluate.options import EvalOptions
 from iacguard.graph.model import Edge, Graph, Resource
 from iacguard.parse.cfn_nodes import MapNode, Node, ScalarNode, SeqNode
-from iacguard.parse.tfplan import is_plan, load_plan, parse_address, parse_reference
+from iacguard.parse.tfplan import is_tfplan, load_tfplan, parse_address, parse_reference
 
 KNOWN_AFTER_APPLY = "known after apply"
 
 
-def evaluate_plan(path: str, options: EvalOptions) -> Graph:
-    parsed = load_plan(path, max_file_size=options.max_file_size, max_depth=options.max_depth)
+def evaluate_tfplan(path: str, options: EvalOptions) -> Graph:
+    parsed = load_tfplan(path, max_file_size=options.max_file_size, max_depth=options.max_depth)
     if parsed.fatal or parsed.root is None:
         return Graph(errors=parsed.errors, roots=(path,) if parsed.errors else ())
-    if not is_plan(parsed.root):
+    if not is_tfplan(parsed.root):
         return Graph()
     return _PlanBuilder(path, parsed.root, list(parsed.errors)).build()  # type: ignore[arg-type]
 

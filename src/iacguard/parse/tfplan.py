@@ -71,7 +71,7 @@ def parse_reference(text: str) -> tuple[str, str | None] | None:
     return m.group(0), attribute
 
 
-def is_plan(root: Node | None) -> bool:
+def is_tfplan(root: Node | None) -> bool:
     return (
         isinstance(root, MapNode)
         and root.get("format_version") is not None
@@ -79,7 +79,7 @@ def is_plan(root: Node | None) -> bool:
     )
 
 
-def load_plan(path: str, *, max_file_size: int, max_depth: int) -> ParsedDocument:
+def load_tfplan(path: str, *, max_file_size: int, max_depth: int) -> ParsedDocument:
     """The plan file as located nodes, or located errors (unreadable, invalid JSON)."""
     from iacguard.parse.located_json import load_json
 

@@ -104,8 +104,8 @@ def check(
     focus = _focus(found, paths, diff_base)
     options = EvalOptions(scan_root=_scan_root(paths), max_file_size=size_limit)
     if progress is not None:
-        files = sum(len(m.files) for m in found.modules) + len(found.templates) + len(found.plans)
-        units = (1 if found.modules else 0) + len(found.templates) + len(found.plans)
+        files = sum(len(m.files) for m in found.modules) + len(found.templates) + len(found.tfplans)
+        units = (1 if found.modules else 0) + len(found.templates) + len(found.tfplans)
         progress(0, units, f"{files} files, {len(found.modules)} Terraform modules")
     from iacguard.parse.cache import resolve_cache_dir
     from iacguard.run.pool import decide_jobs, lint_parallel, lint_serial
@@ -136,7 +136,7 @@ def check(
 
 
 def _report(findings, errors, graph, found, fixed, rules, settings, resources=None) -> Report:
-    files = sum(len(m.files) for m in found.modules) + len(found.templates) + len(found.plans)
+    files = sum(len(m.files) for m in found.modules) + len(found.templates) + len(found.tfplans)
     return assemble(
         findings,
         errors=errors,
@@ -167,7 +167,7 @@ def _exclude(found: Discovery, settings: Any) -> None:
             modules.append(replace(m, files=kept))
     found.modules = modules
     found.templates = [t for t in found.templates if not is_excluded(settings, t)]
-    found.plans = [p for p in found.plans if not is_excluded(settings, p)]
+    found.tfplans = [p for p in found.tfplans if not is_excluded(settings, p)]
 
 
 def _focus(

@@ -52,7 +52,7 @@ BatchWorker = Callable[[list["Unit"], "EvalOptions"], bytes]
 class Unit:
     """One piece of work: Terraform modules evaluated together, a template or a plan."""
 
-    kind: Literal["terraform", "template", "plan"]
+    kind: Literal["terraform", "template", "tfplan"]
     label: str
     modules: tuple[TerraformModule, ...] = ()
     path: str = ""
@@ -76,7 +76,7 @@ def _size(path: str) -> int:
 def input_bytes(found: Discovery) -> int:
     """Total size of the files a run will read."""
     total = sum(_size(f) for m in found.modules for f in m.files)
-    return total + sum(_size(p) for p in found.templates) + sum(_size(p) for p in found.plans)
+    return total + sum(_size(p) for p in found.templates) + sum(_size(p) for p in found.tfplans)
 
 
 def decide_jobs(found: Discovery, jobs: int | None) -> int:
@@ -99,7 +99,7 @@ def plan_units(found: Discovery) -> list[Unit]:
         weight = sum(_size(f) for m in group for f in m.files)
         units.append(Unit("terraform", group[0].directory, modules=group, weight=weight))
     units.extend(Unit("template", p, path=p, weight=_size(p)) for p in found.templates)
-    units.extend(Unit("plan", p, path=p, weight=_size(p)) for p in found.plans)
+    units.extend(Unit("tfplan", p, path=p, weight=_size(p)) for p in found.tfplans)
     return units
 
 
@@ -138,9 +138,9 @@ def evaluate_unit(unit: Unit, options: EvalOptions) -> Graph:
 
             work = evaluate_template
         else:
-            from iacguard.evaluate.tfplan import evaluate_plan
+            from iacguard.evaluate.tfplan import evaluate_tfplan
 
-            work = evaluate_plan
+            work = evaluate_tfplan
         return run_unit(unit.path, lambda: work(unit.path, options), hard_limit(options))
     except Exception as exc:  # noqa: BLE001 - an evaluator that cannot even be imported
         return _failed(unit, f"internal error while evaluating: {type(exc).__name__}: {exc}")
@@ -404,7 +404,7 @@ def lint_units(
         elif u.kind == "template":
             scope.templates.append(u.path)
         else:
-            scope.plans.append(u.path)
+            scope.tfplans.append(u.path)
     empty = [UnitLint() for _ in units[1:]]
     try:
         crashes: list[FileError] = []

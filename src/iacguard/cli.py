@@ -211,12 +211,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return commands[args.command](args)
     except KeyboardInterrupt:
         return 130
-    except BrokenPipeError:  # `iacguard check | head`: the reader left, nothing to report
-        try:
-            devnull = os.open(os.devnull, os.O_WRONLY)
-            os.dup2(devnull, sys.stdout.fileno())
-        except (OSError, ValueError):
-            pass
+    except BrokenPipeError:  # `iacguard rules | head`: the reader left (check keeps its verdict)
+        _silence_stdout()
         return EXIT_OK
     except Exception as exc:  # noqa: BLE001 - one line, no traceback, unless --debug
         if getattr(args, "debug", False):
@@ -284,9 +280,16 @@ def _reports(values: Sequence[str]) -> list[tuple[str, str]]:
 
 
 def _use_color(args: argparse.Namespace, stream: Any) -> bool:
+    """``--color`` decides; with ``auto``, a non-empty ``FORCE_COLOR`` turns colour on (and wins
+    over ``NO_COLOR``, as Node and most CLIs do), a non-empty ``NO_COLOR`` off, else a terminal
+    gets colour (no-color.org, force-color.org)."""
     if args.color == "always":
         return True
-    if args.color == "never" or os.environ.get("NO_COLOR"):
+    if args.color == "never":
+        return False
+    if os.environ.get("FORCE_COLOR"):
+        return True
+    if os.environ.get("NO_COLOR"):
         return False
     try:
         return stream.isatty()
@@ -328,6 +331,37 @@ def _cmd_check(args: argparse.Namespace) -> int:
     to_file = args.output_file is not None
     fmt = args.output_format or ("full" if not to_file and sys.stdout.isatty() else "concise")
     report = _run_check(args, config, machine=fmt in MACHINE_FORMATS, use_baseline=True)
+    code = report.exit_code(exit_zero=args.exit_zero)
+    if not args.quiet:
+        _warn_if_nothing_checked(report, args.paths)
+    try:
+        _write_main(report, fmt, args, to_file)
+    except BrokenPipeError:  # `iacguard check | head`: the reader left; the verdict stands
+        _silence_stdout()
+    for extra_fmt, path in extra:
+        if extra_fmt in STREAMED_FORMATS:
+            _write_with(path, lambda fh, f=extra_fmt: write(report, f, fh))
+        else:
+            _write(path, render(report, extra_fmt, color=False, quiet=args.quiet))
+    return code
+
+
+def _warn_if_nothing_checked(report: Any, paths: Sequence[str]) -> None:
+    """A run that checked nothing exits 0, as ruff's does, but says so on stderr: an empty
+    directory, a path with no Terraform/CloudFormation in it, or a selection of no rules."""
+    if report.summary.files == 0 and not report.errors:
+        where = ", ".join(paths) if paths else "."
+        print(
+            f"iacguard: warning: no Terraform, CloudFormation or plan files found in {where}",
+            file=sys.stderr,
+        )
+    elif not report.rules:
+        print("iacguard: warning: no rules selected (check --select / --ignore)", file=sys.stderr)
+
+
+def _write_main(report: Any, fmt: str, args: argparse.Namespace, to_file: bool) -> None:
+    """The report in ``fmt`` to ``--output-file`` or stdout."""
+    from iacguard.report import render, write
 
     if args.statistics:
         main_text = _statistics(report, fmt)
@@ -349,12 +383,15 @@ def _cmd_check(args: argparse.Namespace) -> int:
             sys.stdout.write(main_text)
     if not to_file:
         sys.stdout.flush()
-    for extra_fmt, path in extra:
-        if extra_fmt in STREAMED_FORMATS:
-            _write_with(path, lambda fh, f=extra_fmt: write(report, f, fh))
-        else:
-            _write(path, render(report, extra_fmt, color=False, quiet=args.quiet))
-    return report.exit_code(exit_zero=args.exit_zero)
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null, so that the interpreter's final flush cannot fail again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
 
 
 #: formats written piece by piece (report.write): their text is never held whole in memory

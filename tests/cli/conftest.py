@@ -41,9 +41,14 @@ class FakeCheck:
         self.errors: list[FileError] = []
         self.calls: list[tuple[tuple, dict]] = []
         self.raises: Exception | None = None
+        #: the rules the fake run says it ran (a run of no rules warns on stderr)
+        self.rules: list[tuple[str, str, Severity]] = [
+            ("BKP001", "backup-vault-without-cmk", Severity.HIGH)
+        ]
+        self.files = 1
 
     def __call__(self, paths, config, **kwargs):
-        from iacguard.api import assemble
+        from iacguard.api import RuleInfo, assemble
 
         self.calls.append(((list(paths), config), kwargs))
         if self.raises is not None:
@@ -53,8 +58,9 @@ class FakeCheck:
             errors=self.errors,
             min_certainty=config.min_certainty,
             fail_on=config.fail_on,
-            files=1,
+            files=self.files,
             resources=1,
+            rules=[RuleInfo(*r) for r in self.rules],
         )
 
 

@@ -197,3 +197,22 @@ def test_terminal_defaults_to_full_in_colour(fake, make, capsys, monkeypatch):
         '1 | resource "aws_backup_vault" "v" {',
         "  | " + "^" * 33,
     ]
+
+
+def test_force_color_turns_colour_on_off_a_terminal(fake, make, capsys, monkeypatch):
+    fake.findings = [make("BKP001", H, Certainty.DEFINITE)]
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    monkeypatch.setenv("FORCE_COLOR", "1")  # CI logs render ANSI colours but are no terminal
+    main(["check", "--output-format", "concise", "."])
+    assert "\x1b[1;31mBKP001\x1b[0m" in capsys.readouterr().out
+    monkeypatch.setenv("NO_COLOR", "1")  # both set: FORCE_COLOR wins
+    main(["check", "--output-format", "concise", "."])
+    assert "\x1b[1;31mBKP001\x1b[0m" in capsys.readouterr().out
+    main(["check", "--output-format", "concise", "--color", "never", "."])  # the flag wins
+    assert "\x1b[" not in capsys.readouterr().out
+    monkeypatch.setenv("FORCE_COLOR", "")  # empty means unset
+    main(["check", "--output-format", "concise", "."])
+    assert "\x1b[" not in capsys.readouterr().out
+    monkeypatch.delenv("NO_COLOR")
+    main(["check", "--output-format", "concise", "--output-file", "out.txt", "."])
+    assert "\x1b[" not in open("out.txt", encoding="utf-8").read()  # files: never coloured

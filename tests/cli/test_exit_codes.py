@@ -153,3 +153,64 @@ def test_check_error_is_a_usage_error(fake, capsys):
 def test_no_command_prints_help_and_exits_2(capsys):
     assert main([]) == 2
     assert "check" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("fmt", ["json", "concise", "sarif"])
+def test_a_reader_that_leaves_early_does_not_turn_findings_into_exit_0(tmp_path, fmt):
+    """`iacguard check . --output-format json | head -c 10` in CI: the pipe breaks while the
+    report is written; the exit code is still the run's (1: findings), with no traceback."""
+    import subprocess
+    import sys
+
+    vaults = "".join(
+        f'resource "aws_backup_vault" "v{i}" {{\n  name = "v{i}"\n}}\n' for i in range(400)
+    )
+    (tmp_path / "main.tf").write_text(vaults, encoding="utf-8")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "iacguard", "check", ".", "--output-format", fmt, "--jobs", "1"],
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert proc.stdout is not None and proc.stderr is not None
+    assert len(proc.stdout.read(10)) == 10
+    proc.stdout.close()  # the reader leaves with most of the report unread (> a pipe buffer)
+    err = proc.stderr.read().decode()
+    assert proc.wait(timeout=120) == 1, err
+    assert "Traceback" not in err and "BrokenPipe" not in err, err
+
+
+@pytest.mark.parametrize(
+    ("files", "args", "warning"),
+    [
+        ({}, [], "iacguard: warning: no Terraform, CloudFormation or plan files found in .\n"),
+        (
+            {"README.md": "# infra\n", "notes.yaml": "a: 1\n"},
+            [],
+            "iacguard: warning: no Terraform, CloudFormation or plan files found in .\n",
+        ),
+        (
+            {"main.tf": 'resource "aws_backup_vault" "v" {\n  name = "v"\n}\n'},
+            ["--ignore", "ALL"],
+            "iacguard: warning: no rules selected (check --select / --ignore)\n",
+        ),
+    ],
+    ids=["empty-directory", "nothing-of-ours", "ignore-all"],
+)
+def test_a_run_that_checked_nothing_warns_and_exits_0(
+    tmp_path, monkeypatch, capsys, files, args, warning
+):
+    for name, text in files.items():
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    assert main(["check", ".", "--output-format", "concise", *args]) == 0
+    assert capsys.readouterr().err == warning
+    assert main(["check", ".", "--output-format", "concise", "--quiet", *args]) == 0
+    assert capsys.readouterr().err == ""
+
+
+def test_a_run_that_checked_something_does_not_warn(tmp_path, monkeypatch, capsys):
+    (tmp_path / "main.tf").write_text('resource "aws_kms_key" "k" {\n}\n', encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    main(["check", ".", "--output-format", "concise", "--select", "BKP"])
+    assert capsys.readouterr().err == ""

@@ -6,7 +6,10 @@ import hashlib
 import json
 import xml.etree.ElementTree as ET
 
+import pytest
+
 from iacguard.report import render
+from iacguard.report.junit import classname
 
 
 def test_junit_structure(report):
@@ -175,3 +178,31 @@ def test_junit_survives_control_characters(workdir):
     case = root.find("testsuite/testcase")
     assert case.get("name") == "k\ufffd"
     assert case.find("failure").get("message") == "a.tf:1: bad \ufffd name"
+
+
+@pytest.mark.parametrize(
+    ("root", "expected"),
+    [
+        (".", "KMS001"),
+        ("", "KMS001"),
+        ("infra", "KMS001.infra"),
+        ("infra/prod/eu-west-1", "KMS001.infra.prod.eu-west-1"),
+        ("cfn/template.yaml", "KMS001.cfn.template_yaml"),
+        ("./infra/", "KMS001.infra"),
+        ("../shared/modules", "KMS001.up.shared.modules"),
+    ],
+)
+def test_junit_classname_is_a_dotted_name_jenkins_and_gitlab_render(root, expected):
+    # Jenkins splits a classname at its last dot (package . class): no '/', no file suffix dot,
+    # no trailing dot for the root '.', which used to give 'KMS001..'
+    assert classname("KMS001", root) == expected
+
+
+def test_junit_classname_in_the_document(report):
+    from dataclasses import replace
+
+    kms001 = next(f for f in report.findings if f.rule_id == "KMS001")
+    moved = replace(report, findings=(replace(kms001, root="."),))
+    root = ET.fromstring(render(moved, "junit"))
+    (case,) = [c for c in root.iter("testcase") if c.get("name") == "aws_kms_key.k"]
+    assert case.get("classname") == "KMS001"

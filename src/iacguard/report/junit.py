@@ -24,6 +24,15 @@ def _clean(tree: ET.Element) -> None:
             el.text = _NOT_XML.sub("\ufffd", el.text)
 
 
+def classname(rule_id: str, root: str) -> str:
+    """``RULE.root.as.dotted.name``: Jenkins splits a classname at its last dot into package and
+    class, GitLab shows it whole, so neither ``/`` nor a file suffix's dot may appear in a part
+    (``cfn/template.yaml`` -> ``BKP001.cfn.template_yaml``); the root ``.`` is just the rule."""
+    parts = [p for p in root.replace("\\", "/").split("/") if p not in ("", ".")]
+    parts = ["up" if p == ".." else re.sub(r"[^A-Za-z0-9_-]", "_", p) for p in parts]
+    return ".".join([rule_id, *parts])
+
+
 def _failure_text(findings: list[Finding]) -> str:
     lines = []
     for f in findings:
@@ -62,7 +71,7 @@ def render(report) -> str:
                 suite,
                 "testcase",
                 name=address,
-                classname=f"{rule_id}.{res_root}" if res_root else rule_id,
+                classname=classname(rule_id, res_root),
                 file=first.location.path,
                 line=str(first.location.start_line),
             )

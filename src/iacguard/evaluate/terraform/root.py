@@ -58,8 +58,6 @@ from iacguard.evaluate.terraform.expressions import EvalTimeout
 from iacguard.evaluate.terraform.modules import ModuleConfig, ModuleLoader, read_source
 from iacguard.evaluate.terraform.scope import (
     DEFAULT_WORLD,
-    POLICY_DOCUMENT,
-    POLICY_JSON_ATTRS,
     Entry,
     InputInfo,
     RootShared,
@@ -70,6 +68,7 @@ from iacguard.evaluate.terraform.scope import (
     plain,
 )
 from iacguard.evaluate.terraform.types import TfType, convert, parse_type
+from iacguard.graph.facts import POLICY_DOCUMENT, POLICY_JSON_ATTRS
 from iacguard.graph.model import ALWAYS, Edge, Graph, Resource
 
 

@@ -42,6 +42,12 @@ from iacguard.evaluate.terraform.modules import (
     is_local_source,
 )
 from iacguard.evaluate.terraform.types import ANY, TfType, convert, parse_type
+from iacguard.graph.facts import (
+    DERIVED_ATTRS,
+    POLICY_DOCUMENT,
+    POLICY_DOCUMENT_PARTS,
+    POLICY_JSON_ATTRS,
+)
 from iacguard.parse.hcl_ast import Attribute, Block, Body, Expr, Traversal
 
 World = tuple[tuple[str, Any], ...]
@@ -51,18 +57,6 @@ PLACEHOLDER_FOR_EACH_KEY = "?"
 MAX_CHAIN = 48
 #: deepest module nesting followed
 MAX_MODULE_DEPTH = 12
-
-POLICY_DOCUMENT = "aws_iam_policy_document"
-#: computed attributes whose value follows from configured ones: (type, attr) -> configured
-DERIVED_ATTRS: dict[tuple[str, str], str] = {
-    ("aws_backup_vault", "id"): "name",
-    ("aws_backup_vault", "name"): "name",
-    ("aws_kms_alias", "id"): "name",
-    ("aws_kms_alias", "name"): "name",
-    ("aws_backup_plan", "name"): "name",
-    ("aws_iam_role", "id"): "name",
-}
-POLICY_JSON_ATTRS = ("json", "minified_json")
 
 
 # ----------------------------------------------------------------------------- small types
@@ -625,13 +619,7 @@ class WorldState:
                 from iacguard.evaluate.terraform.policy_documents import render
 
                 parts = {}
-                for part in (
-                    "statement",
-                    "source_policy_documents",
-                    "override_policy_documents",
-                    "policy_id",
-                    "version",
-                ):
+                for part in POLICY_DOCUMENT_PARTS:
                     if part in configured_names(decl):
                         entry = self.attr_entry(inst, decl, key, part)
                         sub.inputs |= entry.inputs

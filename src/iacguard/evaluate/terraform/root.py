@@ -43,6 +43,7 @@ from typing import Any
 
 from iacguard.core.located import FileError, Located
 from iacguard.core.spans import Span
+from iacguard.core.units import TerraformModule
 from iacguard.core.values import (
     Alternative,
     Depends,
@@ -52,7 +53,6 @@ from iacguard.core.values import (
     Unknown,
     Value,
 )
-from iacguard.discover import TerraformModule
 from iacguard.evaluate.options import EvalOptions
 from iacguard.evaluate.terraform.expressions import EvalTimeout
 from iacguard.evaluate.terraform.modules import (

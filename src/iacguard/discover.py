@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from iacguard.core.located import FileError, Located
+from iacguard.core.units import TerraformModule
 
 TF_SUFFIXES = (".tf", ".tf.json")
 TFVARS_AUTO = ("terraform.tfvars", "terraform.tfvars.json")
@@ -44,15 +45,6 @@ _RESOURCES_HINT = re.compile(rb"Resources")
 _PLAN_HINT = re.compile(rb'"format_version"')
 _PLANNED_HINT = re.compile(rb'"planned_values"')
 _UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
-
-
-@dataclass(frozen=True, slots=True)
-class TerraformModule:
-    """A directory of ``.tf`` files, with the tfvars Terraform would load for it."""
-
-    directory: str
-    files: tuple[str, ...]
-    var_files: tuple[str, ...] = ()
 
 
 @dataclass(slots=True)

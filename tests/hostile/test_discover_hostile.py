@@ -11,7 +11,8 @@ import pytest
 
 from iacguard import discover as disc
 from iacguard.core.located import FileError
-from iacguard.discover import TerraformModule, content_problem, discover
+from iacguard.core.units import TerraformModule
+from iacguard.discover import content_problem, discover
 
 VAULT = b'resource "aws_backup_vault" "v" {\n  name = "v"\n}\n'
 TEMPLATE = b'AWSTemplateFormatVersion: "2010-09-09"\nResources: {}\n'

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from iacguard.core.located import FileError, Located
-from iacguard.discover import TerraformModule
+from iacguard.core.units import TerraformModule
 from iacguard.evaluate.options import EvalOptions
 from iacguard.graph.model import Graph
 from iacguard.run import guard

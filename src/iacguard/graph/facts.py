@@ -7,6 +7,10 @@ attribute (``enable_key_rotation``, ``EnableKeyRotation``) to a fact a rule read
 attribute path in the source language and its span (the resource header when it is not set).
 Adding a resource type is adding a row to ``FACTS``.
 
+The Terraform evaluator reads its provider knowledge here too: the computed attributes whose
+value follows from configured ones (``DERIVED_ATTRS``: a vault's ``id`` is its ``name``) and the
+data source whose JSON it renders from its blocks as the provider does (``POLICY_DOCUMENT``).
+
 Also here: the small normalisations every rule needs (``as_bool``: ``True``, ``true``,
 ``"true"``, ``"True"`` all mean true; ``as_int``), projecting a Value onto a sub-path of its
 payload (``project``), and the backup plan's rules as a list of ``PlanRule``.
@@ -140,6 +144,31 @@ FACTS: Mapping[str, Mapping[str, str | Const]] = {
     "data.aws_kms_alias": {"alias.name": "name"},
     "data.aws_kms_key": {"data_key.key_id": "key_id"},
 }
+
+
+#: computed Terraform attributes whose value follows from configured ones: (type, attr) ->
+#: the configured attribute
+DERIVED_ATTRS: Mapping[tuple[str, str], str] = {
+    ("aws_backup_vault", "id"): "name",
+    ("aws_backup_vault", "name"): "name",
+    ("aws_kms_alias", "id"): "name",
+    ("aws_kms_alias", "name"): "name",
+    ("aws_backup_plan", "name"): "name",
+    ("aws_iam_role", "id"): "name",
+}
+
+#: the Terraform data source whose policy JSON is rendered from its blocks, as the provider does
+POLICY_DOCUMENT = "aws_iam_policy_document"
+#: its rendered attributes
+POLICY_JSON_ATTRS = ("json", "minified_json")
+#: its configured attributes (and block types) the rendering reads, in reading order
+POLICY_DOCUMENT_PARTS = (
+    "statement",
+    "source_policy_documents",
+    "override_policy_documents",
+    "policy_id",
+    "version",
+)
 
 
 @dataclass(frozen=True, slots=True)

@@ -31,7 +31,7 @@ from iacguard.graph.model import Graph
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
-    from iacguard.discover import TerraformModule
+    from iacguard.core.units import TerraformModule
     from iacguard.evaluate.options import EvalOptions
 
 #: seconds added to the cooperative budget before the hard limit interrupts a unit

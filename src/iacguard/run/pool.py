@@ -35,7 +35,8 @@ from iacguard.discover import module_groups
 from iacguard.graph.model import Graph
 
 if TYPE_CHECKING:
-    from iacguard.discover import Discovery, TerraformModule
+    from iacguard.core.units import TerraformModule
+    from iacguard.discover import Discovery
     from iacguard.evaluate.options import EvalOptions
 
 #: below this many input bytes a run stays in one process (measured: see bench/README)

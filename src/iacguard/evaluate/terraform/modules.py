@@ -8,6 +8,9 @@ located ``FileError`` entries; the first declaration wins, as far as we go on.
 ``ModuleLoader`` caches loaded modules per directory for one run (a directory that is both a
 root and a called module is parsed once) and resolves module ``source`` strings: local paths
 (``./x``, ``../x``) to directories, anything else is remote and never fetched.
+
+``configured_names(decl)`` lists a resource block's own attributes and block types, in source
+order (meta-arguments such as ``count`` and ``lifecycle`` left out).
 """
 
 from __future__ import annotations
@@ -374,3 +377,18 @@ def _tf_files(directory: str) -> tuple[str, ...]:
         if name.endswith((".tf", ".tf.json")) and os.path.isfile(os.path.join(directory, name)):
             out.append(Path(directory, name).as_posix() if directory != "." else name)
     return tuple(out)
+
+
+def configured_names(decl: ResourceDecl) -> list[str]:
+    """Top-level attribute and block type names of a resource block, in source order."""
+    body = decl.block.body
+    names: list[str] = []
+    for attr in body.attributes:
+        if attr.name not in RESOURCE_META_ATTRS and attr.name not in names:
+            names.append(attr.name)
+    for block in body.blocks:
+        name = block.labels[0] if block.type == "dynamic" and block.labels else block.type
+        if block.type in RESOURCE_META_BLOCKS or name in names:
+            continue
+        names.append(name)
+    return names

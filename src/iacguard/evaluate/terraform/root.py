@@ -43,6 +43,7 @@ from typing import Any
 
 from iacguard.core.located import FileError, Located
 from iacguard.core.spans import Span
+from iacguard.core.units import TerraformModule
 from iacguard.core.values import (
     Alternative,
     Depends,
@@ -52,24 +53,27 @@ from iacguard.core.values import (
     Unknown,
     Value,
 )
-from iacguard.discover import TerraformModule
 from iacguard.evaluate.options import EvalOptions
 from iacguard.evaluate.terraform.expressions import EvalTimeout
-from iacguard.evaluate.terraform.modules import ModuleConfig, ModuleLoader, read_source
-from iacguard.evaluate.terraform.scope import (
+from iacguard.evaluate.terraform.modules import (
+    ModuleConfig,
+    ModuleLoader,
+    configured_names,
+    read_source,
+)
+from iacguard.evaluate.terraform.payloads import plain
+from iacguard.evaluate.terraform.root_shared import RootShared
+from iacguard.evaluate.terraform.types import TfType, convert, parse_type
+from iacguard.evaluate.terraform.world_state import WorldState
+from iacguard.evaluate.terraform.worlds import (
     DEFAULT_WORLD,
-    POLICY_DOCUMENT,
-    POLICY_JSON_ATTRS,
     Entry,
     InputInfo,
-    RootShared,
     Walk,
     WalkItem,
     World,
-    configured_names,
-    plain,
 )
-from iacguard.evaluate.terraform.types import TfType, convert, parse_type
+from iacguard.graph.facts import POLICY_DOCUMENT, POLICY_JSON_ATTRS
 from iacguard.graph.model import ALWAYS, Edge, Graph, Resource
 
 
@@ -216,7 +220,7 @@ class RootEvaluation:
         self.deadline = begin + options.time_budget
         self.errors: list[FileError] = []
         from iacguard.evaluate.terraform.expressions import EvalContext, evaluate
-        from iacguard.evaluate.terraform.scope import EmptyScope
+        from iacguard.evaluate.terraform.root_shared import EmptyScope
 
         def literal(expr: Any) -> Any:
             try:
@@ -227,6 +231,14 @@ class RootEvaluation:
         inputs = load_inputs(config, module.var_files, literal, options, self.errors)
         self.shared = RootShared(module.directory, config, loader, options, inputs, self.deadline)
         self.cap = max(options.max_alternatives, 1)
+        self._states: dict[World, WorldState] = {}
+
+    def state(self, world: World) -> WorldState:
+        """Everything of this root in ``world`` (one state per world, memoized)."""
+        found = self._states.get(world)
+        if found is None:
+            found = self._states[world] = WorldState(self.shared, world)
+        return found
 
     # -- worlds ---------------------------------------------------------------------
 
@@ -325,8 +337,7 @@ class RootEvaluation:
         return out
 
     def _build(self, out: RootResult) -> None:
-        shared = self.shared
-        walk0 = shared.state(DEFAULT_WORLD).walk()
+        walk0 = self.state(DEFAULT_WORLD).walk()
         homes: dict[str, tuple[World, WalkItem]] = {
             a: (DEFAULT_WORLD, i) for a, i in walk0.items.items()
         }
@@ -338,7 +349,7 @@ class RootEvaluation:
             if not enumerable:
                 continue
             for world in self.alt_worlds(DEFAULT_WORLD, enumerable)[: self.cap]:
-                state = shared.state(world)
+                state = self.state(world)
                 if not state.module_present(site.instance):
                     continue
                 found = Walk()
@@ -366,7 +377,7 @@ class RootEvaluation:
             return ALWAYS
 
         def run(world: World) -> tuple[Any, frozenset[str]]:
-            return self.shared.state(world).presence(item)
+            return self.state(world).presence(item)
 
         results, inputs, truncated = self.explore(home, touched, run)
         alternatives = []
@@ -385,14 +396,13 @@ class RootEvaluation:
         self, out: RootResult, address: str, home: World, item: WalkItem, default_items: dict
     ) -> None:
         decl, inst, key = item.decl, item.instance, item.key
-        shared = self.shared
         exists = self._exists(address, home, item, address in default_items)
         names = configured_names(decl)
         if decl.mode == "data" and decl.type == POLICY_DOCUMENT:
             names += [n for n in POLICY_JSON_ATTRS if n not in names]
         attributes: dict[str, Value] = {}
         spans: dict[str, Span] = {}
-        home_state = shared.state(home)
+        home_state = self.state(home)
         for name in names:
             entry = home_state.attr_entry(inst, decl, key, name)
             here = dict(entry.spans)
@@ -454,7 +464,7 @@ class RootEvaluation:
             return Known(payload, span, entry.hops), refs
 
         def run(world: World) -> tuple[Any, frozenset[str]] | None:
-            state = self.shared.state(world)
+            state = self.state(world)
             if state.presence(item)[0] is not True:
                 return None  # the instance does not exist there: nothing to say
             got = state.attr_entry(item.instance, item.decl, item.key, name)

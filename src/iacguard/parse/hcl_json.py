@@ -26,8 +26,6 @@ from iacguard.parse.hcl_support import decode, no_gc
 from iacguard.parse.hcl_template import template_from_text
 from iacguard.parse.offset_json import JNode, JsonError, JsonScanner
 
-# ----------------------------------------------------------------------------- JSON syntax
-
 #: blocks whose JSON form is ``{"type": {"label1": {"label2": {body}}}}``
 _JSON_LABELS = {
     "resource": 2,

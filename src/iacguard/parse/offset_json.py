@@ -1,8 +1,8 @@
 """JSON with character offsets, for Terraform JSON syntax (``.tf.json``, ``.tfvars.json``).
 
 Every value keeps its character range in the text (``JNode.lo`` / ``hi``) and every object
-key its offset; object items stay in order, duplicate keys included (Terraform JSON merges
-repeated block keys). Nesting deeper than ``max_depth`` is an error, checked before
+key its offset; object items stay in order, duplicate keys included (the Terraform JSON
+reader sees every one). Nesting deeper than ``max_depth`` is an error, checked before
 recursing.
 
 This is not ``located_json`` (CloudFormation JSON, plan files): its messages, its depth count
@@ -17,7 +17,7 @@ from typing import Any
 
 
 class JNode:
-    """A JSON value with its byte range."""
+    """A JSON value with its range of character offsets in the text."""
 
     __slots__ = ("value", "lo", "hi")
 
@@ -28,6 +28,8 @@ class JNode:
 
 
 class JsonError(Exception):
+    """A JSON syntax error at character offset ``pos``."""
+
     def __init__(self, pos: int, message: str) -> None:
         super().__init__(message)
         self.pos = pos

@@ -23,7 +23,9 @@ def main(argv: list[str]) -> int:
     from iacguard.discover import discover
     from iacguard.evaluate.options import EvalOptions
     from iacguard.parse.cfn_yaml import load_template
-    from iacguard.parse.hcl import parse_hcl, parse_tf_json, parse_tfvars
+    from iacguard.parse.hcl import parse_hcl
+    from iacguard.parse.hcl_json import parse_tf_json
+    from iacguard.parse.tfvars import parse_tfvars
 
     try:
         from iacguard.parse.tfplan import load_plan

@@ -9,7 +9,7 @@ import pytest
 
 from iacguard.core.located import FileError
 from iacguard.core.spans import Span
-from iacguard.parse.hcl import MAX_DEPTH, parse_hcl, parse_template, parse_tf_json, parse_tfvars
+from iacguard.parse.hcl import parse_hcl
 from iacguard.parse.hcl_ast import (
     Binary,
     Call,
@@ -29,6 +29,10 @@ from iacguard.parse.hcl_ast import (
     Unary,
     Unsupported,
 )
+from iacguard.parse.hcl_convert import MAX_DEPTH
+from iacguard.parse.hcl_json import parse_tf_json
+from iacguard.parse.hcl_template import parse_template
+from iacguard.parse.tfvars import parse_tfvars
 
 P = "main.tf"
 

@@ -1284,7 +1284,7 @@ def fn_templatefile(args: list[Any], info: CallInfo) -> Any:
         return Unknown(f"templatefile() nested deeper than {MAX_TEMPLATE_DEPTH}", info.span)
     text = _read_text(raw, info)
     from iacguard.evaluate.terraform.expressions import EvalContext, MapScope, evaluate
-    from iacguard.parse.hcl import parse_template
+    from iacguard.parse.hcl_template import parse_template
 
     expr, errors = parse_template(text, raw)
     if errors:

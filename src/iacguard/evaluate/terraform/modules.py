@@ -114,7 +114,8 @@ def read_source(path: str, max_size: int) -> bytes | FileError:
 
 def parse_file(path: str, max_size: int, cache_dir: str | None = None) -> HclFile | FileError:
     """``path`` parsed (through the parse cache when ``cache_dir`` is set: ``--cache``)."""
-    from iacguard.parse.hcl import parse_hcl, parse_tf_json
+    from iacguard.parse.hcl import parse_hcl
+    from iacguard.parse.hcl_json import parse_tf_json
 
     data = read_source(path, max_size)
     if isinstance(data, FileError):

@@ -130,7 +130,7 @@ def load_inputs(
     errors: list[FileError],
 ) -> dict[str, InputInfo]:
     """The root variables with their default-world values (tfvars in order, later wins)."""
-    from iacguard.parse.hcl import parse_tfvars
+    from iacguard.parse.tfvars import parse_tfvars
 
     assigned: dict[str, tuple[Any, str, Span]] = {}
     for path in var_files:

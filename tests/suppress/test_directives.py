@@ -8,7 +8,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from iacguard.suppress import hcl_comments, parse_directive, yaml_comments
+from iacguard.suppress.comments import hcl_comments, yaml_comments
+from iacguard.suppress.directives import parse_directive
 
 NAMES = {"KMS001": "kms-key-rotation-disabled", "KMS002": "kms-key-short-deletion-window"}
 CHECKOV = {"CKV_AWS_7": "KMS001"}

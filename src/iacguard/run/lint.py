@@ -87,7 +87,7 @@ def suppress_findings(
     rules: Sequence[RuleInfo],
 ) -> list[Finding]:
     """Inline / Metadata suppressions, plus the SUP meta-findings the selection keeps."""
-    from iacguard.suppress import apply_suppressions
+    from iacguard.suppress.apply import apply_suppressions
 
     out = apply_suppressions(
         findings,

@@ -1,4 +1,5 @@
-"""Inline and Metadata suppressions, and the SUP meta-findings about them.
+"""Suppression directives: found in comments and CloudFormation Metadata, parsed, and tied to
+the resources they apply to.
 
 Forms understood (``ids`` are rule ids or rule names, comma-separated):
 
@@ -12,32 +13,23 @@ Forms understood (``ids`` are rule ids or rule names, comma-separated):
   to a rule (the catalog's ``aliases``; CKV_AWS_166 -> BKP001, CKV_AWS_7 -> KMS001). Other
   checkov ids are checkov's business and ignored.
 
-The reason is required: a suppression without one suppresses nothing and is reported as
-SUP001. A suppression past its ``until`` date suppresses nothing and is reported as SUP003. A
-suppression that matches no finding of a rule that ran, names an unknown rule or is malformed
-is reported as SUP002 (checkov skips never are: checkov may still need them).
+What becomes of each directive (SUP001-003) is ``iacguard.suppress.apply``'s job.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from iacguard.core.certainty import Certainty
-from iacguard.core.findings import Finding, Severity
 from iacguard.core.spans import Span
 from iacguard.core.values import default_of
 from iacguard.graph.model import Graph, Resource
+from iacguard.suppress.comments import hcl_comments, yaml_comments
 
-META = {
-    "SUP001": "suppression-without-reason",
-    "SUP002": "unused-suppression",
-    "SUP003": "expired-suppression",
-}
 #: used when the catalog has no ``aliases``
 CHECKOV_FALLBACK = {"CKV_AWS_166": "BKP001", "CKV_AWS_7": "KMS001"}
 METADATA_ATTRIBUTE = "__metadata__"
@@ -70,71 +62,6 @@ class Suppression:
     @property
     def is_checkov(self) -> bool:
         return self.kind.startswith("checkov")
-
-
-@dataclass(frozen=True, slots=True)
-class _Comment:
-    line: int
-    column: int
-    text: str
-    #: nothing but whitespace before it on its line
-    alone: bool
-
-
-# ----------------------------------------------------------------------------- entry point
-
-
-def apply_suppressions(
-    findings: list[Finding],
-    graph: Graph,
-    *,
-    today: date,
-    ignore_suppressions: bool = False,
-    active_rules: Collection[str] | None = None,
-    severity: Mapping[str, Severity] | None = None,
-) -> list[Finding]:
-    """``findings`` with ``suppressed`` / ``suppression_reason`` set, plus SUP meta-findings.
-
-    Pass every finding the rules produced (before certainty filtering), so a suppression of a
-    ``possible`` finding counts as used. ``active_rules`` are the ids of the rules that ran: a
-    suppression of a rule that did not run is not reported unused (None: every rule ran).
-    With ``ignore_suppressions`` every finding is live and no meta-finding is produced.
-    """
-    if ignore_suppressions:
-        return [
-            f.with_(suppressed=False, suppression_reason=None) if f.suppressed else f
-            for f in findings
-        ]
-    suppressions = collect_suppressions(graph)
-    if not suppressions:
-        return list(findings)
-    by_target: dict[tuple[str, str], list[Suppression]] = {}
-    for s in suppressions:
-        for r in s.targets:
-            bucket = by_target.setdefault((r.root, r.address), [])
-            if not any(x is s for x in bucket):
-                bucket.append(s)
-    out: list[Finding] = []
-    for finding in findings:
-        candidates = by_target.get((finding.root, finding.address))
-        if not candidates or finding.rule_id in META:
-            out.append(finding)
-            continue
-        applied: Suppression | None = None
-        for s in candidates:
-            if finding.rule_id not in s.ids or s.invalid:
-                continue
-            s.used.add(finding.rule_id)
-            if applied is None and s.reason and not (s.until and s.until < today):
-                applied = s
-        if applied is not None:
-            finding = finding.with_(suppressed=True, suppression_reason=applied.reason)
-        out.append(finding)
-    meta = _meta_findings(suppressions, today, active_rules, severity or {})
-    return out + sorted(meta, key=Finding.sort_key)
-
-
-# ----------------------------------------------------------------------------- collecting
 
 
 def collect_suppressions(
@@ -385,107 +312,6 @@ def _from_metadata(
     return out
 
 
-# ----------------------------------------------------------------------------- meta-findings
-
-
-def _meta_findings(
-    suppressions: Iterable[Suppression],
-    today: date,
-    active_rules: Collection[str] | None,
-    severity: Mapping[str, Severity],
-) -> list[Finding]:
-    out: list[Finding] = []
-    for s in suppressions:
-        what = ", ".join(s.ids + s.unknown) or "nothing"
-        if s.invalid:
-            out.append(
-                _meta(
-                    "SUP002",
-                    s,
-                    f"Invalid suppression ({s.invalid}): it suppresses nothing.",
-                    severity,
-                )
-            )
-            continue
-        if s.ids and not s.reason:
-            hint = (
-                "add the reason after the id: checkov:skip=ID:reason"
-                if s.kind == "checkov-comment"
-                else "add a comment: entry"
-                if s.kind == "checkov-metadata"
-                else "add a reason: entry"
-                if s.kind == "metadata"
-                else "add `-- reason` at its end"
-            )
-            out.append(
-                _meta(
-                    "SUP001",
-                    s,
-                    f"Suppression of {what} has no reason, so it suppresses nothing: {hint}.",
-                    severity,
-                )
-            )
-            continue
-        if s.until and s.until < today and s.ids:
-            out.append(
-                _meta(
-                    "SUP003",
-                    s,
-                    f"Suppression of {what} expired on {s.until.isoformat()} and no longer "
-                    "applies: fix the finding or extend `until` (with a reason).",
-                    severity,
-                )
-            )
-            continue
-        if s.is_checkov:
-            continue
-        problems: list[str] = []
-        if s.unknown:
-            problems.append("unknown rule " + ", ".join(s.unknown))
-        unused = [
-            rid
-            for rid in s.ids
-            if rid not in s.used and (active_rules is None or rid in active_rules)
-        ]
-        if unused:
-            target = _target_text(s)
-            problems.append(f"no {', '.join(unused)} finding on {target} to suppress")
-        if problems:
-            out.append(
-                _meta("SUP002", s, "Unused suppression: " + "; ".join(problems) + ".", severity)
-            )
-    return out
-
-
-def _target_text(s: Suppression) -> str:
-    addresses = sorted({r.address for r in s.targets})
-    if not addresses:
-        return "no resource (put it above, on or inside a resource)"
-    return (
-        addresses[0] if len(addresses) == 1 else f"{addresses[0]} (and {len(addresses) - 1} more)"
-    )
-
-
-def _meta(rule_id: str, s: Suppression, message: str, severity: Mapping[str, Severity]) -> Finding:
-    target = s.targets[0] if s.targets else None
-    return Finding(
-        rule_id=rule_id,
-        rule_name=META[rule_id],
-        severity=severity.get(rule_id, Severity.LOW),
-        certainty=Certainty.DEFINITE,
-        message=message,
-        address=target.address if target else "",
-        resource_type=target.type if target else "",
-        root=target.root if target else s.span.path,
-        location=s.span,
-        properties={
-            "suppression": s.kind,
-            "rules": list(s.ids),
-            **({"until": s.until.isoformat()} if s.until else {}),
-        },
-    )
-
-
 # ----------------------------------------------------------------------------- rule tables
 
 
@@ -535,166 +361,4 @@ def _checkov_ids() -> dict[str, str]:
         for alias in aliases or ():
             if isinstance(alias, str) and alias.upper().startswith("CKV"):
                 out[alias] = rid
-    return out
-
-
-# ----------------------------------------------------------------------------- comment lexers
-
-
-_STRING_CHARS = '\\$%"\n'
-_CODE_CHARS = '#/"<{}\n'
-_STRING_SPECIAL = re.compile(r'[\\$%"\n]')
-_CODE_SPECIAL = re.compile(r'[#/"<{}\n]')
-_HEREDOC = re.compile(r"<<-?([A-Za-z_][A-Za-z0-9_-]*)[ \t]*\r?\n")
-
-
-def hcl_comments(text: str) -> list[_Comment]:
-    """Every comment in HCL text (``#``, ``//``, ``/* */`` one entry per line), skipping
-    strings, template interpolations and heredocs."""
-    out: list[_Comment] = []
-    n = len(text)
-    i = 0
-    line = 1
-    line_start = 0
-    # a stack of contexts: an int is code at that brace depth, None is a quoted string
-    stack: list[int | None] = [0]
-
-    def alone(at: int) -> bool:
-        return text[line_start:at].strip() == ""
-
-    while i < n:
-        c = text[i]
-        top = stack[-1]
-        # jump over the characters that cannot change the state
-        if top is None:
-            if c not in _STRING_CHARS:
-                found = _STRING_SPECIAL.search(text, i)
-                if found is None:
-                    break
-                i = found.start()
-                continue
-        elif c not in _CODE_CHARS:
-            found = _CODE_SPECIAL.search(text, i)
-            if found is None:
-                break
-            i = found.start()
-            continue
-        if c == "\n":
-            if top is None:  # an unterminated string: HCL forbids newlines in it
-                stack.pop()
-            i += 1
-            line += 1
-            line_start = i
-            continue
-        if top is None:
-            if c == "\\":
-                i += 2
-            elif c in "$%" and text.startswith(c * 2 + "{", i):
-                i += 3
-            elif c in "$%" and text.startswith("{", i + 1):
-                stack.append(0)
-                i += 2
-            elif c == '"':
-                stack.pop()
-                i += 1
-            else:
-                i += 1
-            continue
-        if c == "#" or (c == "/" and text.startswith("//", i)):
-            end = text.find("\n", i)
-            end = n if end < 0 else end
-            marker = 1 if c == "#" else 2
-            out.append(
-                _Comment(line, i - line_start + 1 + marker, text[i + marker : end], alone(i))
-            )
-            i = end
-            continue
-        if c == "/" and text.startswith("/*", i):
-            end = text.find("*/", i + 2)
-            end = n if end < 0 else end + 2
-            body_start = i + 2
-            first = True
-            segment_start = body_start
-            was_alone = alone(i)
-            while True:
-                nl = text.find("\n", segment_start, end)
-                stop = end if nl < 0 else nl
-                column = (segment_start - line_start) + 1
-                out.append(
-                    _Comment(line, column, text[segment_start:stop], was_alone if first else True)
-                )
-                if nl < 0:
-                    break
-                first = False
-                line += 1
-                line_start = nl + 1
-                segment_start = nl + 1
-            i = end
-            continue
-        if c == '"':
-            stack.append(None)
-            i += 1
-            continue
-        if c == "<" and text.startswith("<<", i):
-            heredoc = _HEREDOC.match(text, i)
-            if heredoc:
-                tag = heredoc.group(1)
-                closing = re.compile(r"^[ \t]*" + re.escape(tag) + r"[ \t]*\r?$", re.M)
-                found = closing.search(text, heredoc.end())
-                stop = n if found is None else found.end()
-                line += text.count("\n", i, stop)
-                last_nl = text.rfind("\n", i, stop)
-                if last_nl >= 0:
-                    line_start = last_nl + 1
-                i = stop
-                continue
-        if c == "{":
-            stack[-1] = top + 1
-        elif c == "}":
-            if top == 0 and len(stack) > 1:
-                stack.pop()  # end of an interpolation: back in the string
-            elif top > 0:
-                stack[-1] = top - 1
-        i += 1
-    return out
-
-
-_BLOCK_SCALAR = re.compile(r"(?:^|\s)[|>][-+0-9]*$")
-_YAML_BREAKS = re.compile("\r\n|[\r\n\x85\u2028\u2029]")
-
-
-def yaml_comments(text: str) -> list[_Comment]:
-    """Every ``#`` comment in YAML text, skipping quoted scalars and block scalars."""
-    out: list[_Comment] = []
-    block_indent: int | None = None
-    # YAML's line breaks (as the template loader counts them), not str.splitlines()'s
-    for number, raw in enumerate(_YAML_BREAKS.split(text), start=1):
-        stripped = raw.lstrip(" ")
-        indent = len(raw) - len(stripped)
-        if block_indent is not None:
-            if not stripped.strip() or indent > block_indent:
-                continue
-            block_indent = None
-        quote: str | None = None
-        code_end = len(raw)
-        j = 0
-        while j < len(raw):
-            c = raw[j]
-            if quote:
-                if c == quote:
-                    if quote == "'" and raw.startswith("''", j):
-                        j += 2
-                        continue
-                    quote = None
-                elif c == "\\" and quote == '"':
-                    j += 1
-            elif c in "'\"" and (j == 0 or raw[j - 1] in " \t[{,"):
-                quote = c
-            elif c == "#" and (j == 0 or raw[j - 1] in " \t"):
-                out.append(_Comment(number, j + 2, raw[j + 1 :], raw[:j].strip() == ""))
-                code_end = j
-                break
-            j += 1
-        if quote is None and _BLOCK_SCALAR.search(raw[:code_end].rstrip()):
-            block_indent = indent
     return out

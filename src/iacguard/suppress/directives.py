@@ -27,12 +27,11 @@ from typing import Any
 
 from iacguard.core.spans import Span
 from iacguard.core.values import default_of
-from iacguard.graph.model import Graph, Resource
-from iacguard.suppress.comments import hcl_comments, yaml_comments
+from iacguard.graph.model import METADATA_ATTRIBUTE, Graph, Resource
+from iacguard.parse.comments import hcl_comments, yaml_comments
 
 #: used when the catalog has no ``aliases``
 CHECKOV_FALLBACK = {"CKV_AWS_166": "BKP001", "CKV_AWS_7": "KMS001"}
-METADATA_ATTRIBUTE = "__metadata__"
 
 _DIRECTIVE = re.compile(r"iacguard\s*:\s*ignore\b(?P<rest>.*)$", re.I)
 _IDS = re.compile(r"\s*\[(?P<ids>[^\]]*)\](?P<rest>.*)$")

@@ -1,5 +1,10 @@
-"""The comment lexers for suppressions: every comment of HCL or YAML text, with its line,
-column and whether it stands alone on its line (strings, heredocs and block scalars skipped)."""
+"""Comments for inline suppressions: every comment of HCL or YAML text, with its line, column
+and whether it stands alone on its line (strings, heredocs and block scalars skipped).
+
+A lexer of its own, not the HCL parser's ``HclFile.comments``: those are ``(line, text)``
+without a column, and a broken region's trailing comments are missing from them, so the
+suppressions (and the SUP findings' locations) they give are not the same. PyYAML keeps no
+comments at all."""
 
 from __future__ import annotations
 

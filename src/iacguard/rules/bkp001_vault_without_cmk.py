@@ -110,7 +110,7 @@ def describe(j: VaultJudgement) -> str:
 
 
 def check(graph: Graph, ctx: RuleContext) -> Iterator[Finding]:
-    allow = bool(ctx.options.get("allow-aws-managed-key", False))
+    allow = bool(ctx.options["allow-aws-managed-key"])
     for vault in ctx.shared.of_kind("vault"):
         j = judge_vault(ctx.shared, vault, allow)
         if j is None:

@@ -63,7 +63,7 @@ def resolve_target(shared: Analysis, plan: Resource, payload: Any, is_arn: bool)
 
 
 def check(graph: Graph, ctx: RuleContext) -> Iterator[Finding]:
-    allow = bool(ctx.options.get("allow-aws-managed-key", False))
+    allow = bool(ctx.options["allow-aws-managed-key"])
     shared = ctx.shared
     for plan in shared.of_kind("plan"):
         plan_exists = exists_verdict(plan)

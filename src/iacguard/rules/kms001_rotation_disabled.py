@@ -91,7 +91,7 @@ def _rotation_on(payload: Any) -> bool | None:
 
 
 def check(graph: Graph, ctx: RuleContext) -> Iterator[Finding]:
-    max_period = int(ctx.options.get("max-rotation-period-days", 365))
+    max_period = int(ctx.options["max-rotation-period-days"])
     shared = ctx.shared
     for key in shared.of_kind("key"):
         eligibility = eligibility_values(shared, key)

@@ -25,7 +25,7 @@ AWS_MIN, AWS_MAX = 7, 30
 
 
 def check(graph: Graph, ctx: RuleContext) -> Iterator[Finding]:
-    minimum = int(ctx.options.get("min-deletion-window-days", 30))
+    minimum = int(ctx.options["min-deletion-window-days"])
     shared = ctx.shared
 
     def violates(payload: Any) -> bool | None:

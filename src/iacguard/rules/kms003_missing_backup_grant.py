@@ -133,7 +133,7 @@ def effective_policy(shared: Analysis, key: Resource) -> tuple[Fact, Resource]:
 
 
 def check(graph: Graph, ctx: RuleContext) -> Iterator[Finding]:
-    mode = str(ctx.options.get("backup-grant", "explicit"))
+    mode = str(ctx.options["backup-grant"])
     if mode not in MODES:
         raise ValueError(f"KMS003 option backup-grant must be one of {', '.join(MODES)}")
     shared = ctx.shared

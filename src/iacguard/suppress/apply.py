@@ -15,13 +15,8 @@ from datetime import date
 from iacguard.core.certainty import Certainty
 from iacguard.core.findings import Finding, Severity
 from iacguard.graph.model import Graph
-from iacguard.suppress.directives import Suppression, collect_suppressions
-
-META = {
-    "SUP001": "suppression-without-reason",
-    "SUP002": "unused-suppression",
-    "SUP003": "expired-suppression",
-}
+from iacguard.rules.registry import META, rule_names
+from iacguard.suppress.directives import LazyMap, Suppression, collect_suppressions
 
 
 def apply_suppressions(
@@ -45,7 +40,9 @@ def apply_suppressions(
             f.with_(suppressed=False, suppression_reason=None) if f.suppressed else f
             for f in findings
         ]
-    suppressions = collect_suppressions(graph)
+    # the rule names cost a catalog load: only read when a directive needs them
+    names = LazyMap(rule_names)
+    suppressions = collect_suppressions(graph, names)
     if not suppressions:
         return list(findings)
     by_target: dict[tuple[str, str], list[Suppression]] = {}
@@ -70,7 +67,7 @@ def apply_suppressions(
         if applied is not None:
             finding = finding.with_(suppressed=True, suppression_reason=applied.reason)
         out.append(finding)
-    meta = _meta_findings(suppressions, today, active_rules, severity or {})
+    meta = _meta_findings(suppressions, today, active_rules, severity or {}, names)
     return out + sorted(meta, key=Finding.sort_key)
 
 
@@ -82,6 +79,7 @@ def _meta_findings(
     today: date,
     active_rules: Collection[str] | None,
     severity: Mapping[str, Severity],
+    names: Mapping[str, str],
 ) -> list[Finding]:
     out: list[Finding] = []
     for s in suppressions:
@@ -93,6 +91,7 @@ def _meta_findings(
                     s,
                     f"Invalid suppression ({s.invalid}): it suppresses nothing.",
                     severity,
+                    names,
                 )
             )
             continue
@@ -112,6 +111,7 @@ def _meta_findings(
                     s,
                     f"Suppression of {what} has no reason, so it suppresses nothing: {hint}.",
                     severity,
+                    names,
                 )
             )
             continue
@@ -123,6 +123,7 @@ def _meta_findings(
                     f"Suppression of {what} expired on {s.until.isoformat()} and no longer "
                     "applies: fix the finding or extend `until` (with a reason).",
                     severity,
+                    names,
                 )
             )
             continue
@@ -141,7 +142,9 @@ def _meta_findings(
             problems.append(f"no {', '.join(unused)} finding on {target} to suppress")
         if problems:
             out.append(
-                _meta("SUP002", s, "Unused suppression: " + "; ".join(problems) + ".", severity)
+                _meta(
+                    "SUP002", s, "Unused suppression: " + "; ".join(problems) + ".", severity, names
+                )
             )
     return out
 
@@ -155,11 +158,17 @@ def _target_text(s: Suppression) -> str:
     )
 
 
-def _meta(rule_id: str, s: Suppression, message: str, severity: Mapping[str, Severity]) -> Finding:
+def _meta(
+    rule_id: str,
+    s: Suppression,
+    message: str,
+    severity: Mapping[str, Severity],
+    names: Mapping[str, str],
+) -> Finding:
     target = s.targets[0] if s.targets else None
     return Finding(
         rule_id=rule_id,
-        rule_name=META[rule_id],
+        rule_name=names[rule_id],
         severity=severity.get(rule_id, Severity.LOW),
         certainty=Certainty.DEFINITE,
         message=message,

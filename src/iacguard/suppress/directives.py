@@ -29,9 +29,7 @@ from iacguard.core.spans import Span
 from iacguard.core.values import default_of
 from iacguard.graph.model import METADATA_ATTRIBUTE, Graph, Resource
 from iacguard.parse.comments import hcl_comments, yaml_comments
-
-#: used when the catalog has no ``aliases``
-CHECKOV_FALLBACK = {"CKV_AWS_166": "BKP001", "CKV_AWS_7": "KMS001"}
+from iacguard.rules.registry import builtin_aliases, rule_names
 
 _DIRECTIVE = re.compile(r"iacguard\s*:\s*ignore\b(?P<rest>.*)$", re.I)
 _IDS = re.compile(r"\s*\[(?P<ids>[^\]]*)\](?P<rest>.*)$")
@@ -70,8 +68,8 @@ def collect_suppressions(
 ) -> list[Suppression]:
     """Every suppression in the files and Metadata of the graph's resources."""
     # the rule tables cost a catalog load: only read when a directive is found
-    names = _LazyMap(_rule_names) if names is None else names
-    checkov = _LazyMap(_checkov_ids) if checkov is None else checkov
+    names = LazyMap(rule_names) if names is None else names
+    checkov = LazyMap(checkov_ids) if checkov is None else checkov
     by_file: dict[str, list[Resource]] = {}
     out: list[Suppression] = []
     for resource in graph.resources:
@@ -314,7 +312,7 @@ def _from_metadata(
 # ----------------------------------------------------------------------------- rule tables
 
 
-class _LazyMap(Mapping[str, str]):
+class LazyMap(Mapping[str, str]):
     """A mapping computed on first use (per call: nothing is cached across runs)."""
 
     __slots__ = ("_load", "_data")
@@ -338,26 +336,6 @@ class _LazyMap(Mapping[str, str]):
         return len(self._get())
 
 
-def _rule_names() -> dict[str, str]:
-    from iacguard.config import known_rules
-
-    return known_rules()
-
-
-def _checkov_ids() -> dict[str, str]:
-    """checkov id -> rule id, from the catalog's ``aliases`` (else the built-in table)."""
-    out = dict(CHECKOV_FALLBACK)
-    try:
-        from iacguard.core.catalog import load_catalog
-
-        catalog = load_catalog()
-    except Exception:  # noqa: BLE001 - no catalog yet: the built-in table
-        return out
-    for rid, entry in catalog.items():
-        aliases = entry.get("aliases") if isinstance(entry, Mapping) else None
-        if isinstance(aliases, Mapping):
-            aliases = [a for v in aliases.values() for a in (v if isinstance(v, list) else [v])]
-        for alias in aliases or ():
-            if isinstance(alias, str) and alias.upper().startswith("CKV"):
-                out[alias] = rid
-    return out
+def checkov_ids() -> dict[str, str]:
+    """checkov id -> rule id: the built-in rules' catalog ``aliases`` that are checkov's."""
+    return {a: rid for a, rid in builtin_aliases().items() if a.upper().startswith("CKV")}

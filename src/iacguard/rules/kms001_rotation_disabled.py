@@ -29,8 +29,6 @@ from iacguard.rules.context import (
     judge_joint,
 )
 
-RULE_ID = "KMS001"
-
 _ELIGIBLE: dict[str, tuple[str, ...]] = {
     "key.spec": ("SYMMETRIC_DEFAULT",),
     "key.usage": ("ENCRYPT_DECRYPT",),

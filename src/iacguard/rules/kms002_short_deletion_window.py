@@ -19,7 +19,6 @@ from iacguard.graph.facts import as_int
 from iacguard.graph.model import Graph
 from iacguard.rules.context import RuleContext, certainty_phrase, evidence_of, judged
 
-RULE_ID = "KMS002"
 AWS_DEFAULT = 30
 AWS_MIN, AWS_MAX = 7, 30
 

@@ -24,6 +24,7 @@ from typing import Any
 
 from iacguard.core.certainty import Certainty
 from iacguard.core.findings import Severity
+from iacguard.rules.selection import names_a_rule
 
 CONFIG_FILE = ".iacguard.toml"
 PYPROJECT = "pyproject.toml"
@@ -180,18 +181,6 @@ def _schema_of(value: Any) -> dict[str, Any]:
     if isinstance(value, (list, tuple)):
         return {"type": "array"}
     return {}
-
-
-def _selector_known(selector: str, rules: Mapping[str, str]) -> bool:
-    """Whether a select/ignore entry names some rule (as the registry matches: ids and
-    prefixes in any case, names in lower case, ``ALL``)."""
-    text = selector.strip()
-    upper = text.upper()
-    if upper == "ALL" or upper in rules or text.lower() in rules.values():
-        return True
-    if not re.fullmatch(r"[A-Za-z]+[0-9]*", text):
-        return False
-    return any(rid.startswith(upper) for rid in rules)
 
 
 def _rule_key(key: str, rules: Mapping[str, str]) -> str:
@@ -490,7 +479,7 @@ def _selector_problems(
     return [
         ([*path, i], f"unknown rule, name or prefix {_show(item)}")
         for i, item in enumerate(value)
-        if isinstance(item, str) and item and not _selector_known(item, rules)
+        if isinstance(item, str) and item and not names_a_rule(item, rules)
     ]
 
 
@@ -645,7 +634,7 @@ def _apply_overrides(
         if key in ("select", "ignore"):
             items = _split(value)
             for item in items:
-                if not _selector_known(item, rules):
+                if not names_a_rule(item, rules):
                     raise ConfigError(f"{flag}: unknown rule, name or prefix {item!r}")
             if key == "select":
                 changes["select"] = tuple(items)

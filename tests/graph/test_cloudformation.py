@@ -18,9 +18,9 @@ from iacguard.core.values import (
     default_of,
     value_to_json,
 )
-from iacguard.evaluate.cloudformation.template import METADATA_KEY, evaluate_template
+from iacguard.evaluate.cloudformation.template import evaluate_template
 from iacguard.evaluate.options import EvalOptions
-from iacguard.graph.model import Edge, Graph, Resource
+from iacguard.graph.model import METADATA_ATTRIBUTE, Edge, Graph, Resource
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "graph" / "cloudformation"
 
@@ -341,12 +341,12 @@ def test_metadata_dangling_refs_and_nested_spans() -> None:
     )
     vault = res(g, "Vault")
     assert vault.attributes["EncryptionKeyArn"] == Unknown("Fn::GetAtt of undeclared 'MissingKey'")
-    assert vault.attributes[METADATA_KEY] == Known(
+    assert vault.attributes[METADATA_ATTRIBUTE] == Known(
         {"iacguard": {"ignore": [{"id": "BKP001", "reason": "vault for throw-away test data"}]}}
     )
-    assert vault.spans[METADATA_KEY] == Span(path, 5, 5, 9, 51)
-    assert vault.spans[f"{METADATA_KEY}.iacguard.ignore[0]"] == Span(path, 8, 13, 9, 51)
-    assert vault.spans[f"{METADATA_KEY}.iacguard.ignore[0].id"] == Span(path, 8, 13, 8, 23)
+    assert vault.spans[METADATA_ATTRIBUTE] == Span(path, 5, 5, 9, 51)
+    assert vault.spans[f"{METADATA_ATTRIBUTE}.iacguard.ignore[0]"] == Span(path, 8, 13, 9, 51)
+    assert vault.spans[f"{METADATA_ATTRIBUTE}.iacguard.ignore[0].id"] == Span(path, 8, 13, 8, 23)
     plan = res(g, "Plan")
     assert plan.spans["BackupPlan.BackupPlanRule[0].TargetBackupVault"] == Span(
         path, 21, 13, 21, 42

@@ -14,11 +14,11 @@ from iacguard.rules.registry import (
     all_rules,
     resolve_options,
     run_rules,
-    select_rules,
 )
+from iacguard.rules.selection import select_rules
 
 RULES = all_rules()
-IDS = ["BKP001", "BKP002", "BKP003", "KMS001", "KMS002", "KMS003"]
+IDS = sorted(registry.BUILTIN)
 
 
 def ids(rules):

@@ -8,7 +8,8 @@ from iacguard.core.certainty import Certainty
 from iacguard.core.findings import Severity
 from iacguard.core.located import Located
 from iacguard.core.values import Alternative, Depends, JsonEncoded, Ref, Unknown
-from iacguard.rules.registry import all_rules, run_rules, select_rules
+from iacguard.rules.registry import all_rules, run_rules
+from iacguard.rules.selection import select_rules
 
 RULES = all_rules()
 OPEN_ARN = "arn:aws:backup:eu-west-1:111122223333:backup-vault:open"

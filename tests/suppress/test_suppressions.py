@@ -16,7 +16,7 @@ from iacguard.core.certainty import Certainty
 from iacguard.core.findings import Finding, Severity
 from iacguard.core.spans import Span
 from iacguard.graph.model import Graph, Resource
-from iacguard.suppress import apply_suppressions
+from iacguard.suppress.apply import apply_suppressions
 
 BEFORE = date(2027, 1, 15)
 AFTER = date(2027, 2, 1)

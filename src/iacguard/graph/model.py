@@ -23,6 +23,8 @@ Language = Literal["terraform", "cloudformation", "plan"]
 Mode = Literal["managed", "data"]
 
 ALWAYS = Known(True)
+#: the attribute key a CloudFormation resource's ``Metadata`` is kept under (for suppressions)
+METADATA_ATTRIBUTE = "__metadata__"
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,19 +11,15 @@ not a finding.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from typing import Any
 
 from iacguard.core.certainty import Certainty, Verdict, weaker
 from iacguard.core.findings import Finding
 from iacguard.core.located import Located
-from iacguard.core.values import PartialStr, Ref
-from iacguard.graph.facts import Fact, kind_of
+from iacguard.graph.facts import Fact
 from iacguard.graph.model import Graph, Resource
-from iacguard.rules.bkp001_vault_without_cmk import describe, judge_vault
 from iacguard.rules.context import (
-    Analysis,
     RuleContext,
     certainty_phrase,
     evidence_of,
@@ -31,39 +27,11 @@ from iacguard.rules.context import (
     judge_value,
     payloads,
 )
-
-RULE_ID = "BKP002"
-DEFAULT_VAULT = "Default"
-_VAULT_ARN = re.compile(r"arn:aws[a-z-]*:backup:[^:]*:[^:]*:backup-vault:(.+)")
-
-
-def resolve_target(shared: Analysis, plan: Resource, payload: Any, is_arn: bool) -> Any:
-    """The vault Resource a target payload names, ``DEFAULT_VAULT``, or None (not in the
-    graph, or cannot be seen)."""
-    if isinstance(payload, Ref):
-        target = shared.graph.resolve(payload)
-        return target if target is not None and kind_of(target) == "vault" else None
-    name: str | None = None
-    if isinstance(payload, str):
-        if is_arn:
-            m = _VAULT_ARN.fullmatch(payload.strip())
-            name = m.group(1) if m else None
-        else:
-            name = payload
-    elif isinstance(payload, PartialStr) and is_arn:
-        last = payload.parts[-1] if payload.parts else None
-        if isinstance(last, str) and "backup-vault:" in last:
-            name = last.rsplit("backup-vault:", 1)[1] or None
-    if name is None:
-        return None
-    found = shared.vaults_named(plan.root, name)
-    if found:
-        return found[0]
-    return DEFAULT_VAULT if name == DEFAULT_VAULT else None
+from iacguard.rules.joins import DEFAULT_VAULT, describe, judge_vault, resolve_target
 
 
 def check(graph: Graph, ctx: RuleContext) -> Iterator[Finding]:
-    allow = bool(ctx.options.get("allow-aws-managed-key", False))
+    allow = bool(ctx.options["allow-aws-managed-key"])
     shared = ctx.shared
     for plan in shared.of_kind("plan"):
         plan_exists = exists_verdict(plan)

@@ -17,8 +17,6 @@ from iacguard.graph.model import Graph, Resource
 from iacguard.rules.context import RuleContext, certainty_phrase, evidence_of, judged
 from iacguard.rules.keys import AWS_MANAGED, UNKNOWN, KeyInfo
 
-RULE_ID = "BKP003"
-
 
 def _alias_predicate(info: KeyInfo) -> bool | None:
     if info.alias_form:

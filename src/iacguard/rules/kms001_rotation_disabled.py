@@ -29,8 +29,6 @@ from iacguard.rules.context import (
     judge_joint,
 )
 
-RULE_ID = "KMS001"
-
 _ELIGIBLE: dict[str, tuple[str, ...]] = {
     "key.spec": ("SYMMETRIC_DEFAULT",),
     "key.usage": ("ENCRYPT_DECRYPT",),
@@ -91,7 +89,7 @@ def _rotation_on(payload: Any) -> bool | None:
 
 
 def check(graph: Graph, ctx: RuleContext) -> Iterator[Finding]:
-    max_period = int(ctx.options.get("max-rotation-period-days", 365))
+    max_period = int(ctx.options["max-rotation-period-days"])
     shared = ctx.shared
     for key in shared.of_kind("key"):
         eligibility = eligibility_values(shared, key)

@@ -19,13 +19,12 @@ from iacguard.graph.facts import as_int
 from iacguard.graph.model import Graph
 from iacguard.rules.context import RuleContext, certainty_phrase, evidence_of, judged
 
-RULE_ID = "KMS002"
 AWS_DEFAULT = 30
 AWS_MIN, AWS_MAX = 7, 30
 
 
 def check(graph: Graph, ctx: RuleContext) -> Iterator[Finding]:
-    minimum = int(ctx.options.get("min-deletion-window-days", 30))
+    minimum = int(ctx.options["min-deletion-window-days"])
     shared = ctx.shared
 
     def violates(payload: Any) -> bool | None:

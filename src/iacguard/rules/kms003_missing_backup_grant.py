@@ -23,7 +23,6 @@ from iacguard.core.values import Ref
 from iacguard.graph.facts import Fact, as_str, kind_of
 from iacguard.graph.model import Graph, Resource
 from iacguard.graph.policy import RoleCheck, backup_grant, trusts_backup
-from iacguard.rules.bkp002_plan_targets_vault_without_cmk import resolve_target
 from iacguard.rules.context import (
     Analysis,
     RuleContext,
@@ -34,9 +33,9 @@ from iacguard.rules.context import (
     judge_value,
     payloads,
 )
+from iacguard.rules.joins import resolve_target
 from iacguard.rules.keys import classify_key
 
-RULE_ID = "KMS003"
 MODES = ("explicit", "iam-delegation")
 _NEEDED_OPS = {"decrypt", "generatedatakey"}
 
@@ -133,7 +132,7 @@ def effective_policy(shared: Analysis, key: Resource) -> tuple[Fact, Resource]:
 
 
 def check(graph: Graph, ctx: RuleContext) -> Iterator[Finding]:
-    mode = str(ctx.options.get("backup-grant", "explicit"))
+    mode = str(ctx.options["backup-grant"])
     if mode not in MODES:
         raise ValueError(f"KMS003 option backup-grant must be one of {', '.join(MODES)}")
     shared = ctx.shared

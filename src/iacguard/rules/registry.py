@@ -1,6 +1,8 @@
-"""The rules: the built-in table, plugins, selection (ruff-like) and running them.
+"""The rules: the one id table (built-in rules, SUP meta-rules, plugins) and running them.
 
-Built-in rules are listed explicitly in ``BUILTIN`` (no registration on import). Plugins
+Built-in rules are listed explicitly in ``BUILTIN`` (no registration on import), the
+meta-rules the suppression step reports in ``META``; names, severities, options with their
+defaults, fix hints and aliases all come from the catalog entries (``rules/<ID>.yaml``). Plugins
 register under the entry-point group ``iacguard.rules``; an entry point loads to an object (a
 module, a class or an instance; a zero-argument callable returning one is called) with
 
@@ -38,6 +40,9 @@ BUILTIN: Mapping[str, str] = {
     "KMS002": "kms002_short_deletion_window",
     "KMS003": "kms003_missing_backup_grant",
 }
+#: the meta-rules: findings about suppressions, made by ``iacguard.suppress`` (no check here;
+#: their names and docs are their catalog entries, ``rules/SUP00N.yaml``)
+META: tuple[str, ...] = ("SUP001", "SUP002", "SUP003")
 
 
 class PluginError(ValueError):
@@ -141,35 +146,19 @@ def all_rules() -> list[Rule]:
     return sorted(rules, key=lambda r: r.id)
 
 
-# ----------------------------------------------------------------------------- selection
+def rule_names() -> dict[str, str]:
+    """Every rule id with its name: built-in, plugin and meta rules."""
+    from iacguard.core.catalog import load_catalog
+
+    names = {r.id: r.name for r in all_rules()}
+    catalog = load_catalog()
+    names.update((rid, str(catalog[rid]["name"])) for rid in META)
+    return names
 
 
-def _score(rule: Rule, pattern: str) -> int:
-    """How specifically ``pattern`` names ``rule`` (-1: not at all)."""
-    p = pattern.strip()
-    if not p:
-        return -1
-    if p.upper() == "ALL":
-        return 0
-    if p.upper() == rule.id or p.lower() == rule.name:
-        return 100
-    if rule.id.startswith(p.upper()) and re.fullmatch(r"[A-Za-z]+[0-9]*", p):
-        return len(p)
-    return -1
-
-
-def select_rules(
-    rules: Sequence[Rule], select: Sequence[str] = (), ignore: Sequence[str] = ()
-) -> list[Rule]:
-    """ruff-like selection: ids, names or prefixes (``KMS``, ``BKP00``), ``ALL``; no
-    ``select`` selects everything; the more specific pattern wins, ``ignore`` winning ties."""
-    out = []
-    for rule in rules:
-        chosen = max((_score(rule, p) for p in select), default=0) if select else 0
-        dropped = max((_score(rule, p) for p in ignore), default=-1)
-        if chosen >= 0 and chosen > dropped:
-            out.append(rule)
-    return out
+def builtin_aliases() -> dict[str, str]:
+    """Other tools' ids for the built-in rules (their catalog ``aliases``) -> rule id."""
+    return {alias: rule.id for rule in builtin_rules() for alias in rule.aliases}
 
 
 # ----------------------------------------------------------------------------- running

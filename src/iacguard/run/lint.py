@@ -22,7 +22,8 @@ def lint_graph(
 
     With ``crashes``, a rule that raises loses only the roots it fails on (each becomes an
     error there, once); without, the run fails (``RuleError``)."""
-    from iacguard.rules.registry import all_rules, run_rules, select_rules
+    from iacguard.rules.registry import all_rules, run_rules
+    from iacguard.rules.selection import select_rules
 
     try:
         available = all_rules()
@@ -87,7 +88,8 @@ def suppress_findings(
     rules: Sequence[RuleInfo],
 ) -> list[Finding]:
     """Inline / Metadata suppressions, plus the SUP meta-findings the selection keeps."""
-    from iacguard.suppress import apply_suppressions
+    from iacguard.rules.registry import META
+    from iacguard.suppress.apply import apply_suppressions
 
     out = apply_suppressions(
         findings,
@@ -97,28 +99,15 @@ def suppress_findings(
         active_rules={r.id for r in rules},
         severity=settings.severity,
     )
-    return [f for f in out if not f.rule_id.startswith("SUP") or _meta_selected(f, settings)]
+    return [f for f in out if f.rule_id not in META or _meta_selected(f, settings)]
 
 
 def _meta_selected(finding: Finding, settings: Any) -> bool:
-    """ruff-like selection for meta-findings (not in the rule registry): the most specific
-    matching pattern wins, ``ignore`` winning ties; no ``select`` selects everything."""
-
-    def best(patterns: Sequence[str]) -> int:
-        score = -1
-        for p in patterns:
-            p = p.strip()
-            if p.upper() in ("ALL",):
-                score = max(score, 0)
-            elif p.upper() == finding.rule_id or p == finding.rule_name:
-                score = max(score, 100)
-            elif p and finding.rule_id.startswith(p.upper()):
-                score = max(score, len(p))
-        return score
+    """Whether the selection in effect for the finding's file keeps a meta-finding."""
+    from iacguard.rules.selection import is_selected
 
     effective = effective_settings(settings, finding)
-    chosen = best(effective.select) if effective.select else 0
-    return chosen >= 0 and chosen > best(effective.ignore)
+    return is_selected(finding.rule_id, finding.rule_name, effective.select, effective.ignore)
 
 
 def effective_settings(settings: Any, finding: Finding) -> Any:

@@ -3,7 +3,7 @@
 * address = logical id, type = ``Type``, root = the template path, span = the logical id key,
   extent = the key through the end of its mapping, language = "cloudformation";
 * attributes = the ``Properties`` keys, each a Value; ``Metadata`` (evaluated the same way) is
-  kept under the extra attribute key ``"__metadata__"`` for suppressions
+  kept under the extra attribute key ``METADATA_ATTRIBUTE`` (``"__metadata__"``) for suppressions
   (``Metadata.iacguard.ignore``); ``spans`` has a span (key through value) for every payload
   path evaluated under the defaults (``BackupPlan.BackupPlanRule[0].TargetBackupVault``);
 * ``exists`` = the resource's ``Condition`` as a boolean Value (Known(True) without one);
@@ -45,10 +45,9 @@ from iacguard.evaluate.cloudformation.intrinsics import (
     as_text,
 )
 from iacguard.evaluate.options import EvalOptions
-from iacguard.graph.model import Edge, Graph, Resource
+from iacguard.graph.model import METADATA_ATTRIBUTE, Edge, Graph, Resource
 from iacguard.parse.cfn_nodes import MapNode, Node, ScalarNode, SeqNode
 
-METADATA_KEY = "__metadata__"
 _TYPE_PREFIXES = ("AWS::", "Custom::", "Alexa::")
 _LIST_TYPES = ("CommaDelimitedList", "List<")
 _SSM_TYPES = ("AWS::SSM::Parameter::Value<",)
@@ -367,11 +366,11 @@ class _TemplateBuilder:
             # paths under "__metadata__" (``__metadata__.iacguard.ignore[0]``) get spans too
             where = _extent(metadata_key, metadata)
             value = self.value_of(
-                lambda ctx: self.ev.eval(metadata, ctx, METADATA_KEY), where, spans
+                lambda ctx: self.ev.eval(metadata, ctx, METADATA_ATTRIBUTE), where, spans
             )
             if value is not None:
-                spans.setdefault(METADATA_KEY, where)
-                attributes[METADATA_KEY] = value
+                spans.setdefault(METADATA_ATTRIBUTE, where)
+                attributes[METADATA_ATTRIBUTE] = value
         exists: Value = Known(True)
         cond = body.get("Condition")
         if isinstance(cond, ScalarNode) and isinstance(cond.value, str):

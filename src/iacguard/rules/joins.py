@@ -1,0 +1,129 @@
+"""Joins several rules share: a vault's key judged (BKP001's verdict, which BKP002 also asks
+for, memoised per run) and described, and a backup plan's target resolved to a vault.
+
+Rules import this module (and ``context``, ``keys``), never another rule.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from iacguard.core.certainty import Verdict
+from iacguard.core.located import Located
+from iacguard.core.values import PartialStr, Ref
+from iacguard.graph.facts import kind_of
+from iacguard.graph.model import Resource
+from iacguard.rules.context import Analysis, evidence_of, judged
+from iacguard.rules.keys import ABSENT, AWS_MANAGED, CMK, REQUIRED, UNKNOWN, KeyInfo
+
+DEFAULT_VAULT = "Default"
+_VAULT_ARN = re.compile(r"arn:aws[a-z-]*:backup:[^:]*:[^:]*:backup-vault:(.+)")
+
+
+def violates(info: KeyInfo, allow_aws_managed: bool) -> bool | None:
+    """True: not a customer-managed key; False: fine; None: cannot tell."""
+    if info.kind in (ABSENT, AWS_MANAGED):
+        return not allow_aws_managed
+    if info.kind in (CMK, REQUIRED):
+        return False
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class VaultJudgement:
+    vault: Resource
+    verdict: Verdict
+    #: the key as it is in the first world where the vault is flagged
+    info: KeyInfo
+    evidence: tuple[Located, ...]
+    attribute: str
+
+
+def judge_vault(
+    shared: Analysis, vault: Resource, allow_aws_managed: bool
+) -> VaultJudgement | None:
+    """BKP001's verdict on one vault (memoised per run: BKP002 asks again)."""
+    memo_key = ("BKP001", vault.root, vault.address, allow_aws_managed)
+    if memo_key in shared.memo:
+        return shared.memo[memo_key]
+    key_fact = shared.fact(vault, "vault.key")
+    value = key_fact.as_value()
+
+    def predicate(payload: Any) -> bool | None:
+        return violates(shared.classify(vault, payload), allow_aws_managed)
+
+    verdict = judged(vault, value, predicate)
+    result = None
+    if verdict is not None:
+        infos = shared.key_infos(vault)
+        bad = next(
+            (i for i in infos if violates(i, allow_aws_managed)),
+            next((i for i in infos if violates(i, allow_aws_managed) is None), None),
+        )
+        if bad is None:  # only an open input domain makes it possible
+            bad = KeyInfo(UNKNOWN, text=f"other values of {', '.join(sorted(verdict.inputs))}")
+        attribute = key_fact.path or "kms_key_arn"
+        evidence = list(evidence_of(value))
+        evidence.append(Located(key_fact.span, _key_evidence(vault, bad, attribute)))
+        if bad.via is not None:
+            evidence.append(Located(bad.via.span, f"{bad.via.address}: {bad.text}"))
+        result = VaultJudgement(vault, verdict, bad, tuple(evidence), attribute)
+    shared.memo[memo_key] = result
+    return result
+
+
+def _key_evidence(vault: Resource, info: KeyInfo, attribute: str) -> str:
+    if info.kind == ABSENT:
+        if attribute in vault.spans:
+            return f"{vault.address}: {attribute} is null: the AWS-managed key aws/backup is used"
+        return f"{vault.address}: no {attribute}: the AWS-managed key aws/backup is used"
+    if info.kind == AWS_MANAGED:
+        return f"{vault.address}: {attribute} = {info.text}, an AWS-managed key"
+    return f"{vault.address}: {attribute} cannot be seen ({info.text or 'unknown'})"
+
+
+def describe(j: VaultJudgement) -> str:
+    """Why the vault is flagged, for BKP001's and BKP002's messages."""
+    if j.info.kind == ABSENT:
+        state = "is null" if j.attribute in j.vault.spans else "is not set"
+        return (
+            f"{j.attribute} {state}, so AWS Backup encrypts it with the AWS-managed key aws/backup"
+        )
+    if j.info.kind == AWS_MANAGED:
+        return f"{j.attribute} is {j.info.text}, the AWS-managed key aws/backup"
+    if j.info.text.startswith("other values of"):
+        return f"{j.info.text} may leave {j.attribute} without a customer-managed key"
+    return (
+        f"its {j.attribute} cannot be seen ({j.info.text or 'unknown'}) and may not be a "
+        "customer-managed key"
+    )
+
+
+# ----------------------------------------------------------------------------- plan targets
+
+
+def resolve_target(shared: Analysis, plan: Resource, payload: Any, is_arn: bool) -> Any:
+    """The vault Resource a target payload names, ``DEFAULT_VAULT``, or None (not in the
+    graph, or cannot be seen)."""
+    if isinstance(payload, Ref):
+        target = shared.graph.resolve(payload)
+        return target if target is not None and kind_of(target) == "vault" else None
+    name: str | None = None
+    if isinstance(payload, str):
+        if is_arn:
+            m = _VAULT_ARN.fullmatch(payload.strip())
+            name = m.group(1) if m else None
+        else:
+            name = payload
+    elif isinstance(payload, PartialStr) and is_arn:
+        last = payload.parts[-1] if payload.parts else None
+        if isinstance(last, str) and "backup-vault:" in last:
+            name = last.rsplit("backup-vault:", 1)[1] or None
+    if name is None:
+        return None
+    found = shared.vaults_named(plan.root, name)
+    if found:
+        return found[0]
+    return DEFAULT_VAULT if name == DEFAULT_VAULT else None

@@ -1,0 +1,31 @@
+"""A rule module imports shared modules (context, keys, joins, graph, core), never another rule."""
+
+from __future__ import annotations
+
+import ast
+import importlib.util
+from pathlib import Path
+
+import pytest
+
+from iacguard.rules.registry import BUILTIN
+
+
+def _imports(module: str) -> set[str]:
+    spec = importlib.util.find_spec(f"iacguard.rules.{module}")
+    assert spec is not None and spec.origin is not None
+    tree = ast.parse(Path(spec.origin).read_text(encoding="utf-8"))
+    out: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module:
+            out.add(node.module)
+            out.update(f"{node.module}.{alias.name}" for alias in node.names)
+        elif isinstance(node, ast.Import):
+            out.update(alias.name for alias in node.names)
+    return out
+
+
+@pytest.mark.parametrize("module", sorted(BUILTIN.values()))
+def test_a_rule_imports_no_other_rule(module):
+    others = {f"iacguard.rules.{m}" for m in BUILTIN.values() if m != module}
+    assert _imports(module) & others == set()

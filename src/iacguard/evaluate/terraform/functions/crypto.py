@@ -1,0 +1,36 @@
+"""Terraform's hash and crypto functions that have a fixed result: ``sha1``, ``sha256``,
+``sha512``, ``md5``, ``base64sha256`` (``uuid`` and ``bcrypt`` are random: ``table`` maps them
+to ``common.known_after_apply``). ``hashlib`` is imported on first use (start-up time)."""
+
+from __future__ import annotations
+
+import base64
+from typing import Any
+
+from iacguard.evaluate.terraform.functions.common import (
+    CallInfo,
+    Fn,
+    arity,
+    need_known,
+    to_str,
+)
+
+
+def _hash(name: str, b64: bool = False) -> Fn:
+    def body(args: list[Any], info: CallInfo) -> Any:
+        arity(args, 1)
+        if (u := need_known(args)) is not None:
+            return u
+        import hashlib
+
+        digest = hashlib.new(name, to_str(args[0]).encode())
+        return base64.b64encode(digest.digest()).decode() if b64 else digest.hexdigest()
+
+    return body
+
+
+fn_sha256 = _hash("sha256")
+fn_sha1 = _hash("sha1")
+fn_sha512 = _hash("sha512")
+fn_md5 = _hash("md5")
+fn_base64sha256 = _hash("sha256", b64=True)

@@ -13,15 +13,18 @@ from typing import Any
 from iacguard.core.values import PartialStr, Unknown
 from iacguard.evaluate.terraform.functions.common import (
     CallInfo,
+    Fn,
     FunctionError,
     arity,
     as_list,
     as_map,
     as_unknown,
-    distinct_scalars,
+    distinct,
     first_leaf,
     hcl_equal,
     is_leaf,
+    keeps_null,
+    leaf_unknown,
     need_known,
     normalize_number,
     set_order,
@@ -73,10 +76,8 @@ def fn_flatten(args: list[Any], info: CallInfo) -> Any:
 def fn_lookup(args: list[Any], info: CallInfo) -> Any:
     arity(args, 2, 3)
     m, key = args[0], args[1]
-    if is_leaf(m):
-        return as_unknown(m)
-    if is_leaf(key):
-        return as_unknown(key)
+    if (u := leaf_unknown(m, key)) is not None:
+        return u
     key = to_str(key)
     m = as_map(m, "lookup's first argument")
     if key in m:
@@ -132,24 +133,14 @@ def fn_distinct(args: list[Any], info: CallInfo) -> Any:
     items = args[0]
     if (u := need_known(items)) is not None:
         return u
-    listed = as_list(items)
-    fast = distinct_scalars(listed)
-    if fast is not None:
-        return fast
-    out: list[Any] = []
-    for x in listed:
-        if not any(hcl_equal(x, y) for y in out):
-            out.append(x)
-    return out
+    return distinct(as_list(items))
 
 
 def fn_element(args: list[Any], info: CallInfo) -> Any:
     arity(args, 2)
     items, idx = args
-    if is_leaf(items):
-        return as_unknown(items)
-    if is_leaf(idx):
-        return as_unknown(idx)
+    if (u := leaf_unknown(items, idx)) is not None:
+        return u
     items = as_list(items)
     if not items:
         raise FunctionError("cannot use element() on an empty list")
@@ -203,17 +194,14 @@ def fn_contains(args: list[Any], info: CallInfo) -> Any:
     return False
 
 
-def fn_one(args: list[Any], info: CallInfo) -> Any:
-    arity(args, 1)
-    v = args[0]
-    if v is None:
-        return None
-    if is_leaf(v):
-        return as_unknown(v)
+def _one(v: Any) -> Any:
     items = as_list(v)
     if len(items) > 1:
         raise FunctionError(f"one() of a list with {len(items)} elements")
     return items[0] if items else None
+
+
+fn_one = keeps_null(_one)
 
 
 def fn_index(args: list[Any], info: CallInfo) -> Any:
@@ -233,10 +221,8 @@ def fn_index(args: list[Any], info: CallInfo) -> Any:
 def fn_zipmap(args: list[Any], info: CallInfo) -> Any:
     arity(args, 2)
     ks, vs = args
-    if is_leaf(ks):
-        return as_unknown(ks)
-    if is_leaf(vs):
-        return as_unknown(vs)
+    if (u := leaf_unknown(ks, vs)) is not None:
+        return u
     ks, vs = as_list(ks), as_list(vs)
     if len(ks) != len(vs):
         raise FunctionError("zipmap() lists differ in length")
@@ -329,32 +315,28 @@ def fn_setsubtract(args: list[Any], info: CallInfo) -> Any:
     return [x for x in set_order(list(a)) if not any(hcl_equal(x, y) for y in b)]
 
 
-def fn_alltrue(args: list[Any], info: CallInfo) -> Any:
-    arity(args, 1)
-    if is_leaf(args[0]):
-        return as_unknown(args[0])
-    pending = None
-    for x in as_list(args[0]):
-        if is_leaf(x):
-            pending = pending or x
-            continue
-        if not to_bool(x):
-            return False
-    return as_unknown(pending) if pending is not None else True
+def _quantifier(decisive: bool) -> Fn:
+    """``alltrue`` (False decides) / ``anytrue`` (True decides): the decisive value as soon as
+    an element has it, even next to unknown elements; else unknown if one is, else the other."""
+
+    def body(args: list[Any], info: CallInfo) -> Any:
+        arity(args, 1)
+        if is_leaf(args[0]):
+            return as_unknown(args[0])
+        pending = None
+        for x in as_list(args[0]):
+            if is_leaf(x):
+                pending = pending or x
+                continue
+            if to_bool(x) is decisive:
+                return decisive
+        return as_unknown(pending) if pending is not None else not decisive
+
+    return body
 
 
-def fn_anytrue(args: list[Any], info: CallInfo) -> Any:
-    arity(args, 1)
-    if is_leaf(args[0]):
-        return as_unknown(args[0])
-    pending = None
-    for x in as_list(args[0]):
-        if is_leaf(x):
-            pending = pending or x
-            continue
-        if to_bool(x):
-            return True
-    return as_unknown(pending) if pending is not None else False
+fn_alltrue = _quantifier(False)
+fn_anytrue = _quantifier(True)
 
 
 def fn_sum(args: list[Any], info: CallInfo) -> Any:
@@ -373,10 +355,8 @@ def fn_sum(args: list[Any], info: CallInfo) -> Any:
 def fn_chunklist(args: list[Any], info: CallInfo) -> Any:
     arity(args, 2)
     items, size = args
-    if is_leaf(items):
-        return as_unknown(items)
-    if is_leaf(size):
-        return as_unknown(size)
+    if (u := leaf_unknown(items, size)) is not None:
+        return u
     items = as_list(items)
     n = to_int(size)
     if n < 0:

@@ -193,10 +193,6 @@ def to_int(v: Any) -> int:
     return n
 
 
-def _category(v: Any) -> str:
-    return type_name(v)
-
-
 def hcl_equal(a: Any, b: Any) -> bool | None:
     """Terraform ``==``: different types are unequal; None when an unknown decides it."""
     if isinstance(a, LEAF_TYPES) or isinstance(b, LEAF_TYPES):
@@ -206,7 +202,7 @@ def hcl_equal(a: Any, b: Any) -> bool | None:
         if isinstance(b, PartialStr) and isinstance(a, str) and not b.could_be(a):
             return False
         return None
-    ca, cb = _category(a), _category(b)
+    ca, cb = type_name(a), type_name(b)
     if ca != cb:
         return False
     if ca == "list":
@@ -234,7 +230,7 @@ def hcl_equal(a: Any, b: Any) -> bool | None:
     return bool(a == b)
 
 
-def distinct_scalars(items: list[Any]) -> list[Any] | None:
+def _distinct_scalars(items: list[Any]) -> list[Any] | None:
     """The first occurrence of each distinct element when every element is a known scalar
     (a dict lookup each, where comparing with ``hcl_equal`` is quadratic), else None. The key
     keeps the Terraform type, so ``true`` and ``1`` stay apart as ``hcl_equal`` keeps them."""
@@ -242,18 +238,24 @@ def distinct_scalars(items: list[Any]) -> list[Any] | None:
         return None
     seen: dict[tuple[str, Any], Any] = {}
     for x in items:
-        seen.setdefault((_category(x), x), x)
+        seen.setdefault((type_name(x), x), x)
     return list(seen.values())
 
 
-def set_order(items: list[Any]) -> list[Any]:
-    """Distinct elements in Terraform's set order (strings lexically, numbers numerically)."""
-    out = distinct_scalars(items)
+def distinct(items: list[Any]) -> list[Any]:
+    """The first occurrence of each distinct element (unknown leaves are all kept)."""
+    out = _distinct_scalars(items)
     if out is None:
         out = []
         for x in items:
             if isinstance(x, LEAF_TYPES) or not any(hcl_equal(x, y) is True for y in out):
                 out.append(x)
+    return out
+
+
+def set_order(items: list[Any]) -> list[Any]:
+    """Distinct elements in Terraform's set order (strings lexically, numbers numerically)."""
+    out = distinct(items)
     if all(isinstance(x, str) for x in out):
         return sorted(out)
     if all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in out):
@@ -299,6 +301,15 @@ def need_known(*values: Any) -> Unknown | None:
     return None
 
 
+def leaf_unknown(*values: Any) -> Unknown | None:
+    """The Unknown of the first of ``values`` that is itself a leaf (what a list or map holds
+    does not count), else None."""
+    for v in values:
+        if isinstance(v, LEAF_TYPES):
+            return as_unknown(v)
+    return None
+
+
 def arity(args: list[Any], lo: int, hi: int | None = None) -> None:
     hi = lo if hi is None else hi
     if len(args) < lo or (hi >= 0 and len(args) > hi):
@@ -316,6 +327,35 @@ def as_map(v: Any, what: str = "argument") -> dict[str, Any]:
     if isinstance(v, dict):
         return v
     raise FunctionError(f"{what} must be a map or object, got {type_name(v)}")
+
+
+def on_known(fn: Callable[..., Any], n: int, convert: Callable[[Any], Any] = to_str) -> Fn:
+    """A function of ``n`` arguments that needs them all known: ``fn`` of each converted
+    (to a string unless ``convert`` says otherwise)."""
+
+    def body(args: list[Any], info: CallInfo) -> Any:
+        arity(args, n)
+        if (u := need_known(args)) is not None:
+            return u
+        return fn(*(convert(a) for a in args))
+
+    return body
+
+
+def keeps_null(convert: Callable[[Any], Any]) -> Fn:
+    """A function of one argument: null stays null, an unknown stays unknown, else
+    ``convert`` of it."""
+
+    def body(args: list[Any], info: CallInfo) -> Any:
+        arity(args, 1)
+        v = args[0]
+        if v is None:
+            return None
+        if is_leaf(v):
+            return as_unknown(v)
+        return convert(v)
+
+    return body
 
 
 def partial(parts: Iterable[Any]) -> Any:

@@ -13,7 +13,6 @@ from iacguard.core.values import PartialStr, Ref, Unknown
 from iacguard.evaluate.terraform.functions.common import (
     ERROR_PREFIX,
     CallInfo,
-    Fn,
     arity,
     as_list,
     as_map,
@@ -21,41 +20,16 @@ from iacguard.evaluate.terraform.functions.common import (
     error,
     find_error,
     is_leaf,
+    keeps_null,
     set_order,
     to_bool,
     to_number,
     to_str,
 )
 
-
-def fn_tolist(args: list[Any], info: CallInfo) -> Any:
-    arity(args, 1)
-    v = args[0]
-    if v is None:
-        return None
-    if is_leaf(v):
-        return as_unknown(v)
-    return list(as_list(v))
-
-
-def fn_toset(args: list[Any], info: CallInfo) -> Any:
-    arity(args, 1)
-    v = args[0]
-    if v is None:
-        return None
-    if is_leaf(v):
-        return as_unknown(v)
-    return set_order(list(as_list(v)))
-
-
-def fn_tomap(args: list[Any], info: CallInfo) -> Any:
-    arity(args, 1)
-    v = args[0]
-    if v is None:
-        return None
-    if is_leaf(v):
-        return as_unknown(v)
-    return dict(as_map(v))
+fn_tolist = keeps_null(lambda v: list(as_list(v)))
+fn_toset = keeps_null(lambda v: set_order(list(as_list(v))))
+fn_tomap = keeps_null(lambda v: dict(as_map(v)))
 
 
 def fn_tostring(args: list[Any], info: CallInfo) -> Any:
@@ -70,23 +44,8 @@ def fn_tostring(args: list[Any], info: CallInfo) -> Any:
     return to_str(v)
 
 
-def _scalar_conversion(convert: Callable[[Any], Any]) -> Fn:
-    """``tonumber`` / ``tobool``: null stays null, an unknown stays unknown, else convert."""
-
-    def fn(args: list[Any], info: CallInfo) -> Any:
-        arity(args, 1)
-        v = args[0]
-        if v is None:
-            return None
-        if is_leaf(v):
-            return as_unknown(v)
-        return convert(v)
-
-    return fn
-
-
-fn_tonumber = _scalar_conversion(to_number)
-fn_tobool = _scalar_conversion(to_bool)
+fn_tonumber = keeps_null(to_number)
+fn_tobool = keeps_null(to_bool)
 
 
 def fn_identity(args: list[Any], info: CallInfo) -> Any:

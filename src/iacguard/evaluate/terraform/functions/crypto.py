@@ -5,28 +5,21 @@ to ``common.known_after_apply``). ``hashlib`` is imported on first use (start-up
 from __future__ import annotations
 
 import base64
-from typing import Any
 
 from iacguard.evaluate.terraform.functions.common import (
-    CallInfo,
     Fn,
-    arity,
-    need_known,
-    to_str,
+    on_known,
 )
 
 
 def _hash(name: str, b64: bool = False) -> Fn:
-    def body(args: list[Any], info: CallInfo) -> Any:
-        arity(args, 1)
-        if (u := need_known(args)) is not None:
-            return u
+    def digest(text: str) -> str:
         import hashlib
 
-        digest = hashlib.new(name, to_str(args[0]).encode())
-        return base64.b64encode(digest.digest()).decode() if b64 else digest.hexdigest()
+        d = hashlib.new(name, text.encode())
+        return base64.b64encode(d.digest()).decode() if b64 else d.hexdigest()
 
-    return body
+    return on_known(digest, 1)
 
 
 fn_sha256 = _hash("sha256")

@@ -10,20 +10,18 @@ located error). ``templatefile`` parses the template and lets the evaluator rend
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
 from typing import Any
 
 from iacguard.core.values import Unknown
 from iacguard.evaluate.terraform.functions.common import (
     CallInfo,
-    Fn,
     FunctionError,
     Refused,
     arity,
     as_map,
-    as_unknown,
-    is_leaf,
+    leaf_unknown,
     need_known,
+    on_known,
     to_str,
 )
 
@@ -77,10 +75,8 @@ def fn_fileexists(args: list[Any], info: CallInfo) -> Any:
 def fn_templatefile(args: list[Any], info: CallInfo) -> Any:
     arity(args, 2)
     path, variables = args
-    if is_leaf(path):
-        return as_unknown(path)
-    if is_leaf(variables):
-        return as_unknown(variables)
+    if (u := leaf_unknown(path, variables)) is not None:
+        return u
     raw = to_str(path)
     variables = as_map(variables, "templatefile() variables")
     ctx = info.ctx
@@ -100,20 +96,10 @@ def fn_templatefile(args: list[Any], info: CallInfo) -> Any:
     return result
 
 
-def _path_fn(fn: Callable[[str], str]) -> Fn:
-    def body(args: list[Any], info: CallInfo) -> Any:
-        arity(args, 1)
-        if (u := need_known(args)) is not None:
-            return u
-        return fn(to_str(args[0]))
-
-    return body
-
-
 def _abspath(p: str) -> str:
     return os.path.abspath(p).replace(os.sep, "/")
 
 
-fn_abspath = _path_fn(_abspath)
-fn_dirname = _path_fn(lambda p: os.path.dirname(p) or ".")
-fn_basename = _path_fn(os.path.basename)
+fn_abspath = on_known(_abspath, 1)
+fn_dirname = on_known(lambda p: os.path.dirname(p) or ".", 1)
+fn_basename = on_known(os.path.basename, 1)

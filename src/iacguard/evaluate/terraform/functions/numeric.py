@@ -4,16 +4,15 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 from typing import Any
 
 from iacguard.evaluate.terraform.functions.common import (
     CallInfo,
-    Fn,
     FunctionError,
     arity,
     need_known,
     normalize_number,
+    on_known,
     to_number,
 )
 
@@ -36,16 +35,6 @@ def fn_min(args: list[Any], info: CallInfo) -> Any:
     return min(_numbers(args))
 
 
-def _num1(fn: Callable[[Any], Any]) -> Fn:
-    def body(args: list[Any], info: CallInfo) -> Any:
-        arity(args, 1)
-        if (u := need_known(args)) is not None:
-            return u
-        return fn(to_number(args[0]))
-
-    return body
-
-
 def fn_pow(args: list[Any], info: CallInfo) -> Any:
     arity(args, 2)
     if (u := need_known(args)) is not None:
@@ -57,7 +46,7 @@ def fn_pow(args: list[Any], info: CallInfo) -> Any:
         raise FunctionError(str(exc)) from None
 
 
-fn_abs = _num1(abs)
-fn_ceil = _num1(math.ceil)
-fn_floor = _num1(math.floor)
-fn_signum = _num1(lambda n: (n > 0) - (n < 0))
+fn_abs = on_known(abs, 1, to_number)
+fn_ceil = on_known(math.ceil, 1, to_number)
+fn_floor = on_known(math.floor, 1, to_number)
+fn_signum = on_known(lambda n: (n > 0) - (n < 0), 1, to_number)

@@ -24,6 +24,7 @@ from iacguard.evaluate.terraform.functions.common import (
     first_leaf,
     is_leaf,
     need_known,
+    on_known,
     partial,
     to_bool,
     to_int,
@@ -44,18 +45,6 @@ def _parts_of(v: Any) -> list[Any]:
     if isinstance(v, JsonEncoded):
         return [as_unknown(v)]
     return [to_str(v)]
-
-
-def _str_fn(fn: Callable[..., Any], n: int) -> Fn:
-    """A function of ``n`` string arguments that needs them all known."""
-
-    def body(args: list[Any], info: CallInfo) -> Any:
-        arity(args, n)
-        if (u := need_known(args)) is not None:
-            return u
-        return fn(*(to_str(a) for a in args))
-
-    return body
 
 
 def _title(s: str) -> str:
@@ -185,40 +174,34 @@ def fn_regexall(args: list[Any], info: CallInfo) -> Any:
     return [_regex_result(m) for m in _go_regex(to_str(args[0])).finditer(to_str(args[1]))]
 
 
-def fn_startswith(args: list[Any], info: CallInfo) -> Any:
-    arity(args, 2)
-    s, prefix = args
-    if is_leaf(prefix):
-        return as_unknown(prefix)
-    prefix = to_str(prefix)
-    if isinstance(s, PartialStr):
-        lead = s.parts[0] if s.parts and isinstance(s.parts[0], str) else ""
-        if lead.startswith(prefix):
-            return True
-        if not prefix.startswith(lead):
-            return False
-        return as_unknown(s)
-    if is_leaf(s):
-        return as_unknown(s)
-    return to_str(s).startswith(prefix)
+def _affix_test(at_start: bool) -> Fn:
+    """``startswith`` / ``endswith``: a partly known string is decided by the known text at
+    that end where it can be."""
+    has = str.startswith if at_start else str.endswith
+
+    def body(args: list[Any], info: CallInfo) -> Any:
+        arity(args, 2)
+        s, affix = args
+        if is_leaf(affix):
+            return as_unknown(affix)
+        affix = to_str(affix)
+        if isinstance(s, PartialStr):
+            part = s.parts[0 if at_start else -1] if s.parts else ""
+            edge = part if isinstance(part, str) else ""
+            if has(edge, affix):
+                return True
+            if not has(affix, edge):
+                return False
+            return as_unknown(s)
+        if is_leaf(s):
+            return as_unknown(s)
+        return has(to_str(s), affix)
+
+    return body
 
 
-def fn_endswith(args: list[Any], info: CallInfo) -> Any:
-    arity(args, 2)
-    s, suffix = args
-    if is_leaf(suffix):
-        return as_unknown(suffix)
-    suffix = to_str(suffix)
-    if isinstance(s, PartialStr):
-        tail = s.parts[-1] if s.parts and isinstance(s.parts[-1], str) else ""
-        if tail.endswith(suffix):
-            return True
-        if not suffix.endswith(tail):
-            return False
-        return as_unknown(s)
-    if is_leaf(s):
-        return as_unknown(s)
-    return to_str(s).endswith(suffix)
+fn_startswith = _affix_test(at_start=True)
+fn_endswith = _affix_test(at_start=False)
 
 
 def fn_strcontains(args: list[Any], info: CallInfo) -> Any:
@@ -352,12 +335,12 @@ def fn_indent(args: list[Any], info: CallInfo) -> Any:
     return to_str(args[1]).replace("\n", "\n" + pad)
 
 
-fn_lower = _str_fn(str.lower, 1)
-fn_upper = _str_fn(str.upper, 1)
-fn_title = _str_fn(_title, 1)
-fn_trimspace = _str_fn(str.strip, 1)
-fn_trimprefix = _str_fn(lambda s, p: s[len(p) :] if p and s.startswith(p) else s, 2)
-fn_trimsuffix = _str_fn(lambda s, p: s[: -len(p)] if p and s.endswith(p) else s, 2)
-fn_trim = _str_fn(_trim, 2)
-fn_chomp = _str_fn(lambda s: re.sub(r"(\r\n|\n|\r)+$", "", s), 1)
-fn_strrev = _str_fn(lambda s: s[::-1], 1)
+fn_lower = on_known(str.lower, 1)
+fn_upper = on_known(str.upper, 1)
+fn_title = on_known(_title, 1)
+fn_trimspace = on_known(str.strip, 1)
+fn_trimprefix = on_known(lambda s, p: s[len(p) :] if p and s.startswith(p) else s, 2)
+fn_trimsuffix = on_known(lambda s, p: s[: -len(p)] if p and s.endswith(p) else s, 2)
+fn_trim = on_known(_trim, 2)
+fn_chomp = on_known(lambda s: re.sub(r"(\r\n|\n|\r)+$", "", s), 1)
+fn_strrev = on_known(lambda s: s[::-1], 1)

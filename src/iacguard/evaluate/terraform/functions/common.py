@@ -9,7 +9,8 @@ raises ``FunctionError`` (an error Unknown) or ``Refused`` (a plain Unknown and 
 
 The conversions are Terraform's automatic ones (``to_str``, ``to_number``, ``to_bool``,
 ``to_int``), ``hcl_equal`` is ``==``, ``set_order`` the order of a set, ``partial`` joins
-template parts into a string. ``CallInfo`` carries what a body may need besides its arguments.
+template parts into a string. ``CallInfo`` carries what a body may need besides its arguments;
+``on_known``, ``keeps_null`` and ``leaf_unknown`` are the shapes many bodies share.
 """
 
 from __future__ import annotations

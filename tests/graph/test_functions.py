@@ -11,7 +11,9 @@ import pytest
 from iacguard.core.located import FileError
 from iacguard.core.values import JsonEncoded, PartialStr, Ref, Unknown
 from iacguard.evaluate.terraform.expressions import EvalContext, MapScope, evaluate
-from iacguard.evaluate.terraform.functions import ERROR_PREFIX, FUNCTIONS, MAX_FILE_BYTES, is_error
+from iacguard.evaluate.terraform.functions.common import ERROR_PREFIX, is_error
+from iacguard.evaluate.terraform.functions.filesystem import MAX_FILE_BYTES
+from iacguard.evaluate.terraform.functions.table import FUNCTIONS
 from iacguard.parse.hcl import parse_hcl
 
 ARN = Ref("aws_kms_key.k", "arn", "root")
@@ -268,7 +270,8 @@ def test_every_table_function_copes_with_unknown_arguments() -> None:
     """No function crashes on Unknown, Ref, PartialStr or JsonEncoded arguments."""
     weird = [REQ, ARN, PartialStr(("a", REQ)), JsonEncoded({"a": ARN}), None, [REQ], {"a": ARN}]
     from iacguard.core.spans import Span
-    from iacguard.evaluate.terraform.functions import CallInfo, call
+    from iacguard.evaluate.terraform.functions.common import CallInfo
+    from iacguard.evaluate.terraform.functions.table import call
 
     info_span = Span("t.tf", 1, 1, 1, 2)
     for name in FUNCTIONS:

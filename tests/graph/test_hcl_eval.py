@@ -16,7 +16,7 @@ from iacguard.evaluate.terraform.expressions import (
     evaluate,
     evaluate_in,
 )
-from iacguard.evaluate.terraform.functions import ERROR_PREFIX, is_error
+from iacguard.evaluate.terraform.functions.common import ERROR_PREFIX, is_error
 from iacguard.parse.hcl import parse_hcl
 
 ARN = Ref("aws_kms_key.k", "arn", "root")

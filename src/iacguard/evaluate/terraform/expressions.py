@@ -10,7 +10,7 @@ operand's own Unknown, so its reason and inputs travel; a ``Ref`` operand gives 
 aws_kms_key.k.arn, known after apply"), except where the result does not need it
 (``true || x``, ``cond ? a : b`` with a known cond, ``length`` of a list with unknown
 elements...). Where Terraform would fail (missing key, index out of range, wrong type) the
-result is an Unknown whose reason starts with ``functions.ERROR_PREFIX``; ``try``/``can``
+result is an Unknown whose reason starts with ``functions.common.ERROR_PREFIX``; ``try``/``can``
 treat those as failures.
 
 Steps applied to a ``Ref`` extend it (``aws_backup_plan.p.rule[0].rule_name`` stays a
@@ -24,13 +24,30 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Protocol, runtime_checkable
 
 from iacguard.core.located import FileError, Located
 from iacguard.core.spans import Span
 from iacguard.core.values import JsonEncoded, PartialStr, Ref, Unknown
-from iacguard.evaluate.terraform import functions as F
+from iacguard.evaluate.terraform.functions import table
+from iacguard.evaluate.terraform.functions.common import (
+    CallInfo,
+    FunctionError,
+    as_unknown,
+    error,
+    first_leaf,
+    hcl_equal,
+    is_error,
+    normalize_number,
+    number_text,
+    partial,
+    to_bool,
+    to_int,
+    to_number,
+    to_str,
+    type_name,
+)
 from iacguard.parse.hcl_ast import (
     Binary,
     Call,
@@ -98,6 +115,13 @@ class EvalContext:
     #: outside the scanned root, a file too large to read): the caller reports them
     errors: list[FileError] = field(default_factory=list)
 
+    def render_template(self, template: Expr, variables: Mapping[str, Any]) -> Any:
+        """``template`` (a parsed ``templatefile``) evaluated with ``variables`` as its only
+        names, one level deeper; what it reads and meets lands in this context's lists."""
+        return evaluate(
+            template, MapScope(variables, strict=True), replace(self, depth=self.depth + 1)
+        )
+
 
 class MapScope:
     """A Scope over a plain mapping (templatefile variables, tests).
@@ -115,7 +139,7 @@ class MapScope:
         if name in self.names:
             return self.names[name]
         if self.strict:
-            return F.error(f"{name} is not defined", span)
+            return error(f"{name} is not defined", span)
         return Unknown(f"{name} is not defined here", span)
 
 
@@ -144,7 +168,7 @@ def _ref_step(ref: Ref, suffix: str, span: Span) -> Ref:
 def _index_text(key: Any) -> str:
     if isinstance(key, str):
         return '["' + key.replace("\\", "\\\\").replace('"', '\\"') + '"]'
-    return f"[{F.number_text(key) if isinstance(key, (int, float)) else key}]"
+    return f"[{number_text(key) if isinstance(key, (int, float)) else key}]"
 
 
 class _Evaluator:
@@ -187,7 +211,7 @@ class _Evaluator:
             base = _materialize(self.eval(e.expr, env))  # type: ignore[union-attr]
             return _materialize(self.apply_steps(base, e.steps, env))  # type: ignore[union-attr]
         if t is TemplateIf or t is TemplateFor:
-            return F.partial(self.render([e], env))
+            return partial(self.render([e], env))
         if t is Unsupported:
             return Unknown(f"{e.reason}: {e.text[:80]}".rstrip(": "), e.span)  # type: ignore[union-attr]
         return Unknown(f"unsupported expression {type(e).__name__}", getattr(e, "span", None))
@@ -219,18 +243,18 @@ class _Evaluator:
         if isinstance(v, dict):
             if name in v:
                 return v[name]
-            return F.error(f"no attribute {name!r} in this object", span)
+            return error(f"no attribute {name!r} in this object", span)
         if isinstance(v, Ref):
             return _ref_step(v, "." + name, span)
         if isinstance(v, _LEAVES):
-            return F.as_unknown(v, span)
+            return as_unknown(v, span)
         if isinstance(v, list):
             # legacy `list.0`-style is an Index; a get_attr on a list is an error in Terraform
-            return F.error(f"cannot get attribute {name!r} of a list", span)
+            return error(f"cannot get attribute {name!r} of a list", span)
         if v is None:
-            return F.error(f"cannot get attribute {name!r} of null", span)
+            return error(f"cannot get attribute {name!r} of null", span)
         if isinstance(v, _PLAIN):
-            return F.error(f"cannot get attribute {name!r} of a {F.type_name(v)}", span)
+            return error(f"cannot get attribute {name!r} of a {type_name(v)}", span)
         get = getattr(v, "get_attr", None)
         if get is None:
             return Unknown(f"cannot get attribute {name!r}", span)
@@ -238,31 +262,31 @@ class _Evaluator:
 
     def index(self, v: Any, key: Any, span: Span) -> Any:
         if isinstance(key, _LEAVES):
-            return F.as_unknown(key, span)
+            return as_unknown(key, span)
         if isinstance(v, list):
             try:
-                i = F.to_int(key)
-            except F.FunctionError as exc:
-                return F.error(f"bad index: {exc}", span)
+                i = to_int(key)
+            except FunctionError as exc:
+                return error(f"bad index: {exc}", span)
             if 0 <= i < len(v):
                 return v[i]
-            return F.error(f"index {i} out of range for a list of {len(v)}", span)
+            return error(f"index {i} out of range for a list of {len(v)}", span)
         if isinstance(v, dict):
             try:
-                k = F.to_str(key)
-            except F.FunctionError as exc:
-                return F.error(f"bad key: {exc}", span)
+                k = to_str(key)
+            except FunctionError as exc:
+                return error(f"bad key: {exc}", span)
             if k in v:
                 return v[k]
-            return F.error(f"no key {k!r} in this map", span)
+            return error(f"no key {k!r} in this map", span)
         if isinstance(v, Ref):
             return _ref_step(v, _index_text(key), span)
         if isinstance(v, _LEAVES):
-            return F.as_unknown(v, span)
+            return as_unknown(v, span)
         if v is None:
-            return F.error("cannot index null", span)
+            return error("cannot index null", span)
         if isinstance(v, _PLAIN):
-            return F.error(f"cannot index a {F.type_name(v)}", span)
+            return error(f"cannot index a {type_name(v)}", span)
         idx = getattr(v, "index", None)
         if idx is None:
             return Unknown("cannot index this value", span)
@@ -271,7 +295,7 @@ class _Evaluator:
     def splat(self, v: Any, step: Splat, env: Mapping[str, Any]) -> Any:
         v = _materialize(v)
         if isinstance(v, _LEAVES):
-            return F.as_unknown(v, step.span)
+            return as_unknown(v, step.span)
         if v is None:
             return []
         items = v if isinstance(v, list) else [v]
@@ -291,7 +315,7 @@ class _Evaluator:
         rendered = self.render(parts, env)
         if isinstance(rendered, Unknown):
             return rendered
-        return F.partial(rendered)
+        return partial(rendered)
 
     def render(self, parts: tuple[Any, ...] | list[Any], env: Mapping[str, Any]) -> Any:
         """Template parts -> list of str / Unknown / Ref, or an error Unknown."""
@@ -303,14 +327,14 @@ class _Evaluator:
             if isinstance(p, TemplateIf):
                 cond = _materialize(self.eval(p.cond, env))
                 if isinstance(cond, _LEAVES):
-                    if F.is_error(cond):
+                    if is_error(cond):
                         return cond
-                    out.append(F.as_unknown(cond, p.span))
+                    out.append(as_unknown(cond, p.span))
                     continue
                 try:
-                    chosen = p.then if F.to_bool(cond) else p.else_
-                except F.FunctionError as exc:
-                    return F.error(f"template if: {exc}", p.span)
+                    chosen = p.then if to_bool(cond) else p.else_
+                except FunctionError as exc:
+                    return error(f"template if: {exc}", p.span)
                 if chosen is not None:
                     sub = self.render(chosen.parts, env)
                     if isinstance(sub, Unknown):
@@ -320,7 +344,7 @@ class _Evaluator:
             if isinstance(p, TemplateFor):
                 sub = self.template_for(p, env)
                 if isinstance(sub, Unknown):
-                    if F.is_error(sub):
+                    if is_error(sub):
                         return sub
                     out.append(sub)
                 else:
@@ -328,20 +352,20 @@ class _Evaluator:
                 continue
             v = _materialize(self.eval(p, env))
             if isinstance(v, (Unknown, Ref)):
-                if F.is_error(v):
+                if is_error(v):
                     return v
                 out.append(v)
             elif isinstance(v, PartialStr):
                 out.extend(v.parts)
             elif isinstance(v, JsonEncoded):
-                out.append(F.as_unknown(v, p.span))
+                out.append(as_unknown(v, p.span))
             elif v is None:
-                return F.error("template interpolation of a null value", p.span)
+                return error("template interpolation of a null value", p.span)
             else:
                 try:
-                    out.append(F.to_str(v))
-                except F.FunctionError as exc:
-                    return F.error(f"template interpolation: {exc}", p.span)
+                    out.append(to_str(v))
+                except FunctionError as exc:
+                    return error(f"template interpolation: {exc}", p.span)
         return out
 
     def template_for(self, p: TemplateFor, env: Mapping[str, Any]) -> Any:
@@ -369,13 +393,13 @@ class _Evaluator:
         for key_expr, value_expr in e.items:
             key = _materialize(self.eval(key_expr, env))
             if isinstance(key, _LEAVES):
-                return F.as_unknown(key, key_expr.span)
+                return as_unknown(key, key_expr.span)
             if key is None:
-                return F.error("object key is null", key_expr.span)
+                return error("object key is null", key_expr.span)
             try:
-                k = F.to_str(key)
-            except F.FunctionError as exc:
-                return F.error(f"object key: {exc}", key_expr.span)
+                k = to_str(key)
+            except FunctionError as exc:
+                return error(f"object key: {exc}", key_expr.span)
             out[k] = _materialize(self.eval(value_expr, env))
         return out
 
@@ -385,10 +409,10 @@ class _Evaluator:
         if isinstance(coll, dict):
             return [(k, coll[k]) for k in sorted(coll)]
         if isinstance(coll, _LEAVES):
-            return F.as_unknown(coll, span)
+            return as_unknown(coll, span)
         if coll is None:
-            return F.error("cannot iterate over null", span)
-        return F.error(f"cannot iterate over a {F.type_name(coll)}", span)
+            return error("cannot iterate over null", span)
+        return error(f"cannot iterate over a {type_name(coll)}", span)
 
     def for_expr(self, e: ForExpr, env: Mapping[str, Any]) -> Any:
         coll = _materialize(self.eval(e.collection, env))
@@ -406,12 +430,12 @@ class _Evaluator:
             if e.cond is not None:
                 c = _materialize(self.eval(e.cond, inner))
                 if isinstance(c, _LEAVES):
-                    return F.as_unknown(c, e.cond.span)
+                    return as_unknown(c, e.cond.span)
                 try:
-                    if not F.to_bool(c):
+                    if not to_bool(c):
                         continue
-                except F.FunctionError as exc:
-                    return F.error(f"for condition: {exc}", e.cond.span)
+                except FunctionError as exc:
+                    return error(f"for condition: {exc}", e.cond.span)
             value = _materialize(self.eval(e.value_expr, inner))
             if not e.is_object:
                 out_list.append(value)
@@ -419,15 +443,15 @@ class _Evaluator:
             assert e.key_expr is not None
             key = _materialize(self.eval(e.key_expr, inner))
             if isinstance(key, _LEAVES):
-                return F.as_unknown(key, e.key_expr.span)
+                return as_unknown(key, e.key_expr.span)
             try:
-                ks = F.to_str(key)
-            except F.FunctionError as exc:
-                return F.error(f"for key: {exc}", e.key_expr.span)
+                ks = to_str(key)
+            except FunctionError as exc:
+                return error(f"for key: {exc}", e.key_expr.span)
             if e.grouping:
                 out_map.setdefault(ks, []).append(value)
             elif ks in out_map:
-                return F.error(f"duplicate key {ks!r} in for expression", e.span)
+                return error(f"duplicate key {ks!r} in for expression", e.span)
             else:
                 out_map[ks] = value
         return out_map if e.is_object else out_list
@@ -437,18 +461,18 @@ class _Evaluator:
     def conditional(self, e: Conditional, env: Mapping[str, Any]) -> Any:
         cond = _materialize(self.eval(e.cond, env))
         if isinstance(cond, _LEAVES):
-            if F.is_error(cond):
+            if is_error(cond):
                 return cond
             # both branches the same known value: the condition does not matter
             a = _materialize(self.eval(e.then, env))
             b = _materialize(self.eval(e.else_, env))
-            if F.first_leaf([a, b]) is None and F.hcl_equal(a, b):
+            if first_leaf([a, b]) is None and hcl_equal(a, b):
                 return a
-            return F.as_unknown(cond, e.cond.span)
+            return as_unknown(cond, e.cond.span)
         try:
-            chosen = F.to_bool(cond)
-        except F.FunctionError as exc:
-            return F.error(f"condition: {exc}", e.cond.span)
+            chosen = to_bool(cond)
+        except FunctionError as exc:
+            return error(f"condition: {exc}", e.cond.span)
         branch, other = (e.then, e.else_) if chosen else (e.else_, e.then)
         value = _materialize(self.eval(branch, env))
         # Terraform unifies the branch types: `c ? 30 : "7"` is a string either way
@@ -457,17 +481,17 @@ class _Evaluator:
             and isinstance(other.value, str)
             and isinstance(value, (int, float, bool))
         ):
-            return F.to_str(value)
+            return to_str(value)
         return value
 
     def _bool(self, e: Expr, env: Mapping[str, Any]) -> Any:
         v = _materialize(self.eval(e, env))
         if isinstance(v, _LEAVES):
-            return v if F.is_error(v) else F.as_unknown(v, e.span)
+            return v if is_error(v) else as_unknown(v, e.span)
         try:
-            return F.to_bool(v)
-        except F.FunctionError as exc:
-            return F.error(str(exc), e.span)
+            return to_bool(v)
+        except FunctionError as exc:
+            return error(str(exc), e.span)
 
     def binary(self, e: Binary, env: Mapping[str, Any]) -> Any:
         op = e.op
@@ -476,7 +500,7 @@ class _Evaluator:
             left = self._bool(e.left, env)
             if left is decisive:
                 return decisive
-            if F.is_error(left):
+            if is_error(left):
                 return left
             right = self._bool(e.right, env)
             if right is decisive:
@@ -487,20 +511,20 @@ class _Evaluator:
         left = _materialize(self.eval(e.left, env))
         right = _materialize(self.eval(e.right, env))
         for side in (left, right):
-            if F.is_error(side):
+            if is_error(side):
                 return side
         if op in ("==", "!="):
-            r = F.hcl_equal(left, right)
+            r = hcl_equal(left, right)
             if r is None:
-                return F.as_unknown(F.first_leaf([left, right]), e.span)
+                return as_unknown(first_leaf([left, right]), e.span)
             return r if op == "==" else not r
         for side, sub in ((left, e.left), (right, e.right)):
             if isinstance(side, _LEAVES):
-                return F.as_unknown(side, sub.span)
+                return as_unknown(side, sub.span)
         try:
-            a, b = F.to_number(left), F.to_number(right)
-        except F.FunctionError as exc:
-            return F.error(f"operator {op}: {exc}", e.span)
+            a, b = to_number(left), to_number(right)
+        except FunctionError as exc:
+            return error(f"operator {op}: {exc}", e.span)
         if op in _COMPARE:
             return {"<": a < b, ">": a > b, "<=": a <= b, ">=": a >= b}[op]
         if op == "+":
@@ -510,16 +534,16 @@ class _Evaluator:
         if op == "*":
             return a * b
         if b == 0:
-            return F.error(f"division by zero ({op})", e.span)
+            return error(f"division by zero ({op})", e.span)
         if op == "/":
             if isinstance(a, int) and isinstance(b, int) and a % b == 0:
                 return a // b
-            return F.normalize_number(a / b)
+            return normalize_number(a / b)
         # %: Terraform's remainder takes the sign of the dividend
         if isinstance(a, int) and isinstance(b, int):
             q = abs(a) // abs(b)
             return a - b * (q if (a >= 0) == (b >= 0) else -q)
-        return F.normalize_number(math.fmod(a, b))
+        return normalize_number(math.fmod(a, b))
 
     def unary(self, e: Unary, env: Mapping[str, Any]) -> Any:
         if e.op == "!":
@@ -527,19 +551,19 @@ class _Evaluator:
             return (not v) if isinstance(v, bool) else v
         v = _materialize(self.eval(e.operand, env))
         if isinstance(v, _LEAVES):
-            return v if F.is_error(v) else F.as_unknown(v, e.operand.span)
+            return v if is_error(v) else as_unknown(v, e.operand.span)
         try:
-            return -F.to_number(v)
-        except F.FunctionError as exc:
-            return F.error(f"unary -: {exc}", e.span)
+            return -to_number(v)
+        except FunctionError as exc:
+            return error(f"unary -: {exc}", e.span)
 
     # ------------------------------------------------------------------ calls
 
     def call(self, e: Call, env: Mapping[str, Any]) -> Any:
         self.tick()
         name = e.name
-        info = F.CallInfo(name, e.span, self.ctx)
-        lazy = F.LAZY_FUNCTIONS.get(name)
+        info = CallInfo(name, e.span, self.ctx)
+        lazy = table.LAZY_FUNCTIONS.get(name)
         if lazy is not None:
             thunks: list[Callable[[], Any]] = [
                 (lambda a=a: _materialize(self.eval(a, env))) for a in e.args
@@ -547,17 +571,17 @@ class _Evaluator:
             return lazy(thunks, info)
         if "::" in name:
             return Unknown(f"unsupported function {name}", e.span)
-        if name not in F.FUNCTIONS:
+        if name not in table.FUNCTIONS:
             return Unknown(f"unsupported function {name}", e.span)
         args = [_materialize(self.eval(a, env)) for a in e.args]
         if e.expand_final and args:
             last = args.pop()
             if isinstance(last, _LEAVES):
-                return last if F.is_error(last) else F.as_unknown(last, e.args[-1].span)
+                return last if is_error(last) else as_unknown(last, e.args[-1].span)
             if not isinstance(last, list):
-                return F.error(f"{name}(): the expanded argument must be a list", e.span)
+                return error(f"{name}(): the expanded argument must be a list", e.span)
             args.extend(last)
-        return F.call(name, args, info)
+        return table.call(name, args, info)
 
 
 def evaluate(expr: Expr, scope: Scope, ctx: EvalContext) -> Any:

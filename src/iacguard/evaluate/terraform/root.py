@@ -480,7 +480,7 @@ class RootEvaluation:
 def _problems(payload: Any, depth: int = 0) -> list[Unknown]:
     """Unknown leaves that stand for a Terraform evaluation error or a refused file read:
     worth a located note (Terraform would fail there, or we would not look)."""
-    from iacguard.evaluate.terraform.functions import ERROR_PREFIX
+    from iacguard.evaluate.terraform.functions.common import ERROR_PREFIX
 
     out: list[Unknown] = []
     stack = [(payload, 0)]

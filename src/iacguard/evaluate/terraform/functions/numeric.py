@@ -1,0 +1,52 @@
+"""Terraform's numeric functions: ``max``, ``min``, ``abs``, ``ceil``, ``floor``, ``signum``,
+``pow``."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from iacguard.evaluate.terraform.functions.common import (
+    CallInfo,
+    FunctionError,
+    arity,
+    need_known,
+    normalize_number,
+    on_known,
+    to_number,
+)
+
+
+def _numbers(args: list[Any]) -> list[int | float]:
+    if not args:
+        raise FunctionError("needs at least one number")
+    return [to_number(a) for a in args]
+
+
+def fn_max(args: list[Any], info: CallInfo) -> Any:
+    if (u := need_known(args)) is not None:
+        return u
+    return max(_numbers(args))
+
+
+def fn_min(args: list[Any], info: CallInfo) -> Any:
+    if (u := need_known(args)) is not None:
+        return u
+    return min(_numbers(args))
+
+
+def fn_pow(args: list[Any], info: CallInfo) -> Any:
+    arity(args, 2)
+    if (u := need_known(args)) is not None:
+        return u
+    a, b = to_number(args[0]), to_number(args[1])
+    try:
+        return normalize_number(float(a) ** float(b)) if isinstance(b, float) or b < 0 else a**b
+    except (OverflowError, ZeroDivisionError) as exc:
+        raise FunctionError(str(exc)) from None
+
+
+fn_abs = on_known(abs, 1, to_number)
+fn_ceil = on_known(math.ceil, 1, to_number)
+fn_floor = on_known(math.floor, 1, to_number)
+fn_signum = on_known(lambda n: (n > 0) - (n < 0), 1, to_number)

@@ -1,0 +1,346 @@
+"""Terraform's string functions: ``format``, ``formatlist``, ``join``, ``split``, ``replace``,
+``regex``, ``substr``, ``startswith``, ``lower``, ``trim``, ``indent``...
+
+Strings may be partly known (``PartialStr``): ``join`` and ``format`` keep the known parts,
+``startswith`` / ``endswith`` / ``strcontains`` decide from them where they can. Regular
+expressions are RE2 patterns compiled with Python's ``re``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from typing import Any
+
+from iacguard.core.values import JsonEncoded, PartialStr, Ref, Unknown
+from iacguard.evaluate.terraform.functions.common import (
+    CallInfo,
+    Fn,
+    FunctionError,
+    arity,
+    as_list,
+    as_unknown,
+    first_leaf,
+    is_leaf,
+    need_known,
+    on_known,
+    partial,
+    to_bool,
+    to_int,
+    to_number,
+    to_str,
+)
+from iacguard.evaluate.terraform.functions.encoding import json_text
+
+
+def _parts_of(v: Any) -> list[Any]:
+    """A string-ish value as template parts (str / Unknown / Ref), or raise."""
+    if isinstance(v, PartialStr):
+        return list(v.parts)
+    if isinstance(v, Ref):
+        return [v]
+    if isinstance(v, Unknown):
+        return [v]
+    if isinstance(v, JsonEncoded):
+        return [as_unknown(v)]
+    return [to_str(v)]
+
+
+def _title(s: str) -> str:
+    out = []
+    prev_sep = True
+    for ch in s:
+        out.append(ch.upper() if prev_sep else ch)
+        prev_sep = not (ch.isalnum() or ch == "_")
+    return "".join(out)
+
+
+def _trim(s: str, chars: str) -> str:
+    return s.strip(chars)
+
+
+def _substr(s: str, offset: Any, length: Any) -> str:
+    off, ln = to_int(offset), to_int(length)
+    if off < 0:
+        off = max(len(s) + off, 0)
+    if off > len(s):
+        raise FunctionError("substr() offset beyond the end of the string")
+    if ln < 0:
+        return s[off:]
+    return s[off : off + ln]
+
+
+def fn_substr(args: list[Any], info: CallInfo) -> Any:
+    arity(args, 3)
+    if (u := need_known(args)) is not None:
+        return u
+    return _substr(to_str(args[0]), args[1], args[2])
+
+
+def fn_join(args: list[Any], info: CallInfo) -> Any:
+    arity(args, 2, -1)
+    sep = args[0]
+    if is_leaf(sep):
+        return as_unknown(sep)
+    sep = to_str(sep)
+    parts: list[Any] = []
+    first = True
+    for lst in args[1:]:
+        if is_leaf(lst):
+            return as_unknown(lst)
+        for x in as_list(lst):
+            if x is None:
+                raise FunctionError("join() of a list with a null element")
+            if not first:
+                parts.append(sep)
+            first = False
+            parts.extend(_parts_of(x))
+    return partial(parts)
+
+
+def fn_split(args: list[Any], info: CallInfo) -> Any:
+    arity(args, 2)
+    if (u := need_known(args)) is not None:
+        return u
+    sep, s = to_str(args[0]), to_str(args[1])
+    if s == "":
+        return [""] if sep else []
+    if sep == "":
+        return list(s)
+    return s.split(sep)
+
+
+def _go_regex(pattern: str) -> re.Pattern[str]:
+    """Compile an RE2 pattern with Python's re (close enough for the usual patterns)."""
+    try:
+        return re.compile(pattern)
+    except re.error as exc:
+        raise FunctionError(f"invalid regular expression {pattern!r}: {exc}") from None
+
+
+def _go_replacement(repl: str) -> Callable[[re.Match[str]], str]:
+    def sub(m: re.Match[str]) -> str:
+        def group(g: re.Match[str]) -> str:
+            if g.group(0) == "$$":
+                return "$"
+            name = g.group(1) or g.group(2)
+            try:
+                key: int | str = int(name)
+            except ValueError:
+                key = name
+            try:
+                return m.group(key) or ""
+            except (IndexError, re.error):
+                return ""
+
+        return re.sub(r"\$\$|\$\{(\w+)\}|\$(\w+)", group, repl)
+
+    return sub
+
+
+def fn_replace(args: list[Any], info: CallInfo) -> Any:
+    arity(args, 3)
+    if (u := need_known(args)) is not None:
+        return u
+    s, old, new = (to_str(a) for a in args)
+    if len(old) >= 2 and old.startswith("/") and old.endswith("/"):
+        return _go_regex(old[1:-1]).sub(_go_replacement(new), s)
+    return s.replace(old, new)
+
+
+def _regex_result(m: re.Match[str]) -> Any:
+    if m.re.groupindex:
+        return {name: m.group(name) for name in m.re.groupindex}
+    if m.re.groups:
+        return list(m.groups())
+    return m.group(0)
+
+
+def fn_regex(args: list[Any], info: CallInfo) -> Any:
+    arity(args, 2)
+    if (u := need_known(args)) is not None:
+        return u
+    m = _go_regex(to_str(args[0])).search(to_str(args[1]))
+    if m is None:
+        raise FunctionError("the pattern did not match")
+    return _regex_result(m)
+
+
+def fn_regexall(args: list[Any], info: CallInfo) -> Any:
+    arity(args, 2)
+    if (u := need_known(args)) is not None:
+        return u
+    return [_regex_result(m) for m in _go_regex(to_str(args[0])).finditer(to_str(args[1]))]
+
+
+def _affix_test(at_start: bool) -> Fn:
+    """``startswith`` / ``endswith``: a partly known string is decided by the known text at
+    that end where it can be."""
+    has = str.startswith if at_start else str.endswith
+
+    def body(args: list[Any], info: CallInfo) -> Any:
+        arity(args, 2)
+        s, affix = args
+        if is_leaf(affix):
+            return as_unknown(affix)
+        affix = to_str(affix)
+        if isinstance(s, PartialStr):
+            part = s.parts[0 if at_start else -1] if s.parts else ""
+            edge = part if isinstance(part, str) else ""
+            if has(edge, affix):
+                return True
+            if not has(affix, edge):
+                return False
+            return as_unknown(s)
+        if is_leaf(s):
+            return as_unknown(s)
+        return has(to_str(s), affix)
+
+    return body
+
+
+fn_startswith = _affix_test(at_start=True)
+fn_endswith = _affix_test(at_start=False)
+
+
+def fn_strcontains(args: list[Any], info: CallInfo) -> Any:
+    arity(args, 2)
+    s, sub = args
+    if is_leaf(sub):
+        return as_unknown(sub)
+    sub = to_str(sub)
+    if isinstance(s, PartialStr):
+        if any(isinstance(p, str) and sub in p for p in s.parts):
+            return True
+        return as_unknown(s)
+    if is_leaf(s):
+        return as_unknown(s)
+    return sub in to_str(s)
+
+
+_FORMAT_VERB = re.compile(r"%(?:\[(\d+)\])?([-+# 0]*)(\d+|\*)?(?:\.(\d+))?([a-zA-Z%])")
+
+
+def _format_one(verb: str, flags: str, width: str | None, prec: str | None, v: Any) -> list[Any]:
+    if verb in ("s", "v") and not (verb == "v" and "#" in flags):
+        if is_leaf(v):
+            return _parts_of(v)
+        if verb == "v" and isinstance(v, (list, dict)):
+            text = json_text(v)
+        else:
+            text = to_str(v)
+        if prec is not None:
+            text = text[: int(prec)]
+    elif verb == "v":  # %#v: JSON
+        if is_leaf(v) or first_leaf(v) is not None:
+            return [as_unknown(v)]
+        text = json_text(v)
+    elif verb == "q":
+        if is_leaf(v):
+            return [as_unknown(v)]
+        text = json.dumps(to_str(v), ensure_ascii=False)
+    elif verb in "dbox":
+        if is_leaf(v):
+            return [as_unknown(v)]
+        n = to_int(v)
+        text = format(n, {"d": "d", "b": "b", "o": "o", "x": "x"}[verb])
+    elif verb in "Xe":
+        if is_leaf(v):
+            return [as_unknown(v)]
+        n = to_number(v)
+        text = format(n, "X") if verb == "X" and isinstance(n, int) else format(n, "e")
+    elif verb in "fg":
+        if is_leaf(v):
+            return [as_unknown(v)]
+        n = float(to_number(v))
+        text = format(n, f".{prec}{verb}" if prec is not None else ("f" if verb == "f" else "g"))
+        if verb == "f" and prec is None:
+            text = format(n, ".6f")
+    elif verb == "t":
+        if is_leaf(v):
+            return [as_unknown(v)]
+        text = "true" if to_bool(v) else "false"
+    else:
+        raise FunctionError(f"unsupported format verb %{verb}")
+    if width is not None and width != "*":
+        w = int(width)
+        if "-" in flags:
+            text = text.ljust(w)
+        elif "0" in flags and verb in "dfegbox":
+            text = text.rjust(w, "0")
+        else:
+            text = text.rjust(w)
+    if "+" in flags and verb in "dfeg" and not text.startswith("-"):
+        text = "+" + text
+    return [text]
+
+
+def format_parts(fmt: str, values: list[Any]) -> Any:
+    parts: list[Any] = []
+    pos = 0
+    argi = 0
+    for m in _FORMAT_VERB.finditer(fmt):
+        parts.append(fmt[pos : m.start()])
+        pos = m.end()
+        explicit, flags, width, prec, verb = m.groups()
+        if verb == "%":
+            parts.append("%")
+            continue
+        if explicit is not None:
+            argi = int(explicit) - 1
+        if argi >= len(values) or argi < 0:
+            raise FunctionError(f"not enough arguments for format {fmt!r}")
+        parts.extend(_format_one(verb, flags, width, prec, values[argi]))
+        argi += 1
+    parts.append(fmt[pos:])
+    return partial(parts)
+
+
+def fn_format(args: list[Any], info: CallInfo) -> Any:
+    arity(args, 1, -1)
+    fmt = args[0]
+    if is_leaf(fmt):
+        return as_unknown(fmt)
+    return format_parts(to_str(fmt), args[1:])
+
+
+def fn_formatlist(args: list[Any], info: CallInfo) -> Any:
+    arity(args, 1, -1)
+    fmt = args[0]
+    if is_leaf(fmt):
+        return as_unknown(fmt)
+    length = None
+    for a in args[1:]:
+        if is_leaf(a):
+            return as_unknown(a)
+        if isinstance(a, list):
+            if length is not None and len(a) != length:
+                raise FunctionError("formatlist() lists differ in length")
+            length = len(a)
+    if length is None:
+        length = 1
+    out = []
+    for i in range(length):
+        row = [a[i] if isinstance(a, list) else a for a in args[1:]]
+        out.append(format_parts(to_str(fmt), row))
+    return out
+
+
+def fn_indent(args: list[Any], info: CallInfo) -> Any:
+    arity(args, 2)
+    if (u := need_known(args)) is not None:
+        return u
+    pad = " " * to_int(args[0])
+    return to_str(args[1]).replace("\n", "\n" + pad)
+
+
+fn_lower = on_known(str.lower, 1)
+fn_upper = on_known(str.upper, 1)
+fn_title = on_known(_title, 1)
+fn_trimspace = on_known(str.strip, 1)
+fn_trimprefix = on_known(lambda s, p: s[len(p) :] if p and s.startswith(p) else s, 2)
+fn_trimsuffix = on_known(lambda s, p: s[: -len(p)] if p and s.endswith(p) else s, 2)
+fn_trim = on_known(_trim, 2)
+fn_chomp = on_known(lambda s: re.sub(r"(\r\n|\n|\r)+$", "", s), 1)
+fn_strrev = on_known(lambda s: s[::-1], 1)

@@ -77,7 +77,7 @@ def test_load_catalog_ids_names_aliases():
         "KMS003": "kms-key-missing-backup-grant",
     }
     assert entries["BKP001"]["aliases"] == ["CKV_AWS_166"]
-    assert entries["KMS001"]["aliases"] == ["CKV_AWS_7"]
+    assert entries["KMS001"]["aliases"] == ["CKV_AWS_7", "AVD-AWS-0065", "aws-kms-auto-rotate-keys"]
     # callers get a copy: changing it does not change the next load
     entries["BKP001"]["name"] = "changed"
     assert load_catalog()["BKP001"]["name"] == "backup-vault-without-cmk"

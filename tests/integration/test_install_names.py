@@ -28,7 +28,8 @@ def _install_targets(text: str) -> list[str]:
     """The package arguments of every ``pip install`` in a text (flags dropped)."""
     targets = []
     for m in re.finditer(r"pip(?:3)? install ([^\n#&|;]*)", text):
-        words = [w for w in m.group(1).split() if not w.startswith("-")]
+        words = [w.rstrip("`);,") for w in m.group(1).split() if not w.startswith("-")]
+        words = [w for w in words if w]
         targets.extend(words)
     return targets
 

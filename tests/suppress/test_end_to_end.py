@@ -130,3 +130,60 @@ def test_json_output_carries_the_reason(tmp_path, monkeypatch, capsys, language)
         False,
         False,
     ]
+
+
+PEERS_TERRAFORM = """\
+#checkov:skip=CKV_AWS_7
+resource "aws_kms_key" "checkov_bare" {
+  description = "checkov skip without a reason: checkov honours it"
+}
+
+#trivy:ignore:AVD-AWS-0065
+resource "aws_kms_key" "trivy" {
+  description = "trivy's id for key rotation"
+}
+
+resource "aws_kms_key" "tfsec" {
+  description = "tfsec's id, inline" #tfsec:ignore:aws-kms-auto-rotate-keys
+}
+
+#tfsec:ignore:aws-kms-auto-rotate-keys:exp:2020-01-31
+resource "aws_kms_key" "expired" {
+  description = "the tfsec ignore ran out"
+}
+
+#trivy:ignore:AVD-AWS-0057
+resource "aws_kms_key" "not_ours" {
+  description = "a trivy id with no iacguard rule: trivy's business"
+}
+"""
+
+
+def test_peer_skips_apply_as_their_tools_read_them(tmp_path):
+    """Migrating from checkov, trivy or tfsec keeps their skips working: a checkov skip with
+    no reason applies (as in checkov) and only the missing reason is SUP001; trivy and tfsec
+    ignores name their own ids (mapped through the catalog's aliases) and expire on ``:exp:``."""
+    (tmp_path / "main.tf").write_text(PEERS_TERRAFORM, encoding="utf-8")
+    report = check([str(tmp_path)], load_config([str(tmp_path)]), today=date(2026, 12, 1))
+    kms001 = {f.address: f for f in report.findings if f.rule_id == "KMS001"}
+    assert {a: f.suppressed for a, f in kms001.items()} == {
+        "aws_kms_key.checkov_bare": True,
+        "aws_kms_key.trivy": True,
+        "aws_kms_key.tfsec": True,
+        "aws_kms_key.expired": False,
+        "aws_kms_key.not_ours": False,
+    }
+    assert kms001["aws_kms_key.checkov_bare"].suppression_reason == "checkov skip without a reason"
+    meta = sorted(
+        (f.rule_id, f.location.start_line) for f in report.findings if f.rule_id[:3] == "SUP"
+    )
+    assert meta == [("SUP001", 1), ("SUP003", 15)]
+    sup001 = next(f for f in report.findings if f.rule_id == "SUP001")
+    assert "it applies, as in checkov" in sup001.message
+    assert "checkov:skip=ID:reason" in sup001.message
+
+
+def test_rule_command_knows_the_peer_ids(capsys):
+    for alias in ("CKV_AWS_7", "AVD-AWS-0065", "aws-kms-auto-rotate-keys"):
+        assert main(["rule", alias]) == 0
+        assert capsys.readouterr().out.startswith("KMS001 kms-key-rotation-disabled\n")

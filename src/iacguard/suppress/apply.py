@@ -4,7 +4,10 @@ meta-findings about the directives.
 The reason is required: a suppression without one suppresses nothing and is reported as
 SUP001. A suppression past its ``until`` date suppresses nothing and is reported as SUP003. A
 suppression that matches no finding of a rule that ran, names an unknown rule or is malformed
-is reported as SUP002 (checkov skips never are: checkov may still need them).
+is reported as SUP002 (checkov, trivy and tfsec skips never are: those tools may still need
+them). A peer's skip applies as it does in that tool: a ``checkov:skip`` without a reason still
+suppresses (and the missing reason is SUP001), a ``trivy:ignore`` / ``tfsec:ignore`` has no
+reason to give and applies until its ``:exp:`` date.
 """
 
 from __future__ import annotations
@@ -62,10 +65,12 @@ def apply_suppressions(
             if finding.rule_id not in s.ids or s.invalid:
                 continue
             s.used.add(finding.rule_id)
-            if applied is None and s.reason and not (s.until and s.until < today):
+            usable = s.reason or s.is_peer  # a peer's skip needs no reason in that tool
+            if applied is None and usable and not (s.until and s.until < today):
                 applied = s
         if applied is not None:
-            finding = finding.with_(suppressed=True, suppression_reason=applied.reason)
+            reason = applied.reason or f"{applied.kind.split('-')[0]} skip without a reason"
+            finding = finding.with_(suppressed=True, suppression_reason=reason)
         out.append(finding)
     meta = _meta_findings(suppressions, today, active_rules, severity or {}, names)
     return out + sorted(meta, key=Finding.sort_key)
@@ -95,16 +100,24 @@ def _meta_findings(
                 )
             )
             continue
-        if s.ids and not s.reason:
-            hint = (
-                "add the reason after the id: checkov:skip=ID:reason"
-                if s.kind == "checkov-comment"
-                else "add a comment: entry"
-                if s.kind == "checkov-metadata"
-                else "add a reason: entry"
-                if s.kind == "metadata"
-                else "add `-- reason` at its end"
+        if s.ids and not s.reason and s.is_peer and s.kind.startswith("checkov"):
+            out.append(
+                _meta(
+                    "SUP001",
+                    s,
+                    f"Suppression of {what} has no reason (it applies, as in checkov): "
+                    + (
+                        "add the reason after the id: checkov:skip=ID:reason."
+                        if s.kind == "checkov-comment"
+                        else "add a comment: entry."
+                    ),
+                    severity,
+                    names,
+                )
             )
+            continue
+        if s.ids and not s.reason and not s.is_peer:
+            hint = "add a reason: entry" if s.kind == "metadata" else "add `-- reason` at its end"
             out.append(
                 _meta(
                     "SUP001",
@@ -127,8 +140,8 @@ def _meta_findings(
                 )
             )
             continue
-        if s.is_checkov:
-            continue
+        if s.is_peer:
+            continue  # the peer tool may still need its skip: never reported unused
         problems: list[str] = []
         if s.unknown:
             problems.append("unknown rule " + ", ".join(s.unknown))

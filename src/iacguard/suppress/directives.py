@@ -36,7 +36,15 @@ _IDS = re.compile(r"\s*\[(?P<ids>[^\]]*)\](?P<rest>.*)$")
 _UNTIL = re.compile(r"\s*until\s*=\s*(?P<until>\S+)(?P<rest>.*)$", re.I)
 _REASON = re.compile(r"\s*--(?P<reason>.*)$")
 _CHECKOV = re.compile(r"checkov\s*:\s*skip\s*=\s*(?P<id>[A-Za-z0-9_]+)(?:\s*:(?P<reason>.*))?$")
-_MARKERS = re.compile(r"iacguard|checkov", re.I)
+#: ``trivy:ignore:AVD-AWS-0065`` / ``tfsec:ignore:aws-kms-auto-rotate-keys``, each with an
+#: optional ``:exp:YYYY-MM-DD`` (the last day it applies), as trivy and tfsec read them
+_TRIVY = re.compile(
+    r"(?P<tool>trivy|tfsec)\s*:\s*ignore\s*:\s*(?P<id>[A-Za-z0-9_.-]+?)"
+    r"(?::exp:(?P<exp>\d{4}-\d{2}-\d{2}))?(?=$|[\s:])",
+    re.I,
+)
+_MARKERS = re.compile(r"iacguard|checkov|trivy|tfsec", re.I)
+_MARKER_BYTES = (b"iacguard", b"checkov", b"trivy", b"tfsec")
 
 
 @dataclass(slots=True)
@@ -44,7 +52,8 @@ class Suppression:
     """One suppression directive and what became of it."""
 
     span: Span
-    #: "comment", "metadata", "checkov-comment", "checkov-metadata"
+    #: "comment", "metadata" (iacguard's own), "checkov-comment", "checkov-metadata",
+    #: "trivy-comment", "tfsec-comment" (a peer's skip, honoured as that tool does)
     kind: str
     #: the rule ids (names resolved); unknown entries are in ``unknown``
     ids: tuple[str, ...]
@@ -59,6 +68,11 @@ class Suppression:
     @property
     def is_checkov(self) -> bool:
         return self.kind.startswith("checkov")
+
+    @property
+    def is_peer(self) -> bool:
+        """A checkov, trivy or tfsec skip: it applies without a reason, as in that tool."""
+        return self.kind.startswith(("checkov", "trivy", "tfsec"))
 
 
 def collect_suppressions(
@@ -108,7 +122,7 @@ def _from_file(
     except OSError:
         return []  # the evaluator reported the unreadable file already
     lowered = data.lower()
-    if b"iacguard" not in lowered and b"checkov" not in lowered:
+    if not any(marker in lowered for marker in _MARKER_BYTES):
         return []
     text = data.decode("utf-8", errors="replace")
     language = resources[0].language
@@ -205,7 +219,7 @@ def parse_directive(
         return match.start(), length, suppression
     match = _CHECKOV.search(text)
     if match:
-        rid = checkov.get(match.group("id"))
+        rid = checkov.get(match.group("id")) or checkov.get(match.group("id").upper())
         if rid is None:
             return None
         reason = (match.group("reason") or "").strip()
@@ -214,6 +228,17 @@ def parse_directive(
         length = len(text.rstrip()) - match.start()
         suppression = Suppression(placeholder, "checkov-comment", (rid,), reason or None)
         return match.start(), length, suppression
+    match = _TRIVY.search(text)
+    if match:
+        rid = checkov.get(match.group("id")) or checkov.get(match.group("id").upper())
+        if rid is None:
+            return None  # an id of theirs with no iacguard rule: their business
+        until, invalid = (None, None)
+        if match.group("exp"):
+            until, invalid = _parse_date(match.group("exp"))
+        kind = f"{match.group('tool').lower()}-comment"
+        suppression = Suppression(placeholder, kind, (rid,), None, until, (), invalid)
+        return match.start(), match.end() - match.start(), suppression
     return None
 
 
@@ -337,5 +362,11 @@ class LazyMap(Mapping[str, str]):
 
 
 def checkov_ids() -> dict[str, str]:
-    """checkov id -> rule id: the built-in rules' catalog ``aliases`` that are checkov's."""
-    return {a: rid for a, rid in builtin_aliases().items() if a.upper().startswith("CKV")}
+    """A peer's id -> rule id, from the built-in rules' catalog ``aliases``: checkov's
+    (``CKV_AWS_7``), trivy's (``AVD-AWS-0065``) and tfsec's (``aws-kms-auto-rotate-keys``);
+    each also under its upper-case spelling, as the tools compare ids without case."""
+    out: dict[str, str] = {}
+    for alias, rid in builtin_aliases().items():
+        out[alias] = rid
+        out.setdefault(alias.upper(), rid)
+    return out

@@ -231,7 +231,7 @@ def _describe(exc: Exception) -> str:
 
     known: tuple[type[Exception], ...] = (UsageError, CheckError)
     try:
-        from iacguard.config import ConfigError
+        from iacguard.config.model import ConfigError
 
         known += (ConfigError,)
     except ImportError:
@@ -263,7 +263,7 @@ def _overrides(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def _load_config(args: argparse.Namespace) -> Any:
-    from iacguard.config import load_config
+    from iacguard.config.load import load_config
 
     paths = [str(p) for p in args.paths] or ["."]
     return load_config(paths, explicit=args.config, overrides=_overrides(args))
@@ -321,7 +321,7 @@ def _cmd_check(args: argparse.Namespace) -> int:
     extra = _reports(args.report)
     config = _load_config(args)
     if args.show_config:
-        from iacguard.config import show_config
+        from iacguard.config.show import show_config
 
         sys.stdout.write(show_config(config).rstrip("\n") + "\n")
         return EXIT_OK

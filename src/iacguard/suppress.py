@@ -514,7 +514,7 @@ class _LazyMap(Mapping[str, str]):
 
 
 def _rule_names() -> dict[str, str]:
-    from iacguard.config import known_rules
+    from iacguard.config.known import known_rules
 
     return known_rules()
 

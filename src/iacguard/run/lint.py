@@ -43,7 +43,7 @@ def lint_graph(
     rules, findings = one(settings)
     infos = {r.id: RuleInfo(r.id, r.name, r.severity) for r in rules}
     if getattr(settings, "per_path", ()):
-        from iacguard.config import effective_for
+        from iacguard.config.paths import effective_for
 
         variants: dict[str, Any] = {}
         for path in unit_paths(found):
@@ -124,7 +124,7 @@ def _meta_selected(finding: Finding, settings: Any) -> bool:
 def effective_settings(settings: Any, finding: Finding) -> Any:
     if not getattr(settings, "per_path", ()):
         return settings
-    from iacguard.config import effective_for
+    from iacguard.config.paths import effective_for
 
     return effective_for(settings, finding.location.path)
 

@@ -132,7 +132,7 @@ def check(
     """
     paths = list(paths) or ["."]
     if config is None:
-        from iacguard.config import load_config
+        from iacguard.config.load import load_config
 
         config = load_config([str(p) for p in paths])
     settings = config
@@ -204,7 +204,7 @@ def _exclude(found: Discovery, settings: Any) -> None:
     """Drop discovered files matching the config's ``exclude`` globs (iacguard.config)."""
     from dataclasses import replace
 
-    from iacguard.config import is_excluded
+    from iacguard.config.paths import is_excluded
 
     modules = []
     for m in found.modules:

@@ -9,23 +9,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-#: the meta-findings of suppress.py: selectable like any rule, options-free
-META_RULES: dict[str, str] = {
-    "SUP001": "suppression-without-reason",
-    "SUP002": "unused-suppression",
-    "SUP003": "expired-suppression",
-}
-
-#: the built-in rules (issue 3), used when neither the registry nor the catalog can be loaded
-BUILTIN_RULES: dict[str, str] = {
-    "BKP001": "backup-vault-without-cmk",
-    "BKP002": "backup-plan-targets-vault-without-cmk",
-    "BKP003": "backup-vault-key-is-alias",
-    "KMS001": "kms-key-rotation-disabled",
-    "KMS002": "kms-key-short-deletion-window",
-    "KMS003": "kms-key-missing-backup-grant",
-}
-
 
 @dataclass(frozen=True, slots=True)
 class KnownRule:
@@ -33,16 +16,19 @@ class KnownRule:
 
     id: str
     name: str
-    #: option name -> JSON schema of its value (None: options cannot be checked)
-    options: Mapping[str, Any] | None
+    #: option name -> JSON schema of its value
+    options: Mapping[str, Any]
 
 
 def known_rules() -> dict[str, str]:
-    """Every rule id that can be selected, with its name (registry, catalog, meta rules)."""
+    """Every rule id that can be selected, with its name (registry and catalog: built-in,
+    plugin and the SUP meta rules)."""
     return {r.id: r.name for r in rule_table()}
 
 
 def rule_table() -> list[KnownRule]:
+    """The registry's rules (built-ins and plugins, with their options), then the catalog's
+    other entries (the SUP meta rules of suppress.py, which have no options), by id."""
     table: dict[str, KnownRule] = {}
     catalog: Mapping[str, Any] = {}
     try:
@@ -62,10 +48,6 @@ def rule_table() -> list[KnownRule]:
     for rid, entry in catalog.items() if isinstance(catalog, Mapping) else ():
         if rid not in table and isinstance(entry, Mapping) and "name" in entry:
             table[rid] = KnownRule(rid, str(entry["name"]), _option_schemas({}, entry))
-    for rid, name in BUILTIN_RULES.items():
-        table.setdefault(rid, KnownRule(rid, name, None))
-    for rid, name in META_RULES.items():
-        table.setdefault(rid, KnownRule(rid, name, {}))
     return sorted(table.values(), key=lambda r: r.id)
 
 

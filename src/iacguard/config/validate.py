@@ -35,14 +35,11 @@ def _rule_schemas(table: Sequence[KnownRule]) -> tuple[dict[str, Any], dict[str,
     rule_props: dict[str, Any] = {}
     severity_props: dict[str, Any] = {}
     for info in table:
-        if info.options is None:
-            options: dict[str, Any] = {"type": "object"}
-        else:
-            options = {
-                "type": "object",
-                "additionalProperties": False,
-                "properties": dict(info.options),
-            }
+        options = {
+            "type": "object",
+            "additionalProperties": False,
+            "properties": dict(info.options),
+        }
         for key in (info.id, info.name):
             rule_props[key] = options
             severity_props[key] = {"$ref": "#/$defs/severity"}

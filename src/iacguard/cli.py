@@ -14,6 +14,8 @@ if TYPE_CHECKING:  # annotations only: argparse and typing cost more than `--ver
     from collections.abc import Sequence
     from typing import Any
 
+    from iacguard.config.model import Config
+
 EXIT_OK = 0
 EXIT_FINDINGS = 1
 EXIT_USAGE = 2
@@ -262,7 +264,7 @@ def _overrides(args: argparse.Namespace) -> dict[str, Any]:
     return out
 
 
-def _load_config(args: argparse.Namespace) -> Any:
+def _load_config(args: argparse.Namespace) -> Config:
     from iacguard.config.load import load_config
 
     paths = [str(p) for p in args.paths] or ["."]
@@ -294,7 +296,7 @@ def _use_color(args: argparse.Namespace, stream: Any) -> bool:
         return False
 
 
-def _run_check(args: argparse.Namespace, config: Any, *, machine: bool, use_baseline: bool):
+def _run_check(args: argparse.Namespace, config: Config, *, machine: bool, use_baseline: bool):
     from iacguard import api
     from iacguard.run.progress import Progress, wanted
 

@@ -35,6 +35,7 @@ from iacguard.discover import module_groups
 from iacguard.graph.model import Graph
 
 if TYPE_CHECKING:
+    from iacguard.config.model import Config
     from iacguard.discover import Discovery, TerraformModule
     from iacguard.evaluate.options import EvalOptions
 
@@ -363,7 +364,7 @@ class UnitLint:
 def lint_units(
     units: Sequence[Unit],
     options: EvalOptions,
-    settings: Any,
+    settings: Config,
     today: date,
     ignore_suppressions: bool,
 ) -> list[UnitLint]:
@@ -410,7 +411,7 @@ def _lint_batch(
     units: list[Unit],
     options: EvalOptions,
     *,
-    settings: Any,
+    settings: Config,
     today: date,
     ignore_suppressions: bool,
 ) -> bytes:
@@ -422,7 +423,7 @@ def lint_parallel(
     found: Discovery,
     options: EvalOptions,
     workers: int,
-    settings: Any,
+    settings: Config,
     today: date,
     ignore_suppressions: bool,
     progress: ProgressHook | None = None,

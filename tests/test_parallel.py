@@ -213,7 +213,7 @@ def test_check_with_jobs_gives_the_same_report(mono: Path, monkeypatch: pytest.M
     from datetime import date
 
     from iacguard.api import check
-    from iacguard.config import Config
+    from iacguard.config.model import Config
 
     monkeypatch.chdir(mono)
     day = date(2026, 1, 1)

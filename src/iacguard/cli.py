@@ -14,6 +14,8 @@ if TYPE_CHECKING:  # annotations only: argparse and typing cost more than `--ver
     from collections.abc import Sequence
     from typing import Any
 
+    from iacguard.config.model import Config
+
 EXIT_OK = 0
 EXIT_FINDINGS = 1
 EXIT_USAGE = 2
@@ -227,7 +229,7 @@ def _describe(exc: Exception) -> str:
 
     known: tuple[type[Exception], ...] = (UsageError, CheckError)
     try:
-        from iacguard.config import ConfigError
+        from iacguard.config.model import ConfigError
 
         known += (ConfigError,)
     except ImportError:
@@ -258,8 +260,8 @@ def _overrides(args: argparse.Namespace) -> dict[str, Any]:
     return out
 
 
-def _load_config(args: argparse.Namespace) -> Any:
-    from iacguard.config import load_config
+def _load_config(args: argparse.Namespace) -> Config:
+    from iacguard.config.load import load_config
 
     paths = [str(p) for p in args.paths] or ["."]
     return load_config(paths, explicit=args.config, overrides=_overrides(args))
@@ -297,7 +299,7 @@ def _use_color(args: argparse.Namespace, stream: Any) -> bool:
         return False
 
 
-def _run_check(args: argparse.Namespace, config: Any, *, machine: bool, use_baseline: bool):
+def _run_check(args: argparse.Namespace, config: Config, *, machine: bool, use_baseline: bool):
     from iacguard import api
     from iacguard.run.progress import Progress, wanted
 
@@ -324,7 +326,7 @@ def _cmd_check(args: argparse.Namespace) -> int:
     extra = _reports(args.report)
     config = _load_config(args)
     if args.show_config:
-        from iacguard.config import show_config
+        from iacguard.config.show import show_config
 
         sys.stdout.write(show_config(config).rstrip("\n") + "\n")
         return EXIT_OK

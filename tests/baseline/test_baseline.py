@@ -10,7 +10,7 @@ import pytest
 
 from iacguard import __version__
 from iacguard.api import build_graph
-from iacguard.config import ConfigError
+from iacguard.config.model import ConfigError
 from iacguard.core.certainty import Certainty
 from iacguard.core.findings import Finding, Severity
 from iacguard.graph.model import Resource

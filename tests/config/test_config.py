@@ -7,16 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from iacguard.config import (
-    Config,
-    ConfigError,
-    config_schema,
-    effective_for,
-    find_config,
-    is_excluded,
-    load_config,
-    show_config,
-)
+from iacguard.config.find import find_config
+from iacguard.config.load import load_config
+from iacguard.config.model import Config, ConfigError
+from iacguard.config.paths import effective_for, is_excluded
+from iacguard.config.show import show_config
+from iacguard.config.validate import config_schema
 from iacguard.core.certainty import Certainty
 from iacguard.core.findings import Severity
 
@@ -381,10 +377,10 @@ SAMPLES = [
 def test_quick_validation_agrees_with_jsonschema(data):
     from jsonschema import Draft202012Validator
 
-    from iacguard.config import quick_valid
+    from iacguard.core.schema import is_valid
 
     schema = config_schema()
-    assert quick_valid(data, schema, schema) == Draft202012Validator(schema).is_valid(data)
+    assert is_valid(data, schema, schema) == Draft202012Validator(schema).is_valid(data)
 
 
 def test_a_valid_config_does_not_import_jsonschema(tmp_path):
@@ -396,7 +392,7 @@ def test_a_valid_config_does_not_import_jsonschema(tmp_path):
         'select = ["KMS"]\n[rules.KMS002]\nmin-deletion-window-days = 14\n',
     )
     code = (
-        "import sys; from iacguard.config import load_config; c = load_config(['.']); "
+        "import sys; from iacguard.config.load import load_config; c = load_config(['.']); "
         "print(c.select, 'jsonschema' in sys.modules)"
     )
     done = subprocess.run(

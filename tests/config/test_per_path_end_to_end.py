@@ -7,7 +7,7 @@ from pathlib import Path
 
 from iacguard.api import check
 from iacguard.cli import main
-from iacguard.config import load_config
+from iacguard.config.load import load_config
 
 PYPROJECT = """\
 [tool.iacguard]

@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 import tomllib
 
-from iacguard.config import _has_tool_table
+from iacguard.config.find import _has_tool_table
 
 CASES = {
     "header": ("[tool.iacguard]\nselect = ['BKP001']\n", True),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from iacguard.config import load_config
+from iacguard.config.load import load_config
 from iacguard.core.certainty import Certainty
 from iacguard.core.findings import Severity
 

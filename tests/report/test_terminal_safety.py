@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from iacguard.api import check
-from iacguard.config import Config
+from iacguard.config.model import Config
 from iacguard.report import render
 from iacguard.report.terminal import printable
 

@@ -144,7 +144,7 @@ def test_a_module_file_finding_names_the_root_that_called_it(workdir):
     """Two callers of one local module give two findings on the same line: concise and
     github say which caller each is from; full says it in its details line instead."""
     from iacguard.api import check
-    from iacguard.config import Config
+    from iacguard.config.model import Config
 
     (workdir / "modules" / "vault").mkdir(parents=True)
     (workdir / "modules" / "vault" / "main.tf").write_text(

@@ -35,7 +35,7 @@ def test_builtins_from_the_catalog():
     assert by["KMS002"].options == {"min-deletion-window-days": 30}
     assert by["KMS003"].options == {"backup-grant": "explicit"}
     assert by["BKP001"].aliases == ("CKV_AWS_166",)
-    assert by["KMS001"].aliases == ("CKV_AWS_7",)
+    assert by["KMS001"].aliases == ("CKV_AWS_7", "AVD-AWS-0065", "aws-kms-auto-rotate-keys")
     assert by["KMS001"].fixes["cloudformation"].startswith("Set EnableKeyRotation: true")
 
 
@@ -202,7 +202,7 @@ def test_a_rule_that_fails_on_one_root_loses_only_that_root(monkeypatch, tmp_pat
     """Through check(): the failing root is a located error (exit 1, like any file error);
     the rule's findings on the other root and every other rule's findings stay."""
     from iacguard.api import check
-    from iacguard.config import Config
+    from iacguard.config.model import Config
 
     def fussy(graph, ctx):
         for r in ctx.shared.of_kind("vault"):

@@ -9,7 +9,7 @@ import pytest
 
 from iacguard.api import check
 from iacguard.cli import main
-from iacguard.config import load_config
+from iacguard.config.load import load_config
 
 TERRAFORM = """\
 # iacguard: ignore[KMS001] until=2027-01-31 -- rotated by the HSM team (SEC-42)

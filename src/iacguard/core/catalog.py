@@ -2,8 +2,8 @@
 
 Found installed as package data (``iacguard/catalog``, force-included in the wheel) or, from a
 source / editable checkout, as ``<repo>/rules``. Every entry is validated against the schema at
-load by a small validator for the JSON Schema subset the schema uses (importing jsonschema
-costs ~0.2 s, too much for a pre-commit run; the tests check the same files with jsonschema).
+load by ``iacguard.core.schema`` (importing jsonschema costs ~0.2 s, too much for a pre-commit
+run; the tests check the same files with jsonschema).
 
 The same entries are also shipped as ONE generated file, ``catalog.json`` (``python -m
 iacguard.core.catalog`` writes it; a test keeps it equal to the YAML, which stays the source of
@@ -18,11 +18,12 @@ from __future__ import annotations
 
 import copy
 import json
-import re
 from collections.abc import Mapping
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
+
+from iacguard.core.schema import problems
 
 
 class CatalogError(ValueError):
@@ -162,89 +163,11 @@ def validate_entry(entry: Any) -> list[str]:
 
 # ----------------------------------------------------------------------------- validation
 
-_TYPES: dict[str, Any] = {
-    "object": dict,
-    "array": list,
-    "string": str,
-    "integer": int,
-    "number": (int, float),
-    "boolean": bool,
-    "null": type(None),
-}
-
 
 def validate(data: Any, schema: Mapping[str, Any], where: str = "") -> list[str]:
-    """Validate ``data`` with the JSON Schema keywords the catalog schema uses: type, enum,
-    const, required, properties, additionalProperties, patternProperties, items, pattern,
-    minLength, minItems, minimum, maximum, oneOf/anyOf, $ref to #/$defs."""
-    return _check(data, schema, where or "entry", schema)
-
-
-def _check(data: Any, schema: Mapping[str, Any], where: str, top: Mapping[str, Any]) -> list[str]:
-    if "$ref" in schema:
-        ref = schema["$ref"]
-        node: Any = top
-        for part in ref.lstrip("#/").split("/"):
-            node = node[part]
-        return _check(data, node, where, top)
-    problems: list[str] = []
-    kind = schema.get("type")
-    if kind is not None:
-        kinds = kind if isinstance(kind, list) else [kind]
-        ok = any(
-            isinstance(data, _TYPES[k])
-            and not (k in ("integer", "number") and isinstance(data, bool))
-            for k in kinds
-        )
-        if not ok:
-            return [f"{where}: expected {' or '.join(kinds)}, got {type(data).__name__}"]
-    if "const" in schema and data != schema["const"]:
-        problems.append(f"{where}: must be {schema['const']!r}")
-    if "enum" in schema and data not in schema["enum"]:
-        problems.append(f"{where}: {data!r} is not one of {schema['enum']}")
-    for keyword in ("anyOf", "oneOf"):
-        if keyword in schema:
-            matches = [s for s in schema[keyword] if not _check(data, s, where, top)]
-            if not matches or (keyword == "oneOf" and len(matches) > 1):
-                problems.append(f"{where}: does not match {keyword}")
-    if isinstance(data, str):
-        if len(data) < schema.get("minLength", 0):
-            problems.append(f"{where}: too short")
-        if "pattern" in schema and not re.search(schema["pattern"], data):
-            problems.append(f"{where}: {data!r} does not match {schema['pattern']}")
-    if isinstance(data, (int, float)) and not isinstance(data, bool):
-        if "minimum" in schema and data < schema["minimum"]:
-            problems.append(f"{where}: below {schema['minimum']}")
-        if "maximum" in schema and data > schema["maximum"]:
-            problems.append(f"{where}: above {schema['maximum']}")
-    if isinstance(data, list):
-        if len(data) < schema.get("minItems", 0):
-            problems.append(f"{where}: needs at least {schema['minItems']} items")
-        if "items" in schema:
-            for i, item in enumerate(data):
-                problems += _check(item, schema["items"], f"{where}[{i}]", top)
-    if isinstance(data, dict):
-        for name in schema.get("required", ()):
-            if name not in data:
-                problems.append(f"{where}: missing required key {name!r}")
-        props = schema.get("properties", {})
-        patterns = schema.get("patternProperties", {})
-        extra = schema.get("additionalProperties", True)
-        for name, value in data.items():
-            sub = f"{where}.{name}"
-            if name in props:
-                problems += _check(value, props[name], sub, top)
-                continue
-            matched = [p for p in patterns if re.search(p, str(name))]
-            for p in matched:
-                problems += _check(value, patterns[p], sub, top)
-            if matched:
-                continue
-            if extra is False:
-                problems.append(f"{where}: unknown key {name!r}")
-            elif isinstance(extra, dict):
-                problems += _check(value, extra, sub, top)
-    return problems
+    """Problems of a catalog entry against the catalog ``schema`` (``"entry.<key>: ..."``), by
+    the validator of ``iacguard.core.schema``; empty when valid."""
+    return problems(data, schema, where or "entry")
 
 
 # ----------------------------------------------------------------------------- rendering

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from iacguard.config import ConfigError
+from iacguard.config.model import ConfigError
 from iacguard.core.findings import Finding
 
 FORMAT_VERSION = 1

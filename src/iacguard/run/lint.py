@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING
 
+from iacguard.config.model import Config
 from iacguard.core.errors import CheckError
 from iacguard.core.findings import Finding, Severity
 from iacguard.core.located import FileError
@@ -14,9 +15,12 @@ from iacguard.core.report import RuleInfo
 from iacguard.discover import Discovery, unit_paths
 from iacguard.graph.model import Graph
 
+if TYPE_CHECKING:
+    from iacguard.rules.registry import Rule
+
 
 def lint_graph(
-    graph: Graph, settings: Any, found: Discovery, crashes: list[FileError] | None = None
+    graph: Graph, settings: Config, found: Discovery, crashes: list[FileError] | None = None
 ) -> tuple[list[RuleInfo], list[Finding]]:
     """Run the selected rules; with per-path overrides, once per distinct effective setting.
 
@@ -30,7 +34,7 @@ def lint_graph(
     except Exception as exc:  # noqa: BLE001 - a broken plugin is a usage problem
         raise CheckError(f"cannot load rules: {exc}") from exc
 
-    def one(s: Any) -> tuple[list[Any], list[Finding]]:
+    def one(s: Config) -> tuple[list[Rule], list[Finding]]:
         try:
             rules = select_rules(available, list(s.select), list(s.ignore))
             failed: list[FileError] | None = None if crashes is None else []
@@ -44,9 +48,9 @@ def lint_graph(
     rules, findings = one(settings)
     infos = {r.id: RuleInfo(r.id, r.name, r.severity) for r in rules}
     if getattr(settings, "per_path", ()):
-        from iacguard.config import effective_for
+        from iacguard.config.paths import effective_for
 
-        variants: dict[str, Any] = {}
+        variants: dict[str, Config] = {}
         for path in unit_paths(found):
             eff = effective_for(settings, path)
             if eff is not settings and eff != settings:
@@ -68,7 +72,7 @@ def lint_graph(
     return sorted(infos.values(), key=lambda r: r.id), findings
 
 
-def _settings_key(s: Any) -> str:
+def _settings_key(s: Config) -> str:
     return repr(
         (
             tuple(s.select),
@@ -84,7 +88,7 @@ def suppress_findings(
     graph: Graph,
     today: date,
     ignore: bool,
-    settings: Any,
+    settings: Config,
     rules: Sequence[RuleInfo],
 ) -> list[Finding]:
     """Inline / Metadata suppressions, plus the SUP meta-findings the selection keeps."""
@@ -102,7 +106,7 @@ def suppress_findings(
     return [f for f in out if f.rule_id not in META or _meta_selected(f, settings)]
 
 
-def _meta_selected(finding: Finding, settings: Any) -> bool:
+def _meta_selected(finding: Finding, settings: Config) -> bool:
     """Whether the selection in effect for the finding's file keeps a meta-finding."""
     from iacguard.rules.selection import is_selected
 
@@ -110,15 +114,15 @@ def _meta_selected(finding: Finding, settings: Any) -> bool:
     return is_selected(finding.rule_id, finding.rule_name, effective.select, effective.ignore)
 
 
-def effective_settings(settings: Any, finding: Finding) -> Any:
+def effective_settings(settings: Config, finding: Finding) -> Config:
     if not getattr(settings, "per_path", ()):
         return settings
-    from iacguard.config import effective_for
+    from iacguard.config.paths import effective_for
 
     return effective_for(settings, finding.location.path)
 
 
-def fail_on_for(settings: Any) -> Callable[[Finding], Severity] | None:
+def fail_on_for(settings: Config) -> Callable[[Finding], Severity] | None:
     """Each finding's ``fail-on`` when some ``per-path`` entry sets one, else None."""
     if not any(getattr(p, "fail_on", None) is not None for p in getattr(settings, "per_path", ())):
         return None

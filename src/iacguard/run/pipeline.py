@@ -10,6 +10,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from iacguard.config.model import Config
 from iacguard.core.errors import CheckError
 from iacguard.core.findings import Finding
 from iacguard.core.report import Report, assemble
@@ -70,7 +71,7 @@ def _scan_root(paths: Sequence[str | os.PathLike[str]]) -> str:
 
 def check(
     paths: Sequence[str | os.PathLike[str]] = (),
-    config: Any = None,
+    config: Config | None = None,
     *,
     var_files: Sequence[str] = (),
     baseline: str | None = None,
@@ -85,14 +86,14 @@ def check(
 ) -> Report:
     """Lint ``paths``: discover, evaluate, run the rules, apply suppressions and baseline.
 
-    ``config`` is an ``iacguard.config.Config`` (None: discovered from the first path upwards,
-    as the command line does). Raises ``CheckError`` (or ``config.ConfigError``) when the run
-    cannot do its job (an unusable option, config, baseline or git ref); every problem with an
+    ``config`` is the ``Config`` to use (None: discovered from the first path upwards, as the
+    command line does). Raises ``CheckError`` (or ``ConfigError``) when the run cannot do its
+    job (an unusable option, config, baseline or git ref); every problem with an
     input file is a ``FileError`` in the report instead.
     """
     paths = list(paths) or ["."]
     if config is None:
-        from iacguard.config import load_config
+        from iacguard.config.load import load_config
 
         config = load_config([str(p) for p in paths])
     settings = config
@@ -154,11 +155,11 @@ def _report(findings, errors, graph, found, fixed, rules, settings, resources=No
     )
 
 
-def _exclude(found: Discovery, settings: Any) -> None:
-    """Drop discovered files matching the config's ``exclude`` globs (iacguard.config)."""
+def _exclude(found: Discovery, settings: Config) -> None:
+    """Drop discovered files matching the config's ``exclude`` globs (iacguard.config.paths)."""
     from dataclasses import replace
 
-    from iacguard.config import is_excluded
+    from iacguard.config.paths import is_excluded
 
     modules = []
     for m in found.modules:

@@ -1,0 +1,64 @@
+"""The configuration as the run reads it: ``Config`` (the typed settings passed everywhere),
+``PerPath`` (one ``[[per-path]]`` entry) and ``ConfigError``."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from iacguard.core.certainty import Certainty
+from iacguard.core.findings import Severity
+
+
+class ConfigError(Exception):
+    """The configuration cannot be used: the message names the key path and what was expected."""
+
+
+@dataclass(frozen=True, slots=True)
+class PerPath:
+    """``[[tool.iacguard.per-path]]``: overrides for files matching ``paths``."""
+
+    paths: tuple[str, ...]
+    select: tuple[str, ...] | None = None
+    ignore: tuple[str, ...] = ()
+    min_certainty: Certainty | None = None
+    rule_options: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    severity: Mapping[str, Severity] = field(default_factory=dict)
+    fail_on: Severity | None = None
+    #: where it was written ("pyproject.toml:20")
+    source: str = ""
+    _spec: Any = field(default=None, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        if self._spec is None:
+            import pathspec
+
+            spec = pathspec.GitIgnoreSpec.from_lines(self.paths)
+            object.__setattr__(self, "_spec", spec)
+
+    def matches(self, relative: str) -> bool:
+        return bool(self._spec.match_file(relative))
+
+
+@dataclass(frozen=True, slots=True)
+class Config:
+    """The effective settings of a run: what ``load_config`` returns and the run reads."""
+
+    select: tuple[str, ...] = ()
+    ignore: tuple[str, ...] = ()
+    min_certainty: Certainty = Certainty.DEFAULT
+    fail_on: Severity = Severity.LOW
+    #: gitignore-style globs, relative to ``root``
+    exclude: tuple[str, ...] = ()
+    #: {"KMS002": {"min-deletion-window-days": 14}}, keyed by rule id
+    rule_options: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    #: severity overrides, keyed by rule id
+    severity: Mapping[str, Severity] = field(default_factory=dict)
+    per_path: tuple[PerPath, ...] = ()
+    #: key -> where it came from ("pyproject.toml:12", "--select", "default")
+    sources: Mapping[str, str] = field(default_factory=dict)
+    #: the configuration file used, if any
+    path: str | None = None
+    #: the directory globs (exclude, per-path) are relative to: the config file's, else cwd
+    root: str = "."

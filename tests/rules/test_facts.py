@@ -5,16 +5,9 @@ from __future__ import annotations
 import pytest
 from rule_builders import res, span
 
+from iacguard.core.value_ops import as_bool, as_int, project, split_path
 from iacguard.core.values import Alternative, Depends, Known, Unknown
-from iacguard.graph.facts import (
-    as_bool,
-    as_int,
-    fact,
-    kind_of,
-    plan_rules,
-    project,
-    split_path,
-)
+from iacguard.graph.facts import fact, kind_of, plan_rules
 
 
 @pytest.mark.parametrize(

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
-from iacguard.core.values import Known, Unknown, Value
+from iacguard.core.value_ops import combine, unknown_inputs
+from iacguard.core.values import Depends, Known, Unknown, Value
 
 
 class Certainty(enum.IntEnum):
@@ -85,3 +86,47 @@ def weaker(a: Verdict | None, b: Verdict | None) -> Verdict | None:
         avoided_by=a.avoided_by + b.avoided_by,
         triggered_by=a.triggered_by + b.triggered_by,
     )
+
+
+def judge_value(value: Value, predicate: Predicate) -> Verdict | None:
+    """``judge`` after ``completed``: every rule judges through this. A required input
+    with no default is the caller's to set: never a finding."""
+    return judge(completed(value), guard(predicate))
+
+
+def guard(predicate: Predicate) -> Predicate:
+    def guarded(payload: Any) -> bool | None:
+        if isinstance(payload, Unknown) and payload.required_input:
+            return False
+        return predicate(payload)
+
+    return guarded
+
+
+def completed(value: Value) -> Value:
+    """A Depends whose open inputs are all represented by an "any value" world (an
+    alternative assigning the input an Unknown) or already unknown inside a listed payload
+    is complete: a predicate that holds in those worlds holds for every value of them."""
+    if not isinstance(value, Depends) or value.complete:
+        return value
+    covered: set[str] = set()
+    for alt in value.alternatives:
+        # an "any value" world, or a flipped boolean (its whole domain is listed)
+        covered.update(name for name, v in alt.assignment if isinstance(v, (Unknown, bool)))
+    covered.update(unknown_inputs(value.default))
+    for alt in value.alternatives:
+        covered.update(unknown_inputs(alt.value))
+    if value.inputs <= covered:
+        return replace(value, complete=True)
+    return value
+
+
+def judge_joint(values: list[Value], predicate: Callable[..., bool | None]) -> Verdict | None:
+    """``predicate(*payloads)`` judged world by world over several values at once."""
+
+    def joint(payloads: Any) -> bool | None:
+        if any(isinstance(p, Unknown) and p.required_input for p in payloads):
+            return False
+        return predicate(*payloads)
+
+    return judge_value(combine(values), joint)

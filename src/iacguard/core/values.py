@@ -122,15 +122,30 @@ class JsonEncoded:
 LEAF_TYPES = (Unknown, Ref, PartialStr, JsonEncoded)
 
 
+def walk(data: Any, max_depth: int | None = None) -> Iterator[Any]:
+    """Every node of plain data, the data itself first: mapping values, list and tuple items,
+    a PartialStr's parts and a JsonEncoded's data are descended into (iteratively, so depth
+    costs no recursion); with ``max_depth``, nodes deeper than that are not visited. The one
+    walk over payloads: what a payload holds is asked through it."""
+    stack: list[tuple[Any, int]] = [(data, 0)]
+    while stack:
+        node, level = stack.pop()
+        if max_depth is not None and level > max_depth:
+            continue
+        yield node
+        if isinstance(node, dict):
+            stack.extend((v, level + 1) for v in node.values())
+        elif isinstance(node, (list, tuple)):
+            stack.extend((v, level + 1) for v in node)
+        elif isinstance(node, PartialStr):
+            stack.extend((v, level + 1) for v in node.parts)
+        elif isinstance(node, JsonEncoded):
+            stack.append((node.data, level + 1))
+
+
 def is_fully_known(data: Any) -> bool:
     """True when plain data holds no Unknown, Ref, PartialStr or JsonEncoded anywhere."""
-    if isinstance(data, LEAF_TYPES):
-        return False
-    if isinstance(data, dict):
-        return all(is_fully_known(v) for v in data.values())
-    if isinstance(data, (list, tuple)):
-        return all(is_fully_known(v) for v in data)
-    return True
+    return not any(isinstance(node, LEAF_TYPES) for node in walk(data))
 
 
 def to_jsonable(data: Any) -> Any:
@@ -142,18 +157,6 @@ def to_jsonable(data: Any) -> Any:
     if isinstance(data, (list, tuple)):
         return [to_jsonable(v) for v in data]
     return data
-
-
-def iter_leaves(data: Any) -> Iterator[Any]:
-    """Every scalar or leaf in plain data, depth first."""
-    if isinstance(data, dict):
-        for v in data.values():
-            yield from iter_leaves(v)
-    elif isinstance(data, (list, tuple)):
-        for v in data:
-            yield from iter_leaves(v)
-    else:
-        yield data
 
 
 # ----------------------------------------------------------------------------- values

@@ -11,26 +11,22 @@ The Terraform evaluator reads its provider knowledge here too: the computed attr
 value follows from configured ones (``DERIVED_ATTRS``: a vault's ``id`` is its ``name``) and the
 data source whose JSON it renders from its blocks as the provider does (``POLICY_DOCUMENT``).
 
-Also here: the small normalisations every rule needs (``as_bool``: ``True``, ``true``,
-``"true"``, ``"True"`` all mean true; ``as_int``), projecting a Value onto a sub-path of its
-payload (``project``), and the backup plan's rules as a list of ``PlanRule``.
+Also here: the backup plan's rules as a list of ``PlanRule``. The operations on values the
+facts use (projecting a Value onto a sub-path, normalising, ``as_bool``...) live with the
+values, in ``core.value_ops``.
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any
 
 from iacguard.core.spans import Span
+from iacguard.core.value_ops import is_absent, normalize, path_steps, project
 from iacguard.core.values import (
-    Alternative,
     Depends,
-    JsonEncoded,
     Known,
-    PartialStr,
     Unknown,
     Value,
 )
@@ -202,156 +198,6 @@ def kind_of(resource: Resource) -> str | None:
 
 # ----------------------------------------------------------------------------- paths
 
-_SEGMENT = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
-
-
-def split_path(path: str) -> list[str | int]:
-    """``"rule[0].copy_action[1].x"`` -> ``["rule", 0, "copy_action", 1, "x"]``."""
-    return list(_split(path))
-
-
-@lru_cache(maxsize=1024)
-def _split(path: str) -> tuple[str | int, ...]:
-    return tuple(int(index) if index else name for name, index in _SEGMENT.findall(path))
-
-
-_MISSING = object()
-
-
-def dig(payload: Any, steps: list[str | int]) -> Any:
-    """The payload at ``steps`` below ``payload``: None when absent, an Unknown leaf when an
-    unknown stands in the way."""
-    for step in steps:
-        if isinstance(payload, Unknown):
-            return payload
-        if isinstance(step, int):
-            if isinstance(payload, (list, tuple)) and -len(payload) <= step < len(payload):
-                payload = payload[step]
-            else:
-                return None
-        elif isinstance(payload, Mapping):
-            payload = payload.get(step)
-        else:
-            return None
-    return payload
-
-
-def map_value(value: Value, fn: Callable[[Any], Any]) -> Value:
-    """Apply ``fn`` to the payload in every world of ``value``."""
-    if isinstance(value, Unknown):
-        return value
-    if isinstance(value, Known):
-        return normalize(Known(fn(value.value), value.span, value.trace))
-    return normalize(
-        Depends(
-            fn(value.default),
-            value.inputs,
-            tuple(Alternative(a.assignment, fn(a.value)) for a in value.alternatives),
-            value.complete,
-            value.span,
-            value.trace,
-        )
-    )
-
-
-def normalize(value: Value) -> Value:
-    """A Known/Depends whose default payload is a bare Unknown leaf is that Unknown."""
-    if isinstance(value, Known) and isinstance(value.value, Unknown):
-        leaf = value.value
-        return Unknown(
-            leaf.reason,
-            leaf.span or value.span,
-            leaf.inputs,
-            leaf.required_input,
-            leaf.trace or value.trace,
-        )
-    if isinstance(value, Depends) and isinstance(value.default, Unknown):
-        leaf = value.default
-        return Unknown(
-            leaf.reason,
-            leaf.span or value.span,
-            leaf.inputs | value.inputs,
-            leaf.required_input,
-            leaf.trace or value.trace,
-        )
-    return value
-
-
-def project(value: Value, steps: list[str | int]) -> Value:
-    """The Value of a sub-path of ``value``'s payload."""
-    if not steps:
-        return normalize(value)
-    sub = map_value(value, lambda p: dig(p, steps))
-    return _collapse(sub)
-
-
-def _collapse(value: Value) -> Value:
-    """Narrow a projected sub-value to the inputs that change it.
-
-    The inputs of an attribute are those its whole payload touched; a part of it (one plan
-    rule's target) may depend on fewer. An input is kept when a listed world that assigns it
-    gives a different payload, when it is unknown inside the default payload, or when no listed
-    world assigns it (it may matter). No input left: the part is Known. The reference chain
-    keeps only the hops that do not name a dropped input.
-    """
-    if not isinstance(value, Depends) or not value.alternatives:
-        return value
-    assigned: set[str] = set()
-    changing: set[str] = set()
-    for alt in value.alternatives:
-        names = {name for name, _ in alt.assignment}
-        assigned.update(names)
-        if alt.value != value.default:
-            changing.update(names)
-    keep = (value.inputs - assigned) | changing | (unknown_inputs(value.default) & value.inputs)
-    if keep == value.inputs:
-        return value
-    dropped = value.inputs - keep
-    trace = tuple(h for h in value.trace if not _names_any(h.message, dropped))
-    if not keep:
-        return Known(value.default, value.span, trace)
-    alternatives = tuple(
-        a for a in value.alternatives if any(name in keep for name, _ in a.assignment)
-    )
-    return Depends(value.default, frozenset(keep), alternatives, value.complete, value.span, trace)
-
-
-def _names_any(message: str, names: set[str]) -> bool:
-    for name in names:
-        if message.startswith((f"{name} ", f"Parameter {name} ")):
-            return True
-    return False
-
-
-def unknown_inputs(payload: Any) -> set[str]:
-    """The inputs named by Unknown leaves anywhere in a payload."""
-    out: set[str] = set()
-    stack = [payload]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, Unknown):
-            out.update(node.inputs)
-        elif isinstance(node, PartialStr):
-            stack.extend(node.parts)
-        elif isinstance(node, JsonEncoded):
-            stack.append(node.data)
-        elif isinstance(node, Mapping):
-            stack.extend(node.values())
-        elif isinstance(node, (list, tuple)):
-            stack.extend(node)
-    return out
-
-
-def is_absent(value: Value | None) -> bool:
-    """Not set in any world we can see (null counts as not set)."""
-    if value is None:
-        return True
-    if isinstance(value, Known):
-        return value.value is None
-    if isinstance(value, Depends):
-        return value.default is None and all(a.value is None for a in value.alternatives)
-    return False
-
 
 # ----------------------------------------------------------------------------- facts
 
@@ -407,7 +253,7 @@ def fact(resource: Resource, name: str) -> Fact:
 
 def value_at(resource: Resource, path: str) -> Value | None:
     """The Value at an attribute path such as ``BackupPlan.BackupPlanRule[0].RuleName``."""
-    steps = _split(path)
+    steps = path_steps(path)
     if not steps:
         return None
     top = resource.attributes.get(steps[0])  # type: ignore[arg-type]
@@ -420,36 +266,6 @@ def value_at(resource: Resource, path: str) -> Value | None:
 
 
 # ----------------------------------------------------------------------------- scalars
-
-
-def as_bool(payload: Any) -> bool | None:
-    """``True``/``true``/``"true"``/``"True"`` -> True; the false forms -> False; else None."""
-    if isinstance(payload, bool):
-        return payload
-    if isinstance(payload, str):
-        low = payload.strip().lower()
-        if low == "true":
-            return True
-        if low == "false":
-            return False
-    return None
-
-
-def as_int(payload: Any) -> int | None:
-    """An integer written as a number or a numeric string; else None."""
-    if isinstance(payload, bool):
-        return None
-    if isinstance(payload, int):
-        return payload
-    if isinstance(payload, float) and payload.is_integer():
-        return int(payload)
-    if isinstance(payload, str) and re.fullmatch(r"\s*-?\d+\s*", payload):
-        return int(payload)
-    return None
-
-
-def as_str(payload: Any) -> str | None:
-    return payload if isinstance(payload, str) else None
 
 
 # ----------------------------------------------------------------------------- plan rules

@@ -14,19 +14,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from iacguard.core.certainty import Certainty, Verdict, weaker
+from iacguard.core.certainty import Certainty, Verdict, judge_value, weaker
 from iacguard.core.findings import Finding
 from iacguard.core.located import Located
+from iacguard.core.value_ops import payloads
 from iacguard.graph.facts import Fact
 from iacguard.graph.model import Graph, Resource
-from iacguard.rules.context import (
-    RuleContext,
-    certainty_phrase,
-    evidence_of,
-    exists_verdict,
-    judge_value,
-    payloads,
-)
+from iacguard.rules.context import RuleContext, certainty_phrase, evidence_of, exists_verdict
 from iacguard.rules.joins import DEFAULT_VAULT, describe, judge_vault, resolve_target
 
 

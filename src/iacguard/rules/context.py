@@ -4,24 +4,17 @@ turn a verdict into a Finding with its certainty wording, evidence and inputs.""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field, replace
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
-from iacguard.core.certainty import Certainty, Predicate, Verdict, judge
+from iacguard.core.certainty import Certainty, Predicate, Verdict, guard, judge_value
 from iacguard.core.findings import Finding, Severity
 from iacguard.core.located import Located
 from iacguard.core.spans import Span
-from iacguard.core.values import Alternative, Depends, Known, Unknown, Value
-from iacguard.graph.facts import (
-    Fact,
-    PlanRule,
-    as_bool,
-    fact,
-    kind_of,
-    plan_rules,
-    unknown_inputs,
-)
+from iacguard.core.value_ops import as_bool, combine, payloads
+from iacguard.core.values import Value
+from iacguard.graph.facts import Fact, PlanRule, fact, kind_of, plan_rules
 from iacguard.graph.model import Graph, Resource
 from iacguard.rules.keys import KeyInfo, classify_key, managed_key_ids
 
@@ -119,15 +112,6 @@ class Analysis:
         return self._plan_rules[ident]
 
 
-def payloads(value: Value) -> list[Any]:
-    """The payload under the defaults, then under each alternative (an Unknown: itself)."""
-    if isinstance(value, Unknown):
-        return [value]
-    if isinstance(value, Known):
-        return [value.value]
-    return [value.default] + [a.value for a in value.alternatives]
-
-
 # ----------------------------------------------------------------------------- context
 
 
@@ -177,39 +161,6 @@ class RuleContext:
 # ----------------------------------------------------------------------------- judging
 
 
-def judge_value(value: Value, predicate: Predicate) -> Verdict | None:
-    """``values.judge`` after ``completed``: every rule judges through this. A required input
-    with no default is the caller's to set: never a finding."""
-    return judge(completed(value), guard(predicate))
-
-
-def guard(predicate: Predicate) -> Predicate:
-    def guarded(payload: Any) -> bool | None:
-        if isinstance(payload, Unknown) and payload.required_input:
-            return False
-        return predicate(payload)
-
-    return guarded
-
-
-def completed(value: Value) -> Value:
-    """A Depends whose open inputs are all represented by an "any value" world (an
-    alternative assigning the input an Unknown) or already unknown inside a listed payload
-    is complete: a predicate that holds in those worlds holds for every value of them."""
-    if not isinstance(value, Depends) or value.complete:
-        return value
-    covered: set[str] = set()
-    for alt in value.alternatives:
-        # an "any value" world, or a flipped boolean (its whole domain is listed)
-        covered.update(name for name, v in alt.assignment if isinstance(v, (Unknown, bool)))
-    covered.update(unknown_inputs(value.default))
-    for alt in value.alternatives:
-        covered.update(unknown_inputs(alt.value))
-    if value.inputs <= covered:
-        return replace(value, complete=True)
-    return value
-
-
 def judge_fact(f: Fact, predicate: Predicate) -> Verdict | None:
     """``judge`` on a fact, where "not set" is the payload None."""
     return judge_value(f.as_value(), predicate)
@@ -248,59 +199,6 @@ def judged(resource: Resource, value: Value, predicate: Predicate) -> Verdict | 
         return verdict
 
     return judge_value(joint, both)
-
-
-_MISSING = object()
-
-
-def combine(values: list[Value]) -> Value:
-    """Several values of one resource as one value whose payload is the tuple of theirs, world
-    by world (so a predicate sees the values of the same inputs together). A world in which one
-    of the values was not evaluated although it depends on the world's inputs gives an Unknown
-    in that position."""
-    if all(isinstance(v, Known) for v in values):
-        return Known(tuple(v.value for v in values))  # type: ignore[union-attr]
-    inputs: set[str] = set()
-    assignments: list[tuple[tuple[str, Any], ...]] = []
-    trace: list[Any] = []
-    complete = True
-    for v in values:
-        if isinstance(v, Depends):
-            inputs.update(v.inputs)
-            complete = complete and v.complete
-            for alt in v.alternatives:
-                if alt.assignment not in assignments:
-                    assignments.append(alt.assignment)
-        elif isinstance(v, Unknown):
-            inputs.update(v.inputs)
-        trace.extend(getattr(v, "trace", ()))
-    default = tuple(_default(v) for v in values)
-    alternatives = []
-    for assignment in assignments:
-        names = {name for name, _ in assignment}
-        items = []
-        for v in values:
-            if isinstance(v, Depends):
-                found = next(
-                    (a.value for a in v.alternatives if a.assignment == assignment), _MISSING
-                )
-                if found is _MISSING:
-                    found = (
-                        Unknown("not evaluated in this world") if names & v.inputs else v.default
-                    )
-                items.append(found)
-            else:
-                items.append(_default(v))
-        alternatives.append(Alternative(assignment, tuple(items)))
-    return Depends(default, frozenset(inputs), tuple(alternatives), complete, trace=tuple(trace))
-
-
-def _default(value: Value) -> Any:
-    if isinstance(value, Known):
-        return value.value
-    if isinstance(value, Depends):
-        return value.default
-    return value
 
 
 def certainty_phrase(verdict: Verdict, language: str = "terraform") -> str:
@@ -395,14 +293,3 @@ def dedupe(items: Iterable[Located]) -> tuple[Located, ...]:
             seen.add(key)
             out.append(e)
     return tuple(out)
-
-
-def judge_joint(values: list[Value], predicate: Callable[..., bool | None]) -> Verdict | None:
-    """``predicate(*payloads)`` judged world by world over several values at once."""
-
-    def joint(payloads: Any) -> bool | None:
-        if any(isinstance(p, Unknown) and p.required_input for p in payloads):
-            return False
-        return predicate(*payloads)
-
-    return judge_value(combine(values), joint)

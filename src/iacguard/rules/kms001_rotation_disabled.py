@@ -14,20 +14,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from iacguard.core.certainty import Verdict
+from iacguard.core.certainty import Verdict, judge_joint
 from iacguard.core.findings import Finding
 from iacguard.core.located import Located
+from iacguard.core.value_ops import as_bool, as_int
 from iacguard.core.values import Value
-from iacguard.graph.facts import Fact, as_bool, as_int
+from iacguard.graph.facts import Fact
 from iacguard.graph.model import Graph, Resource
-from iacguard.rules.context import (
-    Analysis,
-    RuleContext,
-    alive,
-    certainty_phrase,
-    evidence_of,
-    judge_joint,
-)
+from iacguard.rules.context import Analysis, RuleContext, alive, certainty_phrase, evidence_of
 
 _ELIGIBLE: dict[str, tuple[str, ...]] = {
     "key.spec": ("SYMMETRIC_DEFAULT",),

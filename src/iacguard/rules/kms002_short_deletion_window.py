@@ -15,7 +15,7 @@ from typing import Any
 from iacguard.core.certainty import Certainty
 from iacguard.core.findings import Finding
 from iacguard.core.located import Located
-from iacguard.graph.facts import as_int
+from iacguard.core.value_ops import as_int
 from iacguard.graph.model import Graph
 from iacguard.rules.context import RuleContext, certainty_phrase, evidence_of, judged
 

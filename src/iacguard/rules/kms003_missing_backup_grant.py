@@ -16,23 +16,15 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from iacguard.core.certainty import Verdict
+from iacguard.core.certainty import Verdict, judge_joint, judge_value
 from iacguard.core.findings import Finding
 from iacguard.core.located import Located
+from iacguard.core.value_ops import as_str, payloads
 from iacguard.core.values import Ref
-from iacguard.graph.facts import Fact, as_str, kind_of
+from iacguard.graph.facts import Fact, kind_of
 from iacguard.graph.model import Graph, Resource
 from iacguard.graph.policy import RoleCheck, backup_grant, trusts_backup
-from iacguard.rules.context import (
-    Analysis,
-    RuleContext,
-    alive,
-    certainty_phrase,
-    evidence_of,
-    judge_joint,
-    judge_value,
-    payloads,
-)
+from iacguard.rules.context import Analysis, RuleContext, alive, certainty_phrase, evidence_of
 from iacguard.rules.joins import resolve_target
 from iacguard.rules.keys import classify_key
 

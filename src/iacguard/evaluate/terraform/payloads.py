@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from iacguard.core.spans import Span
-from iacguard.core.values import JsonEncoded, PartialStr, Ref, Unknown
+from iacguard.core.values import JsonEncoded, PartialStr, Ref, Unknown, walk
 from iacguard.evaluate.terraform.worlds import Entry
 
 _SCALARS = (str, int, float, bool, type(None))
@@ -32,31 +32,16 @@ def plain(value: Any, depth: int = 0) -> Any:
     return Unknown(f"not a value: {type(value).__name__}")
 
 
-def _payload_refs(value: Any, out: set[tuple[str, Any]], depth: int = 0) -> None:
-    if depth > 64:
-        return
-    if isinstance(value, Ref):
-        out.add((value.address, value.attribute))
-    elif isinstance(value, PartialStr):
-        for part in value.parts:
-            _payload_refs(part, out, depth + 1)
-    elif isinstance(value, JsonEncoded):
-        _payload_refs(value.data, out, depth + 1)
-    elif isinstance(value, dict):
-        for v in value.values():
-            _payload_refs(v, out, depth + 1)
-    elif isinstance(value, (list, tuple)):
-        for v in value:
-            _payload_refs(v, out, depth + 1)
-
-
 def refs_in_payload(entry: Entry) -> list[tuple[Ref, Span]]:
     """The refs of ``entry`` that its payload carries (a reader of a configured attribute
     depends on those, not on everything the attribute's evaluation looked at)."""
     if not entry.refs:
         return []
-    carried: set[tuple[str, Any]] = set()
-    _payload_refs(entry.payload, carried)
+    carried = {
+        (node.address, node.attribute)
+        for node in walk(entry.payload, max_depth=64)
+        if isinstance(node, Ref)
+    }
     return [(r, sp) for r, sp in entry.refs if (r.address, r.attribute) in carried]
 
 

@@ -47,11 +47,10 @@ from iacguard.core.units import TerraformModule
 from iacguard.core.values import (
     Alternative,
     Depends,
-    JsonEncoded,
     Known,
-    PartialStr,
     Unknown,
     Value,
+    walk,
 )
 from iacguard.evaluate.options import EvalOptions
 from iacguard.evaluate.terraform.expressions import EvalTimeout
@@ -477,29 +476,17 @@ class RootEvaluation:
         return Depends(payload, inputs, alternatives, complete, span, entry.hops), refs
 
 
-def _problems(payload: Any, depth: int = 0) -> list[Unknown]:
+def _problems(payload: Any) -> list[Unknown]:
     """Unknown leaves that stand for a Terraform evaluation error or a refused file read:
     worth a located note (Terraform would fail there, or we would not look)."""
     from iacguard.evaluate.terraform.functions.common import ERROR_PREFIX
 
-    out: list[Unknown] = []
-    stack = [(payload, 0)]
-    while stack:
-        value, level = stack.pop()
-        if level > 64:
-            continue
-        if isinstance(value, Unknown):
-            if value.reason.startswith(ERROR_PREFIX) or "outside the scanned root" in value.reason:
-                out.append(value)
-        elif isinstance(value, dict):
-            stack.extend((v, level + 1) for v in value.values())
-        elif isinstance(value, (list, tuple)):
-            stack.extend((v, level + 1) for v in value)
-        elif isinstance(value, PartialStr):
-            stack.extend((v, level + 1) for v in value.parts)
-        elif isinstance(value, JsonEncoded):
-            stack.append((value.data, level + 1))
-    return out
+    return [
+        node
+        for node in walk(payload, max_depth=64)
+        if isinstance(node, Unknown)
+        and (node.reason.startswith(ERROR_PREFIX) or "outside the scanned root" in node.reason)
+    ]
 
 
 def _with(base: World, changes: dict[str, Any]) -> World:

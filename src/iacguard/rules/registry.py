@@ -181,25 +181,30 @@ def resolve_options(rule: Rule, given: Mapping[str, Any] | None) -> dict[str, An
     return options
 
 
+_EXPECTED = {"boolean": "true or false", "integer": "an integer", "string": "a string"}
+_PY_TYPES = {"bool": "boolean", "int": "integer", "str": "string"}
+
+
 def _coerce(rule: Rule, name: str, value: Any, spec: Mapping[str, Any]) -> Any:
-    kind = spec.get("type") or type(rule.options[name]).__name__
+    """``value`` checked against the option's schema in the catalog by the one validator
+    (``core.schema``), an integer given as ``14.0`` made ``14``; a ValueError in the option's
+    own words otherwise. (A plugin option without a catalog type takes its default's type.)"""
+    from iacguard.core.schema import is_type, is_valid
+
+    kind = spec.get("type") or _PY_TYPES.get(type(rule.options[name]).__name__)
+    schema = {k: spec[k] for k in ("minimum", "maximum", "enum") if k in spec}
+    if kind:
+        schema["type"] = kind
+    if is_valid(value, schema):
+        return int(value) if kind == "integer" else value
     where = f"{rule.id} option {name}"
-    if kind in ("boolean", "bool"):
-        if not isinstance(value, bool):
-            raise ValueError(f"{where}: expected true or false, got {value!r}")
-    elif kind in ("integer", "int"):
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise ValueError(f"{where}: expected an integer, got {value!r}")
-        if "minimum" in spec and value < spec["minimum"]:
-            raise ValueError(f"{where}: {value} is below the minimum {spec['minimum']}")
-        if "maximum" in spec and value > spec["maximum"]:
-            raise ValueError(f"{where}: {value} is above the maximum {spec['maximum']}")
-    elif kind in ("string", "str"):
-        if not isinstance(value, str):
-            raise ValueError(f"{where}: expected a string, got {value!r}")
-    if "enum" in spec and value not in spec["enum"]:
-        raise ValueError(f"{where}: {value!r} is not one of {', '.join(map(str, spec['enum']))}")
-    return value
+    if kind and not is_type(value, kind):
+        raise ValueError(f"{where}: expected {_EXPECTED.get(kind, kind)}, got {value!r}")
+    if "minimum" in spec and value < spec["minimum"]:
+        raise ValueError(f"{where}: {value} is below the minimum {spec['minimum']}")
+    if "maximum" in spec and value > spec["maximum"]:
+        raise ValueError(f"{where}: {value} is above the maximum {spec['maximum']}")
+    raise ValueError(f"{where}: {value!r} is not one of {', '.join(map(str, spec['enum']))}")
 
 
 def _lookup(mapping: Mapping[str, Any], rule: Rule) -> Any:

@@ -282,16 +282,34 @@ class _Ignores:
                 self.active = False
                 return
             self._pathspec = pathspec
-        spec_cls = getattr(self._pathspec, "GitIgnoreSpec", None)
-        if spec_cls is not None:
-            spec = spec_cls.from_lines(lines)
-        else:  # pragma: no cover - old pathspec
-            spec = self._pathspec.PathSpec.from_lines("gitwildmatch", lines)
+        spec = self._compile(lines)
         # slot 0: the directory's .gitignore, slot 1: .git/info/exclude (lower precedence)
         specs = self.specs.setdefault(directory, [None, None])
         slot = 0 if file.name == ".gitignore" else 1
         if specs[slot] is None:
             specs[slot] = spec
+
+    def _compile(self, lines: list[str]) -> Any:
+        """The ignore file's spec; a line git cannot use either (``[z-a]``, a bad range) is
+        skipped, as git skips it, instead of failing the run."""
+        spec_cls = getattr(self._pathspec, "GitIgnoreSpec", None)
+
+        def build(some: list[str]) -> Any:
+            if spec_cls is not None:
+                return spec_cls.from_lines(some)
+            return self._pathspec.PathSpec.from_lines("gitwildmatch", some)  # pragma: no cover
+
+        try:
+            return build(lines)
+        except Exception:  # noqa: BLE001 - re.error, ValueError...: some line is unusable
+            usable = []
+            for line in lines:
+                try:
+                    build([line])
+                except Exception:  # noqa: BLE001 - that line is the bad one
+                    continue
+                usable.append(line)
+            return build(usable)
 
     def excludes(self, directory: Path) -> bool:
         """Whether ``directory`` or one of its ancestors is ignored."""

@@ -45,6 +45,8 @@ _RESOURCES_HINT = re.compile(rb"Resources")
 _PLAN_HINT = re.compile(rb'"format_version"')
 _PLANNED_HINT = re.compile(rb'"planned_values"')
 _UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+#: checked first: the UTF-32 little-endian mark begins with the UTF-16 one
+_UTF32_BOMS = (b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")
 
 
 @dataclass(slots=True)
@@ -86,9 +88,11 @@ def sniff(path: Path, head: bytes) -> str | None:
 def content_problem(data: bytes) -> tuple[int | None, int | None, str] | None:
     """Why ``data`` cannot be checked as text: ``(line, column, message)``, or None if fine.
 
-    A NUL byte makes a file binary (git's rule); a UTF-16 byte-order mark gets its own
-    message; otherwise the text must decode as UTF-8 (a UTF-8 byte-order mark is fine).
+    A NUL byte makes a file binary (git's rule); a UTF-32 or UTF-16 byte-order mark gets its
+    own message; otherwise the text must decode as UTF-8 (a UTF-8 byte-order mark is fine).
     """
+    if data.startswith(_UTF32_BOMS):
+        return 1, 1, "file is UTF-32 encoded (byte-order mark); only UTF-8 is read: not checked"
     if data.startswith(_UTF16_BOMS):
         return 1, 1, "file is UTF-16 encoded (byte-order mark); only UTF-8 is read: not checked"
     nul = data.find(b"\0")
@@ -205,7 +209,7 @@ class _Admission:
             return None
         kind = sniff(path, head)
         if kind is None:
-            if head.startswith(_UTF16_BOMS) and _looks_like_utf16_template(head):
+            if head.startswith(_UTF16_BOMS + _UTF32_BOMS) and _looks_like_utf16_template(head):
                 self.error(path, content_problem(head)[2], 1, 1)  # type: ignore[index]
             return None
         if self.too_large(path, st.st_size):
@@ -228,8 +232,10 @@ class _Admission:
 
 
 def _looks_like_utf16_template(head: bytes) -> bool:
+    """Whether a file with a UTF-16 or UTF-32 byte-order mark reads as a template or tfplan."""
+    codec = "utf-32" if head.startswith(_UTF32_BOMS) else "utf-16"
     try:
-        text = head.decode("utf-16", errors="replace").encode("utf-8")
+        text = head.decode(codec, errors="replace").encode("utf-8")
     except UnicodeError:  # pragma: no cover - errors="replace"
         return False
     return sniff(Path("x.yaml"), text) is not None

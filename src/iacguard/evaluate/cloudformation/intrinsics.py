@@ -60,6 +60,10 @@ class Parameter:
     is_list: bool
 
 
+#: Conditions naming Conditions, nested deeper than this, are not evaluated (a located note)
+MAX_CONDITION_CHAIN = 100
+
+
 @dataclass(slots=True)
 class Context:
     """One evaluation: the world, what it read, and (optionally) where payload paths are."""
@@ -345,6 +349,12 @@ class TemplateEvaluator:
             return Unknown(f"Condition cycle: {cycle}", span=key_node.span)
         memo_key = (ctx.key, name)
         memo = self._condition_memo.get(memo_key)
+        if memo is None and len(ctx.conditions_open) >= MAX_CONDITION_CHAIN:
+            # a chain of Conditions naming Conditions is evaluated by recursion: refuse it at
+            # a depth no real template reaches, located, and keep checking the rest
+            reason = f"Condition {name}: a chain of more than {MAX_CONDITION_CHAIN} conditions"
+            self.note(key_node.span, f"{reason}; not evaluated")
+            return Unknown(reason, span=key_node.span)
         if memo is None:
             inner = Context(
                 ctx.world,

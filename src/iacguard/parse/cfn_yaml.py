@@ -85,6 +85,10 @@ class _Fatal(Exception):
         self.message = message
 
 
+#: the integers Python converts to and from text (its 4300-digit limit), as bits
+_MAX_INT_BITS = int(4300 * 3.3219280948873626)
+
+
 def _int_of(text: str) -> int:
     t = text.replace("_", "")
     sign = -1 if t[0] == "-" else 1
@@ -98,10 +102,12 @@ def _int_of(text: str) -> int:
         return sign * int(t[2:], 16)
     if t[0] == "0":
         return sign * int(t, 8)
-    if ":" in t:
+    if ":" in t:  # sexagesimal (YAML 1.1): 1:30 is 90; a long one could outgrow any number
         value = 0
         for part in t.split(":"):
             value = value * 60 + int(part)
+            if value.bit_length() > _MAX_INT_BITS:
+                raise ValueError("sexagesimal integer too long")
         return sign * value
     return sign * int(t)
 
@@ -216,7 +222,13 @@ def load_yaml(text: str, path: str, *, max_depth: int = 200) -> ParsedDocument:
         sm, em = ev.start_mark, ev.end_mark
         s = Span(path, sm.line + 1, sm.column + 1, em.line + 1, em.column + 1)
         if tag is None:
-            return ScalarNode(resolve_plain(text) if plain else text, s)
+            if not plain:
+                return ScalarNode(text, s)
+            try:
+                return ScalarNode(resolve_plain(text), s)
+            except ValueError:  # an integer longer than Python converts (4300 digits)
+                error(ev.start_mark, f"a number of {len(text)} digits is too long to read")
+                return BadNode(f"number of {len(text)} digits", s)
         if plain and tag == "!":
             return ScalarNode(resolve_plain(text) if plain and tag is None else text, s)
         if tag in SHORT_TAGS:

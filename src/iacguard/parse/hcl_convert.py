@@ -266,8 +266,9 @@ class Converter:
             value: Any
             try:
                 value = int(text) if text.isdigit() else float(text)
-            except ValueError:
-                return Unsupported(text, self.span(node), "malformed number")
+            except ValueError:  # an integer longer than Python converts (4300 digits)
+                reason = f"a number of {len(text)} digits: too long to read"
+                return Unsupported(text[:40], self.span(node), reason)
             return Literal(value, self.span(node))
         if t == "bool_lit":
             return Literal(self.text(node) == "true", self.span(node))

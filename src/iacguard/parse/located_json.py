@@ -100,7 +100,12 @@ class _Decoder:
             return self.scalar(None, pos, pos + 4), pos + 4
         m = _NUMBER.match(text, pos)
         if m and m.end() > pos:
-            number: Any = float(m.group(0)) if m.group(1) or m.group(2) else int(m.group(0))
+            try:
+                number: Any = float(m.group(0)) if m.group(1) or m.group(2) else int(m.group(0))
+            except ValueError:  # an integer longer than Python converts (4300 digits)
+                raise _Error(
+                    pos, f"a number of {m.end() - pos} digits is too long to read"
+                ) from None
             return self.scalar(number, pos, m.end()), m.end()
         raise _Error(pos, f"unexpected character {c!r}")
 

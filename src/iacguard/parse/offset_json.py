@@ -122,6 +122,9 @@ class JsonScanner:
         m = _NUMBER.match(text, i)
         if m and m.end() > i:
             num = m.group(0)
-            v: Any = float(num) if (m.group(1) or m.group(2)) else int(num)
+            try:
+                v: Any = float(num) if (m.group(1) or m.group(2)) else int(num)
+            except ValueError:  # an integer longer than Python converts (4300 digits)
+                raise JsonError(i, f"a number of {len(num)} digits is too long to read") from None
             return JNode(v, i, m.end()), m.end()
         raise JsonError(i, f"unexpected character {c!r}")

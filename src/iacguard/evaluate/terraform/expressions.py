@@ -41,11 +41,13 @@ from iacguard.evaluate.terraform.functions.common import (
     is_error,
     normalize_number,
     number_text,
+    number_too_large,
     partial,
     to_bool,
     to_int,
     to_number,
     to_str,
+    too_large,
     type_name,
 )
 from iacguard.parse.hcl_ast import (
@@ -527,12 +529,9 @@ class _Evaluator:
             return error(f"operator {op}: {exc}", e.span)
         if op in _COMPARE:
             return {"<": a < b, ">": a > b, "<=": a <= b, ">=": a >= b}[op]
-        if op == "+":
-            return a + b
-        if op == "-":
-            return a - b
-        if op == "*":
-            return a * b
+        if op in ("+", "-", "*"):
+            result = a + b if op == "+" else a - b if op == "-" else a * b
+            return number_too_large(e.span) if too_large(result) else result
         if b == 0:
             return error(f"division by zero ({op})", e.span)
         if op == "/":

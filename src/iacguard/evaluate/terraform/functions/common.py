@@ -131,6 +131,21 @@ def number_text(n: int | float) -> str:
     return str(n)
 
 
+#: integers longer than this many decimal digits are not built (Python refuses to print them,
+#: and building them costs time and memory): such a value is Unknown, with the reason
+MAX_INT_DIGITS = 4300
+_MAX_INT_BITS = int(MAX_INT_DIGITS * 3.3219280948873626)  # log2(10)
+
+
+def too_large(n: Any) -> bool:
+    """Whether ``n`` is an integer past ``MAX_INT_DIGITS`` digits."""
+    return isinstance(n, int) and not isinstance(n, bool) and n.bit_length() > _MAX_INT_BITS
+
+
+def number_too_large(span: Span | None) -> Unknown:
+    return Unknown(f"a number of more than {MAX_INT_DIGITS} digits: not evaluated", span)
+
+
 def normalize_number(n: float) -> int | float:
     if isinstance(n, float) and n.is_integer() and abs(n) < 2**63:
         return int(n)

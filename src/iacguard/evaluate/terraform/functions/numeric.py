@@ -7,11 +7,13 @@ import math
 from typing import Any
 
 from iacguard.evaluate.terraform.functions.common import (
+    MAX_INT_DIGITS,
     CallInfo,
     FunctionError,
     arity,
     need_known,
     normalize_number,
+    number_too_large,
     on_known,
     to_number,
 )
@@ -40,6 +42,9 @@ def fn_pow(args: list[Any], info: CallInfo) -> Any:
     if (u := need_known(args)) is not None:
         return u
     a, b = to_number(args[0]), to_number(args[1])
+    if isinstance(a, int) and isinstance(b, int) and b > 0 and abs(a) > 1:
+        if b * math.log10(abs(a)) > MAX_INT_DIGITS:  # never built: pow(10, 10**9) is gigabytes
+            return number_too_large(info.span)
     try:
         return normalize_number(float(a) ** float(b)) if isinstance(b, float) or b < 0 else a**b
     except (OverflowError, ZeroDivisionError) as exc:

@@ -30,6 +30,8 @@ from iacguard.evaluate.terraform.functions.common import (
     error,
     is_error,
     known_after_apply,
+    number_too_large,
+    too_large,
 )
 
 FUNCTIONS: dict[str, Fn] = {
@@ -147,4 +149,6 @@ def call(name: str, args: list[Any], info: CallInfo) -> Any:
         return Unknown(str(exc), span)
     except (ValueError, TypeError, OverflowError, RecursionError, KeyError, IndexError) as exc:
         return error(f"{name}(): {type(exc).__name__}: {exc}", info.span)
+    if too_large(result):
+        return number_too_large(info.span)
     return result

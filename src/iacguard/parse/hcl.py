@@ -68,6 +68,62 @@ def _comments(tree: Any, conv: Converter) -> list[tuple[int, str]]:
     return [(n.start_point[0] + conv.row_base, conv.text(n)) for n in nodes]
 
 
+_EXPONENT = re.compile(rb"[eE][+-]?[0-9]")
+_MAYBE_EXPONENT = re.compile(rb"[0-9][eE][+-]?[0-9]")
+#: re-reads while fixing exponents: each round can clear the tree enough to show more
+_EXPONENT_ROUNDS = 8
+
+
+def _exponents_without_fraction(
+    tree: Any, source: bytes
+) -> tuple[Any, bytes, dict[int, tuple[tuple[int, int], ...]]] | None:
+    """HCL's numbers may have an exponent without a fraction (``1e3``, ``1E-3``), which
+    tree-sitter-hcl reads only with one (``1.0e3``): the tree of the source with ``.0``
+    inserted after each such integer literal, that source, and where (file line -> (column
+    in the new text, 2)) so spans can take it back out; None when there is none (the syntax
+    error is a real one). An integer literal is one the tree shows (never inside a string or
+    comment); one the broken tree hides shows up once the ones before it are fixed."""
+    if not _MAYBE_EXPONENT.search(source):
+        return None
+    inserts: list[int] = []  # byte offsets in the original source, sorted
+    current, current_tree = source, tree
+    for _ in range(_EXPONENT_ROUNDS):
+        found = []
+        stack = [current_tree.root_node]
+        while stack:
+            node = stack.pop()
+            if node.type == "numeric_lit":
+                end = node.end_byte
+                if current[node.start_byte : end].isdigit() and _EXPONENT.match(current, end):
+                    # back to an offset in the original: 2 bytes per insertion before it
+                    found.append(end - 2 * sum(1 for at in inserts if at < end - 1))
+                continue
+            stack.extend(node.children)
+        new = sorted(set(found) - set(inserts))
+        if not new:
+            break
+        inserts = sorted(set(inserts) | set(new))
+        pieces, at = [], 0
+        for offset in inserts:
+            pieces += [source[at:offset], b".0"]
+            at = offset
+        pieces.append(source[at:])
+        current = b"".join(pieces)
+        current_tree = parse_tree(current)
+        if not current_tree.root_node.has_error:
+            break
+    if not inserts:
+        return None
+    shifts: dict[int, list[tuple[int, int]]] = {}
+    for offset in inserts:
+        line = source.count(b"\n", 0, offset) + 1
+        start = source.rfind(b"\n", 0, offset) + 1
+        column = len(source[start:offset].decode("utf-8", "replace")) + 1
+        done = sum(n for _, n in shifts.get(line, ()))
+        shifts.setdefault(line, []).append((column + done, 2))
+    return current_tree, current, {line: tuple(v) for line, v in shifts.items()}
+
+
 def parse_hcl(source: bytes, path: str) -> HclFile:
     """Parse HCL native syntax; never raises (syntax errors become located FileErrors)."""
     try:
@@ -89,10 +145,15 @@ def parse_hcl(source: bytes, path: str) -> HclFile:
 
 def _parse_hcl(source: bytes, path: str) -> HclFile:
     tree = parse_tree(source)
-    conv = Converter(source, path)
+    file_span = _file_span(path, source)
+    shifts: dict[int, tuple[tuple[int, int], ...]] = {}
+    if tree.root_node.has_error:
+        fixed = _exponents_without_fraction(tree, source)
+        if fixed is not None:
+            tree, source, shifts = fixed
+    conv = Converter(source, path, shifts=shifts)
     root = tree.root_node
     comments = _comments(tree, conv)
-    file_span = _file_span(path, source)
     body_node = next((c for c in root.children if c.type == "body"), None)
     if not root.has_error:
         body = conv.body(body_node, file_span, 0, False)
@@ -114,7 +175,7 @@ def _parse_hcl(source: bytes, path: str) -> HclFile:
     def flush() -> None:
         while bad:
             lo, hi = bad.pop(0)
-            _reparse_region(source, path, lo, hi, attrs, blocks, errors, comments)
+            _reparse_region(source, path, lo, hi, attrs, blocks, errors, comments, shifts)
 
     for n in top:
         if n.type == "comment":
@@ -155,6 +216,7 @@ def _reparse_region(
     blocks: list[Block],
     errors: list[FileError],
     comments: list[tuple[int, str]],
+    shifts: dict[int, tuple[tuple[int, int], ...]] | None = None,
 ) -> None:
     """Parse ``source[lo:hi]`` piece by piece (split at top-level headers); keep what parses."""
     starts = [lo] + [m.start() for m in _TOP_LEVEL.finditer(source, lo, hi) if m.start() > lo]
@@ -169,7 +231,7 @@ def _reparse_region(
         line_start = source.rfind(b"\n", 0, a) + 1
         col_off = len(source[line_start:a].decode("utf-8", "replace"))
         piece = source[a:b]
-        sub = Converter(piece, path, row_off=row, col_off=col_off)
+        sub = Converter(piece, path, row_off=row, col_off=col_off, shifts=shifts)
         tree = parse_tree(piece)
         root = tree.root_node
         if root.has_error:

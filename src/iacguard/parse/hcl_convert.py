@@ -10,6 +10,7 @@ ASCII).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from iacguard.core.located import FileError
@@ -81,6 +82,7 @@ class Converter:
         "_parens",
         "row_base",
         "col_off",
+        "shifts",
     )
 
     def __init__(
@@ -90,9 +92,13 @@ class Converter:
         fixed_span: Span | None = None,
         row_off: int = 0,
         col_off: int = 0,
+        shifts: Mapping[int, tuple[tuple[int, int], ...]] | None = None,
     ) -> None:
         """``row_off`` / ``col_off``: where ``source`` starts in the file (a piece of it);
-        ``col_off`` (characters) applies to the piece's first row only."""
+        ``col_off`` (characters) applies to the piece's first row only. ``shifts``: text the
+        reader inserted (file line -> (column, characters) pairs), taken back out of every
+        column after it, so spans point into the file as written."""
+        self.shifts = shifts or {}
         self.row_base = row_off + 1
         self.col_off = col_off
         self.source = source
@@ -126,13 +132,16 @@ class Converter:
     def _loc(self, row: int, col: int) -> tuple[int, int]:
         """A tree-sitter point as the file's (line, column)."""
         c = self._col(row, col)
-        return row + self.row_base, (c + self.col_off if row == 0 else c)
+        line, column = row + self.row_base, (c + self.col_off if row == 0 else c)
+        if self.shifts and line in self.shifts:
+            column -= sum(n for at, n in self.shifts[line] if column > at)
+        return line, column
 
     def span_points(self, sp: Any, ep: Any) -> Span:
         if self.fixed_span is not None:
             return self.fixed_span
         base = self.row_base
-        if self.ascii:
+        if self.ascii and not self.shifts:
             sr, sc = sp
             er, ec = ep
             if self.col_off:

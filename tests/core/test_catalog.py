@@ -13,7 +13,7 @@ from ruamel.yaml import YAML
 from iacguard.core import catalog
 from iacguard.core.catalog import CatalogError, load_catalog, render_rule, validate
 
-RULES_DIR = Path(__file__).resolve().parents[1] / "rules"
+RULES_DIR = Path(__file__).resolve().parents[2] / "rules"
 SCHEMA = json.loads((RULES_DIR / "schema.json").read_text())
 ENTRIES = sorted(RULES_DIR.glob("*.yaml"))
 MISSION = ("BKP001", "BKP002", "BKP003", "KMS001", "KMS002", "KMS003")
@@ -150,7 +150,7 @@ def test_installed_layout_finds_the_packaged_catalog(tmp_path):
     import subprocess
     import sys
 
-    src = Path(__file__).resolve().parents[1] / "src" / "iacguard"
+    src = Path(__file__).resolve().parents[2] / "src" / "iacguard"
     shutil.copytree(src, tmp_path / "iacguard", ignore=shutil.ignore_patterns("__pycache__"))
     shutil.copytree(RULES_DIR, tmp_path / "iacguard" / "catalog")
     code = (

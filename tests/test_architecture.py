@@ -1,6 +1,8 @@
 """The layering of ARCHITECTURE.md holds: import-linter's contracts (``[tool.importlinter]`` in
 pyproject.toml) pass on the tree, and they really fail when a module imports upwards or a cycle
-appears; no source file grows past the size where it stops having one job."""
+appears; no source file grows past the size where it stops having one job.
+
+Cross-cutting (the whole of src/), so it stays at the top of tests/, outside the mirror of src/."""
 
 from __future__ import annotations
 

@@ -10,6 +10,9 @@ The expected file is a list of ``{"rule_id", "address", "certainty", "line", "in
 or ``{"all_rules": true, "findings": [...]}`` to compare the findings of every rule
 (``"xfail": "why"`` marks a case whose expected findings wait on a known evaluator bug;
 ``"options": {"KMS003": {"backup-grant": "iam-delegation"}}`` runs the rules with options).
+
+Cross-cutting (the whole pipeline over fixtures/), so it stays at the top of tests/, outside
+the mirror of src/.
 """
 
 from __future__ import annotations

@@ -6,6 +6,9 @@ A block runs in the repository root, or, when the line before it is
 ``<!-- readme-test: DIR -->``, in a copy of DIR, where the copy's path reads ``/repo``. In the
 expected text a line ``...`` stands for any number of lines; ``$ echo $?`` checks the exit code
 of the command before it.
+
+Cross-cutting (README.md against the installed command), so it stays at the top of tests/,
+outside the mirror of src/.
 """
 
 from __future__ import annotations

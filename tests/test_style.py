@@ -1,5 +1,7 @@
 """The tree passes its own linter settings: ``ruff check`` and ``ruff format --check`` over
-the code and tests (ruff is pinned in the test extra, so the verdict is the same everywhere)."""
+the code and tests (ruff is pinned in the test extra, so the verdict is the same everywhere).
+
+Cross-cutting (the whole tree), so it stays at the top of tests/, outside the mirror of src/."""
 
 from __future__ import annotations
 

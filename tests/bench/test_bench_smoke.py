@@ -1,4 +1,6 @@
-"""Smoke test of the benchmark harness on its smallest size (no timing assertions)."""
+"""Smoke test of the benchmark harness on its smallest size (no timing assertions).
+
+It tests bench/, not a module of src/, so it stays in tests/bench/ beside the mirror of src/."""
 
 from __future__ import annotations
 

@@ -15,14 +15,11 @@ MAIN_TF = 'resource "aws_backup_vault" "v" {\n  name = "v"\n}\n'
 
 
 def finding(rule_id: str, severity: Severity, certainty: Certainty, line: int = 1) -> Finding:
-    names = {
-        "BKP001": "backup-vault-without-cmk",
-        "KMS001": "kms-key-rotation-disabled",
-        "KMS002": "kms-key-short-deletion-window",
-    }
+    from iacguard.rules.registry import rule_names
+
     return Finding(
         rule_id=rule_id,
-        rule_name=names[rule_id],
+        rule_name=rule_names()[rule_id],
         severity=severity,
         certainty=certainty,
         message=f"{rule_id} message",

@@ -1,4 +1,8 @@
-"""The hostile tests import their helpers from this directory (importlib import mode)."""
+"""The hostile suite: hostile inputs and file systems through the real pipeline and the guard.
+
+Cross-cutting (discover, parsers, evaluators, rules and run.guard together), so it stays in
+tests/hostile/ beside the mirror of src/. Its tests import their helpers from this directory
+(importlib import mode)."""
 
 import sys
 from pathlib import Path

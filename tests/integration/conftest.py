@@ -1,4 +1,7 @@
-"""Integration tests: real tools in subprocesses (pre-commit installs iacguard from this repo)."""
+"""Integration tests: real tools in subprocesses (pre-commit installs iacguard from this repo).
+
+Cross-cutting (the installed tool, git, pre-commit, the Action), so they stay in
+tests/integration/ beside the mirror of src/."""
 
 from __future__ import annotations
 

@@ -1,4 +1,6 @@
-"""The property tests share the hostile helpers (tests/hostile) and a short default budget."""
+"""The property suite: generated inputs through the whole pipeline. Cross-cutting, so it stays
+in tests/property/ beside the mirror of src/. It shares the hostile helpers (tests/hostile)
+and a short default budget."""
 
 import sys
 from pathlib import Path

@@ -35,6 +35,7 @@ def test_sarif_run_shape(report, workdir):
     assert run["originalUriBaseIds"] == {"%SRCROOT%": {"uri": workdir.resolve().as_uri() + "/"}}
     driver = run["tool"]["driver"]
     assert driver["name"] == "iacguard"
+    # the hand-built report's rules (conftest RULES), not the registry's
     assert [r["id"] for r in driver["rules"]] == ["BKP001", "BKP002", "BKP003", "KMS001", "KMS002"]
     bkp001 = driver["rules"][0]
     assert bkp001["name"] == "backup-vault-without-cmk"

@@ -1,5 +1,7 @@
 """The rules over the real-world corpus (../shared/corpus): no crash, and the findings the
-corpus is known for. Skipped when the corpus is absent."""
+corpus is known for. Skipped when the corpus is absent.
+
+Cross-cutting (every rule at once on real inputs), so it is not one of the per-rule files."""
 
 from __future__ import annotations
 

@@ -1,17 +1,8 @@
-"""The three-valued model: judging predicates gives the finding certainty."""
+"""Certainty: judging a predicate on a three-valued value gives the finding's certainty
+(``judge``), and ``weaker`` combines two verdicts."""
 
 from iacguard.core.certainty import Certainty, judge, weaker
-from iacguard.core.values import (
-    Alternative,
-    Depends,
-    JsonEncoded,
-    Known,
-    PartialStr,
-    Ref,
-    Unknown,
-    is_fully_known,
-    to_jsonable,
-)
+from iacguard.core.values import Alternative, Depends, Known, PartialStr, Ref, Unknown
 
 
 def is_none(v):
@@ -79,28 +70,3 @@ def test_weaker_takes_the_lower_certainty_and_unites_inputs():
     assert both.certainty is Certainty.DEFAULT
     assert both.inputs == frozenset({"var.x"})
     assert weaker(a, None) is None
-
-
-def test_partial_string_matches_what_it_could_be():
-    s = PartialStr(
-        (
-            "arn:aws:kms:",
-            Unknown("AWS::Region"),
-            ":",
-            Unknown("AWS::AccountId"),
-            ":alias/aws/backup",
-        )
-    )
-    assert s.could_be("arn:aws:kms:eu-west-1:123456789012:alias/aws/backup")
-    assert not s.could_be("arn:aws:kms:eu-west-1:123456789012:key/abc")
-    assert str(s) == "arn:aws:kms:${?}:${?}:alias/aws/backup"
-
-
-def test_leaves_make_data_not_fully_known_and_render_to_json():
-    data = {"a": [1, Ref("x", "arn", "r")], "b": JsonEncoded({"c": Unknown("u")})}
-    assert not is_fully_known(data)
-    assert is_fully_known({"a": [1, "b", None, True]})
-    assert to_jsonable(data) == {
-        "a": [1, {"ref": "x.arn"}],
-        "b": {"jsonencode": {"c": {"unknown": "u"}}},
-    }

@@ -15,7 +15,7 @@ from iacguard.evaluate.options import EvalOptions
 from iacguard.evaluate.terraform.root import evaluate_modules
 from iacguard.graph.model import ALWAYS, Graph
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 CASES = "fixtures/graph/terraform"
 
 

@@ -11,7 +11,7 @@ from iacguard.discover import sniff
 from iacguard.evaluate.cloudformation.template import evaluate_template
 from iacguard.evaluate.options import EvalOptions
 
-CORPUS = (Path(__file__).resolve().parents[2] / ".." / "shared" / "corpus").resolve()
+CORPUS = (Path(__file__).resolve().parents[3] / ".." / "shared" / "corpus").resolve()
 SUFFIXES = (".yaml", ".yml", ".json", ".template")
 
 

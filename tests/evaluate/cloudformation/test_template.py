@@ -22,7 +22,7 @@ from iacguard.evaluate.cloudformation.template import evaluate_template
 from iacguard.evaluate.options import EvalOptions
 from iacguard.graph.model import METADATA_ATTRIBUTE, Edge, Graph, Resource
 
-FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "graph" / "cloudformation"
+FIXTURES = Path(__file__).resolve().parents[3] / "fixtures" / "graph" / "cloudformation"
 
 
 def load(name: str, **options: object) -> tuple[str, Graph]:

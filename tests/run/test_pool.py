@@ -17,7 +17,7 @@ from iacguard.graph.model import Graph
 from iacguard.run import pool as parallel
 from iacguard.run.pool import Unit, batches, decide_jobs, merge_unique, module_groups
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 
 
 def write(root: Path, files: dict[str, str]) -> None:

@@ -1,0 +1,130 @@
+"""BKP001 backup-vault-without-cmk on hand-built graphs: exact certainty, inputs, location,
+message and evidence."""
+
+from __future__ import annotations
+
+from rule_builders import flag, good_key, graph, res, run, span
+
+from iacguard.core.certainty import Certainty
+from iacguard.core.findings import Severity
+from iacguard.core.located import Located
+from iacguard.core.values import Alternative, Depends, Ref, Unknown
+
+
+def test_bkp001_seed_shape_is_default_with_the_deciding_input():
+    key = good_key(
+        "aws_kms_key.backup_vault[0]",
+        line=30,
+        exists=flag("var.use_customer_managed_key", False, True),
+    )
+    hop = Located(span(17), "var.use_customer_managed_key = false (default)")
+    kms = Depends(
+        None,
+        frozenset({"var.use_customer_managed_key"}),
+        (
+            Alternative(
+                (("var.use_customer_managed_key", True),),
+                Ref("aws_kms_key.backup_vault[0]", "arn", "m"),
+            ),
+        ),
+        True,
+        trace=(hop,),
+    )
+    vault = res(
+        "aws_backup_vault.encrypted",
+        "aws_backup_vault",
+        {"name": "encrypted-backup-vault", "kms_key_arn": kms},
+        line=80,
+        spans={"kms_key_arn": 82},
+    )
+    (f,) = run(graph(key, vault), "BKP001")
+    assert (f.rule_id, f.rule_name, f.severity) == (
+        "BKP001",
+        "backup-vault-without-cmk",
+        Severity.HIGH,
+    )
+    assert f.certainty is Certainty.DEFAULT
+    assert f.inputs == ("var.use_customer_managed_key",)
+    assert f.location == span(82)
+    assert f.message == (
+        "Backup vault aws_backup_vault.encrypted has no customer-managed KMS key with the default "
+        "inputs (var.use_customer_managed_key = false): kms_key_arn is null, so AWS Backup "
+        "encrypts it with the AWS-managed key aws/backup. Set kms_key_arn to a customer-managed "
+        "key (aws_kms_key.<name>.arn)."
+    )
+    assert f.evidence == (
+        Located(span(17), "var.use_customer_managed_key = false (default)"),
+        Located(
+            span(82),
+            "aws_backup_vault.encrypted: kms_key_arn is null: the AWS-managed key aws/backup "
+            "is used",
+        ),
+    )
+    assert f.fix == "Set kms_key_arn to the ARN of a customer-managed key (aws_kms_key.<name>.arn)."
+    assert f.properties == {"vault_name": "encrypted-backup-vault"}
+
+
+def test_bkp001_missing_attribute_is_located_at_the_header_and_definite():
+    vault = res(
+        "Vault",
+        "AWS::Backup::BackupVault",
+        {"BackupVaultName": "v"},
+        line=7,
+        language="cloudformation",
+    )
+    (f,) = run(graph(vault), "BKP001")
+    assert f.certainty is Certainty.DEFINITE
+    assert f.inputs == ()
+    assert f.location == vault.span
+    assert "EncryptionKeyArn is not set" in f.message
+    assert f.fix == "Set EncryptionKeyArn to a customer-managed key's ARN (!GetAtt Key.Arn)."
+
+
+def test_bkp001_required_input_and_cmk_pass():
+    required = Unknown("var.key has no default: the caller must set it", required_input=True)
+    vaults = [
+        res("aws_backup_vault.a", "aws_backup_vault", {"kms_key_arn": required}),
+        res(
+            "aws_backup_vault.b",
+            "aws_backup_vault",
+            {"kms_key_arn": Ref("aws_kms_key.k", "arn", "m")},
+        ),
+        res(
+            "aws_backup_vault.c",
+            "aws_backup_vault",
+            {"kms_key_arn": "arn:aws:kms:eu-west-1:111122223333:key/abc"},
+        ),
+    ]
+    assert run(graph(good_key(), *vaults), "BKP001") == []
+
+
+def test_bkp001_unknown_key_is_possible():
+    vault = res(
+        "aws_backup_vault.a",
+        "aws_backup_vault",
+        {"kms_key_arn": Unknown("remote module output", inputs=frozenset())},
+    )
+    (f,) = run(graph(vault), "BKP001")
+    assert f.certainty is Certainty.POSSIBLE
+    assert "cannot be seen (remote module output)" in f.message
+
+
+def test_bkp001_option_accepts_aws_managed_keys():
+    vaults = graph(
+        res("aws_backup_vault.a", "aws_backup_vault", {}),
+        res("aws_backup_vault.b", "aws_backup_vault", {"kms_key_arn": "alias/aws/backup"}),
+    )
+    assert [f.address for f in run(vaults, "BKP001")] == [
+        "aws_backup_vault.a",
+        "aws_backup_vault.b",
+    ]
+    assert run(vaults, "BKP001", {"allow-aws-managed-key": True}) == []
+
+
+def test_bkp001_vault_that_may_not_exist_is_possible():
+    vault = res(
+        "aws_backup_vault.a", "aws_backup_vault", {}, exists=flag("var.create", False, True)
+    )
+    (f,) = run(graph(vault), "BKP001")
+    assert (f.certainty, f.inputs) == (Certainty.POSSIBLE, ("var.create",))
+    assert "when var.create = true" in f.message

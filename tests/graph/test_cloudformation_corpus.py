@@ -125,6 +125,7 @@ def _plain(data: object) -> object:
 def test_decoding_agrees_with_cfn_lint(path: Path) -> None:
     """cfn-lint (a test-only oracle, never imported by iacguard) decodes to the same data."""
     from cfnlint import decode  # the test extra installs it: never skipped
+
     from iacguard.parse.cfn_nodes import to_plain
     from iacguard.parse.cfn_yaml import load_template
 

@@ -113,8 +113,6 @@ def test_every_staged_file_kind_reaches_the_hook(tmp_path):
     )
     output = done.stdout + done.stderr
     assert done.returncode == 1, output
-    reported = {
-        m.group(1) for m in re.finditer(r"^(\S+?):\d+:\d+: [A-Z]+\d+ ", done.stdout, re.M)
-    }
+    reported = {m.group(1) for m in re.finditer(r"^(\S+?):\d+:\d+: [A-Z]+\d+ ", done.stdout, re.M)}
     expected = {where or name for name, (_, where) in FILES.items()}
     assert reported == expected, output

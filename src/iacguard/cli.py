@@ -332,6 +332,11 @@ def _cmd_check(args: argparse.Namespace) -> int:
         return EXIT_OK
     to_file = args.output_file is not None
     fmt = args.output_format or ("full" if not to_file and sys.stdout.isatty() else "concise")
+    if args.statistics and fmt not in STATISTICS_FORMATS:
+        raise UsageError(
+            f"--statistics prints text or JSON, not {fmt}: use --output-format concise or json "
+            "(--report FORMAT=PATH still writes other formats)"
+        )
     report = _run_check(args, config, machine=fmt in MACHINE_FORMATS, use_baseline=True)
     code = report.exit_code(exit_zero=args.exit_zero)
     if not args.quiet:
@@ -340,12 +345,26 @@ def _cmd_check(args: argparse.Namespace) -> int:
         _write_main(report, fmt, args, to_file)
     except BrokenPipeError:  # `iacguard check | head`: the reader left; the verdict stands
         _silence_stdout()
+    if fmt == "github" and not args.statistics and os.environ.get("GITHUB_STEP_SUMMARY"):
+        _append_step_summary(report, os.environ["GITHUB_STEP_SUMMARY"])
     for extra_fmt, path in extra:
         if extra_fmt in STREAMED_FORMATS:
             _write_with(path, lambda fh, f=extra_fmt: write(report, f, fh))
         else:
             _write(path, render(report, extra_fmt, color=False, quiet=args.quiet))
     return code
+
+
+def _append_step_summary(report: Any, path: str) -> None:
+    """GitHub Actions' job summary: the ``github`` format appends every finding as Markdown
+    (annotations show only 10 of each kind per step)."""
+    from iacguard.report.step_summary import render
+
+    try:
+        with open(path, "a", encoding="utf-8") as fh:
+            fh.write(render(report))
+    except OSError as exc:
+        print(f"iacguard: warning: cannot write {path}: {exc.strerror or exc}", file=sys.stderr)
 
 
 def _warn_if_nothing_checked(report: Any, paths: Sequence[str]) -> None:
@@ -396,6 +415,9 @@ def _silence_stdout() -> None:
         pass
 
 
+#: the formats --statistics can print (the text formats print one table)
+STATISTICS_FORMATS = frozenset({"full", "concise", "json"})
+
 #: formats written piece by piece (report.write): their text is never held whole in memory
 STREAMED_FORMATS = frozenset({"json", "sarif"})
 
@@ -411,6 +433,9 @@ def _statistics(report: Any, fmt: str) -> str:
         import json
 
         data = [{"code": k, "name": v[1], "severity": v[2], "count": v[0]} for k, v in rows]
+        if report.errors:  # the row the text form ends with
+            row = {"code": "error", "name": "file errors", "severity": None}
+            data.append({**row, "count": len(report.errors)})
         return json.dumps(data, indent=2) + "\n"
     width = max((len(str(v[0])) for _, v in rows), default=1)
     lines = [f"{v[0]:>{width}}\t{k}\t{v[1]}" for k, v in rows]

@@ -111,7 +111,8 @@ def test_output_file_and_extra_reports(fake, make, tmp_path, capsys):
     assert capsys.readouterr().out == ""
     # the main format defaults to concise (not a terminal), without colours
     assert (tmp_path / "out.txt").read_text() == (
-        "main.tf:1:1: BKP001 [definite] BKP001 message\nFound 1 finding (1 definite) in 1 file.\n"
+        "main.tf:1:1: BKP001 [definite] BKP001 message\n"
+        "Found 1 finding (1 definite); 1 file checked.\n"
     )
     assert json.loads((tmp_path / "r.sarif").read_text())["runs"][0]["results"][0]["ruleId"] == (
         "BKP001"

@@ -150,7 +150,10 @@ def test_baseline_round_trip(project):
     assert done.returncode == 0, done.stderr
     assert done.stderr == "iacguard: wrote 4 findings to base.json\n"
     done = run(project, "check", "--select", "BKP001,KMS001", "--baseline", "base.json", ".")
-    assert (done.returncode, done.stdout) == (0, "No findings in 2 files.\n")
+    assert (done.returncode, done.stdout) == (
+        0,
+        "No findings; 2 files checked; 4 hidden by --baseline.\n",
+    )
     # fixing one finding leaves a fixed baseline entry
     (project / "cfn" / "template.yaml").write_text(
         TEMPLATE.replace("EnableKeyRotation: false", "EnableKeyRotation: true")
@@ -277,7 +280,10 @@ def test_diff_base_reports_only_changed_files(project):
     ]
     _git(project, "commit", "-q", "-am", "touch")
     done = run(project, "check", "--diff-base", "HEAD", ".")
-    assert (done.returncode, done.stdout) == (0, "No findings in 2 files.\n")
+    assert (done.returncode, done.stdout) == (
+        0,
+        "No findings; 2 files checked; 5 hidden by --diff-base HEAD.\n",
+    )
     done = run(project, "check", "--diff-base", "no-such-ref", ".")
     assert done.returncode == 2
     assert done.stderr.startswith("iacguard: error: --diff-base no-such-ref: ")
@@ -401,7 +407,7 @@ def test_config_exclude_skips_files(tmp_path):
     ]
     # an excluded file stays excluded when named (pre-commit passes every changed file)
     done = run(tmp_path, "check", "--select", "BKP001", "legacy/main.tf")
-    assert (done.returncode, done.stdout) == (0, "No findings in 0 files.\n")
+    assert (done.returncode, done.stdout) == (0, "No findings; 0 files checked.\n")
 
 
 def test_jobs_give_the_same_report(project):

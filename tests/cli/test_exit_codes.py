@@ -16,7 +16,7 @@ DEFINITE, DEFAULT, POSSIBLE = Certainty.DEFINITE, Certainty.DEFAULT, Certainty.P
 def test_clean_run_exits_0(fake, capsys):
     assert main(["check", "."]) == 0
     out = capsys.readouterr()
-    assert out.out == "No findings in 1 file.\n"
+    assert out.out == "No findings; 1 file checked.\n"
     assert out.err == ""
 
 
@@ -24,7 +24,8 @@ def test_findings_exit_1(fake, make, capsys):
     fake.findings = [make("BKP001", H, DEFAULT)]
     assert main(["check", "."]) == 1
     assert capsys.readouterr().out == (
-        "main.tf:1:1: BKP001 [default] BKP001 message\nFound 1 finding (1 default) in 1 file.\n"
+        "main.tf:1:1: BKP001 [default] BKP001 message\n"
+        "Found 1 finding (1 default); 1 file checked.\n"
     )
 
 
@@ -54,7 +55,7 @@ def test_findings_below_fail_on_are_still_reported(fake, make, capsys):
     assert main(["check", "--fail-on", "high", "."]) == 0
     assert capsys.readouterr().out.splitlines() == [
         "main.tf:1:1: KMS002 [definite] KMS002 message",
-        "Found 1 finding (1 definite) in 1 file; 0 at or above --fail-on high.",
+        "Found 1 finding (1 definite); 1 file checked; 0 at or above --fail-on high.",
     ]
 
 

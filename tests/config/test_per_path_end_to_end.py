@@ -73,7 +73,7 @@ def test_per_path_from_a_subdirectory_and_the_command_line(tmp_path, monkeypatch
     monkeypatch.chdir(tmp_path / "legacy")
     # globs stay relative to pyproject.toml's directory, whatever the working directory
     assert main(["check", ".", "--output-format", "concise"]) == 0
-    assert capsys.readouterr().out.splitlines() == ["No findings in 2 files."]
+    assert capsys.readouterr().out.splitlines() == ["No findings; 2 files checked."]
     # --select KMS001 replaces the file's select, but per-path's ignore of the same id wins
     assert main(["check", ".", "--output-format", "concise", "--select", "KMS001"]) == 0
     capsys.readouterr()
@@ -118,7 +118,7 @@ def test_per_path_fail_on_decides_the_exit_code_per_file(tmp_path, monkeypatch, 
         out = capsys.readouterr().out
         assert "KMS001" in out
         assert out.splitlines()[-1] == (
-            "Found 2 findings (2 definite) in 1 file; 0 at or above their fail-on threshold "
+            "Found 2 findings (2 definite); 1 file checked; 0 at or above their fail-on threshold "
             "(per-path)."
         )
         assert main(["check", f"app/{lang}", "--output-format", "concise"]) == 1

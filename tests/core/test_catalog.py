@@ -8,7 +8,7 @@ from pathlib import Path
 
 import jsonschema
 import pytest
-from ruamel.yaml import YAML
+import yaml
 
 from iacguard.core import catalog
 from iacguard.core.catalog import CatalogError, load_catalog, render_rule, validate
@@ -38,7 +38,7 @@ def test_schema_is_a_valid_draft_2020_12_schema():
 
 @pytest.mark.parametrize("path", ENTRIES, ids=[p.stem for p in ENTRIES])
 def test_entry_valid_with_jsonschema_and_builtin_validator(path):
-    entry = YAML(typ="safe").load(path.read_text())
+    entry = yaml.safe_load(path.read_text())
     jsonschema.Draft202012Validator(SCHEMA).validate(entry)
     assert validate(entry, SCHEMA) == []
     assert entry["id"] == path.stem
@@ -62,7 +62,7 @@ def test_entry_valid_with_jsonschema_and_builtin_validator(path):
     ],
 )
 def test_both_validators_reject_the_same_mistakes(change, problem):
-    entry = {**YAML(typ="safe").load((RULES_DIR / "BKP001.yaml").read_text()), **change}
+    entry = {**yaml.safe_load((RULES_DIR / "BKP001.yaml").read_text()), **change}
     assert not jsonschema.Draft202012Validator(SCHEMA).is_valid(entry)
     problems = validate(entry, SCHEMA)
     assert any(p.startswith(problem) for p in problems), problems
@@ -181,7 +181,7 @@ def test_catalog_json_is_the_yaml_generated():
         str(RULES_DIR)
     ), "rules/catalog.json is stale: run `python -m iacguard.core.catalog`"
     doc = json.loads((RULES_DIR / catalog.JSON_NAME).read_text(encoding="utf-8"))
-    assert doc["entries"] == {p.stem: YAML(typ="safe").load(p.read_text()) for p in ENTRIES}
+    assert doc["entries"] == {p.stem: yaml.safe_load(p.read_text()) for p in ENTRIES}
     assert sorted(doc["sources"]) == [p.name for p in ENTRIES] + ["schema.json"]
 
 

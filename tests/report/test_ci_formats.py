@@ -15,7 +15,13 @@ from iacguard.report.junit import classname
 def test_junit_structure(report):
     root = ET.fromstring(render(report, "junit"))
     assert root.tag == "testsuites"
-    assert root.attrib == {"name": "iacguard", "tests": "6", "failures": "2", "errors": "1"}
+    assert root.attrib == {
+        "name": "iacguard",
+        "tests": "7",
+        "failures": "2",
+        "errors": "1",
+        "skipped": "1",
+    }
     suites = {s.get("name"): s for s in root.findall("testsuite")}
     assert list(suites) == [
         "BKP001 backup-vault-without-cmk",
@@ -24,6 +30,7 @@ def test_junit_structure(report):
         "KMS001 kms-key-rotation-disabled",
         "KMS002 kms-key-short-deletion-window",
         "iacguard",
+        "iacguard notes",
     ]
     bkp001 = suites["BKP001 backup-vault-without-cmk"]
     assert (bkp001.get("tests"), bkp001.get("failures"), bkp001.get("errors")) == ("1", "1", "0")
@@ -70,6 +77,8 @@ def test_github_annotations(report):
         "title=BKP001 backup-vault-without-cmk::[default] Backup vault aws_backup_vault.open has "
         "no customer-managed KMS key.%0AFix: Set kms_key_arn = aws_kms_key.backup.arn",
         "::error file=infra/broken.tf,line=4,col=7,title=iacguard error::unexpected token '}'",
+        "::notice title=iacguard notes::Notes: 1 other note (--output-format full or json lists "
+        "them).",
     ]
 
 
@@ -106,11 +115,16 @@ def test_github_escapes_paths_and_messages(workdir):
 
 def test_gitlab_code_quality(report):
     doc = json.loads(render(report, "gitlab"))
-    assert [d["check_name"] for d in doc] == ["KMS001", "BKP001", "iacguard/file-error"]
+    assert [d["check_name"] for d in doc] == [
+        "KMS001",
+        "BKP001",
+        "iacguard/file-error",
+        "iacguard/note/other",
+    ]
     for d in doc:
         assert set(d) == {"description", "check_name", "fingerprint", "severity", "location"}
         assert len(d["fingerprint"]) == 32 and int(d["fingerprint"], 16) >= 0
-    kms001, bkp001, error = doc
+    kms001, bkp001, error, _note = doc
     key = "\x1f".join(("BKP001", "infra", "aws_backup_vault.open", "kms_key_arn"))
     assert bkp001 == {
         "description": "BKP001 backup-vault-without-cmk: Backup vault aws_backup_vault.open has "
@@ -123,7 +137,7 @@ def test_gitlab_code_quality(report):
     assert kms001["severity"] == "major"
     assert error["severity"] == "major"
     assert error["location"] == {"path": "infra/broken.tf", "lines": {"begin": 4, "end": 4}}
-    assert len({d["fingerprint"] for d in doc}) == 3
+    assert len({d["fingerprint"] for d in doc}) == 4
 
 
 def test_gitlab_severity_mapping(workdir):

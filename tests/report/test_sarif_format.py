@@ -60,7 +60,20 @@ def test_sarif_run_shape(report, workdir):
                     }
                 }
             ],
-        }
+        },
+        {
+            "level": "note",
+            "message": {"text": "var.region has no default"},
+            "locations": [
+                {
+                    "physicalLocation": {
+                        "artifactLocation": {"uri": "infra/vaults.tf", "uriBaseId": "%SRCROOT%"},
+                        "region": {"startLine": 2, "startColumn": 3},
+                    }
+                }
+            ],
+            "properties": {"kind": "other"},
+        },
     ]
 
 

@@ -8,7 +8,8 @@ CONCISE = """\
 infra/keys.tf:3:3: KMS001 [definite] KMS key aws_kms_key.k has automatic rotation disabled.
 infra/vaults.tf:6:1: BKP001 [default] Backup vault aws_backup_vault.open has no customer-managed KMS key.
 infra/broken.tf:4:7: error: unexpected token '}'
-Found 2 findings (1 definite, 1 default) in 4 files; 1 suppressed; 1 file error.
+Notes: 1 other note (--output-format full or json lists them).
+Found 2 findings (1 definite, 1 default); 4 files checked; 1 suppressed; 1 file error.
 """  # noqa: E501
 
 FULL = """\
@@ -35,7 +36,7 @@ infra/broken.tf:4:7: error: unexpected token '}'
 
 infra/vaults.tf:2: note: var.region has no default
 
-Found 2 findings (1 definite, 1 default) in 4 files; 1 suppressed; 1 file error.
+Found 2 findings (1 definite, 1 default); 4 files checked; 1 suppressed; 1 file error.
 """  # noqa: E501
 
 
@@ -123,8 +124,8 @@ def test_full_missing_source_file_still_reports(workdir):
 
 
 def test_empty_report_says_so(empty_report):
-    assert render(empty_report, "concise") == "No findings in 2 files.\n"
-    assert render(empty_report, "full") == "No findings in 2 files.\n"
+    assert render(empty_report, "concise") == "No findings; 2 files checked.\n"
+    assert render(empty_report, "full") == "No findings; 2 files checked.\n"
     assert render(empty_report, "concise", quiet=True) == ""
 
 
@@ -135,7 +136,7 @@ def test_summary_counts_below_fail_on(report):
     high = assemble(report.findings, files=4, fail_on=Severity.HIGH)
     assert high.summary.failing == 1
     assert render(high, "concise").splitlines()[-1] == (
-        "Found 2 findings (1 definite, 1 default) in 4 files; "
+        "Found 2 findings (1 definite, 1 default); 4 files checked; "
         "1 at or above --fail-on high; 1 suppressed."
     )
 

@@ -144,16 +144,11 @@ def _from_yaml(directory: str, sources: Mapping[str, bytes]) -> dict[str, dict[s
 
 
 def _yaml_loader():
-    """PyYAML's C loader when present (4x faster than ruamel's for the catalog), else ruamel."""
-    try:
-        import yaml
+    """PyYAML's safe loader, the C one when built (4x faster than the pure-Python one)."""
+    import yaml
 
-        loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-        return lambda text: yaml.load(text, Loader=loader)  # noqa: S506 - a safe loader
-    except ImportError:  # pragma: no cover - PyYAML is a declared dependency
-        from ruamel.yaml import YAML
-
-        return YAML(typ="safe").load
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    return lambda text: yaml.load(text, Loader=loader)  # noqa: S506 - a safe loader
 
 
 def validate_entry(entry: Any) -> list[str]:

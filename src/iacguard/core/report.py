@@ -35,6 +35,11 @@ class Summary:
     suppressed: int
     baseline_fixed: int
     errors: int
+    #: live findings left out because the ``--baseline`` file holds them (the text summary says
+    #: how many; not in the JSON document, whose version-1 keys are fixed)
+    baseline_hidden: int = 0
+    #: live findings left out by ``--diff-base`` (not in the files changed since the ref)
+    diff_base_hidden: int = 0
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -68,6 +73,8 @@ class Report:
     fail_on: Severity = Severity.LOW
     #: the directory paths are relative to (SARIF's %SRCROOT%)
     base: str = "."
+    #: the git ref of ``--diff-base`` (None: all findings were reported)
+    diff_base: str | None = None
     #: a finding's own ``fail-on`` threshold when ``per-path`` entries set one (else ``fail_on``)
     fail_on_for: Callable[[Finding], Severity] | None = field(
         default=None, compare=False, repr=False
@@ -106,10 +113,15 @@ def assemble(
     base: str | None = None,
     filter_certainty: bool = True,
     fail_on_for: Callable[[Finding], Severity] | None = None,
+    baseline_hidden: int = 0,
+    diff_base: str | None = None,
+    diff_base_hidden: int = 0,
 ) -> Report:
     """A Report from findings already produced (used by ``check`` and by tests).
 
-    ``fail_on_for`` gives a finding's own threshold (``per-path`` ``fail-on``)."""
+    ``fail_on_for`` gives a finding's own threshold (``per-path`` ``fail-on``);
+    ``baseline_hidden`` and ``diff_base_hidden`` count the live findings ``--baseline`` and
+    ``--diff-base diff_base`` left out."""
     kept = sorted(
         (f for f in findings if not filter_certainty or f.certainty >= min_certainty),
         key=Finding.sort_key,
@@ -130,12 +142,15 @@ def assemble(
             suppressed=len(kept) - len(live),
             baseline_fixed=len(baseline_fixed),
             errors=len(errors),
+            baseline_hidden=baseline_hidden,
+            diff_base_hidden=diff_base_hidden,
         ),
         baseline_fixed=tuple(baseline_fixed),
         rules=tuple(rules),
         min_certainty=min_certainty,
         fail_on=fail_on,
         base=base if base is not None else os.getcwd(),
+        diff_base=diff_base,
         fail_on_for=fail_on_for,
     )
 

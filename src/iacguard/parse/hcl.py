@@ -11,6 +11,7 @@ could read as a wrong value).
 
 from __future__ import annotations
 
+import codecs
 import re
 from functools import lru_cache
 from typing import Any
@@ -125,7 +126,12 @@ def _exponents_without_fraction(
 
 
 def parse_hcl(source: bytes, path: str) -> HclFile:
-    """Parse HCL native syntax; never raises (syntax errors become located FileErrors)."""
+    """Parse HCL native syntax; never raises (syntax errors become located FileErrors).
+
+    A leading UTF-8 byte order mark is not part of the text (Terraform skips it too): it is
+    dropped first, so the first line's columns are the ones an editor shows."""
+    if source.startswith(codecs.BOM_UTF8):
+        source = source[len(codecs.BOM_UTF8) :]
     try:
         with no_gc():
             return _parse_hcl(source, path)

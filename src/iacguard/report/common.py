@@ -1,10 +1,12 @@
-"""Small pieces several reporters share: fingerprints, severity levels, relative URIs."""
+"""Small pieces several reporters share: fingerprints, severity levels, the summary and notes
+lines."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 
 from iacguard.core.findings import Finding, Severity
+from iacguard.core.notes import DATA_SOURCE, OTHER, REMOTE_MODULE, SKIPPED, count_by_kind
 
 
 def fingerprint_key(finding: Finding) -> str:
@@ -50,16 +52,15 @@ GITLAB_SEVERITY = {
 
 
 def summary_line(report) -> str:
-    """``Found 3 findings (1 definite, 2 default) in 12 files; 1 suppressed.``"""
+    """``Found 3 findings (1 definite, 2 default); 12 files checked; 1 suppressed.``"""
     s = report.summary
-    parts: list[str] = []
+    parts = [_files(s.files)]
     if s.findings:
         order = ("definite", "default", "possible")
         by = ", ".join(f"{s.by_certainty[c]} {c}" for c in order if s.by_certainty.get(c))
-        noun = "finding" if s.findings == 1 else "findings"
-        head = f"Found {s.findings} {noun} ({by}) in {_files(s.files)}"
+        head = f"Found {plural(s.findings, 'finding')} ({by})"
     else:
-        head = f"No findings in {_files(s.files)}"
+        head = "No findings"
     if s.findings and s.failing != s.findings:
         if getattr(report, "fail_on_for", None) is not None:
             parts.append(f"{s.failing} at or above their fail-on threshold (per-path)")
@@ -67,12 +68,53 @@ def summary_line(report) -> str:
             parts.append(f"{s.failing} at or above --fail-on {report.fail_on.label}")
     if s.suppressed:
         parts.append(f"{s.suppressed} suppressed")
+    if s.baseline_hidden:
+        parts.append(f"{s.baseline_hidden} hidden by --baseline")
     if s.baseline_fixed:
-        parts.append(f"{s.baseline_fixed} baseline entries fixed")
+        entries = "baseline entry" if s.baseline_fixed == 1 else "baseline entries"
+        parts.append(f"{s.baseline_fixed} {entries} fixed")
+    if s.diff_base_hidden:
+        parts.append(f"{s.diff_base_hidden} hidden by --diff-base {report.diff_base}")
     if s.errors:
-        parts.append(f"{s.errors} file {'error' if s.errors == 1 else 'errors'}")
-    return head + ("; " + "; ".join(parts) if parts else "") + "."
+        parts.append(plural(s.errors, "file error"))
+    return head + "; " + "; ".join(parts) + "."
+
+
+#: how the notes line names each kind of note (iacguard.core.notes): noun, then what of one
+#: and of several
+_NOTE_PHRASES = {
+    REMOTE_MODULE: (
+        "remote module call",
+        "not fetched (nothing in it is checked)",
+        "not fetched (nothing in them is checked)",
+    ),
+    DATA_SOURCE: ("data source value", "unknown until plan time", "unknown until plan time"),
+    SKIPPED: ("file", "skipped", "skipped"),
+    OTHER: ("other note", "", ""),
+}
+
+
+def notes_line(report) -> str | None:
+    """``Notes: 2 remote module calls not fetched, ...`` or None without notes: the text and CI
+    formats that do not list notes say how many there are, so a partial run never looks clean."""
+    counts = count_by_kind(report.notes)
+    if not counts:
+        return None
+    parts = ", ".join(note_phrase(kind, n) for kind, n in counts.items())
+    return f"Notes: {parts} (--output-format full or json lists them)."
+
+
+def note_phrase(kind: str, n: int) -> str:
+    """``2 remote module calls not fetched (nothing in them is checked)``."""
+    noun, of_one, of_many = _NOTE_PHRASES[kind]
+    what = of_one if n == 1 else of_many
+    return plural(n, noun) + (f" {what}" if what else "")
+
+
+def plural(n: int, noun: str) -> str:
+    """``1 finding``, ``2 findings``."""
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
 def _files(n: int) -> str:
-    return f"{n} file" if n == 1 else f"{n} files"
+    return f"{plural(n, 'file')} checked"

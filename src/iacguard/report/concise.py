@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 
 from iacguard.report.colors import Palette
-from iacguard.report.common import summary_line
+from iacguard.report.common import notes_line, summary_line
 from iacguard.report.terminal import printable
 
 
@@ -45,5 +45,8 @@ def render(report, *, color: bool = False, quiet: bool = False) -> str:
     lines = [finding_line(f, p) for f in report.live]
     lines += [error_line(e, p) for e in report.errors]
     if not quiet:
+        notes = notes_line(report)
+        if notes:
+            lines.append(notes)
         lines.append(summary_line(report))
     return "\n".join(lines) + "\n" if lines else ""

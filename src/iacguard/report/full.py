@@ -31,7 +31,8 @@ class _Sources:
             if not p.is_absolute():
                 p = self.base / p
             try:
-                self.cache[path] = p.read_text(encoding="utf-8", errors="replace").splitlines()
+                text = p.read_text(encoding="utf-8-sig", errors="replace")  # BOM: not text
+                self.cache[path] = text.splitlines()
             except (OSError, ValueError):
                 self.cache[path] = None
         return self.cache[path]

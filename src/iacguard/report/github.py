@@ -5,13 +5,22 @@ and critical are ``error``, low and medium ``warning``; file errors are ``error`
 escaped as the runner expects: ``%``, CR and LF in the message, plus ``:`` and ``,`` in
 properties; control characters quoted from scanned files are written as visible escapes (the
 Actions log renders ANSI sequences).
+
+Notes (what was not evaluated) are one ``::notice`` with their counts by kind. GitHub shows
+only the first 10 annotations of each kind per step: with more, a plain log line says so, and
+``step_summary`` (``iacguard.report.step_summary``) is the Markdown the command line appends to
+``$GITHUB_STEP_SUMMARY``, listing every finding.
 """
 
 from __future__ import annotations
 
 from iacguard.core.findings import Severity
+from iacguard.report.common import notes_line
 from iacguard.report.concise import called_from
 from iacguard.report.terminal import printable
+
+#: annotations of one kind (error, warning, notice) GitHub shows per step
+SHOWN_PER_STEP = 10
 
 
 def escape_data(text: str) -> str:
@@ -49,4 +58,31 @@ def render(report) -> str:
     for e in report.errors:
         props = [("file", e.path), ("line", e.line), ("col", e.column), ("title", "iacguard error")]
         lines.append(_command("error", props, printable(e.message, keep_newlines=True)))
+    notes = notes_line(report)
+    if notes:
+        lines.append(_command("notice", [("title", "iacguard notes")], notes))
+    shown = annotations_shown_line(report)
+    if shown:
+        lines.append(shown)
     return "\n".join(lines) + "\n" if lines else ""
+
+
+def _kinds(report) -> dict[str, int]:
+    """How many ``error`` and ``warning`` annotations the run writes."""
+    kinds = {"error": len(report.errors), "warning": 0}
+    for f in report.live:
+        kinds["error" if f.severity >= Severity.HIGH else "warning"] += 1
+    return kinds
+
+
+def annotations_shown_line(report) -> str | None:
+    """A plain log line when GitHub will not show every annotation (it shows the first
+    ``SHOWN_PER_STEP`` of each kind per step), or None."""
+    kinds = _kinds(report)
+    if all(n <= SHOWN_PER_STEP for n in kinds.values()):
+        return None
+    counts = " and ".join(f"{n} {kind}" for kind, n in kinds.items() if n)
+    return (
+        f"iacguard: {counts} annotations: GitHub shows the first {SHOWN_PER_STEP} of each kind "
+        "per step; the job summary lists them all."
+    )

@@ -1,7 +1,10 @@
 """``gitlab``: GitLab Code Quality JSON (an array of issues with md5 fingerprints).
 
 File errors are issues too (check_name ``iacguard/file-error``) so a broken file is never
-silently green in the merge request widget.
+silently green in the merge request widget, and so is each located note on what was not
+evaluated (severity ``info``, check_name ``iacguard/note/<kind>``: ``remote-module``,
+``data-source``, ``other``); discovery's notes on skipped files have no location, which Code
+Quality requires, and are left out.
 """
 
 from __future__ import annotations
@@ -10,6 +13,7 @@ import hashlib
 import json
 from typing import Any
 
+from iacguard.core.notes import note_kind
 from iacguard.report.common import GITLAB_SEVERITY, fingerprints
 
 
@@ -40,6 +44,23 @@ def to_document(report) -> list[dict[str, Any]]:
                 "fingerprint": hashlib.md5(key.encode("utf-8")).hexdigest(),
                 "severity": "major",
                 "location": {"path": e.path, "lines": {"begin": line, "end": line}},
+            }
+        )
+    for note in report.notes:
+        if note.span is None:  # discovery's notes on skipped files: Code Quality needs a path
+            continue
+        kind = note_kind(note)
+        key = f"note\x1f{kind}\x1f{note.span.path}\x1f{note.message}"
+        out.append(
+            {
+                "description": f"iacguard did not evaluate everything here: {note.message}",
+                "check_name": f"iacguard/note/{kind}",
+                "fingerprint": hashlib.md5(key.encode("utf-8")).hexdigest(),
+                "severity": "info",
+                "location": {
+                    "path": note.span.path,
+                    "lines": {"begin": note.span.start_line, "end": note.span.start_line},
+                },
             }
         )
     return out

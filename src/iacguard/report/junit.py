@@ -2,7 +2,10 @@
 
 A resource with findings is a failed testcase (file and line in the message and in the
 ``file`` / ``line`` attributes); a rule that found nothing is one passing testcase; file
-errors are errored testcases of a testsuite named ``iacguard``.
+errors are errored testcases of a testsuite named ``iacguard``. Notes on what was not evaluated
+are skipped testcases of a testsuite ``iacguard notes``, one per kind (``remote-module``,
+``data-source``, ``skipped``, ``other``), the notes listed in its ``system-out``: Jenkins and
+GitLab count them as skipped, so such a run does not look clean.
 """
 
 from __future__ import annotations
@@ -11,6 +14,8 @@ import re
 import xml.etree.ElementTree as ET
 
 from iacguard.core.findings import Finding
+from iacguard.core.notes import KINDS, note_kind
+from iacguard.report.common import note_phrase
 
 #: characters XML 1.0 cannot carry at all (input files may put them in names and messages)
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
@@ -46,6 +51,32 @@ def _failure_text(findings: list[Finding]) -> str:
         if f.fix:
             lines.append(f"    fix: {f.fix}")
     return "\n".join(lines)
+
+
+def _notes_suite(root: ET.Element, notes) -> int:
+    """The notes as skipped testcases of a testsuite ``iacguard notes``, one per kind (the
+    notes themselves in its ``system-out``); returns how many testcases."""
+    by_kind: dict[str, list] = {}
+    for note in notes:
+        by_kind.setdefault(note_kind(note), []).append(note)
+    if not by_kind:
+        return 0
+    suite = ET.SubElement(root, "testsuite", name="iacguard notes")
+    for kind in KINDS:
+        found = by_kind.get(kind)
+        if not found:
+            continue
+        case = ET.SubElement(suite, "testcase", name=kind, classname="iacguard.notes")
+        ET.SubElement(case, "skipped", message=note_phrase(kind, len(found)))
+        out = ET.SubElement(case, "system-out")
+        out.text = "\n".join(
+            (f"{n.span.path}:{n.span.start_line}: " if n.span else "") + n.message for n in found
+        )
+    suite.set("tests", str(len(suite)))
+    suite.set("failures", "0")
+    suite.set("errors", "0")
+    suite.set("skipped", str(len(suite)))
+    return len(suite)
 
 
 def render(report) -> str:
@@ -103,9 +134,13 @@ def render(report) -> str:
         suite.set("errors", str(len(report.errors)))
         total_tests += len(report.errors)
         total_errors += len(report.errors)
+    skipped = _notes_suite(root, report.notes)
+    total_tests += skipped
     root.set("tests", str(total_tests))
     root.set("failures", str(total_failures))
     root.set("errors", str(total_errors))
+    if skipped:
+        root.set("skipped", str(skipped))
     _clean(root)
     ET.indent(root)
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"

@@ -2,8 +2,10 @@
 
 Rules carry help text from the catalog and ``properties.security-severity``; results carry
 relative URIs under ``%SRCROOT%``, ``partialFingerprints`` that survive line moves, evidence
-hops as ``relatedLocations`` and suppressed findings as ``suppressions``. File errors are
-``toolExecutionNotifications`` of the invocation.
+hops as ``relatedLocations`` and suppressed findings as ``suppressions``. File errors
+(level ``error``) and notes on what was not evaluated (``warning`` for a remote module,
+``note`` otherwise, the kind in ``properties.kind``) are ``toolExecutionNotifications`` of
+the invocation.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from typing import Any, TextIO
 from urllib.parse import quote
 
 from iacguard.core.findings import Finding, Severity
+from iacguard.core.notes import REMOTE_MODULE, note_kind
 from iacguard.report import jsonstream
 from iacguard.report.common import SARIF_LEVEL, SECURITY_SEVERITY, fingerprints
 
@@ -234,6 +237,23 @@ def _notification(e, base: str) -> dict[str, Any]:
     return out
 
 
+def _note_notification(note, base: str) -> dict[str, Any]:
+    """A note (what was not evaluated) as a notification: ``warning`` for a remote module
+    (nothing in it is checked), ``note`` for the others; its kind in ``properties``."""
+    kind = note_kind(note)
+    out: dict[str, Any] = {
+        "level": "warning" if kind == REMOTE_MODULE else "note",
+        "message": {"text": note.message},
+    }
+    if note.span is not None:
+        region = {"startLine": max(note.span.start_line, 1)}
+        region["startColumn"] = max(note.span.start_column, 1)
+        location = {"artifactLocation": _artifact(note.span.path, base), "region": region}
+        out["locations"] = [{"physicalLocation": location}]
+    out["properties"] = {"kind": kind}
+    return out
+
+
 def to_document(report) -> dict[str, Any]:
     return _document(report, list)
 
@@ -274,7 +294,8 @@ def _document(report, results_as) -> dict[str, Any]:
                     {
                         "executionSuccessful": True,
                         "toolExecutionNotifications": [
-                            _notification(e, base) for e in report.errors
+                            *(_notification(e, base) for e in report.errors),
+                            *(_note_notification(n, base) for n in report.notes),
                         ],
                     }
                 ],

@@ -126,20 +126,35 @@ def check(
         )
     findings = [f for f in findings if f.certainty >= effective_settings(settings, f).min_certainty]
     errors = list(graph.errors)
+    hidden: dict[str, Any] = {"diff_base": diff_base}
     if focus is not None:
+        if diff_base is not None:  # what --diff-base hid, beyond what naming files hides
+            named = _focus(found, paths, None)
+            before = _live([f for f in findings if named is None or _in_focus(f, named)])
         findings = [f for f in findings if _in_focus(f, focus)]
         errors = [e for e in errors if e.path in focus or not os.path.isfile(e.path)]
+        if diff_base is not None:
+            hidden["diff_base_hidden"] = before - _live(findings)
     fixed: tuple[Any, ...] = ()
     if loaded_baseline is not None:
+        before = _live(findings)
         findings, fixed = _apply_baseline(findings, loaded_baseline)
+        hidden["baseline_hidden"] = before - _live(findings)
     findings.sort(key=Finding.sort_key)
-    return _report(findings, errors, graph, found, fixed, rules, settings, resources)
+    return _report(findings, errors, graph, found, fixed, rules, settings, resources, hidden)
 
 
-def _report(findings, errors, graph, found, fixed, rules, settings, resources=None) -> Report:
+def _live(findings: list[Finding]) -> int:
+    return sum(1 for f in findings if not f.suppressed)
+
+
+def _report(
+    findings, errors, graph, found, fixed, rules, settings, resources=None, hidden=None
+) -> Report:
     files = sum(len(m.files) for m in found.modules) + len(found.templates) + len(found.tfplans)
     return assemble(
         findings,
+        **(hidden or {}),
         errors=errors,
         notes=graph.notes,
         rules=rules,

@@ -20,6 +20,7 @@ from collections.abc import Callable
 from typing import Any, Protocol
 
 from iacguard.core.located import Located
+from iacguard.core.notes import data_source_note
 from iacguard.core.spans import Span
 from iacguard.core.values import Ref, Unknown
 from iacguard.evaluate.terraform.expressions import EvalContext
@@ -309,7 +310,7 @@ class _ResourceObject:
         if decl.mode == "data":
             shared.note(
                 decl.block.header_span,
-                f"{address}: {name} is read from the provider at plan time; unknown here",
+                data_source_note(address, name),
             )
         return ref
 

@@ -13,6 +13,7 @@ import os
 from typing import Any
 
 from iacguard.core.located import FileError, Located
+from iacguard.core.notes import remote_module_note
 from iacguard.core.spans import Span
 from iacguard.core.values import Unknown
 from iacguard.evaluate.options import EvalOptions
@@ -131,8 +132,7 @@ class RootShared:
             result = Unknown(f"remote module {source} is not fetched")
             self.note(
                 span,
-                f"module.{call.name}: remote module {source} is not fetched; "
-                "its outputs and resources are unknown",
+                remote_module_note(call.name, source),
             )
         elif parent.depth >= MAX_MODULE_DEPTH:
             result = Unknown(f"module.{call.name}: modules nested deeper than {MAX_MODULE_DEPTH}")

@@ -174,7 +174,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     graph = sub.add_parser("graph", help="print the resource graph")
     graph.add_argument("paths", nargs="*", help="files or directories (default: .)")
-    graph.add_argument("--format", choices=("json", "dot", "mermaid"), default="json")
+    graph.add_argument(
+        "--output-format",
+        "--format",
+        dest="format",
+        choices=("json", "dot", "mermaid"),
+        default="json",
+        help="json (default), dot or mermaid",
+    )
     graph.add_argument(
         "--var-file",
         action="append",
@@ -183,6 +190,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="extra Terraform tfvars file (repeatable)",
     )
     graph.add_argument("--debug", action="store_true", help="show tracebacks of internal errors")
+    for command in (check, base, rule, rules, graph):
+        # an unknown flag is found by the top parser: its message names the command's --help
+        command.set_defaults(usage_owner=command)
     return parser
 
 
@@ -193,7 +203,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_OK
     parser = build_parser()
     try:
-        args = parser.parse_args(argv)
+        args, unknown = parser.parse_known_args(argv)
+        if unknown:
+            owner = getattr(args, "usage_owner", parser)
+            owner.error(f"unrecognized arguments: {' '.join(unknown)}")
     except SystemExit as exc:  # --help, or bad usage (already reported on one line)
         return exc.code if isinstance(exc.code, int) else EXIT_USAGE
     if args.version:

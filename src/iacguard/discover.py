@@ -130,6 +130,22 @@ def _kind_of(mode: int) -> str:
     return "not a regular file"
 
 
+def regular_file_problem(path: str | os.PathLike[str]) -> str | None:
+    """Why ``path`` cannot be read as a file named on the command line (``--config``,
+    ``--var-file``): "no such file", "a directory, not a regular file", "a device, not a
+    regular file"... or None when it is a regular file."""
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        return "no such file"
+    except OSError as exc:
+        return f"cannot read: {exc.strerror or exc}"
+    if stat.S_ISREG(st.st_mode):
+        return None
+    kind = _kind_of(st.st_mode)
+    return kind if kind == "not a regular file" else f"{kind}, not a regular file"
+
+
 def _read(path: Path, limit: int | None = None) -> bytes:
     """Read a file (at most ``limit`` bytes); the one place files are opened."""
     with open(path, "rb") as fh:

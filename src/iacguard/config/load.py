@@ -18,6 +18,7 @@ from iacguard.config.model import Config, ConfigError, PerPath
 from iacguard.config.validate import show_value, validate_config
 from iacguard.core.certainty import Certainty
 from iacguard.core.findings import Severity
+from iacguard.discover import regular_file_problem
 from iacguard.rules.selection import names_a_rule
 
 _KEYS = ("select", "ignore", "min-certainty", "fail-on", "exclude")
@@ -36,8 +37,9 @@ def load_config(
     """
     if explicit is not None:
         file: Path | None = Path(explicit)
-        if not file.is_file():
-            raise ConfigError(f"--config {explicit}: no such file")
+        problem = regular_file_problem(explicit)
+        if problem is not None:
+            raise ConfigError(f"--config {explicit}: {problem}")
     else:
         file = find_config(paths[0] if paths else ".")
     data: dict[str, Any] = {}

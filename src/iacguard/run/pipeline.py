@@ -54,11 +54,25 @@ def build_graph(
     var_files: Sequence[str] = (),
     options: EvalOptions | None = None,
 ) -> Graph:
-    """Discover and evaluate ``paths`` into one resource graph."""
+    """Discover and evaluate ``paths`` into one resource graph.
+
+    Raises ``CheckError`` when a ``var_files`` entry is not a readable file."""
+    _require_var_files(var_files)
     found = discover(paths, var_files=var_files)
     if options is None:
         options = EvalOptions(scan_root=_scan_root(paths))
     return evaluate(found, options)
+
+
+def _require_var_files(var_files: Sequence[str]) -> None:
+    """A ``--var-file`` that is missing (or not a regular file) is a usage problem, not a file
+    error of the scan: the run would evaluate every module with the wrong inputs."""
+    from iacguard.discover import regular_file_problem
+
+    for name in var_files:
+        problem = regular_file_problem(name)
+        if problem is not None:
+            raise CheckError(f"--var-file {name}: {problem}")
 
 
 def _scan_root(paths: Sequence[str | os.PathLike[str]]) -> str:
@@ -97,6 +111,7 @@ def check(
 
         config = load_config([str(p) for p in paths])
     settings = config
+    _require_var_files(var_files)
     loaded_baseline = _load_baseline(baseline) if baseline is not None else None  # fail fast
     size_limit = max_file_size if max_file_size is not None else EvalOptions().max_file_size
     found = discover(paths, var_files=var_files, max_file_size=size_limit)

@@ -159,6 +159,11 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument(
         "--diff-base", metavar="REF", help="report only findings in files changed since git REF"
     )
+    check.add_argument(
+        "--repo-root",
+        metavar="DIR",
+        help="SARIF, github and gitlab paths relative to DIR (default: the git work tree)",
+    )
     check.add_argument("--color", choices=("auto", "always", "never"), default="auto")
 
     base = sub.add_parser("baseline", help="write the current findings to a baseline file")
@@ -327,6 +332,10 @@ def _run_check(args: argparse.Namespace, config: Config, *, machine: bool, use_b
     if use_baseline:
         kwargs["baseline"] = args.baseline
         kwargs["diff_base"] = args.diff_base
+        if args.repo_root is not None:
+            if not os.path.isdir(args.repo_root):
+                raise UsageError(f"--repo-root {args.repo_root}: not a directory")
+            kwargs["repo_root"] = args.repo_root
     if wanted(sys.stderr, machine_format=machine, quiet=args.quiet):
         with Progress(sys.stderr) as progress:
             return api.check(args.paths, config, progress=progress, **kwargs)

@@ -581,13 +581,14 @@ def _module(
 
 
 def _rel(path: Path) -> str:
-    """A path relative to the working directory when it is below it, else absolute."""
+    """A path relative to the working directory when it is below it, else absolute; always
+    normalised (never ``dir/../other``)."""
     try:
         rel = os.path.relpath(path)
     except ValueError:
-        return Path(path).as_posix()
+        return Path(os.path.normpath(path)).as_posix()
     if rel == ".." or rel.startswith(".." + os.sep):
-        return Path(path).absolute().as_posix()
+        return Path(os.path.abspath(path)).as_posix()
     return Path(rel).as_posix()
 
 

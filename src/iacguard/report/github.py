@@ -4,12 +4,15 @@
 and critical are ``error``, low and medium ``warning``; file errors are ``error``. Values are
 escaped as the runner expects: ``%``, CR and LF in the message, plus ``:`` and ``,`` in
 properties; control characters quoted from scanned files are written as visible escapes (the
-Actions log renders ANSI sequences).
+Actions log renders ANSI sequences). ``file=`` is relative to the repository root (the git
+toplevel of the scanned paths, or ``--repo-root``), which is what GitHub resolves it against,
+so a run from a subdirectory still annotates the right file.
 """
 
 from __future__ import annotations
 
 from iacguard.core.findings import Severity
+from iacguard.report.common import repo_relative
 from iacguard.report.concise import called_from
 from iacguard.report.terminal import printable
 
@@ -38,7 +41,7 @@ def render(report) -> str:
         if f.fix:
             message += f"\nFix: {printable(f.fix, keep_newlines=True)}"
         props = [
-            ("file", loc.path),
+            ("file", repo_relative(loc.path, report) or loc.path),
             ("line", loc.start_line),
             ("col", loc.start_column),
             ("endLine", max(loc.end_line, loc.start_line)),
@@ -47,6 +50,7 @@ def render(report) -> str:
         ]
         lines.append(_command(kind, props, message))
     for e in report.errors:
-        props = [("file", e.path), ("line", e.line), ("col", e.column), ("title", "iacguard error")]
+        file = repo_relative(e.path, report) or e.path
+        props = [("file", file), ("line", e.line), ("col", e.column), ("title", "iacguard error")]
         lines.append(_command("error", props, printable(e.message, keep_newlines=True)))
     return "\n".join(lines) + "\n" if lines else ""

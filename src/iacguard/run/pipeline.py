@@ -97,6 +97,7 @@ def check(
     use_cache: bool | None = None,
     today: date | None = None,
     progress: ProgressHook | None = None,
+    repo_root: str | None = None,
 ) -> Report:
     """Lint ``paths``: discover, evaluate, run the rules, apply suppressions and baseline.
 
@@ -104,6 +105,10 @@ def check(
     command line does). Raises ``CheckError`` (or ``ConfigError``) when the run cannot do its
     job (an unusable option, config, baseline or git ref); every problem with an
     input file is a ``FileError`` in the report instead.
+
+    ``repo_root`` (``--repo-root``) is the directory SARIF, ``github`` and ``gitlab`` paths are
+    relative to; by default the git work tree of the first path (else the working directory).
+    ``diff_base`` runs git in the repository of each scanned path, wherever the run starts.
     """
     paths = list(paths) or ["."]
     if config is None:
@@ -148,10 +153,20 @@ def check(
     if loaded_baseline is not None:
         findings, fixed = _apply_baseline(findings, loaded_baseline)
     findings.sort(key=Finding.sort_key)
-    return _report(findings, errors, graph, found, fixed, rules, settings, resources)
+    root = os.path.abspath(repo_root) if repo_root is not None else _repo_root(paths)
+    return _report(findings, errors, graph, found, fixed, rules, settings, resources, root)
 
 
-def _report(findings, errors, graph, found, fixed, rules, settings, resources=None) -> Report:
+def _repo_root(paths: Sequence[str | os.PathLike[str]]) -> str | None:
+    """The git work tree of the first scanned path (SARIF's ``%SRCROOT%``), if any."""
+    from iacguard.run.changes import find_repo_root
+
+    return find_repo_root(paths[0]) if paths else None
+
+
+def _report(
+    findings, errors, graph, found, fixed, rules, settings, resources=None, repo_root=None
+) -> Report:
     files = sum(len(m.files) for m in found.modules) + len(found.templates) + len(found.tfplans)
     return assemble(
         findings,
@@ -167,6 +182,7 @@ def _report(findings, errors, graph, found, fixed, rules, settings, resources=No
         resources=len(graph.resources) if resources is None else resources,
         baseline_fixed=fixed,
         base=found.base,
+        repo_root=repo_root,
     )
 
 
@@ -203,10 +219,19 @@ def _focus(
                     focus.add(unit)
     if diff_base is None:
         return focus
-    from iacguard.run.changes import changed_files, focus_set
+    from iacguard.run.changes import changed_files, find_repo_root, focus_set
 
+    # git runs in each scanned path's repository (not the current directory): once per work tree
+    where: dict[str, str] = {}
+    for p in paths:
+        if not os.path.lexists(p):  # reported as a file error already
+            continue
+        place = os.path.abspath(p) if os.path.isdir(p) else os.path.dirname(os.path.abspath(p))
+        where.setdefault(find_repo_root(place) or place, place)
+    changed: set[str] = set()
     try:
-        changed = focus_set(changed_files(diff_base, os.getcwd()))
+        for place in where.values():
+            changed |= focus_set(changed_files(diff_base, os.getcwd(), repo=place))
     except Exception as exc:  # noqa: BLE001 - a bad ref or no git: the run cannot do its job
         raise CheckError(f"--diff-base {diff_base}: {exc}") from exc
     return changed if focus is None else focus & changed

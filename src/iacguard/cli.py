@@ -80,6 +80,25 @@ def _add_selection(p: argparse.ArgumentParser) -> None:
         help="report findings at least this certain (default: default)",
     )
     p.add_argument(
+        "--exclude",
+        action="append",
+        default=[],
+        metavar="GLOBS",
+        help="gitignore-style globs not to check, replacing the config's exclude (repeatable)",
+    )
+    p.add_argument(
+        "--extend-exclude",
+        action="append",
+        default=[],
+        metavar="GLOBS",
+        help="globs not to check, in addition to the config's exclude (repeatable)",
+    )
+    p.add_argument(
+        "--force-exclude",
+        action="store_true",
+        help="exclude matching files even when named on the command line (pre-commit)",
+    )
+    p.add_argument(
         "--var-file",
         action="append",
         default=[],
@@ -275,6 +294,10 @@ def _overrides(args: argparse.Namespace) -> dict[str, Any]:
         out["min-certainty"] = args.min_certainty
     if getattr(args, "fail_on", None):
         out["fail-on"] = args.fail_on
+    if args.exclude:
+        out["exclude"] = _split(args.exclude)
+    if args.extend_exclude:
+        out["extend-exclude"] = _split(args.extend_exclude)
     return out
 
 
@@ -329,6 +352,8 @@ def _run_check(args: argparse.Namespace, config: Config, *, machine: bool, use_b
         "cache_dir": args.cache_dir,
         "use_cache": False if args.no_cache else (True if args.cache else None),
     }
+    if args.force_exclude:
+        kwargs["force_exclude"] = True
     if use_baseline:
         kwargs["baseline"] = args.baseline
         kwargs["diff_base"] = args.diff_base

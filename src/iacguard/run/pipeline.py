@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from iacguard.config.model import Config
+from iacguard.config.resolve import ConfigResolver
 from iacguard.core.errors import CheckError
 from iacguard.core.findings import Finding
 from iacguard.core.report import Report, assemble
@@ -98,13 +99,16 @@ def check(
     today: date | None = None,
     progress: ProgressHook | None = None,
     repo_root: str | None = None,
+    force_exclude: bool = False,
 ) -> Report:
     """Lint ``paths``: discover, evaluate, run the rules, apply suppressions and baseline.
 
     ``config`` is the ``Config`` to use (None: discovered from the first path upwards, as the
-    command line does). Raises ``CheckError`` (or ``ConfigError``) when the run cannot do its
-    job (an unusable option, config, baseline or git ref); every problem with an
-    input file is a ``FileError`` in the report instead.
+    command line does); a discovered one (``per_file``) means each file takes the settings of
+    the configuration file nearest to it (``iacguard.config.resolve``). Paths named in
+    ``paths`` are checked even when excluded, unless ``force_exclude``. Raises ``CheckError``
+    (or ``ConfigError``) when the run cannot do its job (an unusable option, config, baseline
+    or git ref); every problem with an input file is a ``FileError`` in the report instead.
 
     ``repo_root`` (``--repo-root``) is the directory SARIF, ``github`` and ``gitlab`` paths are
     relative to; by default the git work tree of the first path (else the working directory).
@@ -115,13 +119,13 @@ def check(
         from iacguard.config.load import load_config
 
         config = load_config([str(p) for p in paths])
-    settings = config
+    settings = ConfigResolver(config, named=paths, force_exclude=force_exclude)
     _require_var_files(var_files)
     loaded_baseline = _load_baseline(baseline) if baseline is not None else None  # fail fast
     size_limit = max_file_size if max_file_size is not None else EvalOptions().max_file_size
     found = discover(paths, var_files=var_files, max_file_size=size_limit)
-    if settings.exclude:
-        _exclude(found, settings)
+    # every file's configuration is read (and checked) here, before anything is evaluated
+    _exclude(found, settings)
     focus = _focus(found, paths, diff_base)
     options = EvalOptions(scan_root=_scan_root(paths), max_file_size=size_limit)
     if progress is not None:
@@ -144,7 +148,12 @@ def check(
         graph, rules, findings, resources = lint_serial(
             found, options, settings, today, ignore_suppressions, progress
         )
-    findings = [f for f in findings if f.certainty >= effective_settings(settings, f).min_certainty]
+    findings = [
+        f
+        for f in findings
+        if f.certainty >= effective_settings(settings, f).min_certainty
+        and not settings.excluded(f.location.path)  # a called module's excluded file
+    ]
     errors = list(graph.errors)
     if focus is not None:
         findings = [f for f in findings if _in_focus(f, focus)]
@@ -174,9 +183,9 @@ def _report(
         notes=graph.notes,
         rules=rules,
         # certainty was filtered per path already: the report keeps the global threshold
-        min_certainty=settings.min_certainty,
+        min_certainty=settings.given.min_certainty,
         filter_certainty=False,
-        fail_on=settings.fail_on,
+        fail_on=settings.given.fail_on,
         fail_on_for=fail_on_for(settings),
         files=files,
         resources=len(graph.resources) if resources is None else resources,
@@ -186,20 +195,21 @@ def _report(
     )
 
 
-def _exclude(found: Discovery, settings: Config) -> None:
-    """Drop discovered files matching the config's ``exclude`` globs (iacguard.config.paths)."""
+def _exclude(found: Discovery, settings: ConfigResolver) -> None:
+    """Drop the discovered files (and their file errors) that their configuration's
+    ``exclude`` or the command line's ``--exclude`` / ``--extend-exclude`` leave out."""
     from dataclasses import replace
 
-    from iacguard.config.paths import is_excluded
-
+    excluded = settings.excluded
     modules = []
     for m in found.modules:
-        kept = tuple(f for f in m.files if not is_excluded(settings, f))
+        kept = tuple(f for f in m.files if not excluded(f))
         if kept:
-            modules.append(replace(m, files=kept))
+            modules.append(replace(m, files=kept) if len(kept) != len(m.files) else m)
     found.modules = modules
-    found.templates = [t for t in found.templates if not is_excluded(settings, t)]
-    found.tfplans = [p for p in found.tfplans if not is_excluded(settings, p)]
+    found.templates = [t for t in found.templates if not excluded(t)]
+    found.tfplans = [p for p in found.tfplans if not excluded(p)]
+    found.errors = [e for e in found.errors if not (e.path and excluded(e.path))]
 
 
 def _focus(

@@ -196,6 +196,11 @@ def build_parser() -> argparse.ArgumentParser:
     rules = sub.add_parser("rules", help="list the rules")
     rules.add_argument("--output-format", choices=("text", "json"), default="text")
 
+    sub.add_parser(
+        "config-schema",
+        help="print the configuration's JSON schema (for editors: taplo, Even Better TOML)",
+    )
+
     graph = sub.add_parser("graph", help="print the resource graph")
     graph.add_argument("paths", nargs="*", help="files or directories (default: .)")
     graph.add_argument(
@@ -214,7 +219,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="extra Terraform tfvars file (repeatable)",
     )
     graph.add_argument("--debug", action="store_true", help="show tracebacks of internal errors")
-    for command in (check, base, rule, rules, graph):
+    for command in sub.choices.values():
         # an unknown flag is found by the top parser: its message names the command's --help
         command.set_defaults(usage_owner=command)
     return parser
@@ -245,6 +250,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "rule": _cmd_rule,
         "rules": _cmd_rules,
         "graph": _cmd_graph,
+        "config-schema": _cmd_config_schema,
     }
     try:
         return commands[args.command](args)
@@ -545,6 +551,13 @@ def _cmd_rules(args: argparse.Namespace) -> int:
         sys.stdout.write(json.dumps(data, indent=2) + "\n")
     else:
         sys.stdout.write(catalog.list_rules().rstrip("\n") + "\n")
+    return EXIT_OK
+
+
+def _cmd_config_schema(args: argparse.Namespace) -> int:
+    from iacguard.config.editor_schema import render_editor_schema
+
+    sys.stdout.write(render_editor_schema())
     return EXIT_OK
 
 

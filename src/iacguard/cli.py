@@ -80,6 +80,25 @@ def _add_selection(p: argparse.ArgumentParser) -> None:
         help="report findings at least this certain (default: default)",
     )
     p.add_argument(
+        "--exclude",
+        action="append",
+        default=[],
+        metavar="GLOBS",
+        help="gitignore-style globs not to check, replacing the config's exclude (repeatable)",
+    )
+    p.add_argument(
+        "--extend-exclude",
+        action="append",
+        default=[],
+        metavar="GLOBS",
+        help="globs not to check, in addition to the config's exclude (repeatable)",
+    )
+    p.add_argument(
+        "--force-exclude",
+        action="store_true",
+        help="exclude matching files even when named on the command line (pre-commit)",
+    )
+    p.add_argument(
         "--var-file",
         action="append",
         default=[],
@@ -159,6 +178,11 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument(
         "--diff-base", metavar="REF", help="report only findings in files changed since git REF"
     )
+    check.add_argument(
+        "--repo-root",
+        metavar="DIR",
+        help="SARIF, github and gitlab paths relative to DIR (default: the git work tree)",
+    )
     check.add_argument("--color", choices=("auto", "always", "never"), default="auto")
 
     base = sub.add_parser("baseline", help="write the current findings to a baseline file")
@@ -172,9 +196,21 @@ def build_parser() -> argparse.ArgumentParser:
     rules = sub.add_parser("rules", help="list the rules")
     rules.add_argument("--output-format", choices=("text", "json"), default="text")
 
+    sub.add_parser(
+        "config-schema",
+        help="print the configuration's JSON schema (for editors: taplo, Even Better TOML)",
+    )
+
     graph = sub.add_parser("graph", help="print the resource graph")
     graph.add_argument("paths", nargs="*", help="files or directories (default: .)")
-    graph.add_argument("--format", choices=("json", "dot", "mermaid"), default="json")
+    graph.add_argument(
+        "--output-format",
+        "--format",
+        dest="format",
+        choices=("json", "dot", "mermaid"),
+        default="json",
+        help="json (default), dot or mermaid",
+    )
     graph.add_argument(
         "--var-file",
         action="append",
@@ -183,6 +219,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="extra Terraform tfvars file (repeatable)",
     )
     graph.add_argument("--debug", action="store_true", help="show tracebacks of internal errors")
+    for command in sub.choices.values():
+        # an unknown flag is found by the top parser: its message names the command's --help
+        command.set_defaults(usage_owner=command)
     return parser
 
 
@@ -193,7 +232,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_OK
     parser = build_parser()
     try:
-        args = parser.parse_args(argv)
+        args, unknown = parser.parse_known_args(argv)
+        if unknown:
+            owner = getattr(args, "usage_owner", parser)
+            owner.error(f"unrecognized arguments: {' '.join(unknown)}")
     except SystemExit as exc:  # --help, or bad usage (already reported on one line)
         return exc.code if isinstance(exc.code, int) else EXIT_USAGE
     if args.version:
@@ -208,6 +250,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "rule": _cmd_rule,
         "rules": _cmd_rules,
         "graph": _cmd_graph,
+        "config-schema": _cmd_config_schema,
     }
     try:
         return commands[args.command](args)
@@ -257,6 +300,10 @@ def _overrides(args: argparse.Namespace) -> dict[str, Any]:
         out["min-certainty"] = args.min_certainty
     if getattr(args, "fail_on", None):
         out["fail-on"] = args.fail_on
+    if args.exclude:
+        out["exclude"] = _split(args.exclude)
+    if args.extend_exclude:
+        out["extend-exclude"] = _split(args.extend_exclude)
     return out
 
 
@@ -311,9 +358,15 @@ def _run_check(args: argparse.Namespace, config: Config, *, machine: bool, use_b
         "cache_dir": args.cache_dir,
         "use_cache": False if args.no_cache else (True if args.cache else None),
     }
+    if args.force_exclude:
+        kwargs["force_exclude"] = True
     if use_baseline:
         kwargs["baseline"] = args.baseline
         kwargs["diff_base"] = args.diff_base
+        if args.repo_root is not None:
+            if not os.path.isdir(args.repo_root):
+                raise UsageError(f"--repo-root {args.repo_root}: not a directory")
+            kwargs["repo_root"] = args.repo_root
     if wanted(sys.stderr, machine_format=machine, quiet=args.quiet):
         with Progress(sys.stderr) as progress:
             return api.check(args.paths, config, progress=progress, **kwargs)
@@ -523,6 +576,13 @@ def _cmd_rules(args: argparse.Namespace) -> int:
         sys.stdout.write(json.dumps(data, indent=2) + "\n")
     else:
         sys.stdout.write(catalog.list_rules().rstrip("\n") + "\n")
+    return EXIT_OK
+
+
+def _cmd_config_schema(args: argparse.Namespace) -> int:
+    from iacguard.config.editor_schema import render_editor_schema
+
+    sys.stdout.write(render_editor_schema())
     return EXIT_OK
 
 

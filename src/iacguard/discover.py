@@ -134,6 +134,22 @@ def _kind_of(mode: int) -> str:
     return "not a regular file"
 
 
+def regular_file_problem(path: str | os.PathLike[str]) -> str | None:
+    """Why ``path`` cannot be read as a file named on the command line (``--config``,
+    ``--var-file``): "no such file", "a directory, not a regular file", "a device, not a
+    regular file"... or None when it is a regular file."""
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        return "no such file"
+    except OSError as exc:
+        return f"cannot read: {exc.strerror or exc}"
+    if stat.S_ISREG(st.st_mode):
+        return None
+    kind = _kind_of(st.st_mode)
+    return kind if kind == "not a regular file" else f"{kind}, not a regular file"
+
+
 def _read(path: Path, limit: int | None = None) -> bytes:
     """Read a file (at most ``limit`` bytes); the one place files are opened."""
     with open(path, "rb") as fh:
@@ -589,13 +605,14 @@ def _module(
 
 
 def _rel(path: Path) -> str:
-    """A path relative to the working directory when it is below it, else absolute."""
+    """A path relative to the working directory when it is below it, else absolute; always
+    normalised (never ``dir/../other``)."""
     try:
         rel = os.path.relpath(path)
     except ValueError:
-        return Path(path).as_posix()
+        return Path(os.path.normpath(path)).as_posix()
     if rel == ".." or rel.startswith(".." + os.sep):
-        return Path(path).absolute().as_posix()
+        return Path(os.path.abspath(path)).as_posix()
     return Path(rel).as_posix()
 
 

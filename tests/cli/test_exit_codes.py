@@ -93,7 +93,7 @@ def test_exit_zero_does_not_hide_usage_errors(fake, capsys):
 def test_unknown_flag_exits_2_with_one_line(fake, capsys):
     assert main(["check", "--frobnicate"]) == 2
     assert capsys.readouterr().err == (
-        "iacguard: error: unrecognized arguments: --frobnicate (see `iacguard --help`)\n"
+        "iacguard: error: unrecognized arguments: --frobnicate (see `iacguard check --help`)\n"
     )
 
 

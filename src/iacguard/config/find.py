@@ -1,6 +1,7 @@
-"""Which configuration file applies (like ruff): from the first scanned path upwards, the nearest
+"""Which configuration file applies to a path (like ruff): from the path upwards, the nearest
 directory holding a ``.iacguard.toml`` (top-level keys) or a ``pyproject.toml`` with a
-``[tool.iacguard]`` table wins; in one directory ``.iacguard.toml`` beats ``pyproject.toml``."""
+``[tool.iacguard]`` table wins; in one directory ``.iacguard.toml`` beats ``pyproject.toml``.
+(``iacguard.config.resolve`` asks this for every checked file's directory.)"""
 
 from __future__ import annotations
 
@@ -18,12 +19,20 @@ def find_config(start: str | os.PathLike[str]) -> Path | None:
     if not here.is_dir():
         here = here.parent
     for directory in (here, *here.parents):
-        candidate = directory / CONFIG_FILE
-        if candidate.is_file():
-            return candidate
-        candidate = directory / PYPROJECT
-        if candidate.is_file() and _has_tool_table(candidate):
-            return candidate
+        found = config_in(directory)
+        if found is not None:
+            return found
+    return None
+
+
+def config_in(directory: Path) -> Path | None:
+    """The configuration file of ``directory`` itself, if it has one."""
+    candidate = directory / CONFIG_FILE
+    if candidate.is_file():
+        return candidate
+    candidate = directory / PYPROJECT
+    if candidate.is_file() and _has_tool_table(candidate):
+        return candidate
     return None
 
 

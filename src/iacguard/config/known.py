@@ -17,6 +17,8 @@ class KnownRule:
     name: str
     #: option name -> JSON schema of its value
     options: Mapping[str, Any]
+    #: the catalog's one-line summary ("" when the catalog has none)
+    summary: str = ""
 
 
 def known_rules() -> dict[str, str]:
@@ -41,13 +43,22 @@ def rule_table() -> list[KnownRule]:
 
         for rule in all_rules():
             entry = catalog.get(rule.id, {}) if isinstance(catalog, Mapping) else {}
-            table[rule.id] = KnownRule(rule.id, rule.name, _option_schemas(rule.options, entry))
+            table[rule.id] = KnownRule(
+                rule.id, rule.name, _option_schemas(rule.options, entry), _summary(entry)
+            )
     except ImportError:
         pass
     for rid, entry in catalog.items() if isinstance(catalog, Mapping) else ():
         if rid not in table and isinstance(entry, Mapping) and "name" in entry:
-            table[rid] = KnownRule(rid, str(entry["name"]), _option_schemas({}, entry))
+            table[rid] = KnownRule(
+                rid, str(entry["name"]), _option_schemas({}, entry), _summary(entry)
+            )
     return sorted(table.values(), key=lambda r: r.id)
+
+
+def _summary(entry: Any) -> str:
+    summary = entry.get("summary") if isinstance(entry, Mapping) else None
+    return " ".join(str(summary).split()) if summary else ""
 
 
 _JSON_TYPES = {"integer", "number", "string", "boolean", "array", "object"}
@@ -65,9 +76,11 @@ def _option_schemas(defaults: Mapping[str, Any], entry: Mapping[str, Any]) -> di
                 schema["type"] = kind
             elif isinstance(kind, list) and all(k in _JSON_TYPES for k in kind):
                 schema["type"] = list(kind)
-            for key in ("enum", "minimum", "maximum"):
+            for key in ("enum", "minimum", "maximum", "default"):
                 if key in spec:
                     schema[key] = spec[key]
+            if isinstance(spec.get("description"), str):
+                schema["description"] = " ".join(spec["description"].split())
             if "type" not in schema and "enum" not in schema and "default" in spec:
                 schema.update(_schema_of(spec["default"]))
         out[name] = schema

@@ -1,7 +1,7 @@
 """Loading the configuration: reading the TOML file ``find`` chose (or ``--config FILE``),
 checking it, building the ``Config`` (each key's source recorded) and applying the command-line
 overrides, which win over file values (``--select`` replaces the file's ``select``; ``--ignore``
-adds to its ``ignore``)."""
+adds to its ``ignore``; ``--exclude`` replaces its ``exclude``, ``--extend-exclude`` adds)."""
 
 from __future__ import annotations
 
@@ -12,12 +12,13 @@ from pathlib import Path
 from typing import Any
 
 from iacguard.config.find import PYPROJECT, display_path, find_config
-from iacguard.config.known import rule_key, rule_table
+from iacguard.config.known import KnownRule, rule_key, rule_table
 from iacguard.config.lines import key_lines, locate
 from iacguard.config.model import Config, ConfigError, PerPath
 from iacguard.config.validate import show_value, validate_config
 from iacguard.core.certainty import Certainty
 from iacguard.core.findings import Severity
+from iacguard.discover import regular_file_problem
 from iacguard.rules.selection import names_a_rule
 
 _KEYS = ("select", "ignore", "min-certainty", "fail-on", "exclude")
@@ -28,28 +29,47 @@ def load_config(
     explicit: str | None = None,
     overrides: Mapping[str, Any] | None = None,
 ) -> Config:
-    """The effective configuration for a run on ``paths``.
+    """The configuration for a run on ``paths``: the file nearest the first path (or
+    ``explicit``, ``--config FILE``), with the command-line ``overrides``.
 
-    ``explicit`` is ``--config FILE``. ``overrides`` are command-line values keyed by config
-    key (``select``, ``ignore``, ``min-certainty``, ``fail-on``, ``exclude``; snake_case works
-    too), given as lists / strings or already parsed enums.
+    A discovered configuration is marked ``per_file``: the run then gives every other file the
+    settings of the configuration nearest to it (``iacguard.config.resolve``), with the same
+    overrides; ``explicit`` applies to every file. ``overrides`` are command-line values keyed
+    by config key (``select``, ``ignore``, ``min-certainty``, ``fail-on``, ``exclude``,
+    ``extend-exclude``; snake_case works too), given as lists / strings or already parsed enums.
     """
     if explicit is not None:
         file: Path | None = Path(explicit)
-        if not file.is_file():
-            raise ConfigError(f"--config {explicit}: no such file")
+        problem = regular_file_problem(explicit)
+        if problem is not None:
+            raise ConfigError(f"--config {explicit}: {problem}")
     else:
         file = find_config(paths[0] if paths else ".")
+    config = load_file(file, overrides, explicit=explicit is not None)
+    return replace(config, per_file=explicit is None)
+
+
+def load_file(
+    file: Path | None,
+    overrides: Mapping[str, Any] | None = None,
+    *,
+    explicit: bool = False,
+    table: Sequence[KnownRule] | None = None,
+) -> Config:
+    """The settings of one configuration file (None: the defaults, with globs relative to the
+    working directory), checked, with the command-line ``overrides`` applied. ``table`` is the
+    known rules (``rule_table()``), when the caller has it already."""
     data: dict[str, Any] = {}
     lines: dict[str, int] = {}
     shown = ""
     prefix = ""
     if file is not None:
         shown = display_path(file)
-        data, lines, prefix = _read(file, explicit is not None)
+        data, lines, prefix = _read(file, explicit)
     # the known rules (registry + catalog) only matter when there is something to check
     wanted = bool(data) or any(v is not None for v in (overrides or {}).values())
-    table = rule_table() if wanted else []
+    if table is None:
+        table = rule_table() if wanted else []
     rules = {r.id: r.name for r in table}
     if data:
         validate_config(data, table, shown, prefix, lines)
@@ -182,12 +202,19 @@ def _apply_overrides(
         elif key == "fail-on":
             changes["fail_on"] = _enum(Severity, value, flag)
             sources[key] = flag
-        elif key == "exclude":
-            changes["exclude"] = config.exclude + tuple(_split(value))
+        elif key in ("exclude", "extend-exclude"):
+            # gitignore-style globs relative to the working directory (ruff's semantics):
+            # --exclude replaces the file's exclude, --extend-exclude adds to it
+            changes["cli_root"] = os.getcwd()
+            if key == "exclude":
+                changes["cli_exclude"] = tuple(_split(value))
+            else:
+                changes["cli_extend_exclude"] = tuple(_split(value))
             sources[key] = flag
         else:
             raise ConfigError(f"{flag}: not a setting that can be overridden")
     changes["sources"] = sources
+    changes["overrides"] = dict(overrides)
     return replace(config, **changes)
 
 

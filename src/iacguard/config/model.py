@@ -8,11 +8,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from iacguard.core.certainty import Certainty
+from iacguard.core.errors import CheckError
 from iacguard.core.findings import Severity
 
 
-class ConfigError(Exception):
-    """The configuration cannot be used: the message names the key path and what was expected."""
+class ConfigError(CheckError):
+    """The configuration cannot be used: the message names the key path and what was expected.
+    (A ``CheckError``: the run cannot do its job, in a worker process too.)"""
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,3 +64,17 @@ class Config:
     path: str | None = None
     #: the directory globs (exclude, per-path) are relative to: the config file's, else cwd
     root: str = "."
+    #: ``--exclude`` globs (None: not given; when given they replace ``exclude``), relative to
+    #: ``cli_root``
+    cli_exclude: tuple[str, ...] | None = None
+    #: ``--extend-exclude`` globs (added to the excludes), relative to ``cli_root``
+    cli_extend_exclude: tuple[str, ...] = ()
+    #: the directory the command-line globs are relative to (the working directory of the run)
+    cli_root: str = "."
+    #: the command-line values this config was given (``load_config``'s ``overrides``): the
+    #: configuration files found for other files get the same
+    overrides: Mapping[str, Any] = field(default_factory=dict, compare=False)
+    #: True when found by discovery: then each file takes the settings of the configuration
+    #: file nearest to it (``iacguard.config.resolve``); False (``--config``, or a ``Config``
+    #: built by hand): these settings apply to every file
+    per_file: bool = False

@@ -1,5 +1,6 @@
-"""What applies to one file: the ``per-path`` entries matching it merged into the settings, and
-whether the ``exclude`` globs drop it (globs are relative to the configuration's ``root``)."""
+"""What applies to one file within one configuration: the ``per-path`` entries matching it
+merged into the settings, and whether the ``exclude`` globs drop it (globs are relative to the
+configuration's ``root``; which configuration applies to a file is ``resolve``'s job)."""
 
 from __future__ import annotations
 
@@ -10,15 +11,20 @@ from pathlib import Path
 from iacguard.config.model import Config
 
 
-def _relative_to_root(config: Config, path: str) -> str | None:
+def relative_to(root: str, path: str) -> str | None:
+    """``path`` relative to the directory ``root`` (``/`` separators), None when outside."""
     absolute = os.path.abspath(path)
     try:
-        rel = os.path.relpath(absolute, config.root)
+        rel = os.path.relpath(absolute, root)
     except ValueError:
         return None
     if rel == ".." or rel.startswith(".." + os.sep):
         return None
     return Path(rel).as_posix()
+
+
+def _relative_to_root(config: Config, path: str) -> str | None:
+    return relative_to(config.root, path)
 
 
 def effective_for(config: Config, path: str) -> Config:
@@ -66,12 +72,17 @@ def effective_for(config: Config, path: str) -> Config:
 
 
 def is_excluded(config: Config, path: str) -> bool:
-    """Whether ``path`` matches one of the config's ``exclude`` globs."""
-    if not config.exclude:
-        return False
-    rel = _relative_to_root(config, path)
-    if rel is None:
+    """Whether ``path`` matches the config's ``exclude`` globs (relative to its ``root``) or the
+    command line's ``--exclude`` / ``--extend-exclude`` (relative to ``cli_root``; ``--exclude``
+    replaces ``exclude``). Named paths are not special here (``ConfigResolver.excluded``)."""
+    file_globs = config.exclude if config.cli_exclude is None else ()
+    cli_globs = (*(config.cli_exclude or ()), *config.cli_extend_exclude)
+    if not file_globs and not cli_globs:
         return False
     import pathspec
 
-    return bool(pathspec.GitIgnoreSpec.from_lines(config.exclude).match_file(rel))
+    for globs, root in ((file_globs, config.root), (cli_globs, config.cli_root)):
+        rel = relative_to(root, path) if globs else None
+        if rel is not None and pathspec.GitIgnoreSpec.from_lines(globs).match_file(rel):
+            return True
+    return False

@@ -20,7 +20,12 @@ def show_config(config: Config) -> str:
     line("ignore", _toml(list(config.ignore)), src.get("ignore", "default"))
     line("min-certainty", _toml(config.min_certainty.label), src.get("min-certainty", "default"))
     line("fail-on", _toml(config.fail_on.label), src.get("fail-on", "default"))
-    line("exclude", _toml(list(config.exclude)), src.get("exclude", "default"))
+    if config.cli_exclude is not None:  # replaces the file's, relative to the working directory
+        line("exclude", _toml(list(config.cli_exclude)), "--exclude")
+    else:
+        line("exclude", _toml(list(config.exclude)), src.get("exclude", "default"))
+    if config.cli_extend_exclude:
+        line("extend-exclude", _toml(list(config.cli_extend_exclude)), "--extend-exclude")
     defaults = _default_options()
     options: dict[str, dict[str, tuple[Any, str]]] = {}
     for rid, values in defaults.items():

@@ -1,7 +1,7 @@
 """The configuration's JSON schema (``config_schema.json`` beside this module, completed at
-load time with the known rules and their options) and the checking of a configuration against
-it: an unknown key, rule or option, or a value of the wrong type is a ``ConfigError`` naming the
-file, the line, the key path and what was expected."""
+load time with the known rules and their options; ``editor_schema`` makes the shipped copy) and
+the checking of a configuration against it: an unknown key, rule or option, or a value of the
+wrong type is a ``ConfigError`` naming the file, the line, the key path and what was expected."""
 
 from __future__ import annotations
 
@@ -36,14 +36,19 @@ def _rule_schemas(table: Sequence[KnownRule]) -> tuple[dict[str, Any], dict[str,
     rule_props: dict[str, Any] = {}
     severity_props: dict[str, Any] = {}
     for info in table:
+        about = f"{info.id} {info.name}" + (f": {info.summary}" if info.summary else "")
         options = {
             "type": "object",
+            "description": f"Options of {about}",
             "additionalProperties": False,
             "properties": dict(info.options),
         }
         for key in (info.id, info.name):
             rule_props[key] = options
-            severity_props[key] = {"$ref": "#/$defs/severity"}
+            severity_props[key] = {
+                "$ref": "#/$defs/severity",
+                "description": f"Severity of {about}",
+            }
     rules_schema = {"type": "object", "additionalProperties": False, "properties": rule_props}
     severity_schema = {
         "type": "object",

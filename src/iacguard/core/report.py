@@ -71,10 +71,13 @@ class Report:
     rules: tuple[RuleInfo, ...] = ()
     min_certainty: Certainty = Certainty.DEFAULT
     fail_on: Severity = Severity.LOW
-    #: the directory paths are relative to (SARIF's %SRCROOT%)
+    #: the directory paths are relative to (the working directory of the run)
     base: str = "."
     #: the git ref of ``--diff-base`` (None: all findings were reported)
     diff_base: str | None = None
+    #: the repository root (the git toplevel of the scanned paths, or ``--repo-root``): SARIF's
+    #: ``%SRCROOT%`` and the ``github`` / ``gitlab`` paths are relative to it; None: ``base``
+    repo_root: str | None = None
     #: a finding's own ``fail-on`` threshold when ``per-path`` entries set one (else ``fail_on``)
     fail_on_for: Callable[[Finding], Severity] | None = field(
         default=None, compare=False, repr=False
@@ -111,6 +114,7 @@ def assemble(
     resources: int = 0,
     baseline_fixed: Sequence[Any] = (),
     base: str | None = None,
+    repo_root: str | None = None,
     filter_certainty: bool = True,
     fail_on_for: Callable[[Finding], Severity] | None = None,
     baseline_hidden: int = 0,
@@ -151,6 +155,7 @@ def assemble(
         fail_on=fail_on,
         base=base if base is not None else os.getcwd(),
         diff_base=diff_base,
+        repo_root=repo_root,
         fail_on_for=fail_on_for,
     )
 

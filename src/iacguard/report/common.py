@@ -3,10 +3,33 @@ lines."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable, Iterator
 
 from iacguard.core.findings import Finding, Severity
 from iacguard.core.notes import DATA_SOURCE, OTHER, REMOTE_MODULE, SKIPPED, count_by_kind
+
+
+def repo_root_of(report) -> str:
+    """The absolute directory repository-relative paths are relative to: ``report.repo_root``
+    (the git toplevel, or ``--repo-root``), else the run's working directory."""
+    return os.path.abspath(getattr(report, "repo_root", None) or report.base)
+
+
+def repo_relative(path: str, report, root: str | None = None) -> str | None:
+    """``path`` (as findings carry it: relative to the run's working directory, or absolute)
+    relative to the repository root, with ``/`` separators; None when it lies outside."""
+    if not path:
+        return None
+    top = root if root is not None else repo_root_of(report)
+    absolute = os.path.normpath(os.path.join(os.path.abspath(report.base), path))
+    try:
+        rel = os.path.relpath(absolute, top)
+    except ValueError:  # another drive (Windows)
+        return None
+    if rel == os.pardir or rel.startswith(os.pardir + os.sep):
+        return None
+    return rel.replace(os.sep, "/")
 
 
 def fingerprint_key(finding: Finding) -> str:

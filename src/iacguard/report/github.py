@@ -4,7 +4,9 @@
 and critical are ``error``, low and medium ``warning``; file errors are ``error``. Values are
 escaped as the runner expects: ``%``, CR and LF in the message, plus ``:`` and ``,`` in
 properties; control characters quoted from scanned files are written as visible escapes (the
-Actions log renders ANSI sequences).
+Actions log renders ANSI sequences). ``file=`` is relative to the repository root (the git
+toplevel of the scanned paths, or ``--repo-root``), which is what GitHub resolves it against,
+so a run from a subdirectory still annotates the right file.
 
 Notes (what was not evaluated) are one ``::notice`` with their counts by kind. GitHub shows
 only the first 10 annotations of each kind per step: with more, a plain log line says so, and
@@ -15,7 +17,7 @@ only the first 10 annotations of each kind per step: with more, a plain log line
 from __future__ import annotations
 
 from iacguard.core.findings import Severity
-from iacguard.report.common import notes_line
+from iacguard.report.common import notes_line, repo_relative
 from iacguard.report.concise import called_from
 from iacguard.report.terminal import printable
 
@@ -47,7 +49,7 @@ def render(report) -> str:
         if f.fix:
             message += f"\nFix: {printable(f.fix, keep_newlines=True)}"
         props = [
-            ("file", loc.path),
+            ("file", repo_relative(loc.path, report) or loc.path),
             ("line", loc.start_line),
             ("col", loc.start_column),
             ("endLine", max(loc.end_line, loc.start_line)),
@@ -56,7 +58,8 @@ def render(report) -> str:
         ]
         lines.append(_command(kind, props, message))
     for e in report.errors:
-        props = [("file", e.path), ("line", e.line), ("col", e.column), ("title", "iacguard error")]
+        file = repo_relative(e.path, report) or e.path
+        props = [("file", file), ("line", e.line), ("col", e.column), ("title", "iacguard error")]
         lines.append(_command("error", props, printable(e.message, keep_newlines=True)))
     notes = notes_line(report)
     if notes:

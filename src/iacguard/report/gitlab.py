@@ -1,7 +1,8 @@
 """``gitlab``: GitLab Code Quality JSON (an array of issues with md5 fingerprints).
 
-File errors are issues too (check_name ``iacguard/file-error``) so a broken file is never
-silently green in the merge request widget, and so is each located note on what was not
+Paths are relative to the repository root (the git toplevel, or ``--repo-root``), as GitLab
+wants them. File errors are issues too (check_name ``iacguard/file-error``) so a broken file is
+never silently green in the merge request widget, and so is each located note on what was not
 evaluated (severity ``info``, check_name ``iacguard/note/<kind>``: ``remote-module``,
 ``data-source``, ``other``); discovery's notes on skipped files have no location, which Code
 Quality requires, and are left out.
@@ -14,7 +15,7 @@ import json
 from typing import Any
 
 from iacguard.core.notes import note_kind
-from iacguard.report.common import GITLAB_SEVERITY, fingerprints
+from iacguard.report.common import GITLAB_SEVERITY, fingerprints, repo_relative
 
 
 def to_document(report) -> list[dict[str, Any]]:
@@ -29,13 +30,14 @@ def to_document(report) -> list[dict[str, Any]]:
                 "fingerprint": fp,
                 "severity": GITLAB_SEVERITY[f.severity],
                 "location": {
-                    "path": loc.path,
+                    "path": repo_relative(loc.path, report) or loc.path,
                     "lines": {"begin": loc.start_line, "end": max(loc.end_line, loc.start_line)},
                 },
             }
         )
     for e in report.errors:
-        key = f"file-error\x1f{e.path}\x1f{e.message}"
+        path = repo_relative(e.path, report) or e.path
+        key = f"file-error\x1f{path}\x1f{e.message}"
         line = e.line if e.line is not None else 1
         out.append(
             {
@@ -43,7 +45,7 @@ def to_document(report) -> list[dict[str, Any]]:
                 "check_name": "iacguard/file-error",
                 "fingerprint": hashlib.md5(key.encode("utf-8")).hexdigest(),
                 "severity": "major",
-                "location": {"path": e.path, "lines": {"begin": line, "end": line}},
+                "location": {"path": path, "lines": {"begin": line, "end": line}},
             }
         )
     for note in report.notes:

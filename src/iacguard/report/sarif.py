@@ -1,8 +1,9 @@
 """``sarif``: SARIF 2.1.0 as GitHub code scanning wants it.
 
 Rules carry help text from the catalog and ``properties.security-severity``; results carry
-relative URIs under ``%SRCROOT%``, ``partialFingerprints`` that survive line moves, evidence
-hops as ``relatedLocations`` and suppressed findings as ``suppressions``. File errors
+URIs relative to ``%SRCROOT%`` (the repository root: the git toplevel of the scanned paths or
+``--repo-root``, else the working directory), ``partialFingerprints`` that survive line moves,
+evidence hops as ``relatedLocations`` and suppressed findings as ``suppressions``. File errors
 (level ``error``) and notes on what was not evaluated (``warning`` for a remote module,
 ``note`` otherwise, the kind in ``properties.kind``) are ``toolExecutionNotifications`` of
 the invocation.
@@ -11,6 +12,7 @@ the invocation.
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Any, TextIO
 from urllib.parse import quote
@@ -18,7 +20,13 @@ from urllib.parse import quote
 from iacguard.core.findings import Finding, Severity
 from iacguard.core.notes import REMOTE_MODULE, note_kind
 from iacguard.report import jsonstream
-from iacguard.report.common import SARIF_LEVEL, SECURITY_SEVERITY, fingerprints
+from iacguard.report.common import (
+    SARIF_LEVEL,
+    SECURITY_SEVERITY,
+    fingerprints,
+    repo_relative,
+    repo_root_of,
+)
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 FINGERPRINT_NAME = "iacguardFingerprint/v1"
@@ -148,15 +156,12 @@ def _rule_descriptor(rule_id: str, name: str, severity: Severity, entry: dict[st
     return out
 
 
-def _artifact(path: str, base: str) -> dict[str, Any]:
-    p = Path(path)
-    if p.is_absolute():
-        try:
-            rel = p.relative_to(base).as_posix()
-        except ValueError:
-            return {"uri": p.as_uri()}
-    else:
-        rel = p.as_posix()
+def _artifact(path: str, report) -> dict[str, Any]:
+    """A path relative to ``%SRCROOT%`` (the repository root), else an absolute file URI."""
+    rel = repo_relative(path, report)
+    if rel is None:
+        absolute = os.path.normpath(os.path.join(os.path.abspath(report.base), path))
+        return {"uri": Path(absolute).as_uri()}
     return {"uri": quote(rel), "uriBaseId": "%SRCROOT%"}
 
 
@@ -173,7 +178,7 @@ def _region(span) -> dict[str, int]:
     }
 
 
-def _result(f: Finding, index: int, fingerprint: str, base: str) -> dict[str, Any]:
+def _result(f: Finding, index: int, fingerprint: str, report) -> dict[str, Any]:
     out: dict[str, Any] = {
         "ruleId": f.rule_id,
         "ruleIndex": index,
@@ -182,7 +187,7 @@ def _result(f: Finding, index: int, fingerprint: str, base: str) -> dict[str, An
         "locations": [
             {
                 "physicalLocation": {
-                    "artifactLocation": _artifact(f.location.path, base),
+                    "artifactLocation": _artifact(f.location.path, report),
                     "region": _region(f.location),
                 },
                 "logicalLocations": [
@@ -212,7 +217,7 @@ def _result(f: Finding, index: int, fingerprint: str, base: str) -> dict[str, An
             {
                 "id": i + 1,
                 "physicalLocation": {
-                    "artifactLocation": _artifact(hop.span.path, base),
+                    "artifactLocation": _artifact(hop.span.path, report),
                     "region": _region(hop.span),
                 },
                 "message": {"text": hop.message},
@@ -225,9 +230,9 @@ def _result(f: Finding, index: int, fingerprint: str, base: str) -> dict[str, An
     return out
 
 
-def _notification(e, base: str) -> dict[str, Any]:
+def _notification(e, report) -> dict[str, Any]:
     out: dict[str, Any] = {"level": "error", "message": {"text": e.message}}
-    location: dict[str, Any] = {"artifactLocation": _artifact(e.path, base)}
+    location: dict[str, Any] = {"artifactLocation": _artifact(e.path, report)}
     if e.line is not None:
         region: dict[str, int] = {"startLine": max(e.line, 1)}
         if e.column is not None:
@@ -237,7 +242,7 @@ def _notification(e, base: str) -> dict[str, Any]:
     return out
 
 
-def _note_notification(note, base: str) -> dict[str, Any]:
+def _note_notification(note, report) -> dict[str, Any]:
     """A note (what was not evaluated) as a notification: ``warning`` for a remote module
     (nothing in it is checked), ``note`` for the others; its kind in ``properties``."""
     kind = note_kind(note)
@@ -248,7 +253,7 @@ def _note_notification(note, base: str) -> dict[str, Any]:
     if note.span is not None:
         region = {"startLine": max(note.span.start_line, 1)}
         region["startColumn"] = max(note.span.start_column, 1)
-        location = {"artifactLocation": _artifact(note.span.path, base), "region": region}
+        location = {"artifactLocation": _artifact(note.span.path, report), "region": region}
         out["locations"] = [{"physicalLocation": location}]
     out["properties"] = {"kind": kind}
     return out
@@ -261,7 +266,6 @@ def to_document(report) -> dict[str, Any]:
 def _document(report, results_as) -> dict[str, Any]:
     from iacguard import __version__
 
-    base = str(Path(report.base).resolve())
     catalog = _catalog()
     rules: dict[str, tuple[str, Severity]] = {r.id: (r.name, r.severity) for r in report.rules}
     for f in report.findings:
@@ -272,10 +276,10 @@ def _document(report, results_as) -> dict[str, Any]:
         _rule_descriptor(rid, rules[rid][0], rules[rid][1], catalog.get(rid) or {}) for rid in ids
     ]
     results = results_as(
-        _result(f, index[f.rule_id], fp, base)
+        _result(f, index[f.rule_id], fp, report)
         for f, fp in zip(report.findings, fingerprints(report.findings), strict=True)
     )
-    root_uri = Path(base).as_uri().rstrip("/") + "/"
+    root_uri = Path(repo_root_of(report)).as_uri().rstrip("/") + "/"
     return {
         "$schema": SCHEMA_URI,
         "version": "2.1.0",
@@ -294,8 +298,8 @@ def _document(report, results_as) -> dict[str, Any]:
                     {
                         "executionSuccessful": True,
                         "toolExecutionNotifications": [
-                            *(_notification(e, base) for e in report.errors),
-                            *(_note_notification(n, base) for n in report.notes),
+                            *(_notification(e, report) for e in report.errors),
+                            *(_note_notification(n, report) for n in report.notes),
                         ],
                     }
                 ],

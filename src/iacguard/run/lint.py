@@ -8,6 +8,7 @@ from datetime import date
 from typing import TYPE_CHECKING
 
 from iacguard.config.model import Config
+from iacguard.config.resolve import ConfigResolver
 from iacguard.core.errors import CheckError
 from iacguard.core.findings import Finding, Severity
 from iacguard.core.located import FileError
@@ -20,9 +21,15 @@ if TYPE_CHECKING:
 
 
 def lint_graph(
-    graph: Graph, settings: Config, found: Discovery, crashes: list[FileError] | None = None
+    graph: Graph,
+    settings: ConfigResolver,
+    found: Discovery,
+    crashes: list[FileError] | None = None,
 ) -> tuple[list[RuleInfo], list[Finding]]:
-    """Run the selected rules; with per-path overrides, once per distinct effective setting.
+    """Run the selected rules, once per distinct setting among the files' settings (their
+    nearest configuration, ``per-path`` applied); each finding is kept from the run of the
+    settings of the file it is located in (a file outside the units, such as a local module's
+    reached through a call, gets its own run when its settings differ).
 
     With ``crashes``, a rule that raises loses only the roots it fails on (each becomes an
     error there, once); without, the run fails (``RuleError``)."""
@@ -45,30 +52,43 @@ def lint_graph(
         except ValueError as exc:
             raise CheckError(str(exc)) from exc
 
-    rules, findings = one(settings)
-    infos = {r.id: RuleInfo(r.id, r.name, r.severity) for r in rules}
-    if getattr(settings, "per_path", ()):
-        from iacguard.config.paths import effective_for
+    stable = {id(c): c for c in settings.loaded()}
+    key_of_config: dict[int, str] = {}
 
-        variants: dict[str, Config] = {}
-        for path in unit_paths(found):
-            eff = effective_for(settings, path)
-            if eff is not settings and eff != settings:
-                variants.setdefault(_settings_key(eff), eff)
-        if variants:
-            by_key: dict[str, list[Finding]] = {_settings_key(settings): findings}
-            for key, eff in variants.items():
-                more_rules, by_key[key] = one(eff)
-                infos.update({r.id: RuleInfo(r.id, r.name, r.severity) for r in more_rules})
-            keys: dict[str, str] = {}
-            findings = []
-            for key, produced in by_key.items():
-                for f in produced:
-                    path = f.location.path
-                    if path not in keys:
-                        keys[path] = _settings_key(effective_for(settings, path))
-                    if keys[path] == key:
-                        findings.append(f)
+    def key_of(path: str) -> tuple[str, Config]:
+        eff = settings.effective(path)
+        if id(eff) in stable and stable[id(eff)] is eff:  # no per-path entry: cache its key
+            key = key_of_config.get(id(eff))
+            if key is None:
+                key = key_of_config[id(eff)] = _settings_key(eff)
+            return key, eff
+        return _settings_key(eff), eff
+
+    keys: dict[str, str] = {}
+    pending: dict[str, Config] = {}
+    for path in unit_paths(found):
+        key, eff = key_of(path)
+        keys[path] = key
+        pending.setdefault(key, eff)
+    if not pending:
+        pending[_settings_key(settings.given)] = settings.given
+    runs: dict[str, tuple[list[Rule], list[Finding]]] = {}
+    while pending:
+        fresh = {key: one(eff) for key, eff in pending.items()}
+        runs.update(fresh)
+        pending = {}
+        for _rules, produced in fresh.values():
+            for f in produced:
+                path = f.location.path
+                if path not in keys:
+                    keys[path], eff = key_of(path)
+                    if keys[path] not in runs:
+                        pending.setdefault(keys[path], eff)
+    infos: dict[str, RuleInfo] = {}
+    findings: list[Finding] = []
+    for key, (rules, produced) in runs.items():
+        infos.update({r.id: RuleInfo(r.id, r.name, r.severity) for r in rules})
+        findings.extend(f for f in produced if keys[f.location.path] == key)
     return sorted(infos.values(), key=lambda r: r.id), findings
 
 
@@ -88,10 +108,13 @@ def suppress_findings(
     graph: Graph,
     today: date,
     ignore: bool,
-    settings: Config,
+    settings: ConfigResolver,
     rules: Sequence[RuleInfo],
 ) -> list[Finding]:
-    """Inline / Metadata suppressions, plus the SUP meta-findings the selection keeps."""
+    """Inline / Metadata suppressions, plus the SUP meta-findings the selection of their file
+    keeps, with the severity their file's settings give them."""
+    from dataclasses import replace
+
     from iacguard.rules.registry import META
     from iacguard.suppress.apply import apply_suppressions
 
@@ -101,29 +124,39 @@ def suppress_findings(
         today=today,
         ignore_suppressions=ignore,
         active_rules={r.id for r in rules},
-        severity=settings.severity,
+        severity={},  # the catalog's; each file's own overrides below
     )
-    return [f for f in out if f.rule_id not in META or _meta_selected(f, settings)]
+    kept: list[Finding] = []
+    for f in out:
+        if f.rule_id in META:
+            effective = effective_settings(settings, f)
+            if not _meta_selected(f, effective):
+                continue
+            level = effective.severity.get(f.rule_id)
+            if level is not None and level != f.severity:
+                f = replace(f, severity=level)
+        kept.append(f)
+    return kept
 
 
-def _meta_selected(finding: Finding, settings: Config) -> bool:
+def _meta_selected(finding: Finding, effective: Config) -> bool:
     """Whether the selection in effect for the finding's file keeps a meta-finding."""
     from iacguard.rules.selection import is_selected
 
-    effective = effective_settings(settings, finding)
     return is_selected(finding.rule_id, finding.rule_name, effective.select, effective.ignore)
 
 
-def effective_settings(settings: Config, finding: Finding) -> Config:
-    if not getattr(settings, "per_path", ()):
-        return settings
-    from iacguard.config.paths import effective_for
-
-    return effective_for(settings, finding.location.path)
+def effective_settings(settings: ConfigResolver, finding: Finding) -> Config:
+    """The settings of the file ``finding`` is located in."""
+    return settings.effective(finding.location.path)
 
 
-def fail_on_for(settings: Config) -> Callable[[Finding], Severity] | None:
-    """Each finding's ``fail-on`` when some ``per-path`` entry sets one, else None."""
-    if not any(getattr(p, "fail_on", None) is not None for p in getattr(settings, "per_path", ())):
+def fail_on_for(settings: ConfigResolver) -> Callable[[Finding], Severity] | None:
+    """Each finding's ``fail-on`` when the files' settings differ in it (a ``per-path`` entry
+    or another configuration file sets one), else None (the run's ``fail-on`` for all)."""
+    loaded = settings.loaded()
+    if all(c.fail_on == settings.given.fail_on for c in loaded) and not any(
+        p.fail_on is not None for c in loaded for p in c.per_path
+    ):
         return None
     return lambda finding: effective_settings(settings, finding).fail_on

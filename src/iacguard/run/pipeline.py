@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from iacguard.config.model import Config
+from iacguard.config.resolve import ConfigResolver
 from iacguard.core.errors import CheckError
 from iacguard.core.findings import Finding
 from iacguard.core.report import Report, assemble
@@ -54,11 +55,25 @@ def build_graph(
     var_files: Sequence[str] = (),
     options: EvalOptions | None = None,
 ) -> Graph:
-    """Discover and evaluate ``paths`` into one resource graph."""
+    """Discover and evaluate ``paths`` into one resource graph.
+
+    Raises ``CheckError`` when a ``var_files`` entry is not a readable file."""
+    _require_var_files(var_files)
     found = discover(paths, var_files=var_files)
     if options is None:
         options = EvalOptions(scan_root=_scan_root(paths))
     return evaluate(found, options)
+
+
+def _require_var_files(var_files: Sequence[str]) -> None:
+    """A ``--var-file`` that is missing (or not a regular file) is a usage problem, not a file
+    error of the scan: the run would evaluate every module with the wrong inputs."""
+    from iacguard.discover import regular_file_problem
+
+    for name in var_files:
+        problem = regular_file_problem(name)
+        if problem is not None:
+            raise CheckError(f"--var-file {name}: {problem}")
 
 
 def _scan_root(paths: Sequence[str | os.PathLike[str]]) -> str:
@@ -83,25 +98,34 @@ def check(
     use_cache: bool | None = None,
     today: date | None = None,
     progress: ProgressHook | None = None,
+    repo_root: str | None = None,
+    force_exclude: bool = False,
 ) -> Report:
     """Lint ``paths``: discover, evaluate, run the rules, apply suppressions and baseline.
 
     ``config`` is the ``Config`` to use (None: discovered from the first path upwards, as the
-    command line does). Raises ``CheckError`` (or ``ConfigError``) when the run cannot do its
-    job (an unusable option, config, baseline or git ref); every problem with an
-    input file is a ``FileError`` in the report instead.
+    command line does); a discovered one (``per_file``) means each file takes the settings of
+    the configuration file nearest to it (``iacguard.config.resolve``). Paths named in
+    ``paths`` are checked even when excluded, unless ``force_exclude``. Raises ``CheckError``
+    (or ``ConfigError``) when the run cannot do its job (an unusable option, config, baseline
+    or git ref); every problem with an input file is a ``FileError`` in the report instead.
+
+    ``repo_root`` (``--repo-root``) is the directory SARIF, ``github`` and ``gitlab`` paths are
+    relative to; by default the git work tree of the first path (else the working directory).
+    ``diff_base`` runs git in the repository of each scanned path, wherever the run starts.
     """
     paths = list(paths) or ["."]
     if config is None:
         from iacguard.config.load import load_config
 
         config = load_config([str(p) for p in paths])
-    settings = config
+    settings = ConfigResolver(config, named=paths, force_exclude=force_exclude)
+    _require_var_files(var_files)
     loaded_baseline = _load_baseline(baseline) if baseline is not None else None  # fail fast
     size_limit = max_file_size if max_file_size is not None else EvalOptions().max_file_size
     found = discover(paths, var_files=var_files, max_file_size=size_limit)
-    if settings.exclude:
-        _exclude(found, settings)
+    # every file's configuration is read (and checked) here, before anything is evaluated
+    _exclude(found, settings)
     focus = _focus(found, paths, diff_base)
     options = EvalOptions(scan_root=_scan_root(paths), max_file_size=size_limit)
     if progress is not None:
@@ -124,7 +148,12 @@ def check(
         graph, rules, findings, resources = lint_serial(
             found, options, settings, today, ignore_suppressions, progress
         )
-    findings = [f for f in findings if f.certainty >= effective_settings(settings, f).min_certainty]
+    findings = [
+        f
+        for f in findings
+        if f.certainty >= effective_settings(settings, f).min_certainty
+        and not settings.excluded(f.location.path)  # a called module's excluded file
+    ]
     errors = list(graph.errors)
     hidden: dict[str, Any] = {"diff_base": diff_base}
     if focus is not None:
@@ -141,15 +170,32 @@ def check(
         findings, fixed = _apply_baseline(findings, loaded_baseline)
         hidden["baseline_hidden"] = before - _live(findings)
     findings.sort(key=Finding.sort_key)
-    return _report(findings, errors, graph, found, fixed, rules, settings, resources, hidden)
+    root = os.path.abspath(repo_root) if repo_root is not None else _repo_root(paths)
+    return _report(findings, errors, graph, found, fixed, rules, settings, resources, hidden, root)
 
 
 def _live(findings: list[Finding]) -> int:
     return sum(1 for f in findings if not f.suppressed)
 
 
+def _repo_root(paths: Sequence[str | os.PathLike[str]]) -> str | None:
+    """The git work tree of the first scanned path (SARIF's ``%SRCROOT%``), if any."""
+    from iacguard.run.changes import find_repo_root
+
+    return find_repo_root(paths[0]) if paths else None
+
+
 def _report(
-    findings, errors, graph, found, fixed, rules, settings, resources=None, hidden=None
+    findings,
+    errors,
+    graph,
+    found,
+    fixed,
+    rules,
+    settings,
+    resources=None,
+    hidden=None,
+    repo_root=None,
 ) -> Report:
     files = sum(len(m.files) for m in found.modules) + len(found.templates) + len(found.tfplans)
     return assemble(
@@ -159,31 +205,33 @@ def _report(
         notes=graph.notes,
         rules=rules,
         # certainty was filtered per path already: the report keeps the global threshold
-        min_certainty=settings.min_certainty,
+        min_certainty=settings.given.min_certainty,
         filter_certainty=False,
-        fail_on=settings.fail_on,
+        fail_on=settings.given.fail_on,
         fail_on_for=fail_on_for(settings),
         files=files,
         resources=len(graph.resources) if resources is None else resources,
         baseline_fixed=fixed,
         base=found.base,
+        repo_root=repo_root,
     )
 
 
-def _exclude(found: Discovery, settings: Config) -> None:
-    """Drop discovered files matching the config's ``exclude`` globs (iacguard.config.paths)."""
+def _exclude(found: Discovery, settings: ConfigResolver) -> None:
+    """Drop the discovered files (and their file errors) that their configuration's
+    ``exclude`` or the command line's ``--exclude`` / ``--extend-exclude`` leave out."""
     from dataclasses import replace
 
-    from iacguard.config.paths import is_excluded
-
+    excluded = settings.excluded
     modules = []
     for m in found.modules:
-        kept = tuple(f for f in m.files if not is_excluded(settings, f))
+        kept = tuple(f for f in m.files if not excluded(f))
         if kept:
-            modules.append(replace(m, files=kept))
+            modules.append(replace(m, files=kept) if len(kept) != len(m.files) else m)
     found.modules = modules
-    found.templates = [t for t in found.templates if not is_excluded(settings, t)]
-    found.tfplans = [p for p in found.tfplans if not is_excluded(settings, p)]
+    found.templates = [t for t in found.templates if not excluded(t)]
+    found.tfplans = [p for p in found.tfplans if not excluded(p)]
+    found.errors = [e for e in found.errors if not (e.path and excluded(e.path))]
 
 
 def _focus(
@@ -203,10 +251,19 @@ def _focus(
                     focus.add(unit)
     if diff_base is None:
         return focus
-    from iacguard.run.changes import changed_files, focus_set
+    from iacguard.run.changes import changed_files, find_repo_root, focus_set
 
+    # git runs in each scanned path's repository (not the current directory): once per work tree
+    where: dict[str, str] = {}
+    for p in paths:
+        if not os.path.lexists(p):  # reported as a file error already
+            continue
+        place = os.path.abspath(p) if os.path.isdir(p) else os.path.dirname(os.path.abspath(p))
+        where.setdefault(find_repo_root(place) or place, place)
+    changed: set[str] = set()
     try:
-        changed = focus_set(changed_files(diff_base, os.getcwd()))
+        for place in where.values():
+            changed |= focus_set(changed_files(diff_base, os.getcwd(), repo=place))
     except Exception as exc:  # noqa: BLE001 - a bad ref or no git: the run cannot do its job
         raise CheckError(f"--diff-base {diff_base}: {exc}") from exc
     return changed if focus is None else focus & changed

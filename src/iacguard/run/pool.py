@@ -35,7 +35,7 @@ from iacguard.discover import module_groups
 from iacguard.graph.model import Graph
 
 if TYPE_CHECKING:
-    from iacguard.config.model import Config
+    from iacguard.config.resolve import ConfigResolver
     from iacguard.core.units import TerraformModule
     from iacguard.discover import Discovery
     from iacguard.evaluate.options import EvalOptions
@@ -378,7 +378,7 @@ class UnitLint:
 def lint_units(
     units: Sequence[Unit],
     options: EvalOptions,
-    settings: Config,
+    settings: ConfigResolver,
     today: date,
     ignore_suppressions: bool,
     evaluated: Callable[[int], None] | None = None,
@@ -433,7 +433,7 @@ def _lint_batch(
     units: list[Unit],
     options: EvalOptions,
     *,
-    settings: Config,
+    settings: ConfigResolver,
     today: date,
     ignore_suppressions: bool,
 ) -> bytes:
@@ -445,7 +445,7 @@ def lint_parallel(
     found: Discovery,
     options: EvalOptions,
     workers: int,
-    settings: Config,
+    settings: ConfigResolver,
     today: date,
     ignore_suppressions: bool,
     progress: ProgressHook | None = None,
@@ -494,7 +494,7 @@ def lint_parallel(
 def lint_serial(
     found: Discovery,
     options: EvalOptions,
-    settings: Config,
+    settings: ConfigResolver,
     today: date,
     ignore_suppressions: bool,
     progress: ProgressHook | None = None,

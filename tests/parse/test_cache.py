@@ -46,7 +46,7 @@ def test_hit_returns_the_stored_result_without_parsing(tmp_path: Path) -> None:
     stored = entries(tmp_path)
     assert len(stored) == 1
     key = entry_key("hcl", "a.tf", b"x = 1")
-    assert stored[0] == tmp_path / "parse-v2" / "hcl" / key[:2] / f"{key[2:]}.pickle"
+    assert stored[0] == tmp_path / "parse-v3" / "hcl" / key[:2] / f"{key[2:]}.pickle"
 
 
 @pytest.mark.parametrize(

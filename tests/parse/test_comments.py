@@ -99,8 +99,8 @@ def test_yaml_comments_find_exactly_the_trailing_comments(rows):
 
 
 def test_hcl_comments_are_found_in_broken_code_and_located_exactly():
-    """What the parser's ``HclFile.comments`` would miss: a trailing comment in a region with a
-    syntax error, and the column of a comment whose text also appears in a string before it."""
+    """What a parser-side collection missed: a trailing comment in a region with a syntax
+    error, and the column of a comment whose text also appears in a string before it."""
     broken = 'resource "a" "b" {\n  x = = 1 # iacguard: ignore[X] -- r\n}\n'
     assert texts(hcl_comments(broken)) == [(2, 12, " iacguard: ignore[X] -- r", False)]
     assert texts(hcl_comments('a = "/* x */" /* x */ b = 1\n')) == [(1, 17, " x */", False)]

@@ -39,7 +39,7 @@ from typing import Any, TypeVar
 T = TypeVar("T")
 
 #: bump when the layout of an entry changes
-FORMAT = 2  # 2: the syntax types moved to iacguard.core
+FORMAT = 3  # 2: the syntax types moved to iacguard.core; 3: HclFile keeps no comments
 _MAGIC = b"iacguard-parse-cache\n"
 
 

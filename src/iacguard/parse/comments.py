@@ -1,10 +1,10 @@
 """Comments for inline suppressions: every comment of HCL or YAML text, with its line, column
 and whether it stands alone on its line (strings, heredocs and block scalars skipped).
 
-A lexer of its own, not the HCL parser's ``HclFile.comments``: those are ``(line, text)``
-without a column, and a broken region's trailing comments are missing from them, so the
-suppressions (and the SUP findings' locations) they give are not the same. PyYAML keeps no
-comments at all."""
+The one comment scanner: the HCL parser keeps no comments (tree-sitter's comment nodes have
+no place in a broken region, where a suppression must still be seen, and a comment query can
+go quadratic on hostile input), and PyYAML keeps none at all. Suppression runs it only on the
+files whose bytes name a directive."""
 
 from __future__ import annotations
 

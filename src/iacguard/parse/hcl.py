@@ -1,7 +1,8 @@
 """HCL native syntax (tree-sitter-hcl) -> ``parse.hcl_ast``: ``parse_hcl``.
 
-This module runs tree-sitter (``parse_tree``), recovers from syntax errors and collects the
-file's comments; ``hcl_convert`` turns each tree into the AST. Nothing here raises on bad
+This module runs tree-sitter (``parse_tree``) and recovers from syntax errors; ``hcl_convert``
+turns each tree into the AST. Comments are not collected here: ``parse.comments`` is the one
+comment scanner (suppressions read it). Nothing here raises on bad
 input: syntax errors become located ``FileError`` values and every well-formed top-level block
 still comes through. When tree-sitter's error recovery lets a broken block swallow the blocks
 after it, the file is split at top-level block headers and each piece is parsed on its own; a
@@ -28,25 +29,20 @@ _TOP_LEVEL = re.compile(
     re.MULTILINE,
 )
 
-_LINE_COMMENT = re.compile(rb"^[ \t]*((?:#|//)[^\n]*)", re.MULTILINE)
-
-
 @lru_cache(maxsize=1)
-def _parser_parts() -> tuple[Any, Any]:
-    """The tree-sitter language and comment query (imported lazily, once per process)."""
+def _language() -> Any:
+    """The tree-sitter language (imported lazily, once per process)."""
     import tree_sitter
     import tree_sitter_hcl
 
-    language = tree_sitter.Language(tree_sitter_hcl.language())
-    query = tree_sitter.Query(language, "(comment) @c")
-    return language, query
+    return tree_sitter.Language(tree_sitter_hcl.language())
 
 
 def parse_tree(source: bytes) -> Any:
     """The tree-sitter tree of ``source``."""
     import tree_sitter
 
-    language, _ = _parser_parts()
+    language = _language()
     # the read-callback form: the same tree, but Python runs between chunks, so a time limit
     # (iacguard.run.guard's signal) can stop a parse of a huge file instead of waiting it out
     return tree_sitter.Parser(language).parse(
@@ -58,15 +54,6 @@ def _file_span(path: str, source: bytes) -> Span:
     lines = source.count(b"\n")
     last = source[source.rfind(b"\n") + 1 :].decode("utf-8", "replace")
     return Span(path, 1, 1, lines + 1, len(last) + 1)
-
-
-def _comments(tree: Any, conv: Converter) -> list[tuple[int, str]]:
-    import tree_sitter
-
-    _, query = _parser_parts()
-    nodes = tree_sitter.QueryCursor(query).captures(tree.root_node).get("c", [])
-    nodes.sort(key=lambda n: n.start_byte)  # capture order is not guaranteed
-    return [(n.start_point[0] + conv.row_base, conv.text(n)) for n in nodes]
 
 
 _EXPONENT = re.compile(rb"[eE][+-]?[0-9]")
@@ -159,11 +146,10 @@ def _parse_hcl(source: bytes, path: str) -> HclFile:
             tree, source, shifts = fixed
     conv = Converter(source, path, shifts=shifts)
     root = tree.root_node
-    comments = _comments(tree, conv)
     body_node = next((c for c in root.children if c.type == "body"), None)
     if not root.has_error:
         body = conv.body(body_node, file_span, 0, False)
-        return HclFile(path, body, tuple(conv.errors), tuple(comments))
+        return HclFile(path, body, tuple(conv.errors))
     # error recovery: top-level items without errors are kept as parsed; each region with an
     # error is split at top-level block headers and every piece parsed on its own, so that one
     # broken block cannot swallow the blocks after it
@@ -181,7 +167,7 @@ def _parse_hcl(source: bytes, path: str) -> HclFile:
     def flush() -> None:
         while bad:
             lo, hi = bad.pop(0)
-            _reparse_region(source, path, lo, hi, attrs, blocks, errors, comments, shifts)
+            _reparse_region(source, path, lo, hi, attrs, blocks, errors, shifts)
 
     for n in top:
         if n.type == "comment":
@@ -209,7 +195,6 @@ def _parse_hcl(source: bytes, path: str) -> HclFile:
         path,
         Body(tuple(attrs), tuple(blocks), file_span),
         tuple(errors[:MAX_ERRORS]),
-        tuple(sorted(set(comments))),
     )
 
 
@@ -221,7 +206,6 @@ def _reparse_region(
     attrs: list[Attribute],
     blocks: list[Block],
     errors: list[FileError],
-    comments: list[tuple[int, str]],
     shifts: dict[int, tuple[tuple[int, int], ...]] | None = None,
 ) -> None:
     """Parse ``source[lo:hi]`` piece by piece (split at top-level headers); keep what parses."""
@@ -247,12 +231,3 @@ def _reparse_region(
         attrs.extend(body.attributes)
         blocks.extend(body.blocks)
         errors.extend(sub.errors)
-        comments.extend(_comments(tree, sub))
-        if root.has_error:
-            # the comment query does not look inside ERROR nodes: read whole-line comments of
-            # a broken piece lexically (inline suppressions must still be seen)
-            at, line = 0, row + 1
-            for m in _LINE_COMMENT.finditer(piece):
-                line += piece.count(b"\n", at, m.start())
-                at = m.start()
-                comments.append((line, m.group(1).decode("utf-8", "replace").rstrip("\r")))

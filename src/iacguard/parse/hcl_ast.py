@@ -245,14 +245,12 @@ class Block:
 
 @dataclass(frozen=True, slots=True)
 class HclFile:
-    """One parsed file. ``errors`` are located syntax errors (the rest still comes through);
-    ``comments`` are ``(line, text)`` for every comment, text as written (``# ...``,
-    ``// ...``, ``/* ... */``), for inline suppressions."""
+    """One parsed file. ``errors`` are located syntax errors (the rest still comes through).
+    Comments are not kept: ``parse.comments`` is the one comment scanner."""
 
     path: str
     body: Body
     errors: tuple[FileError, ...] = ()
-    comments: tuple[tuple[int, str], ...] = ()
 
 
 __all__ = [

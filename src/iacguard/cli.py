@@ -384,6 +384,7 @@ def _cmd_check(args: argparse.Namespace) -> int:
         sys.stdout.write(show_config(config).rstrip("\n") + "\n")
         return EXIT_OK
     to_file = args.output_file is not None
+    _safe_stdout()
     fmt = args.output_format or ("full" if not to_file and sys.stdout.isatty() else "concise")
     if args.statistics and fmt not in STATISTICS_FORMATS:
         raise UsageError(
@@ -502,12 +503,55 @@ def _write(path: str, text: str) -> None:
 
 
 def _write_with(path: str, produce: Any) -> None:
-    """Open ``path`` for writing and let ``produce(file)`` write the text into it."""
+    """Let ``produce(file)`` write the report into ``path``, atomically: into a temporary file
+    beside it, flushed and synced, then renamed over ``path``; a failure leaves ``path`` as it
+    was (never truncated) and no temporary file behind. Text scanned files put in a report
+    that is not valid Unicode (a lone surrogate from a ``\\u`` escape, the undecodable bytes
+    of a file name) is written as a visible ``\\udcXX`` escape: the file is always UTF-8."""
+    import tempfile
+
+    target = os.path.abspath(path)
+    directory = os.path.dirname(target)
     try:
-        with open(path, "w", encoding="utf-8") as fh:
-            produce(fh)
+        fd, temp = tempfile.mkstemp(prefix=".iacguard-", suffix=".tmp", dir=directory)
     except OSError as exc:
         raise UsageError(f"cannot write {path}: {exc.strerror or exc}") from exc
+    try:
+        with open(fd, "w", encoding="utf-8", errors="backslashreplace", newline="") as fh:
+            produce(fh)
+            fh.flush()
+            os.fsync(fh.fileno())
+        try:
+            mode = os.stat(target).st_mode & 0o777
+        except OSError:
+            mode = 0o666 & ~_umask()
+        os.chmod(temp, mode)
+        os.replace(temp, target)
+    except BaseException as exc:
+        try:
+            os.unlink(temp)
+        except OSError:
+            pass
+        if isinstance(exc, OSError):
+            raise UsageError(f"cannot write {path}: {exc.strerror or exc}") from exc
+        raise
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def _safe_stdout() -> None:
+    """Reports on stdout are UTF-8 whatever scanned files hold: text that is not valid Unicode
+    is written as a visible ``\\udcXX`` escape instead of failing the whole report."""
+    reconfigure = getattr(sys.stdout, "reconfigure", None)
+    if reconfigure is not None:
+        try:
+            reconfigure(errors="backslashreplace")
+        except (ValueError, OSError):  # pragma: no cover - a closed or exotic stream
+            pass
 
 
 # ----------------------------------------------------------------------------- others

@@ -29,6 +29,7 @@ _TOP_LEVEL = re.compile(
     re.MULTILINE,
 )
 
+
 @lru_cache(maxsize=1)
 def _language() -> Any:
     """The tree-sitter language (imported lazily, once per process)."""

@@ -32,6 +32,16 @@ def repo_relative(path: str, report, root: str | None = None) -> str | None:
     return rel.replace(os.sep, "/")
 
 
+def raw_bytes(text: str) -> bytes:
+    """``text`` as bytes for hashing and URIs, whatever scanned files put in it: a file name's
+    undecodable bytes (decoded with ``surrogateescape``) as they were, a lone surrogate from a
+    ``\\u`` escape as its UTF-8-style form, so no report ever fails to encode."""
+    try:
+        return text.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "surrogatepass")
+
+
 def fingerprint_key(finding: Finding) -> str:
     """What identifies a finding across edits: rule, root, address, attribute — never lines."""
     return "\x1f".join((finding.rule_id, finding.root, finding.address, finding.attribute))
@@ -48,7 +58,7 @@ def fingerprints(findings: Iterable[Finding], algorithm: str = "sha256") -> Iter
         seen[key] = n + 1
         if n:
             key += f"\x1f{n}"
-        yield hashlib.new(algorithm, key.encode("utf-8")).hexdigest()
+        yield hashlib.new(algorithm, raw_bytes(key)).hexdigest()
 
 
 #: GitHub code scanning reads properties.security-severity as a CVSS-like score

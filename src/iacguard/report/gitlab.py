@@ -15,7 +15,7 @@ import json
 from typing import Any
 
 from iacguard.core.notes import note_kind
-from iacguard.report.common import GITLAB_SEVERITY, fingerprints, repo_relative
+from iacguard.report.common import GITLAB_SEVERITY, fingerprints, raw_bytes, repo_relative
 
 
 def to_document(report) -> list[dict[str, Any]]:
@@ -43,7 +43,7 @@ def to_document(report) -> list[dict[str, Any]]:
             {
                 "description": f"iacguard could not check this file: {e.message}",
                 "check_name": "iacguard/file-error",
-                "fingerprint": hashlib.md5(key.encode("utf-8")).hexdigest(),
+                "fingerprint": hashlib.md5(raw_bytes(key)).hexdigest(),
                 "severity": "major",
                 "location": {"path": path, "lines": {"begin": line, "end": line}},
             }
@@ -57,7 +57,7 @@ def to_document(report) -> list[dict[str, Any]]:
             {
                 "description": f"iacguard did not evaluate everything here: {note.message}",
                 "check_name": f"iacguard/note/{kind}",
-                "fingerprint": hashlib.md5(key.encode("utf-8")).hexdigest(),
+                "fingerprint": hashlib.md5(raw_bytes(key)).hexdigest(),
                 "severity": "info",
                 "location": {
                     "path": note.span.path,

@@ -24,6 +24,7 @@ from iacguard.report.common import (
     SARIF_LEVEL,
     SECURITY_SEVERITY,
     fingerprints,
+    raw_bytes,
     repo_relative,
     repo_root_of,
 )
@@ -161,8 +162,8 @@ def _artifact(path: str, report) -> dict[str, Any]:
     rel = repo_relative(path, report)
     if rel is None:
         absolute = os.path.normpath(os.path.join(os.path.abspath(report.base), path))
-        return {"uri": Path(absolute).as_uri()}
-    return {"uri": quote(rel), "uriBaseId": "%SRCROOT%"}
+        return {"uri": "file://" + quote(raw_bytes(Path(absolute).as_posix()))}
+    return {"uri": quote(raw_bytes(rel)), "uriBaseId": "%SRCROOT%"}
 
 
 def _region(span) -> dict[str, int]:

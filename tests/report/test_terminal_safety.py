@@ -96,3 +96,22 @@ def test_cloudformation_values_and_lines_are_escaped_too(tmp_path, monkeypatch, 
     for raw in RAW:
         assert raw not in text
     assert "alias/\\u202eevil\\x1b[8m" in text
+
+
+def test_github_properties_carry_no_raw_controls_from_file_names(tmp_path, monkeypatch):
+    """A file named with ESC ] ... BEL (an OSC sequence) used to reach ``file=`` raw."""
+    import subprocess
+    import sys
+
+    (tmp_path / "a\x1b]0;pwned\x07.tf").write_text('resource "aws_kms_key" "k" {\n}\n')
+    done = subprocess.run(
+        [sys.executable, "-m", "iacguard", "check", ".", "--output-format", "github"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 1
+    first = done.stdout.splitlines()[0]
+    assert first.startswith("::warning file=a\\x1b]0;pwned\\x07.tf,line=1,")
+    assert not any(c in done.stdout for c in "\x1b\x07\x9b")

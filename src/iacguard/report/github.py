@@ -34,7 +34,11 @@ def escape_property(text: str) -> str:
 
 
 def _command(kind: str, props: list[tuple[str, object]], message: str) -> str:
-    rendered = ",".join(f"{k}={escape_property(str(v))}" for k, v in props if v is not None)
+    # property values come from scanned files too (a file name with ESC/OSC/BEL in it): made
+    # printable like the message, so the log never carries raw terminal controls
+    rendered = ",".join(
+        f"{k}={escape_property(printable(str(v)))}" for k, v in props if v is not None
+    )
     return f"::{kind} {rendered}::{escape_data(message)}"
 
 

@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from iacguard.core.files import open_regular, read_head, read_regular
 from iacguard.core.located import FileError, Located
 from iacguard.core.units import TerraformModule
 
@@ -151,9 +152,9 @@ def regular_file_problem(path: str | os.PathLike[str]) -> str | None:
 
 
 def _read(path: Path, limit: int | None = None) -> bytes:
-    """Read a file (at most ``limit`` bytes); the one place files are opened."""
-    with open(path, "rb") as fh:
-        return fh.read() if limit is None else fh.read(limit)
+    """Read a regular file (its first ``limit`` bytes), never blocking on a pipe; the one place
+    discovery reads a file."""
+    return read_regular(path) if limit is None else read_head(path, limit)
 
 
 class _Admission:
@@ -629,7 +630,7 @@ def _local_calls(module: TerraformModule) -> set[str]:
     out: set[str] = set()
     for f in module.files:
         try:
-            with open(f, "rb") as fh:
+            with os.fdopen(open_regular(f)[0], "rb") as fh:
                 data = fh.read()
         except OSError:
             continue

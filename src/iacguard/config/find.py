@@ -9,6 +9,8 @@ import os
 import re
 from pathlib import Path
 
+from iacguard.core.files import read_regular
+
 CONFIG_FILE = ".iacguard.toml"
 PYPROJECT = "pyproject.toml"
 
@@ -50,7 +52,7 @@ _EXOTIC = re.compile(
 
 def _has_tool_table(path: Path) -> bool:
     try:
-        text = path.read_text(encoding="utf-8", errors="replace")
+        text = read_regular(path).decode("utf-8", errors="replace")
     except OSError:
         return False
     if "iacguard" not in text:

@@ -17,6 +17,7 @@ from iacguard.config.lines import key_lines, locate
 from iacguard.config.model import Config, ConfigError, PerPath
 from iacguard.config.validate import show_value, validate_config
 from iacguard.core.certainty import Certainty
+from iacguard.core.files import read_regular
 from iacguard.core.findings import Severity
 from iacguard.discover import regular_file_problem
 from iacguard.rules.selection import names_a_rule
@@ -86,7 +87,7 @@ def _read(file: Path, explicit: bool) -> tuple[dict[str, Any], dict[str, int], s
         import tomli as tomllib  # type: ignore[no-redef]
     shown = display_path(file)
     try:
-        text = file.read_text(encoding="utf-8")
+        text = read_regular(file).decode("utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{shown}: cannot read: {exc}") from exc
     try:

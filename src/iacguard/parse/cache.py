@@ -36,6 +36,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, TypeVar
 
+from iacguard.core.files import open_regular
+
 T = TypeVar("T")
 
 #: bump when the layout of an entry changes
@@ -107,8 +109,8 @@ def load(cache_dir: str, kind: str, path: str, data: bytes) -> Any | None:
 
     key = entry_key(kind, path, data)
     try:
-        with open(_entry_path(cache_dir, kind, key), "rb") as fh:
-            st = os.fstat(fh.fileno())
+        fd, st = open_regular(_entry_path(cache_dir, kind, key))  # a planted FIFO: never waits
+        with os.fdopen(fd, "rb") as fh:
             if not _trusted(st):
                 return None
             blob = fh.read()

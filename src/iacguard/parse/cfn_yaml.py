@@ -23,8 +23,8 @@ Decisions, consistent with cfn-lint (whose decoder uses PyYAML's YAML 1.1 resolv
 
 from __future__ import annotations
 
+import os
 import re
-from pathlib import Path
 from typing import Any
 
 from iacguard.core.located import FileError
@@ -510,14 +510,19 @@ def load_template_text(text: str, path: str, *, max_depth: int = 200) -> ParsedD
 
 def read_text(path: str, max_file_size: int) -> tuple[str | None, FileError | None]:
     """The file's text, or a located error (unreadable, too big, not UTF-8)."""
-    p = Path(path)
+    from iacguard.core.files import open_regular
+
     try:
-        size = p.stat().st_size
-        if size > max_file_size:
-            return None, FileError(
-                path, None, None, f"file is {size} bytes, over the limit ({max_file_size})"
-            )
-        data = p.read_bytes()
+        fd, st = open_regular(path)
+        with os.fdopen(fd, "rb") as fh:
+            if st.st_size > max_file_size:
+                return None, FileError(
+                    path,
+                    None,
+                    None,
+                    f"file is {st.st_size} bytes, over the limit ({max_file_size})",
+                )
+            data = fh.read()
     except OSError as exc:
         return None, FileError(path, None, None, f"cannot read file: {exc.strerror or exc}")
     try:

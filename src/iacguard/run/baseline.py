@@ -142,9 +142,10 @@ def write_baseline(findings: Iterable[Finding], path: str) -> None:
 
 def load_baseline(path: str) -> Baseline:
     """Read a baseline file; any problem is a ``BaselineError`` naming what is wrong."""
-    target = Path(path)
+    from iacguard.core.files import read_regular
+
     try:
-        text = target.read_text(encoding="utf-8")
+        text = read_regular(path).decode("utf-8")
     except FileNotFoundError:
         raise BaselineError(f"{path}: no such file") from None
     except (OSError, UnicodeDecodeError) as exc:
@@ -171,7 +172,7 @@ def load_baseline(path: str) -> Baseline:
     tool_version = tool.get("version") if isinstance(tool, Mapping) else None
     return Baseline(
         entries=tuple(entries),
-        directory=str(target.absolute().parent),
+        directory=str(Path(path).absolute().parent),
         path=str(path),
         tool_version=tool_version if isinstance(tool_version, str) else None,
     )

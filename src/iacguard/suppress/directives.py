@@ -22,9 +22,9 @@ import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from pathlib import Path
 from typing import Any
 
+from iacguard.core.files import read_regular
 from iacguard.core.spans import Span
 from iacguard.core.values import default_of
 from iacguard.graph.model import METADATA_ATTRIBUTE, Graph, Resource
@@ -118,7 +118,7 @@ def _from_file(
     checkov: Mapping[str, str],
 ) -> list[Suppression]:
     try:
-        data = Path(path).read_bytes()
+        data = read_regular(path)
     except OSError:
         return []  # the evaluator reported the unreadable file already
     lowered = data.lower()

@@ -100,13 +100,15 @@ class ModuleConfig:
 
 
 def read_source(path: str, max_size: int) -> bytes | FileError:
+    from iacguard.core.files import open_regular
+
     try:
-        size = os.path.getsize(path)
-        if size > max_size:
-            return FileError(
-                path, None, None, f"file is {size} bytes, over the size limit; not read"
-            )
-        with open(path, "rb") as fh:
+        fd, st = open_regular(path)
+        with os.fdopen(fd, "rb") as fh:
+            if st.st_size > max_size:
+                return FileError(
+                    path, None, None, f"file is {st.st_size} bytes, over the size limit; not read"
+                )
             return fh.read()
     except OSError as exc:
         return FileError(path, None, None, f"cannot read file: {exc.strerror or exc}")

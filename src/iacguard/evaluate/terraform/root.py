@@ -331,6 +331,8 @@ class RootEvaluation:
                 FileError(self.module.directory, None, None, "nesting too deep to evaluate")
             )
         out.edges = _dedupe_edges(out.edges)
+        for err in self.shared.evaluation_errors:
+            self.shared.errors.setdefault((err.path, err.line, err.column, err.message), err)
         out.errors.extend(self.shared.errors.values())
         out.notes.extend(self.shared.notes.values())
         return out

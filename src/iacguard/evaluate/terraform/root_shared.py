@@ -54,6 +54,9 @@ class RootShared:
         self.root_instance = ModuleInstance("", config)
         self.notes: dict[tuple[Any, str], Located] = {}
         self.errors: dict[tuple[Any, ...], FileError] = {}
+        #: what expressions met that the user must see (a refused ``file()``): every world's
+        #: evaluation context appends here
+        self.evaluation_errors: list[FileError] = []
         self._children: dict[tuple[int, str, Any], ModuleInstance | Unknown] = {}
         self._types: dict[int, dict[str, TfType]] = {}
         #: id(Attribute) of a resource attribute naming its own resource, directly or
@@ -91,6 +94,7 @@ class RootShared:
             deadline=self.deadline,
             module_dir=self.root_dir,
             scan_root=self.options.scan_root,
+            errors=self.evaluation_errors,
         )
 
     def path_object(self, instance: ModuleInstance) -> dict[str, str]:

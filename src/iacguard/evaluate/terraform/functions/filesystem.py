@@ -44,13 +44,16 @@ def _resolve_in_root(raw: str, info: CallInfo) -> str:
 
 def _read_text(raw: str, info: CallInfo) -> str:
     real = _resolve_in_root(raw, info)
+    from iacguard.core.files import FileTooLarge, NotRegularFile, read_regular
+
     try:
-        with open(real, "rb") as fh:
-            data = fh.read(MAX_FILE_BYTES + 1)
+        data = read_regular(real, MAX_FILE_BYTES)
+    except FileTooLarge:
+        raise Refused(f"{info.name}(): {raw} is larger than {MAX_FILE_BYTES} bytes") from None
+    except NotRegularFile as exc:  # a named pipe would block the run: never opened to read
+        raise Refused(f"{info.name}(): {raw} is {exc.strerror}") from None
     except OSError as exc:
         raise FunctionError(f"cannot read {raw}: {exc.strerror}") from None
-    if len(data) > MAX_FILE_BYTES:
-        raise Refused(f"{info.name}(): {raw} is larger than {MAX_FILE_BYTES} bytes")
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:

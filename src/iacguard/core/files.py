@@ -1,0 +1,79 @@
+"""Reading a file that a scanned repository or a command line names, without ever blocking:
+opened with ``O_NONBLOCK`` (a named pipe cannot stall ``open`` waiting for a writer), checked
+to be a regular file on the open descriptor (no race with a swap after a ``stat``), bounded in
+size before anything is read. Every file iacguard reads goes through ``read_regular``."""
+
+from __future__ import annotations
+
+import os
+import stat
+
+
+class NotRegularFile(OSError):
+    """The path is a named pipe, a socket, a device or a directory: never read."""
+
+    def __str__(self) -> str:
+        return str(self.strerror)
+
+
+class FileTooLarge(OSError):
+    """The file is larger than the reader allows: not read."""
+
+    def __str__(self) -> str:
+        return str(self.strerror)
+
+
+def kind_of(mode: int) -> str:
+    """What a non-regular file is, in words: "a named pipe", "a device"..."""
+    if stat.S_ISFIFO(mode):
+        return "a named pipe"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    if stat.S_ISDIR(mode):
+        return "a directory"
+    return "not a regular file"
+
+
+def not_regular_message(mode: int) -> str:
+    """``"a named pipe, not a regular file"`` and the like."""
+    kind = kind_of(mode)
+    return kind if kind == "not a regular file" else f"{kind}, not a regular file"
+
+
+_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
+_FLAGS |= getattr(os, "O_BINARY", 0)
+
+
+def open_regular(path: str | os.PathLike[str]) -> tuple[int, os.stat_result]:
+    """A descriptor of ``path`` opened for reading and its ``fstat``; raises NotRegularFile
+    (closing it) when it is no regular file, OSError when it cannot be opened."""
+    fd = os.open(path, _FLAGS)
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            raise NotRegularFile(0, not_regular_message(st.st_mode), os.fspath(path))
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd, st
+
+
+def read_regular(path: str | os.PathLike[str], limit: int | None = None) -> bytes:
+    """The bytes of the regular file ``path``: all of them, or with ``limit`` at most that
+    many (FileTooLarge when the file is larger). Never blocks on a pipe or a device."""
+    fd, st = open_regular(path)
+    with os.fdopen(fd, "rb") as fh:
+        if limit is None:
+            return fh.read()
+        if st.st_size > limit:
+            raise FileTooLarge(0, f"larger than {limit} bytes", os.fspath(path))
+        return fh.read(limit + 1)[: limit + 1]
+
+
+def read_head(path: str | os.PathLike[str], limit: int) -> bytes:
+    """The first ``limit`` bytes of the regular file ``path`` (for sniffing its kind)."""
+    fd, _ = open_regular(path)
+    with os.fdopen(fd, "rb") as fh:
+        return fh.read(limit)

@@ -94,6 +94,8 @@ def _read(file: Path, explicit: bool) -> tuple[dict[str, Any], dict[str, int], s
         parsed = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{shown}: invalid TOML: {exc}") from exc
+    except RecursionError:  # tomllib recurses into nested arrays and inline tables
+        raise ConfigError(f"{shown}: invalid TOML: nested too deep to read") from None
     if file.name == PYPROJECT:
         tool = parsed.get("tool")
         data = tool.get("iacguard") if isinstance(tool, dict) else None

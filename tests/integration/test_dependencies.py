@@ -17,7 +17,12 @@ else:  # pragma: no cover
 REPO = Path(__file__).resolve().parents[2]
 PROJECT = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["project"]
 #: distribution name -> the top-level module it installs, where they differ
-MODULE = {"pyyaml": "yaml", "tree-sitter": "tree_sitter", "tree-sitter-hcl": "tree_sitter_hcl"}
+MODULE = {
+    "pyyaml": "yaml",
+    "tree-sitter": "tree_sitter",
+    "tree-sitter-hcl": "tree_sitter_hcl",
+    "google-re2": "re2",
+}
 
 
 def _name(requirement: str) -> str:

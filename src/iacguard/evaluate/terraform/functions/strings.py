@@ -111,16 +111,27 @@ def fn_split(args: list[Any], info: CallInfo) -> Any:
     return s.split(sep)
 
 
-def _go_regex(pattern: str) -> re.Pattern[str]:
-    """Compile an RE2 pattern with Python's re (close enough for the usual patterns)."""
+def _go_regex(pattern: str) -> Any:
+    """Compile a pattern as Terraform does: RE2 syntax, matched in linear time (google-re2,
+    the binding of the library Go's regexp follows), so ``(a+)+$`` cannot backtrack for
+    minutes; a pattern RE2 rejects (``(?<=a)``, ``(a``) is the error Terraform gives."""
+    import re2
+
+    options = re2.Options()
+    options.log_errors = False  # the error is reported here, not on stderr
     try:
-        return re.compile(pattern)
-    except re.error as exc:
-        raise FunctionError(f"invalid regular expression {pattern!r}: {exc}") from None
+        return re2.compile(pattern, options=options)
+    except re2.error as exc:
+        detail = (
+            exc.args[0].decode("utf-8", "replace")
+            if exc.args and isinstance(exc.args[0], bytes)
+            else str(exc)
+        )
+        raise FunctionError(f"invalid regular expression {pattern!r}: {detail}") from None
 
 
-def _go_replacement(repl: str) -> Callable[[re.Match[str]], str]:
-    def sub(m: re.Match[str]) -> str:
+def _go_replacement(repl: str) -> Callable[[Any], str]:
+    def sub(m: Any) -> str:
         def group(g: re.Match[str]) -> str:
             if g.group(0) == "$$":
                 return "$"
@@ -131,7 +142,7 @@ def _go_replacement(repl: str) -> Callable[[re.Match[str]], str]:
                 key = name
             try:
                 return m.group(key) or ""
-            except (IndexError, re.error):
+            except (IndexError, KeyError, ValueError):
                 return ""
 
         return re.sub(r"\$\$|\$\{(\w+)\}|\$(\w+)", group, repl)
@@ -149,7 +160,7 @@ def fn_replace(args: list[Any], info: CallInfo) -> Any:
     return s.replace(old, new)
 
 
-def _regex_result(m: re.Match[str]) -> Any:
+def _regex_result(m: Any) -> Any:
     if m.re.groupindex:
         return {name: m.group(name) for name in m.re.groupindex}
     if m.re.groups:

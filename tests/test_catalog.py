@@ -16,7 +16,7 @@ from iacguard.core.catalog import CatalogError, load_catalog, render_rule, valid
 RULES_DIR = Path(__file__).resolve().parents[1] / "rules"
 SCHEMA = json.loads((RULES_DIR / "schema.json").read_text())
 ENTRIES = sorted(RULES_DIR.glob("*.yaml"))
-MISSION = ("BKP001", "BKP002", "BKP003", "KMS001", "KMS002", "KMS003")
+MISSION = ("BKP001", "BKP002", "BKP003", "BKP004", "KMS001", "KMS002", "KMS003")
 
 
 def test_catalog_dir_holds_the_checkout_rules():
@@ -72,6 +72,7 @@ def test_load_catalog_ids_names_aliases():
         "BKP001": "backup-vault-without-cmk",
         "BKP002": "backup-plan-targets-vault-without-cmk",
         "BKP003": "backup-vault-key-is-alias",
+        "BKP004": "backup-of-unencrypted-source",
         "KMS001": "kms-key-rotation-disabled",
         "KMS002": "kms-key-short-deletion-window",
         "KMS003": "kms-key-missing-backup-grant",
@@ -216,8 +217,11 @@ def test_load_falls_back_to_the_yaml_when_the_json_is_stale(tmp_path, damage):
     elif damage == "edit-schema":
         (rules / "schema.json").write_text((rules / "schema.json").read_text() + "\n")
     elif damage == "add-yaml":
-        (rules / "BKP004.yaml").write_text(
-            (rules / "BKP003.yaml").read_text().replace("id: BKP003", "id: BKP004")
+        (rules / "BKP099.yaml").write_text(
+            (rules / "BKP003.yaml")
+            .read_text()
+            .replace("id: BKP003", "id: BKP099")
+            .replace("name: backup-vault-key-is-alias", "name: backup-vault-key-is-alias-copy")
         )
     elif damage == "broken-json":
         (rules / catalog.JSON_NAME).write_text(fresh[:100])
@@ -225,4 +229,4 @@ def test_load_falls_back_to_the_yaml_when_the_json_is_stale(tmp_path, damage):
         (rules / catalog.JSON_NAME).unlink()
     loaded = catalog._load(str(rules))
     assert loaded["BKP001"]["summary"] == "Edited in the YAML."
-    assert ("BKP004" in loaded) == (damage == "add-yaml")
+    assert ("BKP099" in loaded) == (damage == "add-yaml")

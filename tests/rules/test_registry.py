@@ -44,9 +44,9 @@ def test_builtins_from_the_catalog():
     [
         ((), (), IDS),
         (("KMS",), (), ["KMS001", "KMS002", "KMS003"]),
-        (("BKP00",), ("BKP002",), ["BKP001", "BKP003"]),
+        (("BKP00",), ("BKP002",), ["BKP001", "BKP003", "BKP004"]),
         (("backup-vault-key-is-alias",), (), ["BKP003"]),
-        (("ALL",), ("KMS",), ["BKP001", "BKP002", "BKP003"]),
+        (("ALL",), ("KMS",), ["BKP001", "BKP002", "BKP003", "BKP004"]),
         (("KMS001",), ("KMS",), ["KMS001"]),  # the more specific select wins
         (("KMS",), ("KMS",), []),  # a tie goes to ignore
         ((), ("kms-key-rotation-disabled", "B"), ["KMS002", "KMS003"]),
@@ -66,7 +66,8 @@ def test_options_validation():
         resolve_options(bkp001, {"colour": "red"})
     with pytest.raises(ValueError, match="expected true or false"):
         resolve_options(bkp001, {"allow-aws-managed-key": "yes"})
-    kms001, kms003 = RULES[3], RULES[5]
+    by = {r.id: r for r in RULES}
+    kms001, kms003 = by["KMS001"], by["KMS003"]
     with pytest.raises(ValueError, match="above the maximum 2560"):
         resolve_options(kms001, {"max-rotation-period-days": 5000})
     with pytest.raises(ValueError, match="not one of explicit, iam-delegation"):

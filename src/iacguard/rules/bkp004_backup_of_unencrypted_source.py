@@ -36,13 +36,17 @@ def check(graph: Graph, ctx: RuleContext) -> Iterator[Finding]:
     for selection in shared.of_kind("selection"):
         if exists_verdict(selection) is None:
             continue
-        chosen = {id(source): (source, a) for source, a in assignments(shared, selection)}
+
+        def flaggable(source: Resource) -> bool:
+            return (
+                exists_verdict(source) is not None
+                and judge_source(shared, source, assume) is not None
+            )
+
+        chosen = {id(s): (s, a) for s, a in assignments(shared, selection, flaggable)}
         for source, assignment in chosen.values():
-            if exists_verdict(source) is None:
-                continue
             judgement = judge_source(shared, source, assume)
-            if judgement is None:
-                continue
+            assert judgement is not None
             if judgement.cluster is not None and id(judgement.cluster) in chosen:
                 continue  # the cluster itself is assigned: reported there
             verdict = weaker(judgement.verdict, assignment.verdict)

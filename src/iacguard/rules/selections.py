@@ -22,7 +22,7 @@ selections.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from typing import Any
@@ -146,7 +146,8 @@ def _glob_unnamed(pattern: str, prefix: str) -> bool | None:
 
 def arn_matches(pattern: str, shape: SourceShape, name: Any) -> bool | None:
     """Does a ``Resources`` entry (a literal ARN, a wildcard, HIDDEN for unseen pieces) name a
-    resource of ``shape`` whose ARN name is ``name`` (None or an unknown: not seen)?"""
+    resource of ``shape`` whose ARN name is ``name`` (None: not set, AWS generates it; an
+    Unknown: cannot be seen)?"""
     text = pattern.strip()
     if text == "*":
         return True
@@ -159,6 +160,8 @@ def arn_matches(pattern: str, shape: SourceShape, name: Any) -> bool | None:
     resource = parts[5]
     if isinstance(name, str):
         named = _glob(resource, shape.arn_resource + name)
+    elif name is None and not re.search(r"[*?\[\x00]", resource):
+        named = False  # a literal name or id never names one whose name AWS will generate
     else:
         named = _glob_unnamed(resource, shape.arn_resource)
     return and3(service, named)
@@ -370,8 +373,11 @@ def _conditions(shape: SelectionShape, payload: Any, tags: dict[str, Any] | None
     return and3(*results)
 
 
-def assignments(shared: Analysis, selection: Resource) -> Iterator[tuple[Resource, Assignment]]:
-    """Each candidate source the selection assigns in some world, with the verdict."""
+def assignments(
+    shared: Analysis, selection: Resource, keep: Callable[[Resource], bool] | None = None
+) -> Iterator[tuple[Resource, Assignment]]:
+    """Each candidate source the selection assigns in some world, with the verdict (only the
+    candidates ``keep`` accepts are judged: a rule asks about the sources it may flag)."""
     shape = SELECTION_SHAPES.get(selection.type)
     if shape is None:
         return
@@ -383,6 +389,8 @@ def assignments(shared: Analysis, selection: Resource) -> Iterator[tuple[Resourc
         fact(selection, "selection.conditions").as_value(),
     ]
     for source in index(shared).candidates(selection):
+        if keep is not None and not keep(source):
+            continue
         verdict = judge_joint(
             [*values, source.exists, source_tags(source), source_name(source)],
             lambda *p, s=source: _member(shared, shape, s, *p),

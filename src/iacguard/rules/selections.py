@@ -87,11 +87,12 @@ def not3(value: bool | None) -> bool | None:
 
 
 def source_tags(resource: Resource) -> Value:
-    """The resource's tags as a Value: plan JSON's ``tags_all`` (default tags merged) when the
-    plan gives it, else ``tags`` / ``Tags``."""
+    """The resource's tags as a Value: ``tags_all`` (the provider's default tags merged in, as
+    a plan gives it and the Terraform evaluator computes it) when there is one, else ``tags`` /
+    ``Tags``."""
     shape = SOURCES.get(resource.type)
     name = shape.tags if shape is not None else "tags"
-    if resource.language == "plan" and TAGS_ALL in resource.attributes:
+    if TAGS_ALL in resource.attributes:
         name = TAGS_ALL
     found = resource.attributes.get(name)
     return found if found is not None else Known(None)

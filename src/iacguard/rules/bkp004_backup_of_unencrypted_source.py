@@ -68,18 +68,19 @@ def _finding(ctx: RuleContext, j: SourceJudgement, a: Assignment, verdict: Any) 
     extra = _RESTORE if shape.arn_service == "rds" else ""
     note = f" ({shape.note})" if shape.note else ""
     phrase = certainty_phrase(verdict, source.language)
+    label = "Aurora instance" if j.cluster is not None else shape.label
     message = (
-        f"{shape.label} {source.address} is not encrypted{phrase}"
-        f" ({j.state}) and backup selection {selection.address} assigns it to {plan_text}: its "
-        f"recovery points will be unencrypted whatever the vault's key{note}. Encrypt the "
-        f"source{extra}, or exclude it from the selection."
+        f"{label} {source.address} is not encrypted{phrase}: {j.state}; backup selection "
+        f"{selection.address} assigns it to {plan_text}, so its recovery points will be "
+        f"unencrypted whatever the vault's key{note}. Encrypt the source{extra}, or exclude it "
+        "from the selection."
     )
     evidence = [
         Located(selection.span_of(a.path), f"{selection.address} assigns it: {a.why}"),
         *_plan_chain(ctx, plan),
         *j.evidence,
     ]
-    props: dict[str, Any] = {"selection": selection.address, "source_type": shape.label}
+    props: dict[str, Any] = {"selection": selection.address, "source_type": label}
     if plan is not None:
         props["plan"] = plan.address
     return ctx.finding(source, verdict, message, j.span, evidence, props)

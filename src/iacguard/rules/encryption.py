@@ -295,7 +295,7 @@ def _by_cluster(
         return None
     span = source.span_of(shape.cluster)
     hop = Located(span, f"{source.address}: {shape.cluster} -> {cluster.address}")
-    state = f"its cluster {cluster.address} is not encrypted: {inner.state}"
+    state = f"its cluster {cluster.address} decides, and there {inner.state}"
     return SourceJudgement(source, inner.verdict, state, span, (hop, *inner.evidence), cluster)
 
 

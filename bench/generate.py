@@ -6,9 +6,11 @@ Each size is written to ``<out>/<size>/`` (replaced if present). ``small`` is on
 module of three files (the pre-commit case); ``<N>k`` / ``<N>m`` is a monorepo of about N
 thousand / million lines: Terraform stacks (KMS keys with for_each, aliases, key policies from
 ``data "aws_iam_policy_document"`` and ``jsonencode``, vaults, backup plans with ``dynamic
-"rule"`` blocks, local modules with for_each, a shared module) plus CloudFormation YAML and
-JSON templates (Parameters, Conditions, short and long intrinsics, key policies with
-``!If``/``AWS::NoValue``). Good and bad resources are mixed so every rule fires.
+"rule"`` blocks, local modules with for_each, a shared module, backup sources: tagged EBS
+volumes with count, an RDS database and an EC2 instance with a backup selection by wildcard,
+reference and condition) plus CloudFormation YAML and JSON templates (Parameters, Conditions,
+short and long intrinsics, key policies with ``!If``/``AWS::NoValue``, templates of backup
+sources). Good and bad resources are mixed so every rule fires.
 
 The same seed and size always give byte-identical trees. A ``.git`` directory marks each tree
 as its own repository, so the ``.gitignore`` of an enclosing checkout (which ignores
@@ -526,6 +528,121 @@ variable "grant_backup" {
 """
 
 
+def tf_sources(rng: random.Random, idx: int) -> str:
+    """Backup sources of a stack (BKP004): tagged EBS volumes, a database and an instance, some
+    unencrypted, and a selection by ARN wildcard, reference and condition."""
+    volumes = rng.randint(1, 4)
+    vol_encrypted = rng.choice(("true", "false", None))
+    db_encrypted = rng.choice(("true", "false", None, 'var.environment == "prod"'))
+    enc = f"\n  encrypted         = {vol_encrypted}" if vol_encrypted else ""
+    db_enc = f"\n  storage_encrypted = {db_encrypted}" if db_encrypted else ""
+    root = "true" if _b(rng, 0.5) else "false"
+    return f"""resource "aws_ebs_volume" "data" {{
+  count             = {volumes}
+  availability_zone = "${{var.region}}a"
+  size              = {rng.choice((20, 50, 100, 500))}{enc}
+
+  tags = merge(local.tags, {{
+    Name   = "${{local.name_prefix}}-data-${{count.index}}"
+    Backup = "true"
+  }})
+}}
+
+resource "aws_db_instance" "app" {{
+  identifier        = "${{local.name_prefix}}-db"
+  engine            = "postgres"
+  instance_class    = "db.t3.micro"
+  allocated_storage = 20{db_enc}
+  tags              = local.tags
+}}
+
+resource "aws_instance" "worker" {{
+  ami           = "ami-0123456789abcdef0"
+  instance_type = "t3.micro"
+
+  root_block_device {{
+    encrypted = {root}
+  }}
+
+  tags = merge(local.tags, {{ Backup = "true" }})
+}}
+
+resource "aws_backup_selection" "databases" {{
+  name          = "${{local.name_prefix}}-databases"
+  plan_id       = aws_backup_plan.main.id
+  iam_role_arn  = aws_iam_role.backup.arn
+  resources     = ["arn:aws:rds:*:*:db:*", aws_instance.worker.arn]
+  not_resources = [aws_ebs_volume.data[0].arn]
+
+  condition {{
+    string_equals {{
+      key   = "aws:ResourceTag/Environment"
+      value = var.environment
+    }}
+  }}
+}}
+"""
+
+
+def cfn_sources(rng: random.Random, idx: int) -> str:
+    """A template of backup sources (BKP004): tagged volumes and a database, one selection."""
+    encrypted = rng.choice(("true", "false", None))
+    line = f"\n      Encrypted: {encrypted}" if encrypted else ""
+    db = "true" if _b(rng, 0.5) else "false"
+    return f"""AWSTemplateFormatVersion: '2010-09-09'
+Description: Backup sources of stack {idx:05d}
+
+Parameters:
+  Environment:
+    Type: String
+    Default: prod
+
+Resources:
+  Plan:
+    Type: AWS::Backup::BackupPlan
+    Properties:
+      BackupPlan:
+        BackupPlanName: sources-{idx:05d}
+        BackupPlanRule:
+          - RuleName: daily
+            TargetBackupVault: vault-{idx:05d}
+            ScheduleExpression: cron(0 5 * * ? *)
+
+  Selection:
+    Type: AWS::Backup::BackupSelection
+    Properties:
+      BackupPlanId: !Ref Plan
+      BackupSelection:
+        SelectionName: sources-{idx:05d}
+        IamRoleArn: !Sub arn:aws:iam::${{AWS::AccountId}}:role/backup-{idx:05d}
+        Resources:
+          - !GetAtt Database.DBInstanceArn
+        ListOfTags:
+          - ConditionType: STRINGEQUALS
+            ConditionKey: Backup
+            ConditionValue: 'true'
+
+  Data:
+    Type: AWS::EC2::Volume
+    Properties:
+      AvailabilityZone: !Sub ${{AWS::Region}}a
+      Size: 100{line}
+      Tags:
+        - Key: Backup
+          Value: 'true'
+        - Key: Environment
+          Value: !Ref Environment
+
+  Database:
+    Type: AWS::RDS::DBInstance
+    Properties:
+      DBInstanceClass: db.t3.micro
+      Engine: postgres
+      AllocatedStorage: '20'
+      StorageEncrypted: {db}
+"""
+
+
 def tf_tfvars(rng: random.Random) -> str:
     return (
         f"retention_days  = {rng.choice((7, 35, 120))}\n"
@@ -887,6 +1004,11 @@ def mono_tree(target_lines: int, seed: int) -> Tree:
             files[f"cloudformation/{team}/{service}-twin.json"] = cfn_json(
                 rng, idx, rng.randint(0, 2)
             )
+        # backup sources (BKP004) from their own stream: the files above stay as they were
+        sources = random.Random(f"{seed}:{idx}:sources")
+        files[f"{stack}/sources.tf"] = tf_sources(sources, idx)
+        if idx % 2 == 1:
+            files[f"cloudformation/{team}/{service}-sources.yaml"] = cfn_sources(sources, idx)
         for path, text in files.items():
             tree.add(path, text)
             lines += text.count("\n")

@@ -76,6 +76,7 @@ def test_load_catalog_ids_names_aliases():
         "BKP001": "backup-vault-without-cmk",
         "BKP002": "backup-plan-targets-vault-without-cmk",
         "BKP003": "backup-vault-key-is-alias",
+        "BKP004": "backup-of-unencrypted-source",
         "KMS001": "kms-key-rotation-disabled",
         "KMS002": "kms-key-short-deletion-window",
         "KMS003": "kms-key-missing-backup-grant",
@@ -222,8 +223,11 @@ def test_load_falls_back_to_the_yaml_when_the_json_is_stale(tmp_path, damage):
     elif damage == "edit-schema":
         (rules / "schema.json").write_text((rules / "schema.json").read_text() + "\n")
     elif damage == "add-yaml":
-        (rules / "BKP004.yaml").write_text(
-            (rules / "BKP003.yaml").read_text().replace("id: BKP003", "id: BKP004")
+        (rules / "BKP099.yaml").write_text(
+            (rules / "BKP003.yaml")
+            .read_text()
+            .replace("id: BKP003", "id: BKP099")
+            .replace("name: backup-vault-key-is-alias", "name: backup-vault-key-is-alias-copy")
         )
     elif damage == "broken-json":
         (rules / catalog.JSON_NAME).write_text(fresh[:100])
@@ -231,4 +235,4 @@ def test_load_falls_back_to_the_yaml_when_the_json_is_stale(tmp_path, damage):
         (rules / catalog.JSON_NAME).unlink()
     loaded = catalog._load(str(rules))
     assert loaded["BKP001"]["summary"] == "Edited in the YAML."
-    assert ("BKP004" in loaded) == (damage == "add-yaml")
+    assert ("BKP099" in loaded) == (damage == "add-yaml")

@@ -123,10 +123,11 @@ LEAF_TYPES = (Unknown, Ref, PartialStr, JsonEncoded)
 
 
 def walk(data: Any, max_depth: int | None = None) -> Iterator[Any]:
-    """Every node of plain data, the data itself first: mapping values, list and tuple items,
-    a PartialStr's parts and a JsonEncoded's data are descended into (iteratively, so depth
-    costs no recursion); with ``max_depth``, nodes deeper than that are not visited. The one
-    walk over payloads: what a payload holds is asked through it."""
+    """Every node of plain data in document order (depth first, the data itself first):
+    mapping values, list and tuple items, a PartialStr's parts and a JsonEncoded's data are
+    descended into (iteratively, so depth costs no recursion); with ``max_depth``, nodes deeper
+    than that are not visited. The one walk over payloads: what a payload holds is asked
+    through it."""
     stack: list[tuple[Any, int]] = [(data, 0)]
     while stack:
         node, level = stack.pop()
@@ -134,11 +135,11 @@ def walk(data: Any, max_depth: int | None = None) -> Iterator[Any]:
             continue
         yield node
         if isinstance(node, dict):
-            stack.extend((v, level + 1) for v in node.values())
+            stack.extend((v, level + 1) for v in reversed(node.values()))
         elif isinstance(node, (list, tuple)):
-            stack.extend((v, level + 1) for v in node)
+            stack.extend((v, level + 1) for v in reversed(node))
         elif isinstance(node, PartialStr):
-            stack.extend((v, level + 1) for v in node.parts)
+            stack.extend((v, level + 1) for v in reversed(node.parts))
         elif isinstance(node, JsonEncoded):
             stack.append((node.data, level + 1))
 

@@ -50,6 +50,8 @@ KINDS: Mapping[str, str] = {
     "aws_kms_replica_external_key": "key",
     "aws_backup_vault": "vault",
     "AWS::Backup::BackupVault": "vault",
+    "aws_backup_logically_air_gapped_vault": "vault",
+    "AWS::Backup::LogicallyAirGappedBackupVault": "vault",
     "aws_backup_plan": "plan",
     "AWS::Backup::BackupPlan": "plan",
     "aws_kms_alias": "alias",
@@ -62,7 +64,30 @@ KINDS: Mapping[str, str] = {
     "AWS::IAM::Role": "role",
     "data.aws_kms_alias": "data_alias",
     "data.aws_kms_key": "data_key",
+    # backup sources whose recovery points take the source's encryption (SOURCES below)
+    "aws_ebs_volume": "source",
+    "AWS::EC2::Volume": "source",
+    "aws_instance": "source",
+    "AWS::EC2::Instance": "source",
+    "aws_db_instance": "source",
+    "AWS::RDS::DBInstance": "source",
+    "aws_rds_cluster_instance": "source",
+    "aws_rds_cluster": "source",
+    "AWS::RDS::DBCluster": "source",
+    "aws_docdb_cluster": "source",
+    "AWS::DocDB::DBCluster": "source",
+    "aws_neptune_cluster": "source",
+    "AWS::Neptune::DBCluster": "source",
+    "aws_redshift_cluster": "source",
+    "AWS::Redshift::Cluster": "source",
+    "aws_launch_template": "launch_template",
+    "AWS::EC2::LaunchTemplate": "launch_template",
+    "aws_ebs_encryption_by_default": "ebs_default",
 }
+
+#: what a vault without a key is encrypted with (fact ``vault.default_key``)
+AWS_MANAGED_BACKUP_KEY = "the AWS-managed key aws/backup"
+AWS_OWNED_KEY = "an AWS-owned key"
 
 #: fact name -> attribute path (or a Const), per resource type
 FACTS: Mapping[str, Mapping[str, str | Const]] = {
@@ -112,10 +137,26 @@ FACTS: Mapping[str, Mapping[str, str | Const]] = {
         "key.policy": "policy",
         "key.replica": Const(True),
     },
-    "aws_backup_vault": {"vault.name": "name", "vault.key": "kms_key_arn"},
+    "aws_backup_vault": {
+        "vault.name": "name",
+        "vault.key": "kms_key_arn",
+        "vault.default_key": Const(AWS_MANAGED_BACKUP_KEY),
+    },
     "AWS::Backup::BackupVault": {
         "vault.name": "BackupVaultName",
         "vault.key": "EncryptionKeyArn",
+        "vault.default_key": Const(AWS_MANAGED_BACKUP_KEY),
+    },
+    # isolated copies: encrypted with an AWS-owned key unless a customer-managed key is named
+    "aws_backup_logically_air_gapped_vault": {
+        "vault.name": "name",
+        "vault.key": "encryption_key_arn",
+        "vault.default_key": Const(AWS_OWNED_KEY),
+    },
+    "AWS::Backup::LogicallyAirGappedBackupVault": {
+        "vault.name": "BackupVaultName",
+        "vault.key": "EncryptionKeyArn",
+        "vault.default_key": Const(AWS_OWNED_KEY),
     },
     "aws_backup_plan": {"plan.name": "name", "plan.rules": "rule"},
     "AWS::Backup::BackupPlan": {
@@ -130,11 +171,23 @@ FACTS: Mapping[str, Mapping[str, str | Const]] = {
         "grant.grantee": "grantee_principal",
         "grant.operations": "operations",
     },
-    "aws_backup_selection": {"selection.plan": "plan_id", "selection.role": "iam_role_arn"},
+    "aws_backup_selection": {
+        "selection.plan": "plan_id",
+        "selection.role": "iam_role_arn",
+        "selection.resources": "resources",
+        "selection.not_resources": "not_resources",
+        "selection.tags": "selection_tag",
+        "selection.conditions": "condition",
+    },
     "AWS::Backup::BackupSelection": {
         "selection.plan": "BackupPlanId",
         "selection.role": "BackupSelection.IamRoleArn",
+        "selection.resources": "BackupSelection.Resources",
+        "selection.not_resources": "BackupSelection.NotResources",
+        "selection.tags": "BackupSelection.ListOfTags",
+        "selection.conditions": "BackupSelection.Conditions",
     },
+    "aws_ebs_encryption_by_default": {"ebs_default.enabled": "enabled"},
     "aws_iam_role": {"role.trust": "assume_role_policy"},
     "AWS::IAM::Role": {"role.trust": "AssumeRolePolicyDocument"},
     "data.aws_kms_alias": {"alias.name": "name"},
@@ -151,6 +204,8 @@ DERIVED_ATTRS: Mapping[tuple[str, str], str] = {
     ("aws_kms_alias", "name"): "name",
     ("aws_backup_plan", "name"): "name",
     ("aws_iam_role", "id"): "name",
+    ("aws_backup_logically_air_gapped_vault", "id"): "name",
+    ("aws_backup_logically_air_gapped_vault", "name"): "name",
 }
 
 #: the Terraform data source whose policy JSON is rendered from its blocks, as the provider does
@@ -175,14 +230,242 @@ class PlanRuleShape:
     target: str
     copies: str
     destination: str
+    #: the logically air-gapped vault the rule backs up to directly (an ARN)
+    air_gapped: str
 
 
 PLAN_SHAPES: Mapping[str, PlanRuleShape] = {
     "aws_backup_plan": PlanRuleShape(
-        "rule_name", "target_vault_name", "copy_action", "destination_vault_arn"
+        "rule_name",
+        "target_vault_name",
+        "copy_action",
+        "destination_vault_arn",
+        "target_logically_air_gapped_backup_vault_arn",
     ),
     "AWS::Backup::BackupPlan": PlanRuleShape(
-        "RuleName", "TargetBackupVault", "CopyActions", "DestinationBackupVaultArn"
+        "RuleName",
+        "TargetBackupVault",
+        "CopyActions",
+        "DestinationBackupVaultArn",
+        "TargetLogicallyAirGappedBackupVaultArn",
+    ),
+}
+
+
+# ----------------------------------------------------------------------------- backup sources
+
+
+@dataclass(frozen=True, slots=True)
+class SourceShape:
+    """A resource type whose recovery points take the source's own encryption (AWS Backup does
+    not fully manage it): where the encryption is set and what AWS does when it is not.
+
+    Paths are relative to the resource; ``block[]`` means every element of a list (an element
+    without the next step, a mapping with no ``ebs`` say, is no volume)."""
+
+    #: for messages: ``EBS volume``
+    label: str
+    #: the ARN's service and the resource part before the name: ``("ec2", "volume/")``
+    arn_service: str
+    arn_resource: str
+    #: the settings that must all be true (one per volume for an instance)
+    encrypted: tuple[str, ...]
+    #: what an absent setting means (AWS's default): False unencrypted, True encrypted
+    default: bool = False
+    #: account-level EBS encryption by default encrypts it whatever the setting says
+    ebs: bool = False
+    #: set: the encryption comes from a snapshot or a source database (cannot be seen)
+    inherits: tuple[str, ...] = ()
+    #: an Aurora instance: the cluster this attribute names decides
+    cluster: str | None = None
+    #: the launch template reference (an instance's volumes may come from it)
+    launch_template: str | None = None
+    #: settings a launch template stands in for when the instance does not set them
+    from_template: tuple[str, ...] = ()
+    #: (attribute, value) with which AWS always encrypts (Aurora Serverless v1)
+    always_encrypted_when: tuple[str, str] | None = None
+    #: the name in its ARN (``db:NAME``, ``cluster:NAME``), for literal ARNs and patterns
+    name: str | None = None
+    #: the resource tags (a map in Terraform, a Key/Value list in CloudFormation)
+    tags: str = "tags"
+    #: extra words for the message
+    note: str = ""
+
+
+_RDS_RESTORES = ("snapshot_identifier", "restore_to_point_in_time")
+_REDSHIFT_NOTE = (
+    "AWS now rejects new unencrypted Redshift clusters, so only an existing one can be like this"
+)
+
+SOURCES: Mapping[str, SourceShape] = {
+    "aws_ebs_volume": SourceShape("EBS volume", "ec2", "volume/", ("encrypted",), ebs=True),
+    "AWS::EC2::Volume": SourceShape(
+        "EBS volume", "ec2", "volume/", ("Encrypted",), ebs=True, tags="Tags"
+    ),
+    "aws_instance": SourceShape(
+        "EC2 instance",
+        "ec2",
+        "instance/",
+        ("root_block_device[0].encrypted", "ebs_block_device[].encrypted"),
+        ebs=True,
+        launch_template="launch_template",
+        from_template=("root_block_device[0].encrypted",),
+    ),
+    "AWS::EC2::Instance": SourceShape(
+        "EC2 instance",
+        "ec2",
+        "instance/",
+        ("BlockDeviceMappings[].Ebs.Encrypted",),
+        ebs=True,
+        launch_template="LaunchTemplate",
+        tags="Tags",
+    ),
+    "aws_db_instance": SourceShape(
+        "RDS database",
+        "rds",
+        "db:",
+        ("storage_encrypted",),
+        inherits=("replicate_source_db", *_RDS_RESTORES),
+        name="identifier",
+    ),
+    "AWS::RDS::DBInstance": SourceShape(
+        "RDS database",
+        "rds",
+        "db:",
+        ("StorageEncrypted",),
+        inherits=(
+            "SourceDBInstanceIdentifier",
+            "DBSnapshotIdentifier",
+            "SourceDBClusterIdentifier",
+        ),
+        cluster="DBClusterIdentifier",
+        name="DBInstanceIdentifier",
+        tags="Tags",
+    ),
+    "aws_rds_cluster_instance": SourceShape(
+        "Aurora instance", "rds", "db:", (), cluster="cluster_identifier", name="identifier"
+    ),
+    "aws_rds_cluster": SourceShape(
+        "RDS cluster",
+        "rds",
+        "cluster:",
+        ("storage_encrypted",),
+        inherits=("replication_source_identifier", *_RDS_RESTORES),
+        always_encrypted_when=("engine_mode", "serverless"),
+        name="cluster_identifier",
+    ),
+    "AWS::RDS::DBCluster": SourceShape(
+        "RDS cluster",
+        "rds",
+        "cluster:",
+        ("StorageEncrypted",),
+        inherits=("SnapshotIdentifier", "SourceDBClusterIdentifier", "ReplicationSourceIdentifier"),
+        always_encrypted_when=("EngineMode", "serverless"),
+        name="DBClusterIdentifier",
+        tags="Tags",
+    ),
+    "aws_docdb_cluster": SourceShape(
+        "DocumentDB cluster",
+        "rds",
+        "cluster:",
+        ("storage_encrypted",),
+        inherits=_RDS_RESTORES,
+        name="cluster_identifier",
+    ),
+    "AWS::DocDB::DBCluster": SourceShape(
+        "DocumentDB cluster",
+        "rds",
+        "cluster:",
+        ("StorageEncrypted",),
+        inherits=("SnapshotIdentifier", "SourceDBClusterIdentifier"),
+        name="DBClusterIdentifier",
+        tags="Tags",
+    ),
+    "aws_neptune_cluster": SourceShape(
+        "Neptune cluster",
+        "rds",
+        "cluster:",
+        ("storage_encrypted",),
+        inherits=("snapshot_identifier", "replication_source_identifier"),
+        name="cluster_identifier",
+    ),
+    "AWS::Neptune::DBCluster": SourceShape(
+        "Neptune cluster",
+        "rds",
+        "cluster:",
+        ("StorageEncrypted",),
+        inherits=("SnapshotIdentifier", "SourceDBClusterIdentifier"),
+        name="DBClusterIdentifier",
+        tags="Tags",
+    ),
+    "aws_redshift_cluster": SourceShape(
+        "Redshift cluster",
+        "redshift",
+        "cluster:",
+        ("encrypted",),
+        default=True,
+        inherits=("snapshot_identifier",),
+        name="cluster_identifier",
+        note=_REDSHIFT_NOTE,
+    ),
+    "AWS::Redshift::Cluster": SourceShape(
+        "Redshift cluster",
+        "redshift",
+        "cluster:",
+        ("Encrypted",),
+        default=True,
+        inherits=("SnapshotIdentifier",),
+        name="ClusterIdentifier",
+        tags="Tags",
+        note=_REDSHIFT_NOTE,
+    ),
+}
+
+#: a launch template's volumes (``block[]``: every mapping that has an EBS volume)
+LAUNCH_TEMPLATE_VOLUMES: Mapping[str, str] = {
+    "aws_launch_template": "block_device_mappings[].ebs[0].encrypted",
+    "AWS::EC2::LaunchTemplate": "LaunchTemplateData.BlockDeviceMappings[].Ebs.Encrypted",
+}
+
+#: plan JSON's tags with the provider's ``default_tags`` merged in
+TAGS_ALL = "tags_all"
+
+
+@dataclass(frozen=True, slots=True)
+class SelectionShape:
+    """How a backup selection writes its tag tests (relative to one ``selection.tags`` entry
+    and one ``selection.conditions`` block)."""
+
+    tag_type: str
+    tag_key: str
+    tag_value: str
+    #: operator -> the list of ``{key, value}`` tests under it
+    operators: Mapping[str, str]
+    cond_key: str
+    cond_value: str
+
+
+SELECTION_SHAPES: Mapping[str, SelectionShape] = {
+    "aws_backup_selection": SelectionShape(
+        "type",
+        "key",
+        "value",
+        {
+            "string_equals": "StringEquals",
+            "string_like": "StringLike",
+            "string_not_equals": "StringNotEquals",
+            "string_not_like": "StringNotLike",
+        },
+        "key",
+        "value",
+    ),
+    "AWS::Backup::BackupSelection": SelectionShape(
+        "ConditionType",
+        "ConditionKey",
+        "ConditionValue",
+        {op: op for op in ("StringEquals", "StringLike", "StringNotEquals", "StringNotLike")},
+        "ConditionKey",
+        "ConditionValue",
     ),
 }
 
@@ -283,6 +566,17 @@ class PlanRule:
     #: one Fact per copy action's destination vault ARN
     copies: tuple[Fact, ...]
     span: Span
+    #: the logically air-gapped vault it backs up to directly (an ARN; value None: not set)
+    air_gapped: Fact | None = None
+
+    def targets(self) -> list[tuple[Fact, bool]]:
+        """Every vault the rule writes to, with whether it is given as an ARN: the target
+        vault (a name), the air-gapped target (when set), the copy destinations."""
+        out = [(self.target, False)]
+        if self.air_gapped is not None and self.air_gapped.value is not None:
+            out.append((self.air_gapped, True))
+        out.extend((c, True) for c in self.copies)
+        return out
 
 
 def plan_rules(plan: Resource) -> list[PlanRule]:
@@ -323,7 +617,11 @@ def plan_rules(plan: Resource) -> list[PlanRule]:
                         path,
                     )
                 )
-        out.append(PlanRule(plan, i, name, target, tuple(copies), plan.span_of(prefix)))
+        gapped_path = f"{prefix}.{shape.air_gapped}"
+        gapped = _sub_fact(
+            plan, "plan.rule.air_gapped", rules_value, [i, shape.air_gapped], gapped_path
+        )
+        out.append(PlanRule(plan, i, name, target, tuple(copies), plan.span_of(prefix), gapped))
     return out
 
 

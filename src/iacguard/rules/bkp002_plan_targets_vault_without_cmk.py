@@ -2,11 +2,12 @@
 
 A backup plan rule whose target vault (``target_vault_name`` / ``TargetBackupVault``: a vault
 *name*) or copy destination (``destination_vault_arn`` / ``DestinationBackupVaultArn``: an
-*ARN*) is a vault BKP001 flags, or the built-in vault ``Default`` (always encrypted with the
-AWS-managed key). Names join on the vault's configured name within the same root; ARNs join
-through references (``.arn``, ``!GetAtt V.BackupVaultArn``) or by the name inside a literal or
-interpolated vault ARN. A target outside the graph (another account, region, remote state) is
-not a finding.
+*ARN*) or logically air-gapped target (``target_logically_air_gapped_backup_vault_arn`` /
+``TargetLogicallyAirGappedBackupVaultArn``: an *ARN*) is a vault BKP001 flags, or the built-in
+vault ``Default`` (always encrypted with the AWS-managed key). Names join on the vault's
+configured name within the same root; ARNs join through references (``.arn``, ``!GetAtt
+V.BackupVaultArn``) or by the name inside a literal or interpolated vault ARN. A target outside
+the graph (another account, region, remote state) is not a finding.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from iacguard.core.certainty import Certainty, Verdict, judge_value, weaker
 from iacguard.core.findings import Finding
 from iacguard.core.located import Located
 from iacguard.core.value_ops import payloads
-from iacguard.graph.facts import Fact
+from iacguard.graph.facts import Fact, PlanRule
 from iacguard.graph.model import Graph, Resource
 from iacguard.rules.context import RuleContext, certainty_phrase, evidence_of, exists_verdict
 from iacguard.rules.joins import DEFAULT_VAULT, describe, judge_vault, resolve_target
@@ -32,13 +33,10 @@ def check(graph: Graph, ctx: RuleContext) -> Iterator[Finding]:
         if plan_exists is None:
             continue
         for rule in shared.plan_rules(plan):
-            targets = [(rule.target, False)] + [(c, True) for c in rule.copies]
-            for target, is_arn in targets:
+            for target, is_arn in rule.targets():
                 if target.value is None:
                     continue
-                yield from _judge_target(
-                    ctx, allow, plan, plan_exists, rule.name, rule.span, target, is_arn
-                )
+                yield from _judge_target(ctx, allow, plan, plan_exists, rule, target, is_arn)
 
 
 def _judge_target(
@@ -46,12 +44,12 @@ def _judge_target(
     allow: bool,
     plan: Resource,
     plan_exists: Verdict,
-    rule_name: str,
-    rule_span: Any,
+    rule: PlanRule,
     target: Fact,
     is_arn: bool,
 ) -> Iterator[Finding]:
     shared = ctx.shared
+    rule_name, rule_span, rule_air_gapped = rule.name, rule.span, rule.air_gapped
     assert target.value is not None
     candidates: list[Any] = []
     for payload in payloads(target.value):
@@ -86,7 +84,8 @@ def _judge_target(
         verdict = weaker(weaker(plan_exists, judge_value(target.value, predicate)), vault_verdict)
         if verdict is None:
             continue
-        action = "copies recovery points to" if is_arn else "stores recovery points in"
+        copy = is_arn and target is not rule_air_gapped
+        action = "copies recovery points to" if copy else "stores recovery points in"
         message = (
             f"Backup plan {plan.address} rule `{rule_name}` {action} {vault_text}"
             f"{certainty_phrase(verdict, plan.language)}, which has no customer-managed KMS "
@@ -98,7 +97,7 @@ def _judge_target(
         if vault != DEFAULT_VAULT:
             evidence.append(Located(vault.span, f"{vault.address} ({vault.type})"))
         evidence.extend(vault_evidence)
-        props: dict[str, Any] = {"rule_name": rule_name, "copy": is_arn}
+        props: dict[str, Any] = {"rule_name": rule_name, "copy": copy}
         if vault == DEFAULT_VAULT:
             props["vault_name"] = DEFAULT_VAULT
         else:

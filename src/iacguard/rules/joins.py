@@ -13,7 +13,7 @@ from typing import Any
 from iacguard.core.certainty import Verdict
 from iacguard.core.located import Located
 from iacguard.core.values import PartialStr, Ref
-from iacguard.graph.facts import kind_of
+from iacguard.graph.facts import AWS_MANAGED_BACKUP_KEY, fact, kind_of
 from iacguard.graph.model import Resource
 from iacguard.rules.context import Analysis, evidence_of, judged
 from iacguard.rules.keys import ABSENT, AWS_MANAGED, CMK, REQUIRED, UNKNOWN, KeyInfo
@@ -74,11 +74,19 @@ def judge_vault(
     return result
 
 
+def default_key(vault: Resource) -> str:
+    """What the vault is encrypted with when it names no key (fact ``vault.default_key``):
+    the AWS-managed key aws/backup, or an AWS-owned key for a logically air-gapped vault."""
+    text = fact(vault, "vault.default_key").payload()
+    return text if isinstance(text, str) else AWS_MANAGED_BACKUP_KEY
+
+
 def _key_evidence(vault: Resource, info: KeyInfo, attribute: str) -> str:
     if info.kind == ABSENT:
+        used = default_key(vault)
         if attribute in vault.spans:
-            return f"{vault.address}: {attribute} is null: the AWS-managed key aws/backup is used"
-        return f"{vault.address}: no {attribute}: the AWS-managed key aws/backup is used"
+            return f"{vault.address}: {attribute} is null: {used} is used"
+        return f"{vault.address}: no {attribute}: {used} is used"
     if info.kind == AWS_MANAGED:
         return f"{vault.address}: {attribute} = {info.text}, an AWS-managed key"
     return f"{vault.address}: {attribute} cannot be seen ({info.text or 'unknown'})"
@@ -88,9 +96,7 @@ def describe(j: VaultJudgement) -> str:
     """Why the vault is flagged, for BKP001's and BKP002's messages."""
     if j.info.kind == ABSENT:
         state = "is null" if j.attribute in j.vault.spans else "is not set"
-        return (
-            f"{j.attribute} {state}, so AWS Backup encrypts it with the AWS-managed key aws/backup"
-        )
+        return f"{j.attribute} {state}, so AWS Backup encrypts it with {default_key(j.vault)}"
     if j.info.kind == AWS_MANAGED:
         return f"{j.attribute} is {j.info.text}, the AWS-managed key aws/backup"
     if j.info.text.startswith("other values of"):

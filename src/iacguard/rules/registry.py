@@ -36,6 +36,7 @@ BUILTIN: Mapping[str, str] = {
     "BKP001": "bkp001_vault_without_cmk",
     "BKP002": "bkp002_plan_targets_vault_without_cmk",
     "BKP003": "bkp003_vault_key_is_alias",
+    "BKP004": "bkp004_backup_of_unencrypted_source",
     "KMS001": "kms001_rotation_disabled",
     "KMS002": "kms002_short_deletion_window",
     "KMS003": "kms003_missing_backup_grant",

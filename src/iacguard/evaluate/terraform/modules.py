@@ -1,7 +1,8 @@
 """Terraform module configuration: the declarations of one module directory.
 
 ``load_module(directory, files)`` parses every ``.tf`` / ``.tf.json`` file of a directory once
-and indexes its variables, locals, resources, data sources, module calls and outputs. Parse
+and indexes its variables, locals, resources, data sources, module calls, outputs and
+provider configurations. Parse
 errors and declaration problems (a duplicate resource address, a duplicate local) become
 located ``FileError`` entries; the first declaration wins, as far as we go on.
 
@@ -94,6 +95,8 @@ class ModuleConfig:
     resources: dict[str, ResourceDecl] = field(default_factory=dict)
     module_calls: dict[str, ModuleCall] = field(default_factory=dict)
     outputs: dict[str, OutputDecl] = field(default_factory=dict)
+    #: provider configurations: ``aws``, ``aws.west`` (an ``alias``) -> the block
+    providers: dict[str, Block] = field(default_factory=dict)
     errors: list[FileError] = field(default_factory=list)
     #: files that failed to parse at least partly: unknowns may come from them
     broken_files: tuple[str, ...] = ()
@@ -280,6 +283,10 @@ def _index_file(config: ModuleConfig, parsed: HclFile) -> None:
             config.module_calls[name] = ModuleCall(
                 name, block, _literal_str(source.expr) if source else None
             )
+        elif kind == "provider" and len(labels) == 1:
+            alias = block.body.attribute("alias")
+            name = _literal_str(alias.expr) if alias is not None else None
+            config.providers.setdefault(f"{labels[0]}.{name}" if name else labels[0], block)
         elif kind == "output" and len(labels) == 1:
             name = labels[0]
             if name in config.outputs:

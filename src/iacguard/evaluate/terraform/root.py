@@ -26,6 +26,9 @@ under the defaults keeps one placeholder instance (``x[0]`` / ``x["?"]``) whose 
 is Unknown, with a note; ``x[0]`` / ``x["k"]`` of such a resource still resolves to that
 instance, while splats and ``length()`` of it are unknown.
 
+Resources of the types whose tags rules read get ``tags_all``: the root's ``aws`` provider
+``default_tags`` with their own ``tags`` over them (``default_tags.py``), as in a plan.
+
 Notes: remote modules, unresolvable local modules, dangling references, reference cycles,
 data source attributes read at plan time, unknown expansions, Terraform evaluation errors
 and refused ``file()`` reads found in attribute values. Errors: parse errors of every file,
@@ -53,6 +56,8 @@ from iacguard.core.values import (
     walk,
 )
 from iacguard.evaluate.options import EvalOptions
+from iacguard.evaluate.terraform.default_tags import applies as applies_default_tags
+from iacguard.evaluate.terraform.default_tags import provider_decl, tags_of, with_tags_all
 from iacguard.evaluate.terraform.expressions import EvalTimeout
 from iacguard.evaluate.terraform.modules import (
     ModuleConfig,
@@ -231,6 +236,7 @@ class RootEvaluation:
         self.shared = RootShared(module.directory, config, loader, options, inputs, self.deadline)
         self.cap = max(options.max_alternatives, 1)
         self._states: dict[World, WorldState] = {}
+        self._default_tags: Value | None | bool = False  # False: not looked at yet
 
     def state(self, world: World) -> WorldState:
         """Everything of this root in ``world`` (one state per world, memoized)."""
@@ -425,6 +431,10 @@ class RootEvaluation:
                             ref_span,
                         )
                     )
+        if applies_default_tags(decl, inst):
+            defaults = self.default_tags()
+            if defaults is not None:
+                with_tags_all(attributes, defaults)
         out.resources.append(
             Resource(
                 address=address,
@@ -440,6 +450,34 @@ class RootEvaluation:
                 extent=decl.block.span,
             )
         )
+
+    def default_tags(self) -> Value | None:
+        """The root's default ``aws`` provider's ``default_tags`` tags (None: not configured)."""
+        if self._default_tags is not False:
+            return self._default_tags  # type: ignore[return-value]
+        root = self.shared.root_instance
+        decl = provider_decl(root)
+        value: Value | None = None
+        if decl is not None:
+            span = decl.block.header_span
+            entry = self.state(DEFAULT_WORLD).attr_entry(root, decl, None, "default_tags")
+            payload = tags_of(plain(entry.payload))
+            if isinstance(payload, Unknown):
+                value = Unknown(payload.reason, span, payload.inputs | entry.inputs)
+            elif not entry.inputs:
+                value = Known(payload, span)
+            else:
+
+                def run(world: World) -> tuple[Any, frozenset[str]]:
+                    got = self.state(world).attr_entry(root, decl, None, "default_tags")
+                    return tags_of(plain(got.payload)), got.inputs
+
+                results, inputs, truncated = self.explore(DEFAULT_WORLD, entry.inputs, run)
+                complete = not truncated and all(self.enumerable(n) for n in inputs)
+                alternatives = tuple(Alternative(w, r) for w, r in results)
+                value = Depends(payload, inputs, alternatives, complete, span)
+        self._default_tags = value
+        return value
 
     def _value(
         self, address: str, home: World, item: WalkItem, name: str, entry: Entry, span: Span

@@ -1,4 +1,4 @@
-# A backup setup with four mistakes iacguard catches (and one vault done right).
+# A backup setup with five mistakes iacguard catches (and one vault done right).
 
 variable "archive_key_arn" {
   description = "Customer-managed key for the archive vault; null uses aws/backup"
@@ -64,4 +64,18 @@ resource "aws_backup_plan" "daily" {
       destination_vault_arn = aws_backup_vault.archive.arn
     }
   }
+}
+
+# BKP004: the plan backs up a volume that is not encrypted, so its recovery points are not
+# either, whatever the vault's key.
+resource "aws_ebs_volume" "scratch" {
+  availability_zone = "eu-west-1a"
+  size              = 100
+}
+
+resource "aws_backup_selection" "volumes" {
+  name         = "volumes"
+  plan_id      = aws_backup_plan.daily.id
+  iam_role_arn = "arn:aws:iam::111122223333:role/service-role/AWSBackupDefaultServiceRole"
+  resources    = [aws_ebs_volume.scratch.arn]
 }

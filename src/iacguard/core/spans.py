@@ -27,3 +27,19 @@ class Span:
 
     def __str__(self) -> str:
         return f"{self.path}:{self.start_line}:{self.start_column}"
+
+
+def innermost_span(exc: BaseException) -> Span | None:
+    """Where in the input evaluation was when ``exc`` was raised: the span of the innermost
+    traceback frame with a local that is, or has, a Span (the syntax node being evaluated),
+    so a timeout or a crash can name the file and line that caused it."""
+    found: Span | None = None
+    tb = exc.__traceback__
+    while tb is not None:
+        for value in tb.tb_frame.f_locals.values():
+            span = value if isinstance(value, Span) else getattr(value, "span", None)
+            if isinstance(span, Span) and span.path:
+                found = span
+                break
+        tb = tb.tb_next
+    return found

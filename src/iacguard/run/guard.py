@@ -12,7 +12,10 @@ deadline from ``EvalOptions.time_budget``). This module is the backstop around t
   elsewhere only the evaluators' cooperative deadline applies) and becomes an error, never a
   hang. CPU time, so that a loaded machine does not turn a legitimate big file into an error;
 * Terraform modules are evaluated group by group (a root with the local modules only it
-  calls), each under its own limit, so one hostile module does not cost or lose the others.
+  calls), each under its own limit, so one hostile module does not cost or lose the others;
+* a module of several files that still fails is salvaged: each file is tried alone to find the
+  file that fails, the module is evaluated again without it (its other files keep their
+  findings), and the error names that file and, where the failure was met, the line.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from iacguard.core.located import FileError
+from iacguard.core.spans import Span, innermost_span
 from iacguard.graph.model import Graph
 
 if TYPE_CHECKING:
@@ -51,10 +55,12 @@ class BudgetExceeded(BaseException):
 
 @dataclass(frozen=True, slots=True)
 class Failure:
-    """Why a unit produced no graph: the message of its FileError."""
+    """Why a unit produced no graph: the message of its FileError, and where in the input
+    evaluation was when it failed (the innermost located syntax being evaluated), if known."""
 
     message: str
     timed_out: bool = False
+    where: Span | None = None
 
 
 def hard_limit(options: EvalOptions, units: int = 1) -> float:
@@ -117,20 +123,24 @@ def attempt(work: Callable[[], Graph], limit: float | None) -> Graph | Failure:
     try:
         with time_limit(limit):
             graph = work()
-    except BudgetExceeded:
+    except BudgetExceeded as exc:
         cpu = time.process_time() - cpu_started
         wall = time.monotonic() - started
         return Failure(
             f"evaluation stopped after {cpu:.1f} s of CPU time ({wall:.1f} s elapsed), "
             f"over its time budget: not checked",
             timed_out=True,
+            where=innermost_span(exc),
         )
-    except RecursionError:
-        return Failure("nesting too deep to evaluate: not checked")
-    except MemoryError:
-        return Failure("ran out of memory while evaluating: not checked")
+    except RecursionError as exc:
+        return Failure("nesting too deep to evaluate: not checked", where=innermost_span(exc))
+    except MemoryError as exc:
+        return Failure("ran out of memory while evaluating: not checked", where=innermost_span(exc))
     except Exception as exc:  # noqa: BLE001 - a bug in one unit must not lose the others
-        return Failure(f"internal error while evaluating: {type(exc).__name__}: {exc}")
+        return Failure(
+            f"internal error while evaluating: {type(exc).__name__}: {exc}",
+            where=innermost_span(exc),
+        )
     if not isinstance(graph, Graph):
         return Failure(f"internal error while evaluating: got {type(graph).__name__}, not Graph")
     return graph
@@ -171,13 +181,65 @@ def run_modules(
         if not isinstance(outcome, Failure):
             graphs.append(outcome)
         elif len(members) == 1:
-            graphs.append(
-                Graph(errors=(FileError(members[0].directory, None, None, outcome.message),))
-            )
+            graphs.append(_salvage(members[0], outcome, options, evaluate_modules))
         else:
             single = hard_limit(options)
-            graphs.extend(
-                run_unit(m.directory, lambda m=m: evaluate_modules([m], options), single)
-                for m in members
-            )
+            for m in members:
+                alone = attempt(lambda m=m: evaluate_modules([m], options), single)
+                graphs.append(
+                    alone
+                    if not isinstance(alone, Failure)
+                    else _salvage(m, alone, options, evaluate_modules)
+                )
     return graphs[0] if len(graphs) == 1 else Graph.merge(graphs)
+
+
+def _salvage(
+    module: TerraformModule,
+    failure: Failure,
+    options: EvalOptions,
+    evaluate_modules: Callable[[list[TerraformModule], EvalOptions], Graph],
+) -> Graph:
+    """A module that failed: its other files' findings, and the error on the file that fails.
+
+    Each file is tried alone (a reference to another file is then merely unknown); the files
+    that fail alone are left out and the module is evaluated again without them. When that
+    finds no single culprit (every file fails, or none does alone), the whole module is the
+    error, as before."""
+    from dataclasses import replace
+
+    def error_at(path: str, where: Span | None, message: str) -> FileError:
+        if where is not None and where.path == path:
+            return FileError(path, where.start_line, where.start_column, message)
+        return FileError(path, None, None, message)
+
+    files = list(module.files)
+    if len(files) < 2:  # nothing to leave out: located in the file when it is known there
+        where = failure.where
+        path = where.path if where is not None and where.path in files else module.directory
+        return Graph(errors=(error_at(path, where, failure.message),))
+    if failure.where is not None and failure.where.path in files:
+        suspects = [failure.where.path]  # where it was when it failed: try that one first
+    else:
+        suspects = []
+    single = hard_limit(options)
+    guilty: dict[str, Failure] = {}
+    for path in suspects + [f for f in files if f not in suspects]:
+        alone = attempt(
+            lambda path=path: evaluate_modules([replace(module, files=(path,))], options), single
+        )
+        if isinstance(alone, Failure):
+            guilty[path] = alone
+            if path in suspects:
+                break  # the file it failed in fails alone too: that is the culprit
+    if not guilty or len(guilty) == len(files):
+        return Graph(errors=(FileError(module.directory, None, None, failure.message),))
+    rest = replace(module, files=tuple(f for f in files if f not in guilty))
+    outcome = attempt(lambda: evaluate_modules([rest], options), hard_limit(options))
+    if isinstance(outcome, Failure):
+        return Graph(errors=(FileError(module.directory, None, None, failure.message),))
+    left_out = "; the module's other files were checked without it"
+    errors = tuple(
+        error_at(path, f.where or failure.where, f.message + left_out) for path, f in guilty.items()
+    )
+    return Graph.merge([outcome, Graph(errors=errors)])

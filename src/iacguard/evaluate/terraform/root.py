@@ -45,7 +45,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from iacguard.core.located import FileError, Located
-from iacguard.core.spans import Span
+from iacguard.core.spans import Span, innermost_span
 from iacguard.core.units import TerraformModule
 from iacguard.core.values import (
     Alternative,
@@ -322,20 +322,17 @@ class RootEvaluation:
         out.errors.extend(self.errors)
         try:
             self._build(out)
-        except EvalTimeout:
+        except EvalTimeout as exc:
             out.errors.append(
-                FileError(
+                _located(
+                    exc,
                     self.module.directory,
-                    None,
-                    None,
                     f"time budget of {self.options.time_budget:g} s exhausted: evaluation "
                     "stopped, the results for this module are partial",
                 )
             )
-        except RecursionError:
-            out.errors.append(
-                FileError(self.module.directory, None, None, "nesting too deep to evaluate")
-            )
+        except RecursionError as exc:
+            out.errors.append(_located(exc, self.module.directory, "nesting too deep to evaluate"))
         out.edges = _dedupe_edges(out.edges)
         for err in self.shared.evaluation_errors:
             self.shared.errors.setdefault((err.path, err.line, err.column, err.message), err)
@@ -514,6 +511,15 @@ class RootEvaluation:
         complete = not truncated and all(self.enumerable(n) for n in inputs)
         alternatives = tuple(Alternative(w, r) for w, r in results)
         return Depends(payload, inputs, alternatives, complete, span, entry.hops), refs
+
+
+def _located(exc: BaseException, directory: str, message: str) -> FileError:
+    """``message`` at the file and line evaluation was at when ``exc`` stopped it (the module
+    directory when that cannot be seen)."""
+    where = innermost_span(exc)
+    if where is None:
+        return FileError(directory, None, None, message)
+    return FileError(where.path, where.start_line, where.start_column, message)
 
 
 def _problems(payload: Any) -> list[Unknown]:

@@ -11,7 +11,11 @@ signature.
 Inputs, deterministic for a ``--seed``: byte-level mutations (truncate, splice, flip, delete,
 duplicate, hostile tokens) of the fixtures, the built-in samples, the hostile corpus and
 (``--corpus``) real-world files; random Terraform modules and CloudFormation templates built
-from a grammar of expressions and intrinsics; and mutations of those.
+from a grammar of expressions and intrinsics; mutations of those; hostile shapes (lone
+surrogates, huge numbers, exponents, postfix chains, multiplicative expansions, wide formats,
+catastrophic regexes, Condition chains, unknown tags, doubling strings); file names that are
+not UTF-8; named pipes. Every input's report is written in every output format through the
+command line's writer.
 
     python scripts/fuzz.py --inputs 100000 --workers 2 --corpus ../shared/corpus
 
@@ -40,6 +44,7 @@ sys.path.insert(0, str(REPO / "tests" / "hostile"))
 
 from fuzz_inputs import (  # noqa: E402
     file_name,
+    hostile_shape,
     mutate,
     random_cfn_template,
     random_hcl_module,
@@ -92,23 +97,37 @@ def _hostile_seeds() -> list[tuple[str, bytes]]:
 
 
 def make_input(index: int, seed: int, seeds: list[tuple[str, bytes]]) -> tuple[str, str, bytes]:
-    """(kind, file name, bytes) of input number ``index``: the same for the same seed."""
+    """(kind, file name, bytes) of input number ``index``: the same for the same seed. One
+    input in twenty gets a file name that is not UTF-8 (a byte 0xff, as ``surrogateescape``
+    spells it), one in a hundred is a named pipe next to a module that reads it."""
     rnd = random.Random(seed * 1_000_003 + index)
+    kind, name, data = _make(rnd, seeds)
+    if rnd.random() < 0.01:
+        return "fifo", "main.tf", b'resource "aws_kms_key" "k" {\n  policy = file("pipe")\n}\n'
+    if rnd.random() < 0.05:
+        name = "\udcff" + name
+    return kind, name, data
+
+
+def _make(rnd: random.Random, seeds: list[tuple[str, bytes]]) -> tuple[str, str, bytes]:
     roll = rnd.random()
     pool = [d for _, d in seeds]
-    if roll < 0.40:
+    if roll < 0.35:
         suffix, data = rnd.choice(seeds)
         return "mutated-seed", file_name(suffix), mutate(rnd, data, pool)
-    if roll < 0.60:
+    if roll < 0.52:
         return "random-hcl", "main.tf", random_hcl_module(rnd)
-    if roll < 0.80:
+    if roll < 0.69:
         suffix, data = random_cfn_template(rnd)
         return "random-cfn", file_name(suffix), data
-    if roll < 0.90:
+    if roll < 0.77:
         data = random_hcl_module(rnd)
         return "mutated-hcl", "main.tf", mutate(rnd, data, pool)
-    suffix, data = random_cfn_template(rnd)
-    return "mutated-cfn", file_name(suffix), mutate(rnd, data, pool)
+    if roll < 0.85:
+        suffix, data = random_cfn_template(rnd)
+        return "mutated-cfn", file_name(suffix), mutate(rnd, data, pool)
+    suffix, data = hostile_shape(rnd)
+    return "hostile-shape", file_name(suffix), data
 
 
 def _signature(exc: BaseException) -> str:
@@ -150,6 +169,7 @@ def run_slice(args: tuple[int, int, int, int, float, str, str | None]) -> Tally:
     out = Path(out_dir)
     tally = Tally()
     scratch = Path(tempfile.mkdtemp(prefix="iacguard-fuzz-"))
+    report_file = Path(tempfile.mkdtemp(prefix="iacguard-fuzz-report-")) / "report"
     options = replace(EvalOptions(scan_root=str(scratch)), time_budget=max(limit / 4, 0.5))
     try:
         for index in range(start, stop, step):
@@ -157,12 +177,16 @@ def run_slice(args: tuple[int, int, int, int, float, str, str | None]) -> Tally:
             for old in scratch.iterdir():
                 old.unlink()
             (scratch / name).write_bytes(data)
+            if kind == "fifo":
+                os.mkfifo(scratch / "pipe")
             tally.inputs += 1
             tally.kinds[kind] += 1
             began = time.monotonic()
             try:
                 with time_limit(limit):
-                    graph, _ = run_direct([str(scratch)], options, rules)
+                    graph, _ = run_direct(
+                        [str(scratch)], options, rules, write_reports_to=str(report_file)
+                    )
             except BudgetExceeded:
                 tally.hangs += 1
                 tally.signatures[f"hang ({kind}, {name})"] += 1
@@ -188,6 +212,7 @@ def run_slice(args: tuple[int, int, int, int, float, str, str | None]) -> Tally:
                 tally.clean += 1
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
+        shutil.rmtree(report_file.parent, ignore_errors=True)
     return tally
 
 

@@ -668,3 +668,98 @@ def random_cfn_template(rnd: random.Random) -> tuple[str, bytes]:
         for name, item in body.items():
             lines.append(f"  {name}: {_yaml(item)}")
     return ".yaml", ("\n".join(lines) + "\n").encode()
+
+
+# ----------------------------------------------------------------------------- hostile shapes
+#
+# The shapes that broke runs outside the byte-mutation and grammar generators' reach (issue
+# 13): lone surrogates, huge numbers, exponents, long postfix chains, multiplicative
+# expansions, catastrophic regexes, Condition chains, unknown YAML tags. Sizes are drawn so
+# that most inputs stay small and some reach the limits.
+
+
+def _size(rnd: random.Random, small: int, large: int) -> int:
+    return rnd.randint(1, small) if rnd.random() < 0.8 else rnd.randint(small, large)
+
+
+def hostile_shape(rnd: random.Random) -> tuple[str, bytes]:
+    """(suffix, bytes) of one input of a hostile shape."""
+    kind = rnd.randrange(10)
+    key = 'resource "aws_kms_key" "k" {\n  %s\n}\n'
+    if kind == 0:  # lone surrogates in every language
+        escape = rnd.choice(("\\ud800", "\\udfff", "\\udc80", "\\ud834\\ud834"))
+        which = rnd.randrange(3)
+        if which == 0:
+            return ".tf", (key % f'description = "a{escape}b"').encode()
+        if which == 1:
+            doc = '{"resource": {"aws_backup_vault": {"v": {"name": "x' + escape + 'y"}}}}'
+            return ".tf.json", doc.encode()
+        doc = (
+            '{"AWSTemplateFormatVersion": "2010-09-09", "Resources": {"V'
+            + escape
+            + '": {"Type": "AWS::Backup::BackupVault"}}}'
+        )
+        return ".json", doc.encode()
+    if kind == 1:  # integers around Python's 4300-digit text limit, in every language
+        digits = "9" * rnd.choice((4299, 4300, 4301, _size(rnd, 10, 6000)))
+        which = rnd.randrange(3)
+        if which == 0:
+            return ".tf", (key % f"deletion_window_in_days = {digits}").encode()
+        if which == 1:
+            return ".yaml", (
+                "AWSTemplateFormatVersion: '2010-09-09'\nResources:\n  K:\n"
+                f"    Type: AWS::KMS::Key\n    Properties:\n      PendingWindowInDays: {digits}\n"
+            ).encode()
+        return ".tf", (key % f"deletion_window_in_days = pow(10, {len(digits)})").encode()
+    if kind == 2:  # exponents without a fraction, anywhere an expression goes
+        lit = rnd.choice(("1e3", "7E0", "2e+2", "5e-1", "1e308", "1e999"))
+        return ".tf", (key % f"deletion_window_in_days = [{lit}, {lit}][0]").encode()
+    if kind == 3:  # long postfix chains
+        steps = "".join(rnd.choice(("[0]", ".x", "[*]")) for _ in range(_size(rnd, 50, 20000)))
+        return ".tf", f"locals {{\n  x = local.y{steps}\n}}\n".encode()
+    if kind == 4:  # multiplicative expansions
+        n = _size(rnd, 20, 400)
+        inner = f"[for i in range({n}) : [for j in range({n}) : i * j]]"
+        return ".tf", (key % f"deletion_window_in_days = length(flatten({inner}))").encode()
+    if kind == 5:  # wide formats and indents
+        width = _size(rnd, 100, 100_000_000)
+        call = rnd.choice((f'format("%0{width}d", 1)', f'indent({width}, "a\\nb")'))
+        return ".tf", (key % f"description = {call}\n  policy = {call}").encode()
+    if kind == 6:  # catastrophic regexes
+        subject = "a" * _size(rnd, 30, 5000)
+        pattern = rnd.choice(("^(a+)+$", "(a*)*b", "^(a|aa)+$", "(x+x+)+y"))
+        return ".tf", (
+            key % f'enable_key_rotation = can(regex("{pattern}", "{subject}!"))'
+        ).encode()
+    if kind == 7:  # Conditions naming Conditions, chains and rings
+        n = _size(rnd, 20, 6000)
+        ring = rnd.random() < 0.5
+        lines = ["AWSTemplateFormatVersion: '2010-09-09'", "Conditions:"]
+        lines += [
+            f"  C{i}: !Condition C{(i + 1) % n}" if ring or i else "  C0: !Equals [a, a]"
+            for i in range(n)
+        ]
+        lines += [
+            "Resources:",
+            "  V:",
+            "    Type: AWS::Backup::BackupVault",
+            f"    Condition: C{n - 1}",
+        ]
+        return ".yaml", ("\n".join(lines) + "\n").encode()
+    if kind == 8:  # tags no parser knows, and short-form intrinsics in odd places
+        tag = rnd.choice(("!Rain::Embed x.txt", "!Custom [1, 2]", "!!python/object:os.system x"))
+        return ".yaml", (
+            "AWSTemplateFormatVersion: '2010-09-09'\nResources:\n  V:\n"
+            f"    Type: AWS::Backup::BackupVault\n    Properties:\n      BackupVaultName: {tag}\n"
+        ).encode()
+    # doubling strings through locals
+    n = _size(rnd, 10, 45)
+    body = ['  s0 = "ab"'] + [
+        f'  s{i} = "${{local.s{i - 1}}}${{local.s{i - 1}}}"' for i in range(1, n)
+    ]
+    return ".tf", (
+        "locals {\n"
+        + "\n".join(body)
+        + "\n}\n"
+        + key % f"description = local.s{n - 1}\n  policy = local.s{n - 1}"
+    ).encode()

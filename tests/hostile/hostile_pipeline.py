@@ -132,12 +132,18 @@ def check_case(case: Case, run: Run) -> list[str]:
 
 
 def run_direct(
-    paths: Sequence[str], options: EvalOptions, rules: Sequence[Any] | None = None
+    paths: Sequence[str],
+    options: EvalOptions,
+    rules: Sequence[Any] | None = None,
+    *,
+    write_reports_to: str | None = None,
 ) -> tuple[Graph, list[Any]]:
     """The pipeline WITHOUT the guard: an evaluator's exception propagates with its traceback.
 
     Used by the property tests and scripts/fuzz.py, where an exception is the bug to report.
-    Also renders the graph and the findings to JSON, as reporters do.
+    Also renders the graph and the findings to JSON, as reporters do; with
+    ``write_reports_to`` (a file path), writes the report in every output format there through
+    the command line's own writer, as a run does (an unencodable report is the bug then).
     """
     from iacguard.rules.registry import all_rules, run_rules
 
@@ -159,6 +165,14 @@ def run_direct(
     findings = run_rules(graph, all_rules() if rules is None else rules)
     json.dumps(graph.to_json(), default=_no_default)
     json.dumps([f.to_json() for f in findings], default=_no_default)
+    if write_reports_to is not None:
+        from iacguard.api import assemble
+        from iacguard.cli import _write_with
+        from iacguard.report import FORMATS, write
+
+        report = assemble(findings, errors=graph.errors, notes=graph.notes, files=1)
+        for fmt in FORMATS:
+            _write_with(write_reports_to, lambda fh, fmt=fmt: write(report, fmt, fh))
     return graph, findings
 
 

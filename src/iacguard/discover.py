@@ -28,7 +28,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from iacguard.core.files import open_regular, read_head, read_regular
+from iacguard.core.files import (
+    kind_of,
+    not_regular_message,
+    open_regular,
+    read_head,
+    read_regular,
+)
 from iacguard.core.located import FileError, Located
 from iacguard.core.units import TerraformModule
 
@@ -123,18 +129,6 @@ def _position(data: bytes, offset: int) -> tuple[int, int]:
     return line, column
 
 
-def _kind_of(mode: int) -> str:
-    if stat.S_ISFIFO(mode):
-        return "a named pipe"
-    if stat.S_ISSOCK(mode):
-        return "a socket"
-    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
-        return "a device"
-    if stat.S_ISDIR(mode):
-        return "a directory"
-    return "not a regular file"
-
-
 def regular_file_problem(path: str | os.PathLike[str]) -> str | None:
     """Why ``path`` cannot be read as a file named on the command line (``--config``,
     ``--var-file``): "no such file", "a directory, not a regular file", "a device, not a
@@ -147,8 +141,7 @@ def regular_file_problem(path: str | os.PathLike[str]) -> str | None:
         return f"cannot read: {exc.strerror or exc}"
     if stat.S_ISREG(st.st_mode):
         return None
-    kind = _kind_of(st.st_mode)
-    return kind if kind == "not a regular file" else f"{kind}, not a regular file"
+    return not_regular_message(st.st_mode)
 
 
 def _read(path: Path, limit: int | None = None) -> bytes:
@@ -185,7 +178,7 @@ class _Admission:
                 self.found.notes.append(Located(None, f"{_rel(path)}: broken symlink, skipped"))
             return None
         if not stat.S_ISREG(st.st_mode):
-            message = f"{_kind_of(st.st_mode)}, not a regular file: not checked"
+            message = f"{kind_of(st.st_mode)}, not a regular file: not checked"
             if required:
                 self.error(path, message)
             else:

@@ -22,17 +22,22 @@ def test_ctrl_c_with_workers_is_quiet(tmp_path):
             for j in range(200)
         )
         (module / "main.tf").write_text(keys, encoding="utf-8")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "iacguard", "check", ".", "--jobs", "2", "--no-cache"],
-        cwd=tmp_path,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        start_new_session=True,
-    )
-    time.sleep(1.5)  # let the pool start; the run takes longer than this on this input
-    if proc.poll() is None:
-        os.killpg(proc.pid, signal.SIGINT)
-    _, err = proc.communicate(timeout=120)
-    if proc.returncode != 130:
-        pytest.skip("the run finished before the interrupt arrived")
-    assert b"Traceback" not in err and b"KeyboardInterrupt" not in err, err.decode()
+    interrupted = 0
+    # early (workers still starting: unpickling their first task) and late (mid-batch)
+    for delay in (0.3, 0.5, 0.8, 1.2, 1.6):
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "iacguard", "check", ".", "--jobs", "2", "--no-cache"],
+            cwd=tmp_path,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            start_new_session=True,
+        )
+        time.sleep(delay)
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGINT)
+        _, err = proc.communicate(timeout=120)
+        if proc.returncode == 130:
+            interrupted += 1
+            assert err == b"", err.decode()  # no traceback, no leaked-semaphore warning
+    if not interrupted:
+        pytest.skip("every run finished before the interrupt arrived")

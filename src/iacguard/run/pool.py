@@ -24,7 +24,8 @@ import dataclasses
 import io
 import os
 import pickle
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any, Literal
@@ -196,15 +197,62 @@ def _failed(unit: Unit, message: str) -> Graph:
     return Graph(errors=(FileError(unit.path, None, None, message),))
 
 
-def _pool(workers: int):
+@contextmanager
+def _pool(workers: int) -> Iterator[Any]:
+    """A process pool whose workers leave Ctrl-C to the parent.
+
+    A terminal's Ctrl-C sends SIGINT to the whole process group: a worker still starting up
+    (unpickling its first task, before any initializer runs) would die with a
+    KeyboardInterrupt traceback. So every submit happens with SIGINT ignored in the parent,
+    which the spawned workers inherit (an ignored signal stays ignored across exec); the
+    parent, SIGINT restored, gets the KeyboardInterrupt alone and does not wait for the
+    batches, and the workers, which watch their parent, exit with it."""
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
-    return ProcessPoolExecutor(
+    executor = ProcessPoolExecutor(
         max_workers=workers,
         mp_context=multiprocessing.get_context("spawn"),
         initializer=_watch_parent,
     )
+    submit = executor.submit
+
+    def quiet_submit(*args: Any, **kwargs: Any) -> Any:
+        with _sigint_ignored():
+            return submit(*args, **kwargs)
+
+    executor.submit = quiet_submit  # type: ignore[method-assign]
+    try:
+        yield executor
+    except KeyboardInterrupt:
+        # stop now, not after the running batches: cancel what waits, end the workers (they
+        # ignore SIGINT), and let the pool's threads notice and finish
+        executor.shutdown(wait=False, cancel_futures=True)
+        processes = list((getattr(executor, "_processes", None) or {}).values())
+        for process in processes:
+            process.terminate()
+        for process in processes:
+            process.join(timeout=10)
+        manager = getattr(executor, "_executor_manager_thread", None)
+        if manager is not None:
+            manager.join(timeout=10)
+        raise
+    executor.shutdown(wait=True)
+
+
+@contextmanager
+def _sigint_ignored() -> Iterator[None]:
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield  # signal handlers belong to the main thread
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def _watch_parent() -> None:
@@ -305,7 +353,28 @@ def evaluate_parallel(
     """
     worker = worker or _evaluate_batch
     units = plan_units(found)
-    results: list[Graph | None] = [None] * len(units)
+    results = _in_pool(
+        units, options, workers, worker, lambda unit: evaluate_unit(unit, options), progress
+    )
+    head = Graph(errors=tuple(found.errors), notes=tuple(found.notes))
+    return merge_unique([head, *(g for g in results if g is not None)])
+
+
+def _in_pool(
+    units: Sequence[Unit],
+    options: EvalOptions,
+    workers: int,
+    worker: BatchWorker,
+    here: Callable[[Unit], Any],
+    progress: ProgressHook | None,
+) -> list[Any]:
+    """Every unit's result from ``worker`` in a pool of ``workers`` processes, in unit order.
+
+    When a worker dies, each unit without a result is run again alone in a fresh one-worker
+    pool, so only the unit that kills its worker is lost (``_isolated``); when no worker can
+    start at all here, those units are run in this process (``here``). A ``CheckError`` raised
+    in a worker is raised here."""
+    results: list[Any] = [None] * len(units)
     done = 0
 
     def tick(i: int) -> None:
@@ -314,21 +383,13 @@ def evaluate_parallel(
         if progress is not None:
             progress(done, len(units), units[i].label)
 
-    if units:
-        ok = _run_pool(units, options, max(workers, 1), results, tick, worker)
-        if not ok:
-            # A worker died. If workers cannot run at all here (no way to start one), the
-            # rest is evaluated in this process; else each remaining unit alone.
-            isolated = _pool_works()
-            for i, unit in enumerate(units):
-                if results[i] is None:
-                    if isolated:
-                        results[i] = _isolated(unit, options, worker)
-                    else:
-                        results[i] = evaluate_unit(unit, options)
-                    tick(i)
-    head = Graph(errors=tuple(found.errors), notes=tuple(found.notes))
-    return merge_unique([head, *(g for g in results if g is not None)])
+    if units and not _run_pool(units, options, max(workers, 1), results, tick, worker):
+        isolated = _pool_works()
+        for i, unit in enumerate(units):
+            if results[i] is None:
+                results[i] = _isolated(unit, options, worker) if isolated else here(unit)
+                tick(i)
+    return results
 
 
 def evaluate_serial(
@@ -463,31 +524,12 @@ def lint_parallel(
         _lint_batch, settings=settings, today=today, ignore_suppressions=ignore_suppressions
     )
     units = plan_units(found)
-    results: list[Any] = [None] * len(units)
-    done = 0
 
-    def tick(i: int) -> None:
-        nonlocal done
-        done += 1
-        if progress is not None:
-            progress(done, len(units), units[i].label)
+    def here(unit: Unit) -> UnitLint:
+        (result,) = lint_units([unit], options, settings, today, ignore_suppressions)
+        return result
 
-    if units:
-        try:
-            ok = _run_pool(units, options, max(workers, 1), results, tick, worker)
-        except CheckError:
-            raise
-        if not ok:
-            isolated = _pool_works()
-            for i, unit in enumerate(units):
-                if results[i] is None:
-                    if isolated:
-                        results[i] = _isolated(unit, options, worker)
-                    else:
-                        (results[i],) = lint_units(
-                            [unit], options, settings, today, ignore_suppressions
-                        )
-                    tick(i)
+    results = _in_pool(units, options, workers, worker, here, progress)
     return _collected(found, results)
 
 

@@ -137,7 +137,18 @@ def parse_hcl(source: bytes, path: str) -> HclFile:
         )
 
 
+#: files larger than this are parsed a piece at a time (tree-sitter's tree of a 17 MB file
+#: takes gigabytes; a piece's tree is freed once its blocks are converted)
+PIECEWISE_BYTES = 4 * 1024 * 1024
+#: about how many bytes one piece holds (cut only between top-level blocks)
+PIECE_BYTES = 1024 * 1024
+
+
 def _parse_hcl(source: bytes, path: str) -> HclFile:
+    if len(source) > PIECEWISE_BYTES:
+        pieces = _parse_in_pieces(source, path)
+        if pieces is not None:
+            return pieces
     tree = parse_tree(source)
     file_span = _file_span(path, source)
     shifts: dict[int, tuple[tuple[int, int], ...]] = {}
@@ -197,6 +208,37 @@ def _parse_hcl(source: bytes, path: str) -> HclFile:
         Body(tuple(attrs), tuple(blocks), file_span),
         tuple(errors[:MAX_ERRORS]),
     )
+
+
+def _parse_in_pieces(source: bytes, path: str) -> HclFile | None:
+    """A big file parsed piece by piece, cut only before top-level block headers, each
+    piece's tree converted and freed before the next is parsed; None when any piece has a
+    syntax error (the whole-file parse then decides, with its error recovery), so a valid file
+    reads exactly as it would whole."""
+    cuts = [0]
+    for m in _TOP_LEVEL.finditer(source):
+        if m.start() - cuts[-1] >= PIECE_BYTES:
+            cuts.append(m.start())
+    cuts.append(len(source))
+    attrs: list[Attribute] = []
+    blocks: list[Block] = []
+    errors: list[FileError] = []
+    row = 0
+    for lo, hi in zip(cuts, cuts[1:], strict=False):
+        piece = source[lo:hi]
+        tree = parse_tree(piece)
+        root = tree.root_node
+        if root.has_error:
+            return None
+        conv = Converter(piece, path, row_off=row)
+        body_node = next((c for c in root.children if c.type == "body"), None)
+        body = conv.body(body_node, Span(path, 1, 1, 1, 1), 0, False)
+        attrs.extend(body.attributes)
+        blocks.extend(body.blocks)
+        errors.extend(conv.errors)
+        del tree, root, body_node, conv
+        row += piece.count(b"\n")
+    return HclFile(path, Body(tuple(attrs), tuple(blocks), _file_span(path, source)), tuple(errors))
 
 
 def _reparse_region(

@@ -402,12 +402,21 @@ def test_python_tag_is_rejected() -> None:
             "unsupported YAML tag !!python/object/apply:os.system "
             "(only CloudFormation's intrinsic tags)",
         ),
-        FileError(path, 7, 26, "unsupported YAML tag !Yes (only CloudFormation's intrinsic tags)"),
     )
     key = res(g, "Key")
     assert key.attributes["Description"] == Unknown(
         "rejected YAML tag !!python/object/apply:os.system"
     )
+
+
+def test_an_unknown_local_tag_is_an_unknown_value_with_a_note() -> None:
+    path, g = load("python_tag.yaml")
+    assert [(n.span.start_line, n.message) for n in g.notes] == [
+        (7, "YAML tag !Yes is not a CloudFormation intrinsic: its value is unknown here")
+    ]
+    rotation = res(g, "Key").attributes["EnableKeyRotation"]
+    assert isinstance(rotation, Unknown)
+    assert "!Yes" in rotation.reason
 
 
 def test_billion_laughs_is_an_error() -> None:

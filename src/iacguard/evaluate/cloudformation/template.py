@@ -63,7 +63,10 @@ def evaluate_template(path: str, options: EvalOptions) -> Graph:
     root = parsed.root
     if not is_template(root):
         return Graph()
-    return _TemplateBuilder(path, root, options, list(parsed.errors)).build()
+    builder = _TemplateBuilder(path, root, options, list(parsed.errors))
+    for note in parsed.notes:
+        builder.ev.note(note.span, note.message)
+    return builder.build()
 
 
 def is_template(root: Node) -> bool:

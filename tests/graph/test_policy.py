@@ -332,3 +332,11 @@ def test_org_restricted_wildcard_says_why():
         "the key policy's statement 'Org' is conditioned on the calling principal's "
         "organization, account or ARN, which the backup service principal does not carry"
     )
+
+
+def test_principal_key_conditions_do_not_exclude_a_named_backup_role():
+    role = Ref("aws_iam_role.backup", "arn", "m")
+    org = {"StringEquals": {"aws:PrincipalOrgID": "o-1"}}
+    statement = allow({"AWS": [role, "arn:aws:iam::1:role/other"]}, Condition=org)
+    assert backup_grant(doc(statement), roles=lambda p: p == role).grants is True
+    assert backup_grant(doc(allow("*", Condition=org)), roles=lambda p: p == role).grants is False

@@ -325,6 +325,18 @@ def _principal_is_backup(
     return None
 
 
+def _names_backup_role(st: Statement, roles: RoleCheck | None) -> bool:
+    """Does the statement's Principal name, as an ``AWS`` ARN, a role AWS Backup works as
+    (its service-linked role, or one the caller's ``roles`` check recognises)?"""
+    if st.principal is None:
+        return False
+    pairs = _principal_values(st.principal) or []
+    return any(
+        kind == "AWS" and (_is_backup_slr(ident) or (roles is not None and roles(ident) is True))
+        for kind, ident in pairs
+    )
+
+
 def covers_backup(st: Statement, root_counts: bool, roles: RoleCheck | None = None) -> bool | None:
     """Is AWS Backup among the statement's principals (Principal / NotPrincipal)?"""
     if st.principal is not None:
@@ -459,8 +471,9 @@ def allows_backup(
         who = via
     else:
         who = covers_backup(st, root_counts, roles)
-        if who is not False and not root_counts:
-            # a principal key condition AWS Backup's service principal cannot satisfy
+        if who is not False and not root_counts and not _names_backup_role(st, roles):
+            # a principal key condition AWS Backup's service principal cannot satisfy (a role
+            # AWS Backup works as is an IAM principal of the account: it carries them)
             who = _all3([who, _not3(principal_restriction(st.condition))])
     return _all3([act, who])
 

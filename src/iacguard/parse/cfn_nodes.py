@@ -62,10 +62,13 @@ class MapNode:
 
 @dataclass(frozen=True, slots=True)
 class BadNode:
-    """Something the loader rejected (a Python tag, an unknown tag); evaluates to Unknown."""
+    """Something the loader rejected (a Python tag, a bad scalar: ``error``, reported as a
+    file error) or could not read (a YAML tag CloudFormation does not know: not an error, a
+    note); evaluates to Unknown either way."""
 
     message: str
     span: Span
+    error: bool = True
 
 
 Node = Union[ScalarNode, SeqNode, MapNode, BadNode]  # noqa: UP007 - runtime alias on 3.10

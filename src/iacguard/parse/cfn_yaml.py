@@ -218,7 +218,7 @@ def load_yaml(text: str, path: str, *, max_depth: int = 200) -> ParsedDocument:
         if tag.startswith("!") and not tag.startswith("!!"):
             where = span(start, end)
             notes.append(Located(where, unknown_tag_note(tag)))
-            return BadNode(unknown_tag_reason(tag), where)
+            return BadNode(unknown_tag_reason(tag), where, error=False)
         shown = "!!" + tag[len(_STD) :] if tag.startswith(_STD) else tag
         error(start, f"unsupported YAML tag {shown} (only CloudFormation's intrinsic tags)")
         return BadNode(f"rejected YAML tag {shown}", span(start, end))

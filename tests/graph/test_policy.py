@@ -83,7 +83,20 @@ def test_unknown_and_ref_policies_cannot_tell():
         ({"AWS": "*"}, True),
         ({"Service": "ec2.amazonaws.com"}, False),
         (ROOT, False),
-        ({"AWS": Unknown("role arn")}, None),
+        ({"AWS": Unknown("role arn")}, False),
+        ({"AWS": ["arn:aws:iam::111122223333:role/admin", Unknown("role arn")]}, False),
+        ({"AWS": PartialStr(("arn:aws:iam::", Unknown("acct"), ":role/x"))}, False),
+        ({"AWS": Ref("aws_iam_role.r", "arn", "m")}, False),
+        ({"AWS": Unknown("role arn"), "Service": "backup.amazonaws.com"}, True),
+        ({"AWS": Unknown("role arn"), "Service": Unknown("service")}, None),
+        (Unknown("the whole principal"), None),
+        (
+            {
+                "AWS": "arn:aws:iam::111122223333:role/aws-service-role/backup.amazonaws.com/"
+                "AWSServiceRoleForBackup"
+            },
+            True,
+        ),
     ],
 )
 def test_principals(principal, expected):
@@ -144,6 +157,17 @@ def test_unconditional_deny_cancels_conditional_deny_does_not():
         ("StringEquals", "s3.eu-west-1.amazonaws.com", False),
         ("StringEquals", PartialStr(("backup.", REGION, ".amazonaws.com")), True),
         ("StringEquals", Unknown("var.service"), None),
+        ("StringLike", "backup.*.amazonaws.com*", True),
+        ("StringLike", "backup.eu-*.amazonaws.com", True),
+        ("StringLike", "backup.??-west-1.amazonaws.com", True),
+        ("StringLike", "backup.[a-z]*.amazonaws.com", False),  # IAM has no character classes
+        ("StringLike", "s3.*.amazonaws.com", False),
+        ("ForAnyValue:StringLike", "backup.*.amazonaws.com", True),
+        ("ForAnyValue:StringEquals", ["backup.us-east-1.amazonaws.com"], True),
+        ("StringEquals", "Backup.us-east-1.amazonaws.com", False),  # case-sensitive
+        ("StringEqualsIgnoreCase", "Backup.us-east-1.amazonaws.com", True),
+        ("StringNotEquals", "backup.us-east-1.amazonaws.com", False),
+        ("StringNotLike", "s3.*.amazonaws.com", True),
     ],
 )
 def test_via_service(operator, value, expected):
@@ -188,7 +212,7 @@ def test_single_statement_object_and_missing_effect_is_allow():
 def test_statement_for_a_backup_role_counts_when_recognised():
     role = Ref("aws_iam_role.backup", "arn", "m")
     policy = doc(allow({"AWS": role}))
-    assert backup_grant(policy).grants is None
+    assert backup_grant(policy).grants is False
     assert backup_grant(policy, roles=lambda p: p == role).grants is True
     assert (
         backup_grant(doc(allow({"AWS": "arn:aws:iam::1:role/x"})), roles=lambda p: None).grants
@@ -212,3 +236,107 @@ def test_trusts_backup():
     }
     assert trusts_backup(ec2) is False
     assert trusts_backup("{broken") is None
+
+
+#: AWS's example key policy for AWS Backup ("Encryption for backups in AWS Backup")
+AWS_GUIDE_POLICY = doc(
+    {
+        "Sid": "Allow use of the key",
+        "Effect": "Allow",
+        "Principal": ROOT,
+        "Action": ["kms:Decrypt", "kms:GenerateDataKey"],
+        "Resource": "*",
+    },
+    {
+        "Sid": "Allow attachment of persistent resources",
+        "Effect": "Allow",
+        "Principal": ROOT,
+        "Action": "kms:CreateGrant",
+        "Resource": "*",
+        "Condition": {
+            "Bool": {"kms:GrantIsForAWSResource": "true"},
+            "StringLike": {"kms:ViaService": "backup.*.amazonaws.com"},
+        },
+    },
+)
+
+
+def test_aws_backup_guide_policy_grants():
+    assert backup_grant(AWS_GUIDE_POLICY).grants is True
+    assert backup_grant(json.dumps(AWS_GUIDE_POLICY)).grants is True
+
+
+def test_create_grant_through_via_service_is_a_grant_by_itself():
+    via = {"StringEquals": {"kms:ViaService": "backup.us-east-1.amazonaws.com"}}
+    assert backup_grant(doc(allow(ROOT, ["kms:CreateGrant"], Condition=via))).grants is True
+    assert backup_grant(doc(allow(ROOT, ["kms:Create*"], Condition=via))).grants is True
+    # without kms:ViaService, kms:CreateGrant alone is not a backup grant
+    assert backup_grant(doc(allow(BACKUP, ["kms:CreateGrant"]))).grants is False
+    # kms:ViaService on another service
+    s3 = {"StringLike": {"kms:ViaService": "s3.*.amazonaws.com"}}
+    assert backup_grant(doc(allow(ROOT, ["kms:CreateGrant"], Condition=s3))).grants is False
+    # a Deny of kms:CreateGrant and the Decrypt/GenerateDataKey ones still cancel it
+    deny_grants = {"Effect": "Deny", "Principal": "*", "Action": "kms:CreateGrant"}
+    answer = backup_grant(doc(allow(ROOT, ["kms:CreateGrant"], Condition=via), deny_grants))
+    assert answer.grants is False
+
+
+@pytest.mark.parametrize(
+    ("condition", "expected"),
+    [
+        ({"StringEquals": {"aws:PrincipalOrgID": "o-abc123"}}, False),
+        ({"ForAnyValue:StringLike": {"aws:PrincipalOrgPaths": "o-abc/r-1/*"}}, False),
+        ({"StringEquals": {"aws:PrincipalAccount": "111122223333"}}, False),
+        ({"ArnLike": {"aws:PrincipalArn": "arn:aws:iam::111122223333:role/app-*"}}, False),
+        ({"StringEquals": {"aws:PrincipalOrgID": Unknown("var.org_id")}}, False),
+        (
+            {
+                "ArnLike": {
+                    "aws:PrincipalArn": "arn:aws:iam::*:role/aws-service-role/"
+                    "backup.amazonaws.com/AWSServiceRoleForBackup"
+                }
+            },
+            True,
+        ),
+        (
+            {
+                "StringEquals": {
+                    "aws:PrincipalArn": [
+                        "arn:aws:iam::111122223333:role/app",
+                        "arn:aws:iam::111122223333:role/aws-service-role/"
+                        "backup.amazonaws.com/AWSServiceRoleForBackup",
+                    ]
+                }
+            },
+            True,
+        ),
+        ({"ArnLike": {"aws:PrincipalArn": "arn:aws:iam::*:role/*"}}, True),
+        ({"StringEquals": {"aws:PrincipalArn": Unknown("var.arns")}}, None),
+        # negated and IfExists operators pass when the key is absent: no restriction
+        ({"StringNotEquals": {"aws:PrincipalOrgID": "o-abc123"}}, True),
+        ({"StringEqualsIfExists": {"aws:PrincipalOrgID": "o-abc123"}}, True),
+        ({"Bool": {"aws:SecureTransport": "true"}}, True),
+    ],
+)
+def test_wildcard_principal_restricted_to_principals_the_service_is_not(condition, expected):
+    for principal in ("*", {"AWS": "*"}):
+        statement = allow(principal, ["kms:*"], Condition=condition)
+        assert backup_grant(doc(statement)).grants is expected, principal
+
+
+def test_org_restricted_wildcard_says_why():
+    statement = allow("*", Sid="Org", Condition={"StringEquals": {"aws:PrincipalOrgID": "o-1"}})
+    answer = backup_grant(doc(statement))
+    assert answer.grants is False
+    assert answer.reason == (
+        "the key policy's statement 'Org' is conditioned on the calling principal's "
+        "organization, account or ARN, which the backup service principal does not carry"
+    )
+
+
+def test_principal_key_conditions_do_not_exclude_a_named_backup_role():
+    role = Ref("aws_iam_role.backup", "arn", "m")
+    org = {"StringEquals": {"aws:PrincipalOrgID": "o-1"}}
+    statement = allow({"AWS": [role, "arn:aws:iam::1:role/other"]}, Condition=org)
+    assert backup_grant(doc(statement), roles=lambda p: p == role).grants is True
+    assert backup_grant(doc(allow("*", Condition=org)), roles=lambda p: p == role).grants is False

@@ -109,8 +109,9 @@ def test_quoted_scalars_stay_strings_and_keys_are_text() -> None:
     assert to_plain(doc.root) == {"a": "true", "b": "30", "123456789012": "x", "true": "y"}
 
 
-def test_python_and_unknown_tags_are_located_errors_never_constructed() -> None:
-    doc = load_yaml("a: !!python/object/apply:os.system [echo]\nb: !Foo x\nc: ok\n", "t.yaml")
+def test_python_tags_are_located_errors_never_constructed() -> None:
+    text = "a: !!python/object/apply:os.system [echo]\nb: !!binary eA==\nc: ok\n"
+    doc = load_yaml(text, "t.yaml")
     assert doc.errors == (
         FileError(
             "t.yaml",
@@ -120,13 +121,35 @@ def test_python_and_unknown_tags_are_located_errors_never_constructed() -> None:
             "(only CloudFormation's intrinsic tags)",
         ),
         FileError(
-            "t.yaml", 2, 4, "unsupported YAML tag !Foo (only CloudFormation's intrinsic tags)"
+            "t.yaml", 2, 4, "unsupported YAML tag !!binary (only CloudFormation's intrinsic tags)"
         ),
     )
+    assert doc.notes == ()
     assert not doc.fatal
     assert isinstance(doc.root, MapNode)
     assert isinstance(doc.root.get("a"), BadNode)
     assert doc.root.get("c") == ScalarNode("ok", Span("t.yaml", 3, 4, 3, 6))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "b: !Rain::Embed file.yaml\n",
+        "b: !Foo [x, y]\n",
+        "b: !MyMacro::Tag {k: v}\n",
+    ],
+)
+def test_unknown_local_tags_are_unknown_values_with_a_note(text: str) -> None:
+    doc = load_yaml(text + "c: ok\n", "t.yaml")
+    tag = text.split()[1]
+    assert doc.errors == ()
+    assert [(n.span.start_line, n.span.start_column, n.message) for n in doc.notes] == [
+        (1, 4, f"YAML tag {tag} is not a CloudFormation intrinsic: its value is unknown here")
+    ]
+    node = doc.root.get("b")
+    assert isinstance(node, BadNode)
+    assert tag in node.message
+    assert doc.root.get("c") == ScalarNode("ok", Span("t.yaml", 2, 4, 2, 6))
 
 
 def test_duplicate_keys_are_located_errors_and_the_first_wins() -> None:

@@ -76,7 +76,30 @@ def test_partial_strings():
         None,
     )
     via_alias_ref = PartialStr(("arn:aws:kms:", region, ":1:", Ref("aws_kms_alias.a", None, "m")))
-    assert kind(via_alias_ref) == (CMK, True, None)
+    assert kind(via_alias_ref) == (CMK, True, "aws_kms_key.k")
+
+
+def test_aliases_are_followed_by_reference_inside_strings_and_by_literal_name():
+    region = Unknown("pseudo parameter AWS::Region")
+    account = Unknown("pseudo parameter AWS::AccountId")
+    alias_ref = Ref("aws_kms_alias.a", None, "m")
+    sub = PartialStr(("arn:aws:kms:", region, ":", account, ":", alias_ref))
+    info = classify_key(sub, "m", G)
+    assert (info.kind, info.alias_form, info.key, info.via) == (CMK, True, KEY, ALIAS)
+    # the message shows the alias's name, not the reference
+    assert info.text == "arn:aws:kms:${AWS::Region}:${AWS::AccountId}:alias/backup"
+    # its literal name, alone or in an alias ARN of this stack's region and account
+    by_name = classify_key("alias/backup", "m", G)
+    assert (by_name.alias_form, by_name.key, by_name.via) == (True, KEY, ALIAS)
+    assert by_name.text == "alias/backup"
+    arn = PartialStr(("arn:aws:kms:", region, ":", account, ":alias/backup"))
+    assert kind(arn) == (CMK, True, "aws_kms_key.k")
+    # another root's alias, another name, or an ARN naming an account: not followed
+    assert classify_key("alias/backup", "other", G).key is None
+    assert kind("alias/backup-other") == (CMK, True, None)
+    assert kind("arn:aws:kms:us-east-1:111122223333:alias/backup") == (CMK, True, None)
+    literal_account = PartialStr(("arn:aws:kms:", region, ":111122223333:alias/backup"))
+    assert kind(literal_account) == (CMK, True, None)
 
 
 def test_managed_key_arns_from_resolved_data_sources():

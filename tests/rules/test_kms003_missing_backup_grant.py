@@ -7,7 +7,7 @@ from rule_builders import GRANT, graph, res, run, span
 
 from iacguard.core.certainty import Certainty
 from iacguard.core.located import Located
-from iacguard.core.values import Alternative, Depends, JsonEncoded, Ref
+from iacguard.core.values import Alternative, Depends, JsonEncoded, Ref, Unknown
 
 
 def test_kms003_modes():
@@ -129,3 +129,42 @@ def test_kms003_key_policy_for_the_backup_role_is_a_grant():
     ]
     g = graph(role, other, key_for("aws_iam_role.backup"), key_for("aws_iam_role.app"), *vaults)
     assert [f.address for f in run(g, "KMS003")] == ["aws_kms_key.app"]
+
+
+def test_kms003_unknown_aws_principals_never_grant_unless_they_are_the_selection_role():
+    def role_input(name):
+        return Unknown(f"var.{name} has no default", inputs=frozenset({f"var.{name}"}))
+
+    def key(name, principal):
+        statement = {
+            "Effect": "Allow",
+            "Principal": {"AWS": principal},
+            "Action": ["kms:Decrypt", "kms:GenerateDataKey"],
+        }
+        return res(
+            f"aws_kms_key.{name}",
+            "aws_kms_key",
+            {"policy": JsonEncoded({"Statement": [statement]})},
+        )
+
+    selection = res(
+        "aws_backup_selection.s",
+        "aws_backup_selection",
+        {"iam_role_arn": role_input("backup_role"), "plan_id": Ref("aws_backup_plan.p", "id", "m")},
+    )
+    vaults = [
+        res(
+            f"aws_backup_vault.{n}",
+            "aws_backup_vault",
+            {"kms_key_arn": Ref(f"aws_kms_key.{n}", "arn", "m")},
+        )
+        for n in ("selection_role", "app_role")
+    ]
+    g = graph(
+        selection,
+        key("selection_role", role_input("backup_role")),
+        key("app_role", role_input("app_role")),
+        *vaults,
+    )
+    (f,) = run(g, "KMS003")
+    assert (f.address, f.certainty) == ("aws_kms_key.app_role", Certainty.DEFINITE)

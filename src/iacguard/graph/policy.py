@@ -5,16 +5,24 @@ trailing commas is invalid and stays unknown —, a ``JsonEncoded`` structure, a
 dict, a ``PartialStr`` whose unknown parts are replaced by placeholders before parsing) into a
 ``Policy`` of ``Statement``s, or an ``Unparsed`` reason.
 
-``backup_grant(payload, mode)`` answers "does this key policy let AWS Backup use the key":
-``kms:Decrypt`` and ``kms:GenerateDataKey`` must both be allowed to AWS Backup — by a statement
-whose principal is the service ``backup.amazonaws.com`` or ``*``, or whose condition
-``kms:ViaService`` names ``backup.<region>.amazonaws.com`` (``backup.amazonaws.com`` is not a
-ViaService value and matches nothing) — and not cancelled by an unconditional Deny covering the
-action for that principal. Wildcard actions (``kms:*``, ``kms:GenerateDataKey*``, ``*``),
-``NotAction`` and ``NotPrincipal`` are honoured; a statement for an IAM role AWS Backup works
-as (recognised by the caller's ``roles`` check) also counts. In ``iam-delegation`` mode the
-account root (``arn:aws:iam::ACCOUNT:root`` or a bare account id) also counts, as does having
-no policy at all (AWS's default key policy gives the account root ``kms:*``).
+``backup_grant(payload, mode)`` answers "does this key policy let AWS Backup use the key", as
+AWS evaluates the policy: ``kms:Decrypt`` and ``kms:GenerateDataKey`` must both be allowed to
+AWS Backup — by a statement whose principal is the service ``backup.amazonaws.com`` or ``*``,
+or whose condition ``kms:ViaService`` admits ``backup.<region>.amazonaws.com`` (``StringEquals``
+on a regional name, ``StringLike`` on ``backup.*.amazonaws.com`` with IAM's ``*``/``?``
+wildcards, ``ForAnyValue:`` forms; ``backup.amazonaws.com`` is not a ViaService value and
+matches nothing) — and not cancelled by an unconditional Deny covering the action for that
+principal. A ViaService statement for AWS Backup that allows ``kms:CreateGrant`` is a grant by
+itself (AWS Backup creates a grant for its jobs; AWS's own Backup guide gives this policy).
+A principal of ``AWS`` ARNs alone (known or not) is never the backup service, except the AWS
+Backup service-linked role and an IAM role the caller's ``roles`` check recognises as one AWS
+Backup works as. ``*`` restricted by a positive condition on ``aws:PrincipalOrgID``,
+``aws:PrincipalOrgPaths``, ``aws:PrincipalAccount`` or ``aws:PrincipalArn`` does not reach the
+service principal (it carries none of those keys) unless an ``aws:PrincipalArn`` value admits
+the service-linked role. Wildcard actions (``kms:*``, ``kms:GenerateDataKey*``, ``*``),
+``NotAction`` and ``NotPrincipal`` are honoured. In ``iam-delegation`` mode the account root
+(``arn:aws:iam::ACCOUNT:root`` or a bare account id) also counts, as does having no policy at
+all (AWS's default key policy gives the account root ``kms:*``).
 
 The answer is three-valued: True (grants), False (does not), None (cannot tell: unknown parts
 decide it). Deny statements with conditions are treated as not cancelling (they normally
@@ -25,17 +33,29 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from fnmatch import fnmatchcase
 from typing import Any
 
 from iacguard.core.values import JsonEncoded, PartialStr, Ref, Unknown
 
 REQUIRED_ACTIONS = ("kms:Decrypt", "kms:GenerateDataKey")
+GRANT_ACTION = "kms:CreateGrant"
 BACKUP_SERVICE = "backup.amazonaws.com"
 _VIA_BACKUP = re.compile(r"backup\.[a-z0-9-]+\.amazonaws\.com(\.cn)?")
 _SAMPLE_VIA = "backup.us-east-1.amazonaws.com"
+#: the AWS Backup service-linked role (any account, any partition)
+_BACKUP_SLR = re.compile(
+    r"arn:aws[a-z-]*:iam::(\d{12}|\*):role/aws-service-role/backup\.amazonaws\.com/"
+    r"AWSServiceRoleForBackup"
+)
+_SAMPLE_SLR = (
+    "arn:aws:iam::111122223333:role/aws-service-role/backup.amazonaws.com/AWSServiceRoleForBackup"
+)
+#: condition keys a service principal does not carry: a positive condition on one excludes it
+_PRINCIPAL_KEYS = frozenset(
+    {"aws:principalorgid", "aws:principalorgpaths", "aws:principalaccount", "aws:principalarn"}
+)
 _ROOT_ARN = re.compile(r"arn:aws[a-z-]*:iam::(\d{12}|[^:]*):root")
 _PLACEHOLDER = "__iacguard_unknown_{}__"
 _PLACEHOLDER_RE = re.compile(r"__iacguard_unknown_(\d+)__")
@@ -183,10 +203,18 @@ def _strings(value: Any) -> tuple[list[Any], bool]:
     return items, len(plain) != len(items)
 
 
+def iam_glob(pattern: str, text: str, *, ignore_case: bool = True) -> bool:
+    """Does an IAM pattern match ``text``? ``*`` is any run of characters, ``?`` one
+    character, everything else (``[``, ``]``, ...) itself."""
+    regex = "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern)
+    flags = re.DOTALL | (re.IGNORECASE if ignore_case else 0)
+    return re.fullmatch(regex, text, flags) is not None
+
+
 def _match_text(pattern: Any, text: str) -> bool | None:
     """Does an IAM pattern (``*`` and ``?`` wildcards, case-insensitive) match ``text``?"""
     if isinstance(pattern, str):
-        return fnmatchcase(text.lower(), pattern.lower())
+        return iam_glob(pattern, text)
     if isinstance(pattern, PartialStr):
         # a wildcard inside a partly unknown pattern: can it match?
         if not pattern.could_be(text) and not _partial_glob(pattern, text):
@@ -271,17 +299,17 @@ def _is_root(identifier: Any) -> bool | None:
 RoleCheck = Callable[[Any], "bool | None"]
 
 
+def _is_backup_slr(ident: Any) -> bool:
+    return isinstance(ident, str) and _BACKUP_SLR.fullmatch(ident) is not None
+
+
 def _principal_is_backup(
     kind: str, ident: Any, root_counts: bool, roles: RoleCheck | None = None
 ) -> bool | None:
     if kind == "*" or (kind == "AWS" and ident == "*"):
         return True
-    if kind == "AWS" and roles is not None:
-        known_role = roles(ident)
-        if known_role:
-            return True
-        if known_role is False and not root_counts:
-            return False
+    if kind == "AWS" and (_is_backup_slr(ident) or (roles is not None and roles(ident))):
+        return True
     if kind == "Service":
         if isinstance(ident, str):
             return ident.lower() == BACKUP_SERVICE
@@ -289,14 +317,24 @@ def _principal_is_backup(
             return True if ident.could_be(BACKUP_SERVICE) else False
         return None
     if kind == "AWS":
-        if root_counts:
-            return _is_root(ident)
-        if isinstance(ident, (str, PartialStr)):
-            return False
-        return None
+        # an AWS principal is an account or an IAM identity, never the service principal:
+        # an unknown ARN cannot make it one (except the account root with iam-delegation)
+        return _is_root(ident) if root_counts else False
     if isinstance(ident, (str, PartialStr)):
         return False
     return None
+
+
+def _names_backup_role(st: Statement, roles: RoleCheck | None) -> bool:
+    """Does the statement's Principal name, as an ``AWS`` ARN, a role AWS Backup works as
+    (its service-linked role, or one the caller's ``roles`` check recognises)?"""
+    if st.principal is None:
+        return False
+    pairs = _principal_values(st.principal) or []
+    return any(
+        kind == "AWS" and (_is_backup_slr(ident) or (roles is not None and roles(ident) is True))
+        for kind, ident in pairs
+    )
 
 
 def covers_backup(st: Statement, root_counts: bool, roles: RoleCheck | None = None) -> bool | None:
@@ -314,37 +352,105 @@ def covers_backup(st: Statement, root_counts: bool, roles: RoleCheck | None = No
     return False
 
 
-def _via_service(condition: Any) -> tuple[bool, bool | None]:
-    """(has a kms:ViaService condition, does it admit backup.<region>.amazonaws.com)."""
+def _operator(op: Any) -> tuple[str, bool, bool]:
+    """An IAM condition operator -> (base operator lower-cased, negated, IfExists); the set
+    qualifiers ``ForAnyValue:`` / ``ForAllValues:`` are dropped (the keys read here are
+    single-valued, where both forms test the one value)."""
+    text = str(op).lower()
+    _, _, text = text.rpartition(":")
+    if_exists = text.endswith("ifexists")
+    if if_exists:
+        text = text[: -len("ifexists")]
+    negated = "not" in text
+    return text.replace("not", ""), negated, if_exists
+
+
+def _condition_values(condition: Any, keys: frozenset[str]) -> Iterator[tuple[str, str, Any]]:
+    """(operator, key lower-cased, values) of every condition on one of ``keys``."""
     if not isinstance(condition, Mapping):
-        return False, None
-    found = False
-    results: list[bool | None] = []
+        return
     for op, block in condition.items():
         if not isinstance(block, Mapping):
             continue
         for key, values in block.items():
-            if not isinstance(key, str) or key.lower() != "kms:viaservice":
-                continue
-            found = True
-            like = "like" in str(op).lower()
-            items = values if isinstance(values, (list, tuple)) else [values]
-            results.append(_any3(_via_value(v, like) for v in items))
+            if isinstance(key, str) and key.lower() in keys:
+                yield str(op), key.lower(), values
+
+
+def _admits(op: str, values: Any, matches: Callable[[Any, str], bool | None]) -> bool | None:
+    """Does the condition ``op: {key: values}`` admit a request whose key matches the way
+    ``matches(value, base_operator)`` says? Negated operators admit what matches none."""
+    base, negated, _ = _operator(op)
+    items = values if isinstance(values, (list, tuple)) else [values]
+    hit = _any3(matches(v, base) for v in items)
+    return _not3(hit) if negated else hit
+
+
+def _via_service(condition: Any) -> tuple[bool, bool | None]:
+    """(has a kms:ViaService condition, does it admit backup.<region>.amazonaws.com)."""
+    found = False
+    results: list[bool | None] = []
+    for op, _, values in _condition_values(condition, frozenset({"kms:viaservice"})):
+        found = True
+        results.append(_admits(op, values, _via_value))
     if not found:
         return False, None
     return True, _all3(results)
 
 
-def _via_value(value: Any, like: bool) -> bool | None:
+#: Regions a ViaService pattern is tried on (a pattern admits AWS Backup when it admits the
+#: endpoint of one of them)
+_SAMPLE_REGIONS = ("us-east-1", "eu-west-1", "ap-southeast-2", "us-gov-west-1", "cn-north-1")
+
+
+def _via_value(value: Any, base: str) -> bool | None:
+    like = "like" in base
+    ignore_case = "ignorecase" in base
     if isinstance(value, str):
         if like:
-            return fnmatchcase(_SAMPLE_VIA, value.lower())
-        return _VIA_BACKUP.fullmatch(value.lower()) is not None
+            return any(
+                iam_glob(value, f"backup.{r}.amazonaws.com{'.cn' if r.startswith('cn-') else ''}")
+                for r in _SAMPLE_REGIONS
+            )
+        text = value.lower() if ignore_case else value
+        return _VIA_BACKUP.fullmatch(text) is not None
     if isinstance(value, PartialStr):
         if not any(isinstance(p, str) and p for p in value.parts):
             return None
         return value.could_be(_SAMPLE_VIA) or (like and _partial_glob(value, _SAMPLE_VIA))
     return None
+
+
+def _slr_value(value: Any, base: str) -> bool | None:
+    """Does an ``aws:PrincipalArn`` value admit the AWS Backup service-linked role?"""
+    if isinstance(value, str):
+        if "like" in base:
+            return iam_glob(value, _SAMPLE_SLR)
+        return _BACKUP_SLR.fullmatch(value) is not None
+    if isinstance(value, PartialStr):
+        return True if value.could_be(_SAMPLE_SLR) or _partial_glob(value, _SAMPLE_SLR) else False
+    return None
+
+
+def principal_restriction(condition: Any) -> bool | None:
+    """Is the statement restricted by a condition on a principal key that the backup service
+    principal does not carry (``aws:PrincipalOrgID``, ``...OrgPaths``, ``...Account``,
+    ``...Arn``)? Such a condition fails for the service principal unless an
+    ``aws:PrincipalArn`` value admits the AWS Backup service-linked role. True: restricted so
+    that AWS Backup is excluded; False: not restricted, or AWS Backup admitted; None: cannot
+    tell. Negated and ``...IfExists`` operators pass when the key is absent: no restriction."""
+    restricted = False
+    admitted: list[bool | None] = []
+    for op, key, values in _condition_values(condition, _PRINCIPAL_KEYS):
+        _, negated, if_exists = _operator(op)
+        if negated or if_exists:
+            continue
+        restricted = True
+        if key == "aws:principalarn":
+            admitted.append(_admits(op, values, _slr_value))
+    if not restricted:
+        return False
+    return _not3(_any3(admitted))
 
 
 def _effect(st: Statement) -> str | None:
@@ -365,7 +471,24 @@ def allows_backup(
         who = via
     else:
         who = covers_backup(st, root_counts, roles)
+        if who is not False and not root_counts and not _names_backup_role(st, roles):
+            # a principal key condition AWS Backup's service principal cannot satisfy (a role
+            # AWS Backup works as is an IAM principal of the account: it carries them)
+            who = _all3([who, _not3(principal_restriction(st.condition))])
     return _all3([act, who])
+
+
+def allows_backup_grants(st: Statement) -> bool | None:
+    """Does this (Allow) statement let AWS Backup create grants on the key through
+    ``kms:ViaService`` (AWS Backup's own guide: ``kms:CreateGrant`` with
+    ``kms:GrantIsForAWSResource`` and ``kms:ViaService`` ``backup.*.amazonaws.com``)? A grant
+    AWS Backup creates for its jobs gives it what the jobs need, whoever the principal is."""
+    if _effect(st) != "Allow":
+        return None if _effect(st) is None else False
+    has_via, via = _via_service(st.condition)
+    if not has_via:
+        return False
+    return _all3([covers_action(st, GRANT_ACTION), via])
 
 
 def denies_backup(st: Statement, action: str) -> bool | None:
@@ -395,8 +518,19 @@ def backup_grant(
     per_action: list[bool | None] = []
     missing: list[str] = []
     denied_by: list[str] = []
+    via_grants = _all3(
+        [
+            _any3(allows_backup_grants(st) for st in policy.statements),
+            _not3(_any3(denies_backup(st, GRANT_ACTION) for st in policy.statements)),
+        ]
+    )
     for action in REQUIRED_ACTIONS:
-        allowed = _any3(allows_backup(st, action, delegation, roles) for st in policy.statements)
+        allowed = _any3(
+            [
+                _any3(allows_backup(st, action, delegation, roles) for st in policy.statements),
+                via_grants,
+            ]
+        )
         if policy.unknown and allowed is not True:
             allowed = None
         denies = [(st, denies_backup(st, action)) for st in policy.statements]
@@ -432,6 +566,17 @@ def _why_missing(policy: Policy, missing: list[str]) -> str:
                 f"the key policy's {st.label()} limits kms:ViaService to values that match no "
                 "AWS Backup endpoint (it must be backup.<region>.amazonaws.com; "
                 "backup.amazonaws.com matches nothing)"
+            )
+        if (
+            not has_via
+            and _effect(st) == "Allow"
+            and any(covers_action(st, a) for a in REQUIRED_ACTIONS)
+            and covers_backup(st, False) is True
+            and principal_restriction(st.condition) is True
+        ):
+            return (
+                f"the key policy's {st.label()} is conditioned on the calling principal's "
+                "organization, account or ARN, which the backup service principal does not carry"
             )
     which = " and ".join(missing) if missing else "kms:Decrypt and kms:GenerateDataKey"
     return f"no statement of the key policy allows AWS Backup {which}"

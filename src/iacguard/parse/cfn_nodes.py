@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Union
 
-from iacguard.core.located import FileError
+from iacguard.core.located import FileError, Located
 from iacguard.core.spans import Span
 
 
@@ -62,10 +62,13 @@ class MapNode:
 
 @dataclass(frozen=True, slots=True)
 class BadNode:
-    """Something the loader rejected (a Python tag, an unknown tag); evaluates to Unknown."""
+    """Something the loader rejected (a Python tag, a bad scalar: ``error``, reported as a
+    file error) or could not read (a YAML tag CloudFormation does not know: not an error, a
+    note); evaluates to Unknown either way."""
 
     message: str
     span: Span
+    error: bool = True
 
 
 Node = Union[ScalarNode, SeqNode, MapNode, BadNode]  # noqa: UP007 - runtime alias on 3.10
@@ -84,7 +87,8 @@ def to_plain(node: Node) -> Any:
 
 @dataclass(frozen=True, slots=True)
 class ParsedDocument:
-    """A loaded file: its root node (None when empty or unreadable) and located errors.
+    """A loaded file: its root node (None when empty or unreadable), located errors, and
+    located notes (what the loader read as unknown: a YAML tag CloudFormation does not know).
 
     ``fatal`` is True when an error stopped the load (syntax, truncation, bounds): ``root`` is
     then None.
@@ -93,3 +97,4 @@ class ParsedDocument:
     root: Node | None
     errors: tuple[FileError, ...] = ()
     fatal: bool = False
+    notes: tuple[Located, ...] = ()

@@ -15,7 +15,10 @@ Decisions, consistent with cfn-lint (whose decoder uses PyYAML's YAML 1.1 resolv
   ``"123456789012"``), since CloudFormation keys are strings;
 * short-form intrinsic tags become their long form (``!Ref X`` -> ``{"Ref": "X"}``,
   ``!GetAtt A.B.C`` -> ``{"Fn::GetAtt": ["A", "B.C"]}``);
-* any other tag (``!!python/object:...``, ``!Foo``) and a duplicate mapping key are located
+* a local tag CloudFormation does not know (``!Rain::Embed file``, a transform's own tag) is
+  read as cfn-lint reads it: an unknown intrinsic value (a ``BadNode`` whose reason names the
+  tag, evaluated as ``Unknown``) with a located note, and the rest of the file is checked;
+* any other tag (``!!python/object:...``, ``!!binary``) and a duplicate mapping key are located
   errors; the offending node is kept as a ``BadNode`` (first duplicate wins) so the rest of
   the template is still evaluated;
 * a file with more than one YAML document is an error; the first document is kept.
@@ -27,7 +30,7 @@ import os
 import re
 from typing import Any
 
-from iacguard.core.located import FileError
+from iacguard.core.located import FileError, Located
 from iacguard.core.spans import Span
 from iacguard.parse.cfn_nodes import BadNode, MapNode, Node, ParsedDocument, ScalarNode, SeqNode
 
@@ -181,6 +184,7 @@ def load_yaml(text: str, path: str, *, max_depth: int = 200) -> ParsedDocument:
 
     loader_cls = getattr(yaml, "CSafeLoader", None) or yaml.SafeLoader
     errors: list[FileError] = []
+    notes: list[Located] = []
 
     def span(start: Any, end: Any) -> Span:
         return Span(path, start.line + 1, start.column + 1, end.line + 1, end.column + 1)
@@ -211,6 +215,10 @@ def load_yaml(text: str, path: str, *, max_depth: int = 200) -> ParsedDocument:
             return MapNode((ScalarNode(long, node.span),), (node,), node.span)
         if tag.startswith(_STD) and tag[len(_STD) :] in ("seq", "map"):
             return node
+        if tag.startswith("!") and not tag.startswith("!!"):
+            where = span(start, end)
+            notes.append(Located(where, unknown_tag_note(tag)))
+            return BadNode(unknown_tag_reason(tag), where, error=False)
         shown = "!!" + tag[len(_STD) :] if tag.startswith(_STD) else tag
         error(start, f"unsupported YAML tag {shown} (only CloudFormation's intrinsic tags)")
         return BadNode(f"rejected YAML tag {shown}", span(start, end))
@@ -417,7 +425,17 @@ def load_yaml(text: str, path: str, *, max_depth: int = 200) -> ParsedDocument:
         if crossing is not None:
             failed = FileError(path, *crossing, f"nesting deeper than {max_depth} levels")
         return ParsedDocument(None, (*errors, failed), True)
-    return ParsedDocument(root, tuple(errors), False)
+    return ParsedDocument(root, tuple(errors), False, tuple(notes))
+
+
+def unknown_tag_reason(tag: str) -> str:
+    """Why a value under an unknown local tag is unknown (the tag named)."""
+    return f"it is under the YAML tag {tag}, which is not a CloudFormation intrinsic"
+
+
+def unknown_tag_note(tag: str) -> str:
+    """The located note for an unknown local tag."""
+    return f"YAML tag {tag} is not a CloudFormation intrinsic: its value is unknown here"
 
 
 def _flow_nesting_crossing(

@@ -67,9 +67,9 @@ def classify_key(
     if payload is None:
         return KeyInfo(ABSENT)
     if isinstance(payload, str):
-        return _classify_text(payload, managed)
+        return _with_named_alias(_classify_text(payload, managed), payload, root, graph, depth)
     if isinstance(payload, PartialStr):
-        return _classify_partial(payload, graph)
+        return _classify_partial(payload, root, graph, depth, managed)
     if isinstance(payload, Ref):
         return _classify_ref(payload, graph, depth, managed)
     if isinstance(payload, Unknown):
@@ -118,32 +118,108 @@ def _show_part(part: Any) -> str:
     return "${?}"
 
 
-def _alias_name_part(part: Any, graph: Graph) -> str:
-    """A part of an interpolated key string: an alias resource's name reads ``alias/``."""
+def _alias_part(part: Any, graph: Graph) -> Resource | None:
+    """The alias resource a part of an interpolated key string names, if it is one."""
     if isinstance(part, Ref) and part.attribute in (None, "name", "id"):
         target = graph.resolve(part)
         if target is not None and kind_of(target) == "alias":
-            name = _configured(target, "alias.name")
-            return name if isinstance(name, str) else "alias/\x00"
+            return target
+    return None
+
+
+def _alias_name_part(part: Any, graph: Graph) -> str:
+    """A part of an interpolated key string: an alias resource's name reads ``alias/``."""
+    target = _alias_part(part, graph)
+    if target is not None:
+        name = _configured(target, "alias.name")
+        return name if isinstance(name, str) else "alias/\x00"
     return "\x00"
 
 
-def _classify_partial(p: PartialStr, graph: Graph) -> KeyInfo:
+def _show_resolved(p: PartialStr, graph: Graph) -> str:
+    """``show`` with each alias reference replaced by the alias's name when it is known."""
+    out = []
+    for part in p.parts:
+        target = _alias_part(part, graph)
+        name = _configured(target, "alias.name") if target is not None else None
+        out.append(name if isinstance(name, str) else _show_part(part))
+    return "".join(out)
+
+
+def alias_named(graph: Graph, root: str, name: str) -> Resource | None:
+    """The alias resource of ``root`` whose configured name is ``name``."""
+    for r in graph.in_root(root):
+        if kind_of(r) == "alias" and _configured(r, "alias.name") == name:
+            return r
+    return None
+
+
+def _through_alias(
+    info: KeyInfo, alias: Resource, graph: Graph, depth: int, managed: frozenset[str]
+) -> KeyInfo:
+    """``info`` reaching the target key of ``alias``."""
+    inner = classify_key(_configured(alias, "alias.target"), alias.root, graph, depth + 1, managed)
+    kind = info.kind
+    if kind == UNKNOWN and inner.kind not in (ABSENT, UNKNOWN, REQUIRED):
+        kind = inner.kind
+    return KeyInfo(kind, info.alias_form, inner.key, alias, info.text)
+
+
+def _with_named_alias(info: KeyInfo, written: str, root: str, graph: Graph, depth: int) -> KeyInfo:
+    """A literal alias name (``alias/vault-key``) reaches the alias of that name in ``root``.
+    An alias ARN with a literal account or region may name another account's alias: not
+    followed."""
+    name = written.strip()
+    if not (info.alias_form and info.kind == CMK and name.startswith("alias/")):
+        return info
+    alias = alias_named(graph, root, name)
+    return info if alias is None else _through_alias(info, alias, graph, depth, frozenset())
+
+
+def _classify_partial(
+    p: PartialStr, root: str, graph: Graph, depth: int, managed: frozenset[str]
+) -> KeyInfo:
     text = "".join(
         part if isinstance(part, str) else _alias_name_part(part, graph) for part in p.parts
     )
-    shown = show(p)
+    shown = _show_resolved(p, graph)
     idx = text.find("alias/")
     if idx >= 0 and (idx == 0 or text[idx - 1] == ":"):
         rest = text[idx + len("alias/") :]
         if rest.startswith("aws/"):
             return KeyInfo(AWS_MANAGED, alias_form=True, text=shown)
-        if rest.startswith("\x00"):
-            return KeyInfo(UNKNOWN, alias_form=True, text=shown)
-        return KeyInfo(CMK, alias_form=True, text=shown)
+        kind = UNKNOWN if rest.startswith("\x00") else CMK
+        info = KeyInfo(kind, alias_form=True, text=shown)
+        refs = [a for a in (_alias_part(part, graph) for part in p.parts) if a is not None]
+        if len(refs) == 1:
+            return _through_alias(info, refs[0], graph, depth, managed)
+        if not refs and "\x00" not in rest and _is_alias_arn_of_this_stack(p):
+            alias = alias_named(graph, root, "alias/" + rest)
+            if alias is not None:
+                return _through_alias(info, alias, graph, depth, managed)
+        return info
     if ":key/" in text or text.startswith("key/"):
         return KeyInfo(CMK, text=shown)
     return KeyInfo(UNKNOWN, text=shown)
+
+
+_ARN_PREFIX = re.compile(r"arn:aws[a-z-]*:kms:$")
+
+
+def _is_alias_arn_of_this_stack(p: PartialStr) -> bool:
+    """``arn:aws:kms:<region>:<account>:alias/NAME`` whose region and account are each one
+    unknown part (``${AWS::Region}``, ``${AWS::AccountId}``, an input), the alias name literal."""
+    parts = p.parts
+    return (
+        len(parts) == 5
+        and isinstance(parts[0], str)
+        and _ARN_PREFIX.fullmatch(parts[0]) is not None
+        and not isinstance(parts[1], str)
+        and parts[2] == ":"
+        and not isinstance(parts[3], str)
+        and isinstance(parts[4], str)
+        and parts[4].startswith(":alias/")
+    )
 
 
 def _configured(resource: Resource, name: str) -> Any:

@@ -20,7 +20,7 @@ from iacguard.core.certainty import Verdict, judge_joint, judge_value
 from iacguard.core.findings import Finding
 from iacguard.core.located import Located
 from iacguard.core.value_ops import as_str, payloads
-from iacguard.core.values import Ref
+from iacguard.core.values import Ref, Unknown
 from iacguard.graph.facts import Fact, kind_of
 from iacguard.graph.model import Graph, Resource
 from iacguard.graph.policy import RoleCheck, backup_grant, trusts_backup
@@ -86,13 +86,23 @@ def _backup_roles(shared: Analysis, vault: Resource) -> list[Any]:
 
 def role_check(shared: Analysis) -> RoleCheck:
     """Recognises the IAM roles AWS Backup works as: a role of the graph whose trust policy
-    lets backup.amazonaws.com assume it, or the role given to a backup selection."""
+    lets backup.amazonaws.com assume it, or the role given to a backup selection (in any
+    world; an input that gives a selection its role gives the same role in a key policy)."""
     memo = shared.memo.get("KMS003.roles")
     if memo is not None:
         return memo
     selection_roles = [
-        shared.fact(sel, "selection.role").payload() for sel in shared.of_kind("selection")
+        role
+        for sel in shared.of_kind("selection")
+        for role in payloads(shared.fact(sel, "selection.role").as_value())
     ]
+    #: inputs a selection's role is given by (``!Ref ExistingRoleArn``): the same input named
+    #: in a key policy is the same role
+    selection_inputs = {
+        (role.reason, role.inputs)
+        for role in selection_roles
+        if isinstance(role, Unknown) and role.inputs
+    }
     trusted: dict[tuple[str, str], bool | None] = {}
 
     def check(principal: Any) -> bool | None:
@@ -107,6 +117,10 @@ def role_check(shared: Analysis) -> RoleCheck:
                 trusted[ident] = trusts_backup(shared.fact(role, "role.trust").payload())
             return trusted[ident]
         if isinstance(principal, str) and principal in selection_roles:
+            return True
+        if isinstance(principal, Unknown) and (principal.reason, principal.inputs) in (
+            selection_inputs
+        ):
             return True
         return None
 

@@ -402,12 +402,42 @@ def test_python_tag_is_rejected() -> None:
             "unsupported YAML tag !!python/object/apply:os.system "
             "(only CloudFormation's intrinsic tags)",
         ),
-        FileError(path, 7, 26, "unsupported YAML tag !Yes (only CloudFormation's intrinsic tags)"),
     )
     key = res(g, "Key")
     assert key.attributes["Description"] == Unknown(
         "rejected YAML tag !!python/object/apply:os.system"
     )
+
+
+def test_an_unknown_local_tag_is_an_unknown_value_with_a_note() -> None:
+    path, g = load("python_tag.yaml")
+    assert [(n.span.start_line, n.message) for n in g.notes] == [
+        (7, "YAML tag !Yes is not a CloudFormation intrinsic: its value is unknown here")
+    ]
+    rotation = res(g, "Key").attributes["EnableKeyRotation"]
+    assert isinstance(rotation, Unknown)
+    assert "!Yes" in rotation.reason
+
+
+def test_properties_or_a_resource_under_an_unknown_tag_are_noted_not_checked(tmp_path) -> None:
+    path = tmp_path / "t.yaml"
+    path.write_text(
+        "Resources:\n"
+        "  V:\n"
+        "    Type: AWS::Backup::BackupVault\n"
+        "    Properties: !Rain::Embed props.yaml\n"
+        "  W: !Rain::Module w.yaml\n"
+        "  X:\n"
+        "    Type: AWS::Backup::BackupVault\n"
+    )
+    g = evaluate_template(str(path), EvalOptions())
+    assert g.errors == ()
+    assert [r.address for r in g.resources] == ["X"]
+    assert [(n.span.start_line, n.message) for n in g.notes] == [
+        (4, "YAML tag !Rain::Embed is not a CloudFormation intrinsic: its value is unknown here"),
+        (5, "YAML tag !Rain::Module is not a CloudFormation intrinsic: its value is unknown here"),
+        (4, "resource V: its Properties are unknown, not checked"),
+    ]
 
 
 def test_billion_laughs_is_an_error() -> None:

@@ -46,7 +46,7 @@ from iacguard.evaluate.cloudformation.intrinsics import (
 )
 from iacguard.evaluate.options import EvalOptions
 from iacguard.graph.model import METADATA_ATTRIBUTE, Edge, Graph, Resource
-from iacguard.parse.cfn_nodes import MapNode, Node, ScalarNode, SeqNode
+from iacguard.parse.cfn_nodes import BadNode, MapNode, Node, ScalarNode, SeqNode
 
 _TYPE_PREFIXES = ("AWS::", "Custom::", "Alexa::")
 _LIST_TYPES = ("CommaDelimitedList", "List<")
@@ -63,7 +63,10 @@ def evaluate_template(path: str, options: EvalOptions) -> Graph:
     root = parsed.root
     if not is_template(root):
         return Graph()
-    return _TemplateBuilder(path, root, options, list(parsed.errors)).build()
+    builder = _TemplateBuilder(path, root, options, list(parsed.errors))
+    for note in parsed.notes:
+        builder.ev.note(note.span, note.message)
+    return builder.build()
 
 
 def is_template(root: Node) -> bool:
@@ -318,6 +321,8 @@ class _TemplateBuilder:
     def _resource(self, key: ScalarNode, body: Node) -> Resource | None:
         name = str(key.value)
         where = key.span
+        if isinstance(body, BadNode) and not body.error:
+            return None  # a resource under an unknown YAML tag: the loader noted it
         if not isinstance(body, MapNode):
             self.errors.append(
                 FileError(
@@ -339,6 +344,10 @@ class _TemplateBuilder:
         spans: dict[str, Span] = {}
         attributes: dict[str, Value] = {}
         props = body.get("Properties")
+        if isinstance(props, BadNode) and not props.error:
+            # every property is unknown: checking the resource would report what is unseen
+            self.ev.note(props.span, f"resource {name}: its Properties are unknown, not checked")
+            return None
         if isinstance(props, MapNode):
             for pkey, pnode in props.items():
                 pname = str(pkey.value)

@@ -84,6 +84,8 @@ def _eval(expression: str, budget: RootBudget) -> tuple[object, list[FileError]]
         "[for i in range(100) : i]",
         "concat(range(50), range(50))",
         'formatlist("%0100d", range(3))',
+        'split(",", join(",", [for i in range(100) : "a"]))',
+        "flatten([for i in range(20) : [i, i, i, i]])",
     ],
 )
 def test_each_builder_checks_its_size_first(expression):

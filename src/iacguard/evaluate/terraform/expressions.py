@@ -30,7 +30,14 @@ from typing import Any, Protocol, runtime_checkable
 from iacguard.core.located import FileError, Located
 from iacguard.core.spans import Span
 from iacguard.core.values import JsonEncoded, PartialStr, Ref, Unknown
-from iacguard.evaluate.terraform.budget import SLOT, RootBudget, over_budget, parts_size
+from iacguard.evaluate.terraform.budget import (
+    ENTRY,
+    SLOT,
+    RootBudget,
+    over_budget,
+    parts_size,
+    shallow_size,
+)
 from iacguard.evaluate.terraform.functions import table
 from iacguard.evaluate.terraform.functions.common import (
     CallInfo,
@@ -443,9 +450,10 @@ class _Evaluator:
         if isinstance(pairs, Unknown):
             return pairs
         budget = self.ctx.budget
-        size = SLOT * len(pairs)
+        size = (ENTRY if e.is_object else SLOT) * len(pairs)
         if not budget.take(size):
             return budget.refuse("this for expression", size, e.span, self.ctx.errors)
+        nested = 0  # the slots of the lists and maps built as elements
         out_list: list[Any] = []
         out_map: dict[str, Any] = {}
         for k, v in pairs:
@@ -466,6 +474,11 @@ class _Evaluator:
             value = _materialize(self.eval(e.value_expr, inner))
             if over_budget(value):
                 return value
+            if type(value) is list or type(value) is dict:
+                nested += shallow_size(value)
+                if not budget.fits(nested):
+                    what = "this for expression"
+                    return budget.refuse(what, size + nested, e.span, self.ctx.errors)
             if not e.is_object:
                 out_list.append(value)
                 continue
@@ -483,6 +496,8 @@ class _Evaluator:
                 return error(f"duplicate key {ks!r} in for expression", e.span)
             else:
                 out_map[ks] = value
+        if nested and not budget.take(nested):
+            return budget.refuse("this for expression", size + nested, e.span, self.ctx.errors)
         return out_map if e.is_object else out_list
 
     # ------------------------------------------------------------------ operators

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from typing import Any
 
 from iacguard.core.values import JsonEncoded, PartialStr, Ref, Unknown
-from iacguard.evaluate.terraform.budget import parts_size, str_size
+from iacguard.evaluate.terraform.budget import STR_HEADER, parts_size, str_size
 from iacguard.evaluate.terraform.functions.common import (
     CallInfo,
     Fn,
@@ -108,6 +108,9 @@ def fn_split(args: list[Any], info: CallInfo) -> Any:
     if (u := need_known(args)) is not None:
         return u
     sep, s = to_str(args[0]), to_str(args[1])
+    # each piece is a new string: charge their headers and text (``call`` charges the slots)
+    pieces = (len(s) if sep == "" else s.count(sep) + 1) if s else 0
+    charge(info, pieces * STR_HEADER + len(s))
     if s == "":
         return [""] if sep else []
     if sep == "":
@@ -323,6 +326,7 @@ def format_parts(fmt: str, values: list[Any], info: CallInfo) -> Any:
         parts.extend(_format_one(verb, flags, width, prec, values[argi], info))
         argi += 1
     parts.append(fmt[pos:])
+    reserve(info, parts_size(parts))
     return partial(parts)
 
 

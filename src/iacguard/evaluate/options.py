@@ -19,7 +19,7 @@ class EvalOptions:
     max_value_bytes: int = 256 * 1024 * 1024
     #: most instances one Terraform root may expand to, over all its count / for_each and
     #: module instances together (``max_instances`` bounds each block)
-    max_root_instances: int = 20_000
+    max_root_instances: int = 10_000
     #: wall-clock seconds one file (template) or module may take to evaluate
     time_budget: float = 20.0
     #: most alternative input assignments explored per root

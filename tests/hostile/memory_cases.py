@@ -141,6 +141,15 @@ def _module_expansion() -> Case:
     return case
 
 
+def _comments() -> Case:
+    """A 4 MB file of comments (once 1.2 GB: about 620 bytes of RSS per comment line)."""
+    line = b"# a comment line of about sixty bytes, repeated many times\n"
+    body = line * 70_000 + b'resource "aws_kms_key" "commented" {\n}\n'
+    case = _tf_case("mem_comments", {"comments.tf": body}, ())
+    extra = (("KMS001", "aws_kms_key.commented", "mem_comments/comments.tf"),)
+    return Case(case.name, case.files, case.expect, case.good + extra)
+
+
 def memory_cases() -> list[Case]:
     """The cases of the issue's "Gigabytes" list that are values or expansions."""
     return [
@@ -158,4 +167,5 @@ def memory_cases() -> list[Case]:
         _template_for(),
         _nested_dynamic(),
         _module_expansion(),
+        _comments(),
     ]

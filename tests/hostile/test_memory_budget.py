@@ -29,20 +29,24 @@ CASES = memory_cases()
 MAX_RSS_KB = 500 * 1024
 
 
+#: runs ARGV, prints its exit code and peak RSS (KB). The measured process is forked from this
+#: small one, never from pytest: a child's ru_maxrss starts at its parent's RSS at fork time
+_MEASURE = """
+import os, subprocess, sys
+with open(sys.argv[1], "wb") as out:
+    proc = subprocess.Popen(sys.argv[2:], stdout=out, stderr=subprocess.DEVNULL)
+    _, status, usage = os.wait4(proc.pid, 0)
+print(os.waitstatus_to_exitcode(status), usage.ru_maxrss)
+"""
+
+
 def _peak_rss_run(args: list[str], cwd: Path, out: Path) -> tuple[int, int]:
     """Run ``python -m iacguard ARGS`` in ``cwd``; its exit code and peak RSS (KB)."""
     env = dict(os.environ, NO_COLOR="1")
-    with out.open("wb") as fh:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "iacguard", *args],
-            cwd=cwd,
-            stdout=fh,
-            stderr=subprocess.DEVNULL,
-            env=env,
-        )
-        _, status, usage = os.wait4(proc.pid, 0)
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    return proc.returncode, usage.ru_maxrss
+    argv = [sys.executable, "-c", _MEASURE, str(out), sys.executable, "-m", "iacguard", *args]
+    done = subprocess.run(argv, cwd=cwd, capture_output=True, text=True, env=env, check=True)
+    code, rss_kb = done.stdout.split()
+    return int(code), int(rss_kb)
 
 
 @pytest.mark.skipif(not hasattr(os, "wait4"), reason="needs wait4 to measure peak RSS")
@@ -62,6 +66,16 @@ def test_a_gigabyte_value_stops_at_the_budget(case, tmp_path):
     found = {(f["rule_id"], f["resource"]["address"], f["location"]["path"]) for f in findings}
     assert set(case.good) <= found
     assert rss_kb < MAX_RSS_KB, f"peak RSS {rss_kb} KB"
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/zero"), reason="no /dev/zero")
+def test_var_file_dev_zero_is_a_usage_error_not_gigabytes(tmp_path):
+    """``--var-file /dev/zero`` once read 3.7 GB and dropped every Terraform module."""
+    (tmp_path / "main.tf").write_text('resource "aws_kms_key" "k" {\n}\n', encoding="utf-8")
+    out = tmp_path / "out.txt"
+    code, rss_kb = _peak_rss_run(["check", "--var-file", "/dev/zero", "."], tmp_path, out)
+    assert code == 2
+    assert rss_kb < MAX_RSS_KB
 
 
 def _eval(expression: str, budget: RootBudget) -> tuple[object, list[FileError]]:

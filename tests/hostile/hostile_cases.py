@@ -625,6 +625,9 @@ def cases() -> list[Case]:
             needs=("fifo",),
         )
     )
+    from memory_cases import memory_cases  # the "Gigabytes" cases; they import this module
+
+    out.extend(memory_cases())
     big = b"# padding\n" * (2_200_000)  # 22 MB: over the default --max-file-size (20 MB)
     out.append(
         _tf_case(

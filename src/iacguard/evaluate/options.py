@@ -14,6 +14,12 @@ class EvalOptions:
     max_depth: int = 200
     #: most instances one ``count`` / ``for_each`` may expand to
     max_instances: int = 1000
+    #: bytes of values one Terraform root may build (strings, lists, maps, generated blocks)
+    #: before a value is refused: an Unknown and a located error at its expression
+    max_value_bytes: int = 256 * 1024 * 1024
+    #: most instances one Terraform root may expand to, over all its count / for_each and
+    #: module instances together (``max_instances`` bounds each block)
+    max_root_instances: int = 10_000
     #: wall-clock seconds one file (template) or module may take to evaluate
     time_budget: float = 20.0
     #: most alternative input assignments explored per root

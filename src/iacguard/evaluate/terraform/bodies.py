@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from iacguard.core.values import Unknown
+from iacguard.evaluate.terraform.budget import BLOCK, over_budget
 from iacguard.evaluate.terraform.expressions import EvalContext, evaluate
 from iacguard.evaluate.terraform.names import StateView, TfScope
 from iacguard.evaluate.terraform.payloads import describe_unknown
@@ -112,10 +113,29 @@ def eval_dynamic(
             for_each.span, f'dynamic "{name}": {len(pairs)} elements, over the limit of {limit}'
         )
         pairs = pairs[:limit]
+    budget = state.shared.budget
+    size = BLOCK * len(pairs)
+    if not budget.take(size):
+        what = f'dynamic "{name}" ({len(pairs)} blocks)'
+        return [budget.refuse(what, size, for_each.span, state.shared.evaluation_errors)]
     for k, v in pairs:
         here = f"{path}[{start + len(out)}]"
         rec.spans[here] = contents[0].span
         inner = dict(bindings)
         inner[iterator] = {"key": k, "value": v}
-        out.append(eval_block(state, inst, contents[0].body, here, inner, ctx, rec))
+        block_value = eval_block(state, inst, contents[0].body, here, inner, ctx, rec)
+        refused = _refusal_in(block_value)
+        if refused is not None:
+            return [refused]  # the other blocks would be refused one by one
+        out.append(block_value)
     return out
+
+
+def _refusal_in(block: dict[str, Any]) -> Unknown | None:
+    """A value of ``block`` (or of its nested blocks) the memory budget refused, if any."""
+    for v in block.values():
+        if over_budget(v):
+            return v
+        if isinstance(v, list) and v and over_budget(v[0]):
+            return v[0]
+    return None

@@ -30,6 +30,14 @@ from typing import Any, Protocol, runtime_checkable
 from iacguard.core.located import FileError, Located
 from iacguard.core.spans import Span
 from iacguard.core.values import JsonEncoded, PartialStr, Ref, Unknown
+from iacguard.evaluate.terraform.budget import (
+    ENTRY,
+    SLOT,
+    RootBudget,
+    over_budget,
+    parts_size,
+    shallow_size,
+)
 from iacguard.evaluate.terraform.functions import table
 from iacguard.evaluate.terraform.functions.common import (
     CallInfo,
@@ -103,7 +111,7 @@ class EvalContext:
     ``depth`` counts nested evaluations (templatefile inside templatefile...).
     ``module_dir`` / ``scan_root``: ``file()`` and ``templatefile()`` resolve relative to
     ``module_dir`` and refuse anything outside ``scan_root`` (an Unknown value *and* an entry
-    in ``errors``).
+    in ``errors``). ``budget``: what the root may still build (``budget.RootBudget``).
     """
 
     inputs: set[str] = field(default_factory=set)
@@ -116,6 +124,9 @@ class EvalContext:
     #: located problems met while evaluating that the user must see as errors (``file()``
     #: outside the scanned root, a file too large to read): the caller reports them
     errors: list[FileError] = field(default_factory=list)
+    #: the memory budget for values of the root (shared by all its contexts); values over
+    #: it are Unknowns with a located error
+    budget: RootBudget = field(default_factory=RootBudget)
 
     def render_template(self, template: Expr, variables: Mapping[str, Any]) -> Any:
         """``template`` (a parsed ``templatefile``) evaluated with ``variables`` as its only
@@ -213,7 +224,10 @@ class _Evaluator:
             base = _materialize(self.eval(e.expr, env))  # type: ignore[union-attr]
             return _materialize(self.apply_steps(base, e.steps, env))  # type: ignore[union-attr]
         if t is TemplateIf or t is TemplateFor:
-            return partial(self.render([e], env))
+            rendered = self.render([e], env)
+            if isinstance(rendered, Unknown):
+                return rendered
+            return self.joined(rendered, e.span)  # type: ignore[union-attr]
         if t is Unsupported:
             return Unknown(f"{e.reason}: {e.text[:80]}".rstrip(": "), e.span)  # type: ignore[union-attr]
         return Unknown(f"unsupported expression {type(e).__name__}", getattr(e, "span", None))
@@ -317,6 +331,14 @@ class _Evaluator:
         rendered = self.render(parts, env)
         if isinstance(rendered, Unknown):
             return rendered
+        return self.joined(rendered, e.span)
+
+    def joined(self, rendered: list[Any], span: Span) -> Any:
+        """``rendered`` template parts as one string, charged to the budget before joining."""
+        budget = self.ctx.budget
+        size = parts_size(rendered)
+        if not budget.take(size):
+            return budget.refuse("this template", size, span, self.ctx.errors)
         return partial(rendered)
 
     def render(self, parts: tuple[Any, ...] | list[Any], env: Mapping[str, Any]) -> Any:
@@ -346,7 +368,7 @@ class _Evaluator:
             if isinstance(p, TemplateFor):
                 sub = self.template_for(p, env)
                 if isinstance(sub, Unknown):
-                    if is_error(sub):
+                    if is_error(sub) or over_budget(sub):
                         return sub
                     out.append(sub)
                 else:
@@ -354,7 +376,7 @@ class _Evaluator:
                 continue
             v = _materialize(self.eval(p, env))
             if isinstance(v, (Unknown, Ref)):
-                if is_error(v):
+                if is_error(v) or over_budget(v):
                     return v
                 out.append(v)
             elif isinstance(v, PartialStr):
@@ -376,6 +398,8 @@ class _Evaluator:
         if isinstance(pairs, Unknown):
             return pairs
         out: list[Any] = []
+        budget = self.ctx.budget
+        size = 0
         for k, v in pairs:
             self.tick()
             inner = dict(env)
@@ -385,6 +409,10 @@ class _Evaluator:
             sub = self.render(p.body.parts, inner)
             if isinstance(sub, Unknown):
                 return sub
+            # the text grows with each repetition: stop before it is over the budget
+            size += parts_size(sub) + SLOT * len(sub)
+            if not budget.fits(size):
+                return budget.refuse("this %{for} directive", size, p.span, self.ctx.errors)
             out.extend(sub)
         return out
 
@@ -421,6 +449,11 @@ class _Evaluator:
         pairs = self.iterate(coll, e.span)
         if isinstance(pairs, Unknown):
             return pairs
+        budget = self.ctx.budget
+        size = (ENTRY if e.is_object else SLOT) * len(pairs)
+        if not budget.take(size):
+            return budget.refuse("this for expression", size, e.span, self.ctx.errors)
+        nested = 0  # the slots of the lists and maps built as elements
         out_list: list[Any] = []
         out_map: dict[str, Any] = {}
         for k, v in pairs:
@@ -439,6 +472,13 @@ class _Evaluator:
                 except FunctionError as exc:
                     return error(f"for condition: {exc}", e.cond.span)
             value = _materialize(self.eval(e.value_expr, inner))
+            if over_budget(value):
+                return value
+            if type(value) is list or type(value) is dict:
+                nested += shallow_size(value)
+                if not budget.fits(nested):
+                    what = "this for expression"
+                    return budget.refuse(what, size + nested, e.span, self.ctx.errors)
             if not e.is_object:
                 out_list.append(value)
                 continue
@@ -456,6 +496,8 @@ class _Evaluator:
                 return error(f"duplicate key {ks!r} in for expression", e.span)
             else:
                 out_map[ks] = value
+        if nested and not budget.take(nested):
+            return budget.refuse("this for expression", size + nested, e.span, self.ctx.errors)
         return out_map if e.is_object else out_list
 
     # ------------------------------------------------------------------ operators

@@ -17,6 +17,7 @@ from iacguard.core.notes import remote_module_note
 from iacguard.core.spans import Span
 from iacguard.core.values import Unknown
 from iacguard.evaluate.options import EvalOptions
+from iacguard.evaluate.terraform.budget import RootBudget
 from iacguard.evaluate.terraform.cycles import self_referring_attributes
 from iacguard.evaluate.terraform.expressions import EvalContext, EvalTimeout, evaluate
 from iacguard.evaluate.terraform.modules import (
@@ -52,6 +53,8 @@ class RootShared:
         self.inputs = inputs
         self.deadline = deadline
         self.root_instance = ModuleInstance("", config)
+        #: bytes of values built and instances expanded, over every world of the root
+        self.budget = RootBudget(options.max_value_bytes, options.max_root_instances)
         self.notes: dict[tuple[Any, str], Located] = {}
         self.errors: dict[tuple[Any, ...], FileError] = {}
         #: what expressions met that the user must see (a refused ``file()``): every world's
@@ -95,6 +98,7 @@ class RootShared:
             module_dir=self.root_dir,
             scan_root=self.options.scan_root,
             errors=self.evaluation_errors,
+            budget=self.budget,
         )
 
     def path_object(self, instance: ModuleInstance) -> dict[str, str]:
@@ -117,7 +121,10 @@ class RootShared:
     def literal(self, expr: Expr) -> Any:
         """A self-contained expression's payload (variable defaults, tfvars, type defaults)."""
         try:
-            return evaluate(expr, EmptyScope(), EvalContext(deadline=self.deadline))
+            ctx = EvalContext(
+                deadline=self.deadline, errors=self.evaluation_errors, budget=self.budget
+            )
+            return evaluate(expr, EmptyScope(), ctx)
         except EvalTimeout:
             return Unknown("the evaluation time budget ran out", getattr(expr, "span", None))
 

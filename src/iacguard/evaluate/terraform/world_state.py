@@ -230,7 +230,7 @@ class WorldState:
             ("inst", inst.prefix, decl.address),
             label,
             decl.block.header_span,
-            lambda sub, _spans: self._expand(inst, body, label, sub),
+            lambda sub, _spans: self._expand(inst, body, label, sub, decl.block.header_span),
             inst,
         )
         return _cyclic_expansion(entry, body)
@@ -241,7 +241,9 @@ class WorldState:
             ("minst", inst.prefix, call.name),
             label,
             call.block.header_span,
-            lambda sub, _spans: self._expand(inst, call.block.body, label, sub),
+            lambda sub, _spans: self._expand(
+                inst, call.block.body, label, sub, call.block.header_span
+            ),
             inst,
         )
         return _cyclic_expansion(entry, call.block.body)
@@ -261,6 +263,28 @@ class WorldState:
         return instance_bindings(self.module_instances_entry(inst.parent, inst.call), inst.key, ctx)
 
     def _expand(
+        self, inst: ModuleInstance, body: Body, label: str, ctx: EvalContext, header: Span
+    ) -> InstanceSet:
+        """The instances of a block, charged to the root's instance budget (truncated, with a
+        located error, when they do not fit)."""
+        found = self._expand_block(inst, body, label, ctx)
+        if found.kind == "unknown" or (found.kind == "single" and inst.parent is None):
+            return found  # the root's own single blocks are bounded by its source
+        n = len(found.keys)
+        budget = self.shared.budget
+        granted = budget.take_instances(n)
+        if granted == n:
+            return found
+        meta = body.attribute("count") or body.attribute("for_each")
+        span = meta.span if meta is not None else header
+        budget.refuse_instances(label, n, granted, span, self.shared.evaluation_errors)
+        if found.kind == "single":
+            return InstanceSet("count", ())
+        return dataclasses.replace(
+            found, keys=found.keys[:granted], values=found.values[:granted], _index={}
+        )
+
+    def _expand_block(
         self, inst: ModuleInstance, body: Body, label: str, ctx: EvalContext
     ) -> InstanceSet:
         count = body.attribute("count")

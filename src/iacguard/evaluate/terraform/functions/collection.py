@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from iacguard.core.values import PartialStr, Unknown
+from iacguard.evaluate.terraform.budget import SLOT
 from iacguard.evaluate.terraform.functions.common import (
     CallInfo,
     Fn,
@@ -27,6 +28,7 @@ from iacguard.evaluate.terraform.functions.common import (
     leaf_unknown,
     need_known,
     normalize_number,
+    reserve,
     set_order,
     to_bool,
     to_int,
@@ -48,11 +50,15 @@ def fn_merge(args: list[Any], info: CallInfo) -> Any:
 
 
 def fn_concat(args: list[Any], info: CallInfo) -> Any:
-    out: list[Any] = []
+    lists = []
     for a in args:
         if is_leaf(a):
             return as_unknown(a)
-        out.extend(as_list(a))
+        lists.append(as_list(a))
+    reserve(info, SLOT * sum(len(x) for x in lists))
+    out: list[Any] = []
+    for x in lists:
+        out.extend(x)
     return out
 
 

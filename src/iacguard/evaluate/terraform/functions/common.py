@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from iacguard.core.spans import Span
 from iacguard.core.values import LEAF_TYPES, JsonEncoded, PartialStr, Ref, Unknown
+from iacguard.evaluate.terraform.budget import OverBudget, RootBudget
 
 if TYPE_CHECKING:
     from iacguard.core.located import FileError
@@ -284,7 +285,8 @@ class CallContext(Protocol):
 
     ``module_dir`` / ``scan_root``: files resolve relative to the module and are refused outside
     the scanned root; ``errors`` collects the located problems the user must see; ``depth``
-    counts nested template renderings; ``render_template`` evaluates a parsed template with
+    counts nested template renderings; ``budget`` is what the root may still build;
+    ``render_template`` evaluates a parsed template with
     ``variables`` as its only names, one level deeper.
     """
 
@@ -292,6 +294,8 @@ class CallContext(Protocol):
     module_dir: str
     scan_root: str
     errors: list[FileError]
+    #: the root's memory budget for values (``evaluate.terraform.budget``)
+    budget: RootBudget
 
     def render_template(self, template: Expr, variables: Mapping[str, Any]) -> Any: ...
 
@@ -306,6 +310,20 @@ class CallInfo:
 
 
 Fn = Callable[[list[Any], CallInfo], Any]
+
+
+def reserve(info: CallInfo, size: int, what: str = "") -> None:
+    """Check, before building it, that a result of ``size`` bytes fits the root's budget;
+    raise ``OverBudget`` (``table.call`` reports it at the call) when it does not."""
+    if not info.ctx.budget.fits(size):
+        raise OverBudget(what or f"{info.name}()", size)
+
+
+def charge(info: CallInfo, size: int) -> None:
+    """Charge ``size`` bytes a body builds besides its result's own slots (the strings of
+    ``formatlist``'s list); raise ``OverBudget`` when they do not fit."""
+    if not info.ctx.budget.take(size):
+        raise OverBudget(f"{info.name}()", size)
 
 
 def need_known(*values: Any) -> Unknown | None:
@@ -377,16 +395,20 @@ def keeps_null(convert: Callable[[Any], Any]) -> Fn:
 def partial(parts: Iterable[Any]) -> Any:
     """Merge parts into a str (all known) or a PartialStr."""
     out: list[Any] = []
+    run: list[str] = []  # adjacent strings, joined once (``+=`` would be quadratic)
     for p in parts:
         if isinstance(p, str):
-            if not p:
-                continue
-            if out and isinstance(out[-1], str):
-                out[-1] += p
-                continue
+            if p:
+                run.append(p)
+            continue
+        if run:
+            out.append("".join(run))
+            run = []
         out.append(p)
-    if all(isinstance(p, str) for p in out):
-        return "".join(out)
+    if not out:
+        return "".join(run)
+    if run:
+        out.append("".join(run))
     return PartialStr(tuple(out))
 
 

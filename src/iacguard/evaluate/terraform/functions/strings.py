@@ -14,6 +14,7 @@ from collections.abc import Callable
 from typing import Any
 
 from iacguard.core.values import JsonEncoded, PartialStr, Ref, Unknown
+from iacguard.evaluate.terraform.budget import STR_HEADER, parts_size, str_size
 from iacguard.evaluate.terraform.functions.common import (
     CallInfo,
     Fn,
@@ -21,11 +22,13 @@ from iacguard.evaluate.terraform.functions.common import (
     arity,
     as_list,
     as_unknown,
+    charge,
     first_leaf,
     is_leaf,
     need_known,
     on_known,
     partial,
+    reserve,
     to_bool,
     to_int,
     to_number,
@@ -96,6 +99,7 @@ def fn_join(args: list[Any], info: CallInfo) -> Any:
                 parts.append(sep)
             first = False
             parts.extend(_parts_of(x))
+    reserve(info, parts_size(parts))
     return partial(parts)
 
 
@@ -104,6 +108,9 @@ def fn_split(args: list[Any], info: CallInfo) -> Any:
     if (u := need_known(args)) is not None:
         return u
     sep, s = to_str(args[0]), to_str(args[1])
+    # each piece is a new string: charge their headers and text (``call`` charges the slots)
+    pieces = (len(s) if sep == "" else s.count(sep) + 1) if s else 0
+    charge(info, pieces * STR_HEADER + len(s))
     if s == "":
         return [""] if sep else []
     if sep == "":
@@ -156,7 +163,15 @@ def fn_replace(args: list[Any], info: CallInfo) -> Any:
         return u
     s, old, new = (to_str(a) for a in args)
     if len(old) >= 2 and old.startswith("/") and old.endswith("/"):
-        return _go_regex(old[1:-1]).sub(_go_replacement(new), s)
+        pattern = _go_regex(old[1:-1])
+        if len(new) > 2 and not info.ctx.budget.fits(len(s) + len(new) * (len(s) + 1)):
+            # over the budget at worst: count the matches first (linear in RE2)
+            matches = sum(1 for _ in pattern.finditer(s))
+            reserve(info, str_size(s) + matches * 4 * len(new))
+        return pattern.sub(_go_replacement(new), s)
+    if len(new) > len(old):
+        count = s.count(old) if old else len(s) + 1
+        reserve(info, str_size(s) + count * 4 * (len(new) - len(old)))
     return s.replace(old, new)
 
 
@@ -233,7 +248,13 @@ def fn_strcontains(args: list[Any], info: CallInfo) -> Any:
 _FORMAT_VERB = re.compile(r"%(?:\[(\d+)\])?([-+# 0]*)(\d+|\*)?(?:\.(\d+))?([a-zA-Z%])")
 
 
-def _format_one(verb: str, flags: str, width: str | None, prec: str | None, v: Any) -> list[Any]:
+def _format_one(
+    verb: str, flags: str, width: str | None, prec: str | None, v: Any, info: CallInfo
+) -> list[Any]:
+    if width is not None and width != "*":
+        reserve(info, int(width), f"{info.name}() width {width}")
+    if prec is not None and verb in "fge":
+        reserve(info, int(prec), f"{info.name}() precision {prec}")
     if verb in ("s", "v") and not (verb == "v" and "#" in flags):
         if is_leaf(v):
             return _parts_of(v)
@@ -287,7 +308,7 @@ def _format_one(verb: str, flags: str, width: str | None, prec: str | None, v: A
     return [text]
 
 
-def format_parts(fmt: str, values: list[Any]) -> Any:
+def format_parts(fmt: str, values: list[Any], info: CallInfo) -> Any:
     parts: list[Any] = []
     pos = 0
     argi = 0
@@ -302,9 +323,10 @@ def format_parts(fmt: str, values: list[Any]) -> Any:
             argi = int(explicit) - 1
         if argi >= len(values) or argi < 0:
             raise FunctionError(f"not enough arguments for format {fmt!r}")
-        parts.extend(_format_one(verb, flags, width, prec, values[argi]))
+        parts.extend(_format_one(verb, flags, width, prec, values[argi], info))
         argi += 1
     parts.append(fmt[pos:])
+    reserve(info, parts_size(parts))
     return partial(parts)
 
 
@@ -313,7 +335,7 @@ def fn_format(args: list[Any], info: CallInfo) -> Any:
     fmt = args[0]
     if is_leaf(fmt):
         return as_unknown(fmt)
-    return format_parts(to_str(fmt), args[1:])
+    return format_parts(to_str(fmt), args[1:], info)
 
 
 def fn_formatlist(args: list[Any], info: CallInfo) -> Any:
@@ -334,7 +356,10 @@ def fn_formatlist(args: list[Any], info: CallInfo) -> Any:
     out = []
     for i in range(length):
         row = [a[i] if isinstance(a, list) else a for a in args[1:]]
-        out.append(format_parts(to_str(fmt), row))
+        line = format_parts(to_str(fmt), row, info)
+        if isinstance(line, str):
+            charge(info, str_size(line))  # the list's slots are charged by ``call``
+        out.append(line)
     return out
 
 
@@ -342,8 +367,10 @@ def fn_indent(args: list[Any], info: CallInfo) -> Any:
     arity(args, 2)
     if (u := need_known(args)) is not None:
         return u
-    pad = " " * to_int(args[0])
-    return to_str(args[1]).replace("\n", "\n" + pad)
+    n, text = to_int(args[0]), to_str(args[1])
+    reserve(info, str_size(text) + max(n, 0) * (text.count("\n") + 1))
+    pad = " " * n
+    return text.replace("\n", "\n" + pad)
 
 
 fn_lower = on_known(str.lower, 1)

@@ -1,6 +1,8 @@
 """The name -> implementation table of Terraform's built-in functions and ``call``, the entry
 point the evaluator uses: it turns a body's ``FunctionError`` into an error Unknown, a
-``Refused`` read into an Unknown plus a located error, and never raises.
+``Refused`` read into an Unknown plus a located error, and never raises. It also charges each
+result to the root's memory budget (``budget``): a result over it (or a body's
+``OverBudget``, raised before building one) is an Unknown plus a located error at the call.
 
 Functions not in the table are Unknown ("unsupported function"), never a guess.
 """
@@ -12,6 +14,7 @@ from typing import Any
 
 from iacguard.core.located import FileError
 from iacguard.core.values import Unknown
+from iacguard.evaluate.terraform.budget import OverBudget, shallow_size
 from iacguard.evaluate.terraform.functions import (
     collection,
     conversion,
@@ -139,8 +142,13 @@ def call(name: str, args: list[Any], info: CallInfo) -> Any:
     for a in args:
         if is_error(a):
             return a
+    budget = info.ctx.budget
     try:
         result = fn(args, info)
+    except OverBudget as exc:
+        return budget.refuse(exc.what, exc.size, info.span, info.ctx.errors)
+    except MemoryError:
+        return budget.refuse(f"{name}()", budget.max_bytes, info.span, info.ctx.errors)
     except FunctionError as exc:
         return error(f"{name}(): {exc}", info.span)
     except Refused as exc:
@@ -151,4 +159,7 @@ def call(name: str, args: list[Any], info: CallInfo) -> Any:
         return error(f"{name}(): {type(exc).__name__}: {exc}", info.span)
     if too_large(result):
         return number_too_large(info.span)
+    size = shallow_size(result)
+    if size and not budget.take(size):
+        return budget.refuse(f"{name}()", size, info.span, info.ctx.errors)
     return result

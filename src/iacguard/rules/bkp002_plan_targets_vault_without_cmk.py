@@ -21,7 +21,7 @@ from iacguard.core.located import Located
 from iacguard.core.value_ops import payloads
 from iacguard.graph.facts import Fact, PlanRule
 from iacguard.graph.model import Graph, Resource
-from iacguard.rules.context import RuleContext, certainty_phrase, evidence_of, exists_verdict
+from iacguard.rules.context import RuleContext, certainty_phrase, evidence_of, may_exist
 from iacguard.rules.joins import DEFAULT_VAULT, describe, judge_vault, resolve_target
 
 
@@ -29,21 +29,19 @@ def check(graph: Graph, ctx: RuleContext) -> Iterator[Finding]:
     allow = bool(ctx.options["allow-aws-managed-key"])
     shared = ctx.shared
     for plan in shared.of_kind("plan"):
-        plan_exists = exists_verdict(plan)
-        if plan_exists is None:
-            continue
+        if not may_exist(plan):
+            continue  # what gates the plan is reported with the finding, not folded in
         for rule in shared.plan_rules(plan):
             for target, is_arn in rule.targets():
                 if target.value is None:
                     continue
-                yield from _judge_target(ctx, allow, plan, plan_exists, rule, target, is_arn)
+                yield from _judge_target(ctx, allow, plan, rule, target, is_arn)
 
 
 def _judge_target(
     ctx: RuleContext,
     allow: bool,
     plan: Resource,
-    plan_exists: Verdict,
     rule: PlanRule,
     target: Fact,
     is_arn: bool,
@@ -81,14 +79,14 @@ def _judge_target(
             found = resolve_target(shared, plan, payload, is_arn)
             return None if found is None else found is wanted
 
-        verdict = weaker(weaker(plan_exists, judge_value(target.value, predicate)), vault_verdict)
+        verdict = weaker(judge_value(target.value, predicate), vault_verdict)
         if verdict is None:
             continue
         copy = is_arn and target is not rule_air_gapped
         action = "copies recovery points to" if copy else "stores recovery points in"
         message = (
             f"Backup plan {plan.address} rule `{rule_name}` {action} {vault_text}"
-            f"{certainty_phrase(verdict, plan.language)}, which has no customer-managed KMS "
+            f"{certainty_phrase(verdict, plan.language, plan)}, which has no customer-managed KMS "
             f"key: {why}. Target a vault encrypted with a customer-managed key."
         )
         evidence = [Located(rule_span, f"plan rule `{rule_name}` of {plan.address}")]

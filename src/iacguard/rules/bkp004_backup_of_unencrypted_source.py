@@ -67,7 +67,7 @@ def _finding(ctx: RuleContext, j: SourceJudgement, a: Assignment, verdict: Any) 
     plan_text = f"backup plan {plan.address}" if plan is not None else "its backup plan"
     extra = _RESTORE if shape.arn_service == "rds" else ""
     note = f" ({shape.note})" if shape.note else ""
-    phrase = certainty_phrase(verdict, source.language)
+    phrase = certainty_phrase(verdict, source.language, source)
     label = "Aurora instance" if j.cluster is not None else shape.label
     message = (
         f"{label} {source.address} is not encrypted{phrase}: {j.state}; backup selection "

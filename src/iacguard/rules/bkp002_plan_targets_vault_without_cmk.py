@@ -13,12 +13,14 @@ the graph (another account, region, remote state) is not a finding.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
-from iacguard.core.certainty import Certainty, Verdict, judge_value, weaker
+from iacguard.core.certainty import Certainty, Verdict, completed, judge_value, weaker
 from iacguard.core.findings import Finding
 from iacguard.core.located import Located
-from iacguard.core.value_ops import payloads
+from iacguard.core.value_ops import map_value, payloads
+from iacguard.core.values import Known, Unknown, Value
 from iacguard.graph.facts import Fact, PlanRule
 from iacguard.graph.model import Graph, Resource
 from iacguard.rules.context import RuleContext, certainty_phrase, evidence_of, may_exist
@@ -49,11 +51,14 @@ def _judge_target(
     shared = ctx.shared
     rule_name, rule_span, rule_air_gapped = rule.name, rule.span, rule.air_gapped
     assert target.value is not None
+    # each world's payload as the vault it targets (a reference is followed even when the
+    # vault's name cannot be seen)
+    targeted = _targeted(ctx, plan, target, is_arn)
     candidates: list[Any] = []
-    for payload in payloads(target.value):
-        found = resolve_target(shared, plan, payload, is_arn)
-        if found is not None and all(found is not c for c in candidates):
-            candidates.append(found)
+    for payload in payloads(targeted):
+        found = payload if isinstance(payload, _Target) else None
+        if found is not None and all(found.vault is not c for c in candidates):
+            candidates.append(found.vault)
     for vault in candidates:
         if vault == DEFAULT_VAULT:
             if allow:
@@ -76,10 +81,9 @@ def _judge_target(
         def predicate(payload: Any, wanted: Any = vault) -> bool | None:
             if payload is None:  # no such rule / copy action in this world
                 return False
-            found = resolve_target(shared, plan, payload, is_arn)
-            return None if found is None else found is wanted
+            return payload.vault is wanted if isinstance(payload, _Target) else None
 
-        verdict = weaker(judge_value(target.value, predicate), vault_verdict)
+        verdict = weaker(judge_value(targeted, predicate), vault_verdict)
         if verdict is None:
             continue
         copy = is_arn and target is not rule_air_gapped
@@ -104,3 +108,28 @@ def _judge_target(
             if isinstance(name, str):
                 props["vault_name"] = name
         yield ctx.finding(plan, verdict, message, target.span, evidence, props)
+
+
+@dataclass(frozen=True, slots=True)
+class _Target:
+    """A payload resolved to the vault it targets (a Resource or ``DEFAULT_VAULT``)."""
+
+    vault: Any
+
+
+def _targeted(ctx: RuleContext, plan: Resource, target: Fact, is_arn: bool) -> Value:
+    """The target's Value with each world's payload replaced by the vault it resolves to
+    (``_Target``); payloads that resolve to nothing are kept as they are."""
+    assert target.value is not None
+
+    def resolve(payload: Any) -> Any:
+        if payload is None:
+            return None
+        found = resolve_target(ctx.shared, plan, payload, is_arn, target.path)
+        return payload if found is None else _Target(found)
+
+    if isinstance(target.value, Unknown):
+        found = resolve(target.value)
+        return Known(found, target.value.span) if isinstance(found, _Target) else target.value
+    # completed first: an input unknown inside a payload is covered there, whatever it resolves to
+    return map_value(completed(target.value), resolve)

@@ -94,7 +94,7 @@ def _plan_chain(ctx: RuleContext, plan: Resource | None) -> list[Located]:
     out = [Located(plan.span, f"{plan.address} (backup plan)")]
     for rule in shared.plan_rules(plan):
         for target, is_arn in rule.targets():
-            vault = resolve_target(shared, plan, target.payload(), is_arn)
+            vault = resolve_target(shared, plan, target.payload(), is_arn, target.path)
             shown = vault if isinstance(vault, str) else getattr(vault, "address", None)
             where = f"vault {shown}" if shown else "a vault outside the graph"
             out.append(Located(target.span, f"rule `{rule.name}` {target.path} -> {where}"))

@@ -228,11 +228,15 @@ def existence(resource: Resource) -> Existence | None:
             return Existence(", ".join(flipped), inputs)
         if all(alive(a.value) is True for a in gate.alternatives) and gate.complete:
             return None
-        return Existence(f"it depends on {names}", inputs)
+        return Existence(f"as with the default {names}", inputs)
     creating = [a.describe() for a in gate.alternatives if alive(a.value) is True]
     if creating:
         return Existence(" or ".join(_nice(a) for a in creating[:3]), inputs)
-    return Existence(f"for some values of {names}", inputs)
+    # exists only where it cannot be told (an open input's "any value" world): name those
+    maybe = sorted(
+        {k for a in gate.alternatives if alive(a.value) is None for k, _ in a.assignment}
+    )
+    return Existence(f"for some values of {', '.join(maybe) or names}", inputs)
 
 
 _REQUIRED = re.compile(

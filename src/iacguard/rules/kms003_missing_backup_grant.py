@@ -80,10 +80,9 @@ def _backup_roles(shared: Analysis, vault: Resource) -> list[Any]:
         if plan is None:
             continue
         targets = any(
-            resolve_target(shared, plan, payload, is_arn) is vault
+            resolve_target(shared, plan, f.payload(), is_arn, f.path) is vault
             for rule in shared.plan_rules(plan)
             for f, is_arn in [(rule.target, False)] + [(c, True) for c in rule.copies]
-            for payload in [f.payload()]
         )
         if targets:
             roles.append(shared.fact(sel, "selection.role").payload())

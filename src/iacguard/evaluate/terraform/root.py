@@ -507,8 +507,11 @@ class RootEvaluation:
     ) -> tuple[Value, list[Any]]:
         refs = list(entry.refs)
         payload = plain(entry.payload)
-        for problem in _problems(payload):
-            self.shared.note(problem.span or span, f"{address}.{name}: {problem.reason}")
+        # a placeholder found in an "any value" world: an error there (an index of a resource
+        # absent in that world) is an artefact of the world, not worth a note
+        if item.exists_known or home == DEFAULT_WORLD:
+            for problem in _problems(payload):
+                self.shared.note(problem.span or span, f"{address}.{name}: {problem.reason}")
         if isinstance(payload, Unknown):
             return (
                 Unknown(

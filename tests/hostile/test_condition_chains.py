@@ -53,6 +53,8 @@ def test_a_short_chain_is_still_decided(tmp_path):
     (tmp_path / "t.yaml").write_text(_template(conditions, "C49"), encoding="utf-8")
     report = check([str(tmp_path)], load_config([str(tmp_path)]))
     gated = [f for f in report.findings if f.address == "Gated"]
-    # decided through the 50 conditions back to Parameter P (whose default creates the vault)
-    assert gated and gated[0].certainty.label == "default" and gated[0].inputs == ("P",)
+    # decided through the 50 conditions back to Parameter P (whose default creates the vault):
+    # the vault has no key wherever it exists, and P gates its existence (reported, not folded)
+    assert gated and gated[0].certainty.label == "definite" and gated[0].inputs == ("P",)
+    assert gated[0].exists_when == "as with the default P"
     assert not [n for n in report.notes if "a chain of more than" in n.message]

@@ -168,3 +168,14 @@ def test_sarif_absolute_path_outside_root_is_a_file_uri(workdir, tmp_path_factor
     run = json.loads(render(assemble([f], base=str(workdir)), "sarif"))["runs"][0]
     loc = run["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]
     assert loc == {"uri": outside.as_uri()}
+
+
+def test_sarif_says_when_a_gated_resource_exists(report):
+    from dataclasses import replace
+
+    from iacguard.api import assemble
+
+    live = [f for f in report.findings if f.rule_id == "BKP001"]
+    gated = replace(live[0], exists_when="var.create_vault = true")
+    results = json.loads(render(assemble([live[0], gated]), "sarif"))["runs"][0]["results"]
+    assert [r["properties"].get("existsWhen") for r in results] == [None, "var.create_vault = true"]

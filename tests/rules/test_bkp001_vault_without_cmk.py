@@ -121,10 +121,42 @@ def test_bkp001_option_accepts_aws_managed_keys():
     assert run(vaults, "BKP001", {"allow-aws-managed-key": True}) == []
 
 
-def test_bkp001_vault_that_may_not_exist_is_possible():
+def test_bkp001_existence_is_reported_not_folded_into_the_certainty():
+    # count = var.create ? 1 : 0 (default false), no key: definite when created
     vault = res(
         "aws_backup_vault.a", "aws_backup_vault", {}, exists=flag("var.create", False, True)
     )
     (f,) = run(graph(vault), "BKP001")
-    assert (f.certainty, f.inputs) == (Certainty.POSSIBLE, ("var.create",))
-    assert "when var.create = true" in f.message
+    assert (f.certainty, f.inputs) == (Certainty.DEFINITE, ("var.create",))
+    assert f.exists_when == "var.create = true"
+    assert "has no customer-managed KMS key when created (var.create = true): " in f.message
+
+
+def test_bkp001_gated_vault_with_a_defaulted_key_input_is_default():
+    vault = res(
+        "aws_backup_vault.a",
+        "aws_backup_vault",
+        {"kms_key_arn": flag("var.kms_key_arn", None, Unknown("any value of var.kms_key_arn"))},
+        exists=flag("var.create", False, True),
+    )
+    (f,) = run(graph(vault), "BKP001")
+    assert (f.certainty, f.inputs) == (Certainty.DEFAULT, ("var.create", "var.kms_key_arn"))
+    assert "when created (var.create = true), with the default inputs" in f.message
+
+
+def test_bkp001_vault_of_an_unknown_count_is_judged_on_its_key():
+    vault = res(
+        "aws_backup_vault.a",
+        "aws_backup_vault",
+        {},
+        exists=Unknown("aws_backup_vault.a: count is not known (remote module x is not fetched)"),
+    )
+    (f,) = run(graph(vault), "BKP001")
+    assert f.certainty is Certainty.DEFINITE
+    assert f.exists_when == "count is not known: remote module x is not fetched"
+
+
+def test_bkp001_vault_that_exists_in_no_world_is_not_a_finding():
+    never = Depends(False, frozenset({"var.x"}), (Alternative((("var.x", True),), False),), True)
+    vault = res("aws_backup_vault.a", "aws_backup_vault", {}, exists=never)
+    assert run(graph(vault), "BKP001") == []

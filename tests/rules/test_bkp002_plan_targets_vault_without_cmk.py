@@ -7,7 +7,8 @@ from rule_builders import good_key, graph, res, run, span
 
 from iacguard.core.certainty import Certainty
 from iacguard.core.located import Located
-from iacguard.core.values import Ref
+from iacguard.core.values import Alternative, Depends, Ref, Unknown
+from iacguard.graph.model import Edge, Graph
 
 OPEN_ARN = "arn:aws:backup:eu-west-1:111122223333:backup-vault:open"
 DR_ARN = "arn:aws:backup:us-west-2:444455556666:backup-vault:dr"
@@ -101,3 +102,30 @@ def test_bkp002_cloudformation_ref_and_getatt():
     )
     found = run(graph(vault, p), "BKP002")
     assert [f.properties["vault"] for f in found] == ["Vault", "Vault"]
+
+
+def test_bkp002_joins_through_the_reference_when_the_name_cannot_be_seen():
+    # target_vault_name = aws_backup_vault.v.name, whose name is a required input: the
+    # reference (an edge at that path, with the same unknown payload) decides the join
+    name = Unknown("var.vault_name has no default: the caller must set it", required_input=True)
+    vault = res("aws_backup_vault.v", "aws_backup_vault", {"name": name}, line=6)
+    other = res("aws_backup_vault.w", "aws_backup_vault", {"name": name}, line=9)
+    p = plan([{"rule_name": "daily", "target_vault_name": name}])
+    edge = Edge(
+        "aws_backup_plan.p", "rule[0].target_vault_name", "aws_backup_vault.v", "name", "m", None
+    )
+    (f,) = run(Graph((vault, other, p), (edge,)), "BKP002")
+    assert (f.certainty, f.properties["vault"]) == (Certainty.DEFINITE, "aws_backup_vault.v")
+    # without the reference, an unknown name joins to nothing
+    assert run(Graph((vault, other, p)), "BKP002") == []
+
+
+def test_bkp002_a_count_gated_plan_is_judged_as_created():
+    created = Depends(
+        False, frozenset({"var.create"}), (Alternative((("var.create", True),), True),), True
+    )
+    open_vault = res("aws_backup_vault.open", "aws_backup_vault", {"name": "open"}, line=6)
+    p = plan([{"rule_name": "daily", "target_vault_name": "open"}], exists=created)
+    (f,) = run(graph(open_vault, p), "BKP002")
+    assert (f.certainty, f.inputs) == (Certainty.DEFINITE, ("var.create",))
+    assert "when created (var.create = true)" in f.message

@@ -75,4 +75,5 @@ def test_every_finding_is_located_and_explained(findings):
     for f in findings:
         assert f.location.start_line >= 1
         assert f.message and f.evidence
-        assert f.certainty is not Certainty.DEFINITE or f.inputs == ()
+        # a definite finding lists only the inputs that gate its resource's existence
+        assert f.certainty is not Certainty.DEFINITE or f.inputs == () or f.exists_when

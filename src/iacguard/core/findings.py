@@ -48,6 +48,9 @@ class Finding:
     #: the attribute the finding is about, when a rule names one; with the rule, root and
     #: address it identifies a finding across edits (SARIF and GitLab fingerprints, baseline)
     attribute: str = ""
+    #: when the resource exists, if count / for_each / a Condition gates it
+    #: (``var.create_vault = true``); None: whatever the inputs
+    exists_when: str | None = None
 
     def with_(self, **changes: Any) -> Finding:
         return replace(self, **changes)
@@ -67,6 +70,7 @@ class Finding:
             "location": self.location.to_json(),
             "evidence": [e.to_json() for e in self.evidence],
             "inputs": list(self.inputs),
+            "exists_when": self.exists_when,
             "fix": self.fix,
             "suppressed": self.suppressed,
         }

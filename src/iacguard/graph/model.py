@@ -38,7 +38,9 @@ class Resource:
     ``span`` is its block header (Terraform) or logical-id key (CloudFormation).
     ``extent`` is the whole block / mapping. ``exists`` is a boolean Value: Known(True)
     normally; input-dependent with ``count`` / ``for_each`` / CFN ``Condition`` that depend on
-    inputs.
+    inputs. The attribute Values are those of the worlds where the resource exists (Terraform:
+    from the instance's first world of existence; CloudFormation: where its Condition holds),
+    so rules judge them given existence and report ``exists`` apart.
     """
 
     address: str

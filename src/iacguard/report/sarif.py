@@ -208,6 +208,7 @@ def _result(f: Finding, index: int, fingerprint: str, report) -> dict[str, Any]:
             "resourceType": f.resource_type,
             "root": f.root,
             "inputs": list(f.inputs),
+            **({"existsWhen": f.exists_when} if f.exists_when else {}),
         },
     }
     related = []

@@ -31,7 +31,7 @@ def check(graph: Graph, ctx: RuleContext) -> Iterator[Finding]:
         )
         message = (
             f"Backup vault {vault.address} has no customer-managed KMS key"
-            f"{certainty_phrase(j.verdict, lang)}: {describe(j)}. {fix}"
+            f"{certainty_phrase(j.verdict, lang, vault)}: {describe(j)}. {fix}"
         )
         name = ctx.shared.fact(vault, "vault.name").payload()
         props = {"vault_name": name} if isinstance(name, str) else {}

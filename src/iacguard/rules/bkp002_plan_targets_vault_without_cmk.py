@@ -13,15 +13,17 @@ the graph (another account, region, remote state) is not a finding.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
-from iacguard.core.certainty import Certainty, Verdict, judge_value, weaker
+from iacguard.core.certainty import Certainty, Verdict, completed, judge_value, weaker
 from iacguard.core.findings import Finding
 from iacguard.core.located import Located
-from iacguard.core.value_ops import payloads
+from iacguard.core.value_ops import map_value, payloads
+from iacguard.core.values import Known, Unknown, Value
 from iacguard.graph.facts import Fact, PlanRule
 from iacguard.graph.model import Graph, Resource
-from iacguard.rules.context import RuleContext, certainty_phrase, evidence_of, exists_verdict
+from iacguard.rules.context import RuleContext, certainty_phrase, evidence_of, may_exist
 from iacguard.rules.joins import DEFAULT_VAULT, describe, judge_vault, resolve_target
 
 
@@ -29,21 +31,19 @@ def check(graph: Graph, ctx: RuleContext) -> Iterator[Finding]:
     allow = bool(ctx.options["allow-aws-managed-key"])
     shared = ctx.shared
     for plan in shared.of_kind("plan"):
-        plan_exists = exists_verdict(plan)
-        if plan_exists is None:
-            continue
+        if not may_exist(plan):
+            continue  # what gates the plan is reported with the finding, not folded in
         for rule in shared.plan_rules(plan):
             for target, is_arn in rule.targets():
                 if target.value is None:
                     continue
-                yield from _judge_target(ctx, allow, plan, plan_exists, rule, target, is_arn)
+                yield from _judge_target(ctx, allow, plan, rule, target, is_arn)
 
 
 def _judge_target(
     ctx: RuleContext,
     allow: bool,
     plan: Resource,
-    plan_exists: Verdict,
     rule: PlanRule,
     target: Fact,
     is_arn: bool,
@@ -51,11 +51,14 @@ def _judge_target(
     shared = ctx.shared
     rule_name, rule_span, rule_air_gapped = rule.name, rule.span, rule.air_gapped
     assert target.value is not None
+    # each world's payload as the vault it targets (a reference is followed even when the
+    # vault's name cannot be seen)
+    targeted = _targeted(ctx, plan, target, is_arn)
     candidates: list[Any] = []
-    for payload in payloads(target.value):
-        found = resolve_target(shared, plan, payload, is_arn)
-        if found is not None and all(found is not c for c in candidates):
-            candidates.append(found)
+    for payload in payloads(targeted):
+        found = payload if isinstance(payload, _Target) else None
+        if found is not None and all(found.vault is not c for c in candidates):
+            candidates.append(found.vault)
     for vault in candidates:
         if vault == DEFAULT_VAULT:
             if allow:
@@ -78,17 +81,16 @@ def _judge_target(
         def predicate(payload: Any, wanted: Any = vault) -> bool | None:
             if payload is None:  # no such rule / copy action in this world
                 return False
-            found = resolve_target(shared, plan, payload, is_arn)
-            return None if found is None else found is wanted
+            return payload.vault is wanted if isinstance(payload, _Target) else None
 
-        verdict = weaker(weaker(plan_exists, judge_value(target.value, predicate)), vault_verdict)
+        verdict = weaker(judge_value(targeted, predicate), vault_verdict)
         if verdict is None:
             continue
         copy = is_arn and target is not rule_air_gapped
         action = "copies recovery points to" if copy else "stores recovery points in"
         message = (
             f"Backup plan {plan.address} rule `{rule_name}` {action} {vault_text}"
-            f"{certainty_phrase(verdict, plan.language)}, which has no customer-managed KMS "
+            f"{certainty_phrase(verdict, plan.language, plan)}, which has no customer-managed KMS "
             f"key: {why}. Target a vault encrypted with a customer-managed key."
         )
         evidence = [Located(rule_span, f"plan rule `{rule_name}` of {plan.address}")]
@@ -106,3 +108,28 @@ def _judge_target(
             if isinstance(name, str):
                 props["vault_name"] = name
         yield ctx.finding(plan, verdict, message, target.span, evidence, props)
+
+
+@dataclass(frozen=True, slots=True)
+class _Target:
+    """A payload resolved to the vault it targets (a Resource or ``DEFAULT_VAULT``)."""
+
+    vault: Any
+
+
+def _targeted(ctx: RuleContext, plan: Resource, target: Fact, is_arn: bool) -> Value:
+    """The target's Value with each world's payload replaced by the vault it resolves to
+    (``_Target``); payloads that resolve to nothing are kept as they are."""
+    assert target.value is not None
+
+    def resolve(payload: Any) -> Any:
+        if payload is None:
+            return None
+        found = resolve_target(ctx.shared, plan, payload, is_arn, target.path)
+        return payload if found is None else _Target(found)
+
+    if isinstance(target.value, Unknown):
+        found = resolve(target.value)
+        return Known(found, target.value.span) if isinstance(found, _Target) else target.value
+    # completed first: an input unknown inside a payload is covered there, whatever it resolves to
+    return map_value(completed(target.value), resolve)

@@ -70,7 +70,8 @@ def check(graph: Graph, ctx: RuleContext) -> Iterator[Finding]:
             shown = info.text
         message = (
             f"Backup vault {vault.address} gives its key as an alias ({shown})"
-            f"{certainty_phrase(verdict, vault.language)}: AWS Backup requires the KMS key's "
+            f"{certainty_phrase(verdict, vault.language, vault)}: AWS Backup requires the KMS "
+            "key's "
             f"ARN in {attr}, not an alias. Instead, {suggestion(vault, info)}."
         )
         evidence = list(evidence_of(key_fact.value))

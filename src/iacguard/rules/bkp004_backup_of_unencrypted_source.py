@@ -67,7 +67,7 @@ def _finding(ctx: RuleContext, j: SourceJudgement, a: Assignment, verdict: Any) 
     plan_text = f"backup plan {plan.address}" if plan is not None else "its backup plan"
     extra = _RESTORE if shape.arn_service == "rds" else ""
     note = f" ({shape.note})" if shape.note else ""
-    phrase = certainty_phrase(verdict, source.language)
+    phrase = certainty_phrase(verdict, source.language, source)
     label = "Aurora instance" if j.cluster is not None else shape.label
     message = (
         f"{label} {source.address} is not encrypted{phrase}: {j.state}; backup selection "
@@ -94,7 +94,7 @@ def _plan_chain(ctx: RuleContext, plan: Resource | None) -> list[Located]:
     out = [Located(plan.span, f"{plan.address} (backup plan)")]
     for rule in shared.plan_rules(plan):
         for target, is_arn in rule.targets():
-            vault = resolve_target(shared, plan, target.payload(), is_arn)
+            vault = resolve_target(shared, plan, target.payload(), is_arn, target.path)
             shown = vault if isinstance(vault, str) else getattr(vault, "address", None)
             where = f"vault {shown}" if shown else "a vault outside the graph"
             out.append(Located(target.span, f"rule `{rule.name}` {target.path} -> {where}"))

@@ -4,16 +4,17 @@ turn a verdict into a Finding with its certainty wording, evidence and inputs.""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from iacguard.core.certainty import Certainty, Predicate, Verdict, guard, judge_value
+from iacguard.core.certainty import Certainty, Predicate, Verdict, judge_value
 from iacguard.core.findings import Finding, Severity
 from iacguard.core.located import Located
 from iacguard.core.spans import Span
-from iacguard.core.value_ops import as_bool, combine, payloads
-from iacguard.core.values import Value
+from iacguard.core.value_ops import as_bool, payloads
+from iacguard.core.values import Known, Unknown, Value
 from iacguard.graph.facts import Fact, PlanRule, fact, kind_of, plan_rules
 from iacguard.graph.model import Graph, Resource
 from iacguard.rules.keys import KeyInfo, classify_key, managed_key_ids
@@ -140,6 +141,9 @@ class RuleContext:
         properties: Mapping[str, Any] | None = None,
     ) -> Finding:
         lang = "cloudformation" if resource.language == "cloudformation" else "terraform"
+        gate = existence(resource)
+        gating = gate.inputs if gate is not None else frozenset()
+        deciding = frozenset() if verdict.certainty is Certainty.DEFINITE else verdict.inputs
         return Finding(
             rule_id=self.rule_id,
             rule_name=self.rule_name,
@@ -151,8 +155,10 @@ class RuleContext:
             root=resource.root,
             location=location,
             evidence=dedupe(evidence),
-            # a definite finding holds whatever the inputs: none of them decides it
-            inputs=() if verdict.certainty is Certainty.DEFINITE else tuple(sorted(verdict.inputs)),
+            # a definite finding holds whatever the inputs: none of them decides it, but those
+            # that gate the resource's existence are listed
+            inputs=tuple(sorted(deciding | gating)),
+            exists_when=gate.text if gate is not None else None,
             fix=self.fixes.get(lang) or self.fixes.get("terraform"),
             properties=dict(properties or {}),
         )
@@ -167,8 +173,17 @@ def judge_fact(f: Fact, predicate: Predicate) -> Verdict | None:
 
 
 def exists_verdict(resource: Resource) -> Verdict | None:
-    """How surely the resource exists (``count`` / ``for_each`` / CFN ``Condition``)."""
+    """How surely the resource exists (``count`` / ``for_each`` / CFN ``Condition``): None
+    when it exists in no world we see."""
+    if isinstance(resource.exists, Unknown):
+        return Verdict(Certainty.POSSIBLE, resource.exists.inputs)
     return judge_value(resource.exists, alive)
+
+
+def may_exist(resource: Resource) -> bool:
+    """Whether the resource exists in some world (a resource that exists in none is never a
+    finding)."""
+    return exists_verdict(resource) is not None
 
 
 def alive(payload: Any) -> bool | None:
@@ -182,27 +197,79 @@ def alive(payload: Any) -> bool | None:
     return None
 
 
+@dataclass(frozen=True, slots=True)
+class Existence:
+    """When a resource exists, for a finding about it: ``var.create_vault = true``, and the
+    inputs that gate it (count / for_each / Condition)."""
+
+    text: str
+    inputs: frozenset[str]
+
+
+def existence(resource: Resource) -> Existence | None:
+    """What gates the resource's existence (None: it exists whatever the inputs)."""
+    gate = resource.exists
+    if isinstance(gate, Known):
+        return None
+    if isinstance(gate, Unknown):
+        reason = gate.reason.split(": ", 1)[-1]
+        required = _REQUIRED.match(reason)
+        if required:
+            reason = f"{required.group(1)} depends on {required.group(2)}, which has no default"
+        else:
+            reason = _NOT_KNOWN.sub(r"\1 is not known: \2", reason)
+        return Existence(reason, gate.inputs)
+    inputs = frozenset(gate.inputs)
+    names = ", ".join(sorted(inputs))
+    if alive(gate.default) is True:
+        ending = tuple(a.describe() for a in gate.alternatives if alive(a.value) is False)
+        flipped = _flipped(ending)
+        if flipped:
+            return Existence(", ".join(flipped), inputs)
+        if all(alive(a.value) is True for a in gate.alternatives) and gate.complete:
+            return None
+        return Existence(f"as with the default {names}", inputs)
+    creating = [a.describe() for a in gate.alternatives if alive(a.value) is True]
+    if creating:
+        return Existence(" or ".join(_nice(a) for a in creating[:3]), inputs)
+    # exists only where it cannot be told (an open input's "any value" world): name those
+    maybe = sorted(
+        {k for a in gate.alternatives if alive(a.value) is None for k, _ in a.assignment}
+    )
+    return Existence(f"for some values of {', '.join(maybe) or names}", inputs)
+
+
+_REQUIRED = re.compile(
+    r"^(count|for_each) is not known \((var\.[\w-]+) has no default: the caller must set it\)$"
+)
+_NOT_KNOWN = re.compile(r"^(count|for_each|count / for_each) is not known \((.*)\)$")
+
+
 def judged(resource: Resource, value: Value, predicate: Predicate) -> Verdict | None:
-    """The predicate on ``value`` in the worlds where the resource exists (judged jointly:
-    an input that both creates the resource and changes the value is one input)."""
-    joint = combine([resource.exists, value])
-    safe = guard(predicate)
-
-    def both(payloads: Any) -> bool | None:
-        exists, payload = payloads
-        present = alive(exists)
-        if present is False:
-            return False
-        verdict = safe(payload)
-        if present is None:
-            return None if verdict is not False else False
-        return verdict
-
-    return judge_value(joint, both)
+    """The predicate on ``value`` given that the resource exists: what gates its existence
+    (count / for_each / Condition) is reported with the finding (``existence``), not folded
+    into the certainty; a resource that exists in no world gives no verdict. The evaluators
+    give a resource's attribute values in the worlds where it exists (Terraform: the
+    instance's home world; CloudFormation: ``given_existence``), so an input that both creates
+    the resource and changes the value is read in the worlds where it creates it."""
+    if not may_exist(resource):
+        return None
+    return judge_value(value, predicate)
 
 
-def certainty_phrase(verdict: Verdict, language: str = "terraform") -> str:
-    """`` with the default inputs (var.x = false)`` and the like; empty when definite."""
+def certainty_phrase(
+    verdict: Verdict, language: str = "terraform", resource: Resource | None = None
+) -> str:
+    """`` with the default inputs (var.x = false)`` and the like; empty when definite. With
+    ``resource``, led by when it exists: `` when created (var.create = true)``."""
+    gate = existence(resource) if resource is not None else None
+    phrase = _phrase(verdict)
+    if gate is None:
+        return phrase
+    return f" when created ({gate.text})" + (f",{phrase}" if phrase else "")
+
+
+def _phrase(verdict: Verdict) -> str:
     if verdict.certainty is Certainty.DEFINITE:
         return ""
     inputs = ", ".join(sorted(verdict.inputs))

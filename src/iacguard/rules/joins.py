@@ -12,7 +12,8 @@ from typing import Any
 
 from iacguard.core.certainty import Verdict
 from iacguard.core.located import Located
-from iacguard.core.values import PartialStr, Ref
+from iacguard.core.value_ops import payloads
+from iacguard.core.values import PartialStr, Ref, Unknown
 from iacguard.graph.facts import AWS_MANAGED_BACKUP_KEY, fact, kind_of
 from iacguard.graph.model import Resource
 from iacguard.rules.context import Analysis, evidence_of, judged
@@ -110,12 +111,24 @@ def describe(j: VaultJudgement) -> str:
 # ----------------------------------------------------------------------------- plan targets
 
 
-def resolve_target(shared: Analysis, plan: Resource, payload: Any, is_arn: bool) -> Any:
+def resolve_target(
+    shared: Analysis, plan: Resource, payload: Any, is_arn: bool, path: str | None = None
+) -> Any:
     """The vault Resource a target payload names, ``DEFAULT_VAULT``, or None (not in the
-    graph, or cannot be seen)."""
+    graph, or cannot be seen). A payload that is a reference resolves to what it references;
+    a known name (or the name in a vault ARN) joins on the vault's configured name. With the
+    target's attribute ``path``, a payload that cannot be read (an unknown name: a required
+    input, a template string of one, a remote module's output) joins through the reference the
+    plan makes there (``aws_backup_vault.v.name``, ``v[0].name``, ``join("", v[*].name)``, a
+    local module's output): the vault referenced at that path whose name (or ARN) is that same
+    payload."""
     if isinstance(payload, Ref):
         target = shared.graph.resolve(payload)
         return target if target is not None and kind_of(target) == "vault" else None
+    if path is not None and isinstance(payload, (Unknown, PartialStr)):
+        found = _by_reference(shared, plan, payload, path)
+        if found is not None:
+            return found
     name: str | None = None
     if isinstance(payload, str):
         if is_arn:
@@ -133,3 +146,25 @@ def resolve_target(shared: Analysis, plan: Resource, payload: Any, is_arn: bool)
     if found:
         return found[0]
     return DEFAULT_VAULT if name == DEFAULT_VAULT else None
+
+
+def _by_reference(shared: Analysis, plan: Resource, payload: Any, path: str) -> Resource | None:
+    """The one vault the plan references at ``path`` whose name, in some world, is ``payload``
+    itself (None: no such vault, or several)."""
+    memo_key = ("joins.referenced", plan.root, plan.address)
+    by_path = shared.memo.get(memo_key)
+    if by_path is None:
+        by_path = {}
+        for edge in shared.graph.edges_from(plan.root, plan.address):
+            target = shared.graph.get(edge.root, edge.target)
+            if target is not None and kind_of(target) == "vault":
+                found = by_path.setdefault(edge.source_attribute, [])
+                if all(target is not t for t in found):
+                    found.append(target)
+        shared.memo[memo_key] = by_path
+    matches = [
+        vault
+        for vault in by_path.get(path, ())
+        if any(payload == p for p in payloads(shared.fact(vault, "vault.name").as_value()))
+    ]
+    return matches[0] if len(matches) == 1 else None

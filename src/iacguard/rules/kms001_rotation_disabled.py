@@ -21,7 +21,7 @@ from iacguard.core.value_ops import as_bool, as_int
 from iacguard.core.values import Value
 from iacguard.graph.facts import Fact
 from iacguard.graph.model import Graph, Resource
-from iacguard.rules.context import Analysis, RuleContext, alive, certainty_phrase, evidence_of
+from iacguard.rules.context import Analysis, RuleContext, certainty_phrase, evidence_of, may_exist
 
 _ELIGIBLE: dict[str, tuple[str, ...]] = {
     "key.spec": ("SYMMETRIC_DEFAULT",),
@@ -52,13 +52,13 @@ def eligibility_values(shared: Analysis, key: Resource) -> list[Value] | None:
     if as_bool(shared.fact(key, "key.replica").payload()) is True:
         return None
     names = ("key.spec", "key.usage", "key.origin", "key.custom_key_store", "key.xks_key")
-    return [key.exists] + [shared.fact(key, name).as_value() for name in names]
+    return [shared.fact(key, name).as_value() for name in names]
 
 
-def _eligible(exists: Any, spec: Any, usage: Any, origin: Any, cks: Any, xks: Any) -> bool | None:
-    """Does the key exist and can AWS rotate it, in one world?"""
+def _eligible(spec: Any, usage: Any, origin: Any, cks: Any, xks: Any) -> bool | None:
+    """Can AWS rotate the key, in one world? (Judged given that the key exists: what gates its
+    existence is reported with the finding, not folded in.)"""
     checks = [
-        alive(exists),
         _eligible_value(_ELIGIBLE["key.spec"])(spec),
         _eligible_value(_ELIGIBLE["key.usage"])(usage),
         _eligible_value(_ELIGIBLE["key.origin"])(origin),
@@ -87,7 +87,7 @@ def check(graph: Graph, ctx: RuleContext) -> Iterator[Finding]:
     shared = ctx.shared
     for key in shared.of_kind("key"):
         eligibility = eligibility_values(shared, key)
-        if eligibility is None:
+        if eligibility is None or not may_exist(key):
             continue
         rotation = shared.fact(key, "key.rotation_enabled")
         vaults = shared.protected_vaults(key)
@@ -122,7 +122,8 @@ def check(graph: Graph, ctx: RuleContext) -> Iterator[Finding]:
         days = as_int(period.payload())
         shown = f"{days} days" if days is not None else "a period"
         message = (
-            f"KMS key {key.address} rotates only every {shown}{certainty_phrase(verdict)}, "
+            f"KMS key {key.address} rotates only every {shown}"
+            f"{certainty_phrase(verdict, key.language, key)}, "
             f"longer than the {max_period} days allowed (option max-rotation-period-days). "
             f"Set {period.path} to {max_period} or less.{protects}"
         )
@@ -154,7 +155,8 @@ def _finding_off(
         state = f"{attr} is false"
     set_to = f"{attr}: true" if cfn else f"{attr} = true"
     message = (
-        f"KMS key {key.address} does not rotate its key material{certainty_phrase(verdict)}: "
+        f"KMS key {key.address} does not rotate its key material"
+        f"{certainty_phrase(verdict, key.language, key)}: "
         f"{state}. Set {set_to}.{protects}"
     )
     evidence = evidence_of(rotation.value) + [Located(rotation.span, f"{key.address}: {state}")]

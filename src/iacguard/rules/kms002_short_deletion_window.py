@@ -66,7 +66,8 @@ def check(graph: Graph, ctx: RuleContext) -> Iterator[Finding]:
                 "deleting it makes every recovery point in that vault unrecoverable."
             )
         message = (
-            f"KMS key {key.address} has a short deletion window{certainty_phrase(verdict)}: "
+            f"KMS key {key.address} has a short deletion window"
+            f"{certainty_phrase(verdict, key.language, key)}: "
             f"{problem}. Set {attr} to {max(minimum, AWS_MIN) if minimum <= AWS_MAX else AWS_MAX}."
             f"{protects}"
         )

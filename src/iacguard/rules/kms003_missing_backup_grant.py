@@ -24,7 +24,7 @@ from iacguard.core.values import Ref, Unknown
 from iacguard.graph.facts import Fact, kind_of
 from iacguard.graph.model import Graph, Resource
 from iacguard.graph.policy import RoleCheck, backup_grant, trusts_backup
-from iacguard.rules.context import Analysis, RuleContext, alive, certainty_phrase, evidence_of
+from iacguard.rules.context import Analysis, RuleContext, certainty_phrase, evidence_of, may_exist
 from iacguard.rules.joins import resolve_target
 from iacguard.rules.keys import classify_key
 
@@ -74,10 +74,9 @@ def _backup_roles(shared: Analysis, vault: Resource) -> list[Any]:
         if plan is None:
             continue
         targets = any(
-            resolve_target(shared, plan, payload, is_arn) is vault
+            resolve_target(shared, plan, f.payload(), is_arn, f.path) is vault
             for rule in shared.plan_rules(plan)
             for f, is_arn in [(rule.target, False)] + [(c, True) for c in rule.copies]
-            for payload in [f.payload()]
         )
         if targets:
             roles.append(shared.fact(sel, "selection.role").payload())
@@ -144,7 +143,7 @@ def check(graph: Graph, ctx: RuleContext) -> Iterator[Finding]:
     shared = ctx.shared
     for key in shared.of_kind("key"):
         vaults = shared.protected_vaults(key)
-        if not vaults:
+        if not vaults or not may_exist(key):
             continue
         policy, holder = effective_policy(shared, key)
         roles = role_check(shared)
@@ -162,9 +161,10 @@ def check(graph: Graph, ctx: RuleContext) -> Iterator[Finding]:
                 continue
             vault_value = shared.fact(vault, "vault.key").as_value()
 
+            if not may_exist(vault):
+                continue
+
             def unprotected(
-                key_alive: Any,
-                vault_alive: Any,
                 vault_key: Any,
                 key_policy: Any,
                 v: Resource = vault,
@@ -174,14 +174,10 @@ def check(graph: Graph, ctx: RuleContext) -> Iterator[Finding]:
                 info = shared.classify(v, vault_key)
                 if info.key is not k:
                     return None if info.key is None and info.kind == "unknown" else False
-                checks = [alive(key_alive), alive(vault_alive), violates(key_policy)]
-                if False in checks:
-                    return False
-                return None if None in checks else True
+                # judged given that the key and the vault exist (their gates are reported)
+                return violates(key_policy)
 
-            verdict = judge_joint(
-                [key.exists, vault.exists, vault_value, policy.as_value()], unprotected
-            )
+            verdict = judge_joint([vault_value, policy.as_value()], unprotected)
             if verdict is not None:
                 flagged.append((vault, verdict))
         if flagged:
@@ -215,7 +211,8 @@ def _finding(
     )
     message = (
         f"KMS key {key.address} protects backup vault {names} but its key policy "
-        f"gives AWS Backup no grant{certainty_phrase(verdict)}: {answer.reason}. {modes}"
+        f"gives AWS Backup no grant{certainty_phrase(verdict, key.language, key)}: "
+        f"{answer.reason}. {modes}"
     )
     location = policy.span if holder is key else key.span
     evidence = []

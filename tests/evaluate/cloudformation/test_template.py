@@ -632,3 +632,32 @@ def test_condition_that_is_not_a_name(tmp_path: Path) -> None:
     assert g.notes == (
         Located(Span(str(path), 5, 16, 5, 22), "Condition of Key is not a condition name"),
     )
+
+
+def test_properties_are_read_where_the_condition_holds(tmp_path: Path) -> None:
+    # !If on the resource's own Condition: where the vault exists, the key is set
+    template = tmp_path / "gated.yaml"
+    template.write_text(
+        "AWSTemplateFormatVersion: '2010-09-09'\n"
+        "Parameters:\n"
+        "  CreateVault: {Type: String, AllowedValues: ['true', 'false'], Default: 'false'}\n"
+        "  Name: {Type: String, Default: v}\n"
+        "Conditions:\n"
+        "  Create: !Equals [!Ref CreateVault, 'true']\n"
+        "Resources:\n"
+        "  Key: {Type: 'AWS::KMS::Key', Condition: Create}\n"
+        "  Vault:\n"
+        "    Type: AWS::Backup::BackupVault\n"
+        "    Condition: Create\n"
+        "    Properties:\n"
+        "      BackupVaultName: !Ref Name\n"
+        "      EncryptionKeyArn: !If [Create, !GetAtt Key.Arn, !Ref 'AWS::NoValue']\n",
+        encoding="utf-8",
+    )
+    g = evaluate_template(str(template), EvalOptions())
+    vault = res(g, "Vault")
+    assert isinstance(vault.exists, Depends) and vault.exists.default is False
+    key = vault.attributes["EncryptionKeyArn"]
+    assert isinstance(key, Known) and key.value == Ref("Key", "Arn", str(template))
+    # a property sharing no Parameter with the Condition is as it was
+    assert isinstance(vault.attributes["BackupVaultName"], Depends)

@@ -885,3 +885,28 @@ def test_self_reference_in_a_module_is_one_error_at_the_module_file(
         (address, Unknown("Self-referential block: aws_kms_key.k refers to itself"))
         for address in ("module.a[0].aws_kms_key.k", "module.a[1].aws_kms_key.k", "aws_kms_key.k")
     ]
+
+
+def test_an_open_count_keeps_a_placeholder_and_each_is_touched_only_when_read(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    (tmp_path / "main.tf").write_text(
+        'variable "vault_name" {\n  type    = string\n  default = null\n}\n'
+        'variable "vaults" {\n  type = map(string)\n}\n'
+        'resource "aws_backup_vault" "named" {\n'
+        "  count = var.vault_name != null ? 1 : 0\n  name  = var.vault_name\n}\n"
+        'resource "aws_backup_vault" "each" {\n'
+        "  for_each    = var.vaults\n  name        = each.value\n  kms_key_arn = null\n}\n",
+        encoding="utf-8",
+    )
+    monkeypatch.chdir(tmp_path)
+    found = discover(["."])
+    g = evaluate_modules(found.modules, EvalOptions(scan_root=str(tmp_path)))
+    named = g.get(".", "aws_backup_vault.named[0]")
+    # absent under the defaults, present for some other value of var.vault_name
+    assert named is not None and isinstance(named.exists, Depends)
+    assert named.exists.default is False and "var.vault_name" in named.exists.inputs
+    each = g.get(".", 'aws_backup_vault.each["?"]')
+    assert each is not None
+    assert each.attributes["kms_key_arn"] == Known(None)
+    assert "var.vaults" in each.attributes["name"].inputs

@@ -6,7 +6,9 @@
   kept under the extra attribute key ``METADATA_ATTRIBUTE`` (``"__metadata__"``) for suppressions
   (``Metadata.iacguard.ignore``); ``spans`` has a span (key through value) for every payload
   path evaluated under the defaults (``BackupPlan.BackupPlanRule[0].TargetBackupVault``);
-* ``exists`` = the resource's ``Condition`` as a boolean Value (Known(True) without one);
+* ``exists`` = the resource's ``Condition`` as a boolean Value (Known(True) without one); its
+  properties are their values in the worlds where it exists (``given_existence``: an
+  ``!If [CreateVault, ...]`` on the resource's own Condition is read in the created branch);
 * one Edge per ``Ref`` / ``Fn::GetAtt`` / ``${Res}`` / ``${Res.Attr}`` to a resource of the
   template, with the span of the referring expression and the property path it sits in (found
   statically, in every branch; list positions are the template's own, before any
@@ -391,6 +393,11 @@ class _TemplateBuilder:
         elif cond is not None:
             self.ev.note(cond.span, f"Condition of {name} is not a condition name")
             exists = Unknown(f"Condition of {name} is not a condition name", span=cond.span)
+        # properties in the worlds where the resource exists (none of them: as written)
+        attributes = {
+            k: (v if k == METADATA_ATTRIBUTE else given_existence(v, exists) or v)
+            for k, v in attributes.items()
+        }
         return Resource(
             address=name,
             type=type_node.value,
@@ -461,6 +468,61 @@ class _TemplateBuilder:
             value = body.get("Value") if isinstance(body, MapNode) else None
             if value is not None:
                 self.ev.eval(value, Context({}, ()), "")
+
+
+def _alive(payload: Any) -> bool | None:
+    if payload is None or payload is False:
+        return False
+    return True if payload is True else None
+
+
+def given_existence(value: Value, exists: Value) -> Value | None:
+    """``value`` in the worlds where the resource exists (as Terraform evaluates an instance in
+    its home world): a world of the value is dropped when every listed world of the
+    ``Condition`` that agrees with it on the Parameters both read says the resource does not
+    exist; when the default world is dropped, the first world left stands for the default.
+    None: the resource exists in none of the value's worlds listed. A value that shares no Parameter
+    with the Condition is the same wherever the resource exists: returned as it is."""
+    if not isinstance(value, Depends) or not isinstance(exists, Depends):
+        return value
+    shared = value.inputs & exists.inputs
+    if not shared:
+        return value
+    states = [({}, _alive(exists.default))] + [
+        (dict(a.assignment), _alive(a.value)) for a in exists.alternatives
+    ]
+
+    def present(assignment: tuple[tuple[str, Any], ...]) -> bool | None:
+        wanted = {k: v for k, v in assignment if k in shared}
+        seen = [alive for world, alive in states if _agrees(world, wanted, shared)]
+        if not seen:
+            return None
+        return False if all(a is False for a in seen) else True
+
+    worlds = [((), value.default)] + [(a.assignment, a.value) for a in value.alternatives]
+    kept = [(w, v) for w, v in worlds if present(w) is not False]
+    if not kept:
+        return None
+    if kept[0][0] == ():
+        alternatives = tuple(Alternative(w, v) for w, v in kept[1:])
+        default = value.default
+    else:
+        default = kept[0][1]
+        alternatives = tuple(Alternative(w, v) for w, v in kept)
+    if value.complete and all(a.value == default for a in alternatives):
+        return Known(default, span=value.span, trace=value.trace)
+    return Depends(
+        default, value.inputs, alternatives, value.complete, span=value.span, trace=value.trace
+    )
+
+
+def _agrees(world: dict[str, Any], wanted: dict[str, Any], names: frozenset[str]) -> bool:
+    """Whether a world of the Condition gives the shared Parameters the values ``wanted`` does
+    (a Parameter a world does not assign is at its default)."""
+    return all(world.get(n, _DEFAULT) == wanted.get(n, _DEFAULT) for n in names)
+
+
+_DEFAULT = object()
 
 
 def _target(fn: Any, arg: Node, resources: set[str]) -> tuple[str, str | None] | None:

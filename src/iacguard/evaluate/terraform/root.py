@@ -40,6 +40,7 @@ from __future__ import annotations
 
 import gc
 import os
+import re
 import time
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -346,26 +347,48 @@ class RootEvaluation:
             a: (DEFAULT_WORLD, i) for a, i in walk0.items.items()
         }
         # instances absent under the defaults: expand each resource / module call again in
-        # the worlds its count/for_each inputs give. Only enumerable inputs can reveal
-        # instances (an open input makes the expansion unknown; no placeholder is kept).
+        # the worlds its count/for_each inputs give. An enumerable input reveals instances;
+        # an open one ("any value of var.x") makes the expansion unknown: a resource that has
+        # no instance under the defaults then keeps its placeholder (``x[0]`` / ``x["?"]``),
+        # which exists for some values of those inputs.
+        placeholders: dict[str, tuple[World, WalkItem]] = {}
         for site, touched in walk0.sites:
-            enumerable = frozenset(n for n in touched if self.enumerable(n))
-            if not enumerable:
+            if not touched:
                 continue
-            for world in self.alt_worlds(DEFAULT_WORLD, enumerable)[: self.cap]:
+            for world in self.alt_worlds(DEFAULT_WORLD, touched)[: self.cap]:
                 state = self.state(world)
                 if not state.module_present(site.instance):
                     continue
                 found = Walk()
                 state.walk_site(site, found)
                 for address, item in found.items.items():
-                    if address not in homes and item.exists_known:
+                    if address in homes:
+                        continue
+                    if item.exists_known:
                         homes[address] = (world, item)
+                    else:
+                        placeholders.setdefault(address, (world, item))
+        present = {_declared(item) for item in walk0.items.values()}
+        for address, found in placeholders.items():
+            if _declared(found[1]) not in present:
+                homes.setdefault(address, found)
         for address, (home, item) in homes.items():
             self._resource(out, address, home, item, walk0.items)
 
     def _exists(self, address: str, home: World, item: WalkItem, in_default: bool) -> Value:
         touched = item.exists_inputs
+        if not item.exists_known and home != DEFAULT_WORLD:
+            # a placeholder found in an "any value" world: absent under the defaults, present
+            # for some other values of the inputs its count / for_each read
+            reason = item.reason or "count / for_each is not known"
+            inputs = touched | {k for k, _ in home}
+            return Depends(
+                False,
+                inputs,
+                (Alternative(home, Unknown(reason, None, inputs)),),
+                False,
+                item.decl.block.header_span,
+            )
         if not item.exists_known:
             body = item.decl.block.body
             meta = body.attribute("count") or body.attribute("for_each")
@@ -481,8 +504,11 @@ class RootEvaluation:
     ) -> tuple[Value, list[Any]]:
         refs = list(entry.refs)
         payload = plain(entry.payload)
-        for problem in _problems(payload):
-            self.shared.note(problem.span or span, f"{address}.{name}: {problem.reason}")
+        # a placeholder found in an "any value" world: an error there (an index of a resource
+        # absent in that world) is an artefact of the world, not worth a note
+        if item.exists_known or home == DEFAULT_WORLD:
+            for problem in _problems(payload):
+                self.shared.note(problem.span or span, f"{address}.{name}: {problem.reason}")
         if isinstance(payload, Unknown):
             return (
                 Unknown(
@@ -520,6 +546,15 @@ def _located(exc: BaseException, directory: str, message: str) -> FileError:
     if where is None:
         return FileError(directory, None, None, message)
     return FileError(where.path, where.start_line, where.start_column, message)
+
+
+def _declared(item: WalkItem) -> tuple[str, str]:
+    """The declaration an instance comes from: its module path without instance keys, and
+    its resource address (``module.a["x"].aws_y.z[0]`` -> ``("module.a.", "aws_y.z")``)."""
+    return _KEYS.sub("", item.instance.prefix), item.decl.address
+
+
+_KEYS = re.compile(r"\[[^\]]*\]")
 
 
 def _problems(payload: Any) -> list[Unknown]:

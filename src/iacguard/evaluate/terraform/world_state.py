@@ -537,11 +537,39 @@ def instance_bindings(entry: Entry, key: Any, ctx: EvalContext) -> dict[str, Any
     if found.kind == "count":
         return {"count": {"index": key}}
     if found.kind == "unknown":
-        _merge(ctx, entry)
-        if found.meta == "count":
-            return {"count": {"index": Unknown(found.reason)}}
-        return {"each": {"key": Unknown(found.reason), "value": Unknown(found.reason)}}
+        # the placeholder instance: reading count.index / each.* touches what the expansion
+        # touched; an attribute that reads neither (``kms_key_arn = null``) does not
+        names = ("index",) if found.meta == "count" else ("key", "value")
+        meta = "count" if found.meta == "count" else "each"
+        return {meta: _UnknownMeta(names, Unknown(found.reason), entry, ctx)}
     return {"each": _Each(key, found.each_value(key), entry, ctx)}
+
+
+class _UnknownMeta:
+    """``count`` / ``each`` of the placeholder instance of an unknown expansion."""
+
+    __slots__ = ("names", "unknown", "entry", "ctx")
+
+    def __init__(
+        self, names: tuple[str, ...], unknown: Unknown, entry: Entry, ctx: EvalContext
+    ) -> None:
+        self.names = names
+        self.unknown = unknown
+        self.entry = entry
+        self.ctx = ctx
+
+    def get_attr(self, name: str, span: Span) -> Any:
+        if name in self.names:
+            _merge(self.ctx, self.entry)
+            return self.unknown
+        return Unknown(f"{name} does not exist here", span)
+
+    def index(self, key: Any, span: Span) -> Any:
+        return Unknown("count / each cannot be indexed", span)
+
+    def materialize(self) -> Any:
+        _merge(self.ctx, self.entry)
+        return self.unknown
 
 
 class _Each:

@@ -282,3 +282,20 @@ def test_workers_exit_when_the_parent_is_killed(tmp_path: Path) -> None:
     while time.monotonic() < deadline and any(_alive(p) for p in workers):
         time.sleep(0.1)
     assert [p for p in workers if _alive(p)] == []
+
+
+def _address_space_limit() -> int:
+    import resource
+
+    return resource.getrlimit(resource.RLIMIT_AS)[0]
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="RLIMIT_AS is Linux's")
+def test_workers_run_with_a_capped_address_space() -> None:
+    """The last line of defence under the value budgets: a worker that still allocates past
+    the cap gets a MemoryError (a located error for its unit), not the OOM killer."""
+    from iacguard.run.pool import WORKER_ADDRESS_SPACE, _pool
+
+    with _pool(1) as pool:
+        limit = pool.submit(_address_space_limit).result(timeout=120)
+    assert 0 < limit <= WORKER_ADDRESS_SPACE

@@ -213,7 +213,7 @@ def _pool(workers: int) -> Iterator[Any]:
     executor = ProcessPoolExecutor(
         max_workers=workers,
         mp_context=multiprocessing.get_context("spawn"),
-        initializer=_watch_parent,
+        initializer=_start_worker,
     )
     submit = executor.submit
 
@@ -253,6 +253,32 @@ def _sigint_ignored() -> Iterator[None]:
         yield
     finally:
         signal.signal(signal.SIGINT, previous)
+
+
+#: a worker's address space, the last line of defence under the evaluators' own budgets: past
+#: it an allocation is a MemoryError (a located error for the unit), never the OOM killer
+WORKER_ADDRESS_SPACE = 6 * 1024**3
+
+
+def _start_worker() -> None:
+    """Worker initializer: cap the address space, and watch the parent."""
+    _cap_address_space(WORKER_ADDRESS_SPACE)
+    _watch_parent()
+
+
+def _cap_address_space(limit: int) -> None:
+    try:
+        import resource
+    except ImportError:  # pragma: no cover - not on this platform
+        return
+    try:
+        soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+        if hard != resource.RLIM_INFINITY:
+            limit = min(limit, hard)
+        if soft == resource.RLIM_INFINITY or soft > limit:
+            resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+    except (ValueError, OSError):  # pragma: no cover - a platform that refuses
+        pass
 
 
 def _watch_parent() -> None:

@@ -36,10 +36,9 @@ def suggestion(vault: Resource, info: KeyInfo) -> str:
     if info.via is not None and info.via.mode == "data":
         return f"write {info.via.address}.target_key_arn"
     if info.kind == AWS_MANAGED:
-        return (
-            f"omit {attr} (AWS Backup then uses aws/backup) or give a customer-managed "
-            "key's ARN (arn:aws:kms:REGION:ACCOUNT:key/KEY-ID)"
-        )
+        # not "omit it": BKP001 would then flag the vault for the AWS-managed key
+        key = "!GetAtt Key.Arn" if cfn else "aws_kms_key.<name>.arn"
+        return f"set {attr} to a customer-managed key's ARN ({key})"
     if cfn:
         return "write the key's ARN (!GetAtt Key.Arn or arn:aws:kms:REGION:ACCOUNT:key/KEY-ID)"
     return "write the key's ARN (aws_kms_alias.<name>.target_key_arn or aws_kms_key.<name>.arn)"

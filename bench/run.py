@@ -450,7 +450,9 @@ def report(rows: list[Row], version: dict) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description="Benchmark iacguard against the parse floor and checkov.")
+    ap = argparse.ArgumentParser(
+        description="Benchmark iacguard against the parse floor and checkov."
+    )
     ap.add_argument("--sizes", default="small,10k,100k,1m", help="comma-separated sizes")
     ap.add_argument("--quick", action="store_true", help="small,10k; one run each")
     ap.add_argument("--runs", type=int, default=3, help="runs per measurement (median)")

@@ -393,7 +393,9 @@ def keeps_null(convert: Callable[[Any], Any]) -> Fn:
 
 
 def partial(parts: Iterable[Any]) -> Any:
-    """Merge parts into a str (all known) or a PartialStr."""
+    """Merge parts into a str (all known) or a PartialStr. Adjacent unknown parts are one
+    unknown part (unknown text then unknown text is unknown text, with both's inputs): a
+    string doubled through locals around an unknown then stays one part, not 2**n."""
     out: list[Any] = []
     run: list[str] = []  # adjacent strings, joined once (``+=`` would be quadratic)
     for p in parts:
@@ -404,6 +406,17 @@ def partial(parts: Iterable[Any]) -> Any:
         if run:
             out.append("".join(run))
             run = []
+        if isinstance(p, Unknown) and out and isinstance(out[-1], Unknown):
+            first = out[-1]
+            if not p.inputs <= first.inputs or (first.required_input and not p.required_input):
+                out[-1] = Unknown(
+                    first.reason,
+                    first.span,
+                    first.inputs | p.inputs,
+                    first.required_input and p.required_input,
+                    first.trace,
+                )
+            continue
         out.append(p)
     if not out:
         return "".join(run)

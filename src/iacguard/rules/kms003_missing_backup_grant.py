@@ -202,17 +202,12 @@ def _finding(
         (a for a in answers if a.grants is False),
         next((a for a in answers if a.grants is None), answers[0]),
     )
-    modes = (
-        'With backup-grant = "explicit" (the default) the key policy must allow AWS Backup '
-        "kms:Decrypt and kms:GenerateDataKey (principal service backup.amazonaws.com, or a "
-        'kms:ViaService condition on backup.<region>.amazonaws.com); with "iam-delegation" '
-        "the default policy or an account-root kms:* statement is enough, because AWS Backup "
-        "then works through the backup role's IAM policy."
-    )
+    # the two grant modes and the rationale are in `iacguard rule KMS003`: a message a reviewer
+    # reads in one breath names the key, the vaults and what the policy lacks
     message = (
         f"KMS key {key.address} protects backup vault {names} but its key policy "
         f"gives AWS Backup no grant{certainty_phrase(verdict, key.language, key)}: "
-        f"{answer.reason}. {modes}"
+        f"{answer.reason} (see `iacguard rule KMS003`)."
     )
     location = policy.span if holder is key else key.span
     evidence = []

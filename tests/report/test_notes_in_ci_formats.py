@@ -58,7 +58,8 @@ def test_the_evaluator_notes_have_their_kinds(module, capsys):
 def test_concise_counts_notes_by_kind_before_the_summary(module, capsys):
     code, out = run(capsys, "--output-format", "concise")
     assert out.splitlines() == [
-        "Notes: 2 remote module calls not fetched (nothing in them is checked), 1 data source "
+        "Notes: 2 remote module calls not fetched (nothing in them is checked: "
+        "run `terraform init` first), 1 data source "
         "value unknown until plan time (--output-format full or json lists them).",
         "No findings; 1 file checked.",
     ]
@@ -73,8 +74,8 @@ def test_github_writes_one_notice(module, capsys):
     code, out = run(capsys, "--output-format", "github")
     assert out.splitlines() == [
         "::notice title=iacguard notes::Notes: 2 remote module calls not fetched (nothing in "
-        "them is checked), 1 data source value unknown until plan time (--output-format full "
-        "or json lists them)."
+        "them is checked: run `terraform init` first), 1 data source value unknown until plan "
+        "time (--output-format full or json lists them)."
     ]
 
 
@@ -117,7 +118,9 @@ def test_junit_skipped_testcases_per_kind(module, capsys):
     skipped = cases["remote-module"].find("skipped")
     assert skipped is not None
     assert (
-        skipped.get("message") == "2 remote module calls not fetched (nothing in them is checked)"
+        skipped.get("message")
+        == "2 remote module calls not fetched (nothing in them is checked: run `terraform init` "
+        "first)"
     )
     listed = cases["remote-module"].findtext("system-out").splitlines()
     assert [line.split(": ", 1)[0] for line in listed] == ["infra/main.tf:3", "infra/main.tf:7"]

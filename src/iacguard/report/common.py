@@ -118,8 +118,8 @@ def summary_line(report) -> str:
 _NOTE_PHRASES = {
     REMOTE_MODULE: (
         "remote module call",
-        "not fetched (nothing in it is checked)",
-        "not fetched (nothing in them is checked)",
+        "not fetched (nothing in it is checked: run `terraform init` first)",
+        "not fetched (nothing in them is checked: run `terraform init` first)",
     ),
     DATA_SOURCE: ("data source value", "unknown until plan time", "unknown until plan time"),
     SKIPPED: ("file", "skipped", "skipped"),
@@ -138,7 +138,8 @@ def notes_line(report) -> str | None:
 
 
 def note_phrase(kind: str, n: int) -> str:
-    """``2 remote module calls not fetched (nothing in them is checked)``."""
+    """``2 remote module calls not fetched (nothing in them is checked: run `terraform init`
+    first)``."""
     noun, of_one, of_many = _NOTE_PHRASES[kind]
     what = of_one if n == 1 else of_many
     return plural(n, noun) + (f" {what}" if what else "")

@@ -61,6 +61,8 @@ class RootShared:
         #: evaluation context appends here
         self.evaluation_errors: list[FileError] = []
         self._children: dict[tuple[int, str, Any], ModuleInstance | Unknown] = {}
+        #: the root's ``.terraform/modules/modules.json``: module key -> installed directory
+        self._installed: dict[str, str] | None = None
         self._types: dict[int, dict[str, TfType]] = {}
         #: id(Attribute) of a resource attribute naming its own resource, directly or
         #: through a cycle of locals and resources -> (span, message)
@@ -139,7 +141,7 @@ class RootShared:
         source = call.source
         if source is None:
             result = Unknown(f"module.{call.name}: source is not a literal string")
-        elif not is_local_source(source):
+        elif not is_local_source(source) and self.installed_dir(parent, call) is None:
             result = Unknown(f"remote module {source} is not fetched")
             self.note(
                 span,
@@ -149,7 +151,13 @@ class RootShared:
             result = Unknown(f"module.{call.name}: modules nested deeper than {MAX_MODULE_DEPTH}")
             self.note(span, result.reason)
         else:
-            directory, why = self.loader.resolve_local(parent.config.directory, source)
+            if is_local_source(source):
+                directory, why = self.loader.resolve_local(parent.config.directory, source)
+            else:  # fetched by `terraform init`: where .terraform/modules/modules.json says
+                installed = self.installed_dir(parent, call) or "."
+                directory, why = self.loader.resolve_local(self.root_dir, installed)
+                if directory is None:
+                    why = f"remote module {source}, installed by terraform init: {why}"
             if directory is None:
                 result = Unknown(f"module.{call.name}: {why}")
                 self.note(span, result.reason)
@@ -174,6 +182,45 @@ class RootShared:
                     result = ModuleInstance(prefix, config, parent, call, key, parent.depth + 1)
         self._children[ident] = result
         return result
+
+    def installed_dir(self, parent: ModuleInstance, call: ModuleCall) -> str | None:
+        """Where ``terraform init`` put a remote module (``Dir`` of its entry in the root's
+        ``.terraform/modules/modules.json``, relative to the root), or None: nothing is ever
+        fetched here, only what Terraform itself wrote is read."""
+        if self._installed is None:
+            self._installed = _modules_json(self.root_dir)
+        names = [call.name]
+        probe: ModuleInstance | None = parent
+        while probe is not None and probe.call is not None:
+            names.append(probe.call.name)
+            probe = probe.parent
+        return self._installed.get(".".join(reversed(names)))
+
+
+def _modules_json(root_dir: str) -> dict[str, str]:
+    """Module key (``vpc``, ``vpc.subnets``) -> installed directory, from the manifest
+    ``terraform init`` writes; empty when there is none or it cannot be read."""
+    import json
+
+    from iacguard.core.files import read_regular
+
+    try:
+        data = json.loads(
+            read_regular(
+                os.path.join(root_dir, ".terraform", "modules", "modules.json"), 4 * 1024 * 1024
+            )
+        )
+    except (OSError, ValueError, RecursionError):
+        return {}
+    out: dict[str, str] = {}
+    for entry in data.get("Modules", []) if isinstance(data, dict) else []:
+        if not isinstance(entry, dict):
+            continue
+        key, directory = entry.get("Key"), entry.get("Dir")
+        if isinstance(key, str) and key and isinstance(directory, str) and directory:
+            # relative to the root; resolve_local refuses a directory outside the scanned tree
+            out[key] = directory.replace("\\", "/")
+    return out
 
 
 def _same_dir(a: str, b: str) -> bool:

@@ -17,7 +17,12 @@ class NotRegularFile(OSError):
 
 
 class FileTooLarge(OSError):
-    """The file is larger than the reader allows: not read."""
+    """The file is larger than the reader allows: not read. ``size`` is what it holds (at
+    least that many bytes when it grew while being read)."""
+
+    def __init__(self, size: int, limit: int, path: str) -> None:
+        super().__init__(0, f"larger than {limit} bytes", path)
+        self.size = size
 
     def __str__(self) -> str:
         return str(self.strerror)
@@ -68,8 +73,11 @@ def read_regular(path: str | os.PathLike[str], limit: int | None = None) -> byte
         if limit is None:
             return fh.read()
         if st.st_size > limit:
-            raise FileTooLarge(0, f"larger than {limit} bytes", os.fspath(path))
-        return fh.read(limit + 1)[: limit + 1]
+            raise FileTooLarge(st.st_size, limit, os.fspath(path))
+        data = fh.read(limit + 1)  # one byte more: a file that grew since fstat is refused too
+        if len(data) > limit:
+            raise FileTooLarge(len(data), limit, os.fspath(path))
+        return data
 
 
 def read_head(path: str | os.PathLike[str], limit: int) -> bytes:

@@ -26,7 +26,6 @@ Decisions, consistent with cfn-lint (whose decoder uses PyYAML's YAML 1.1 resolv
 
 from __future__ import annotations
 
-import os
 import re
 from typing import Any
 
@@ -528,19 +527,13 @@ def load_template_text(text: str, path: str, *, max_depth: int = 200) -> ParsedD
 
 def read_text(path: str, max_file_size: int) -> tuple[str | None, FileError | None]:
     """The file's text, or a located error (unreadable, too big, not UTF-8)."""
-    from iacguard.core.files import open_regular
+    from iacguard.core.files import FileTooLarge, read_regular
 
     try:
-        fd, st = open_regular(path)
-        with os.fdopen(fd, "rb") as fh:
-            if st.st_size > max_file_size:
-                return None, FileError(
-                    path,
-                    None,
-                    None,
-                    f"file is {st.st_size} bytes, over the limit ({max_file_size})",
-                )
-            data = fh.read()
+        data = read_regular(path, max_file_size)
+    except FileTooLarge as exc:
+        message = f"file is {exc.size} bytes, over the limit ({max_file_size})"
+        return None, FileError(path, None, None, message)
     except OSError as exc:
         return None, FileError(path, None, None, f"cannot read file: {exc.strerror or exc}")
     try:

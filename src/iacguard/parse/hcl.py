@@ -226,19 +226,33 @@ def _parse_in_pieces(source: bytes, path: str) -> HclFile | None:
     row = 0
     for lo, hi in zip(cuts, cuts[1:], strict=False):
         piece = source[lo:hi]
-        tree = parse_tree(piece)
-        root = tree.root_node
-        if root.has_error:
+        broken, body, piece_errors = _read_piece(piece, path, row)
+        if broken:
             return None
-        conv = Converter(piece, path, row_off=row)
-        body_node = next((c for c in root.children if c.type == "body"), None)
-        body = conv.body(body_node, Span(path, 1, 1, 1, 1), 0, False)
         attrs.extend(body.attributes)
         blocks.extend(body.blocks)
-        errors.extend(conv.errors)
-        del tree, root, body_node, conv
+        errors.extend(piece_errors)
         row += piece.count(b"\n")
     return HclFile(path, Body(tuple(attrs), tuple(blocks), _file_span(path, source)), tuple(errors))
+
+
+def _read_piece(
+    piece: bytes,
+    path: str,
+    row: int,
+    col_off: int = 0,
+    shifts: dict[int, tuple[tuple[int, int], ...]] | None = None,
+) -> tuple[bool, Body, list[FileError]]:
+    """One piece of a file (starting at ``row``, ``col_off``) parsed on its own: whether it has
+    a syntax error, the top-level items that parse (blocks with an error left out), and its
+    located errors. Its tree is freed on return."""
+    conv = Converter(piece, path, row_off=row, col_off=col_off, shifts=shifts)
+    root = parse_tree(piece).root_node
+    broken = root.has_error
+    if broken:
+        conv.collect_errors(root)
+    body_node = next((c for c in root.children if c.type == "body"), None)
+    return broken, conv.body(body_node, Span(path, 1, 1, 1, 1), 0, skip_errors=True), conv.errors
 
 
 def _reparse_region(
@@ -263,14 +277,7 @@ def _reparse_region(
         prev = a
         line_start = source.rfind(b"\n", 0, a) + 1
         col_off = len(source[line_start:a].decode("utf-8", "replace"))
-        piece = source[a:b]
-        sub = Converter(piece, path, row_off=row, col_off=col_off, shifts=shifts)
-        tree = parse_tree(piece)
-        root = tree.root_node
-        if root.has_error:
-            sub.collect_errors(root)
-        body_node = next((c for c in root.children if c.type == "body"), None)
-        body = sub.body(body_node, Span(path, 1, 1, 1, 1), 0, skip_errors=True)
+        _, body, piece_errors = _read_piece(source[a:b], path, row, col_off, shifts)
         attrs.extend(body.attributes)
         blocks.extend(body.blocks)
-        errors.extend(sub.errors)
+        errors.extend(piece_errors)

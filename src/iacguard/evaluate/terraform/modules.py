@@ -103,16 +103,14 @@ class ModuleConfig:
 
 
 def read_source(path: str, max_size: int) -> bytes | FileError:
-    from iacguard.core.files import open_regular
+    from iacguard.core.files import FileTooLarge, read_regular
 
     try:
-        fd, st = open_regular(path)
-        with os.fdopen(fd, "rb") as fh:
-            if st.st_size > max_size:
-                return FileError(
-                    path, None, None, f"file is {st.st_size} bytes, over the size limit; not read"
-                )
-            return fh.read()
+        return read_regular(path, max_size)
+    except FileTooLarge as exc:
+        return FileError(
+            path, None, None, f"file is {exc.size} bytes, over the size limit; not read"
+        )
     except OSError as exc:
         return FileError(path, None, None, f"cannot read file: {exc.strerror or exc}")
 

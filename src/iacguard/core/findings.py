@@ -7,6 +7,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from iacguard.core.certainty import Certainty
+from iacguard.core.fixes import Fix
 from iacguard.core.located import Located
 from iacguard.core.spans import Span
 
@@ -51,6 +52,8 @@ class Finding:
     #: when the resource exists, if count / for_each / a Condition gates it
     #: (``var.create_vault = true``); None: whatever the inputs
     exists_when: str | None = None
+    #: edits that repair the finding (``iacguard check --fix``); ``fix`` is the advice in words
+    fixes: tuple[Fix, ...] = ()
 
     def with_(self, **changes: Any) -> Finding:
         return replace(self, **changes)

@@ -7,6 +7,7 @@ from __future__ import annotations
 from iacguard.core.errors import CheckError
 from iacguard.core.report import Report, RuleInfo, Summary, assemble
 from iacguard.run.pipeline import ProgressHook, build_graph, check, evaluate
+from iacguard.run.template import TemplateCheck, check_template
 
 __all__ = [
     "CheckError",
@@ -14,8 +15,10 @@ __all__ = [
     "Report",
     "RuleInfo",
     "Summary",
+    "TemplateCheck",
     "assemble",
     "build_graph",
     "check",
+    "check_template",
     "evaluate",
 ]

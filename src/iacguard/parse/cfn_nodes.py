@@ -98,3 +98,39 @@ class ParsedDocument:
     errors: tuple[FileError, ...] = ()
     fatal: bool = False
     notes: tuple[Located, ...] = ()
+
+
+def path_at(root: Node, line: int, column: int) -> list[str | int]:
+    """The path (mapping keys and sequence indexes from ``root``) of the deepest element that
+    starts at ``line``:``column`` or holds it: a mapping key starting there names its entry
+    (``["Resources", "Vault", "Properties", "EncryptionKeyArn"]``). Empty when only the root
+    holds it. Integrations that point at elements by path (cfn-lint's rule matches) use it to
+    turn a finding's span into a path."""
+    where = (line, column)
+    path: list[str | int] = []
+    node: Node = root
+    while True:
+        if isinstance(node, MapNode):
+            for key, value in node.items():
+                if (key.span.start_line, key.span.start_column) == where:
+                    return [*path, key.value]
+                if _holds(value.span, where):
+                    path.append(key.value)
+                    node = value
+                    break
+            else:
+                return path
+        elif isinstance(node, SeqNode):
+            for i, item in enumerate(node.items):
+                if _holds(item.span, where):
+                    path.append(i)
+                    node = item
+                    break
+            else:
+                return path
+        else:
+            return path
+
+
+def _holds(span: Span, where: tuple[int, int]) -> bool:
+    return (span.start_line, span.start_column) <= where < (span.end_line, span.end_column)

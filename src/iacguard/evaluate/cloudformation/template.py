@@ -48,7 +48,7 @@ from iacguard.evaluate.cloudformation.intrinsics import (
 )
 from iacguard.evaluate.options import EvalOptions
 from iacguard.graph.model import METADATA_ATTRIBUTE, Edge, Graph, Resource
-from iacguard.parse.cfn_nodes import BadNode, MapNode, Node, ScalarNode, SeqNode
+from iacguard.parse.cfn_nodes import BadNode, MapNode, Node, ParsedDocument, ScalarNode, SeqNode
 
 _TYPE_PREFIXES = ("AWS::", "Custom::", "Alexa::")
 _LIST_TYPES = ("CommaDelimitedList", "List<")
@@ -60,6 +60,12 @@ def evaluate_template(path: str, options: EvalOptions) -> Graph:
     from iacguard.parse.cfn_yaml import load_template
 
     parsed = load_template(path, max_file_size=options.max_file_size, max_depth=options.max_depth)
+    return evaluate_document(path, parsed, options)
+
+
+def evaluate_document(path: str, parsed: ParsedDocument, options: EvalOptions) -> Graph:
+    """Evaluate a template already loaded (``iacguard.parse.cfn_yaml.load_template_text``):
+    the route for a template that is not a file on disk, or whose text the caller holds."""
     if parsed.fatal or parsed.root is None:
         return Graph(errors=parsed.errors, roots=(path,) if parsed.errors else ())
     root = parsed.root

@@ -1,0 +1,116 @@
+"""Which text of a cfn-lint template iacguard evaluates, and the cache that evaluates each
+template once per cfn-lint run (not once per rule).
+
+cfn-lint hands every rule the same decoded ``Template`` (``cfn``). When it was read from a
+file (``cfn.filename``), iacguard evaluates that file's text, exactly as ``iacguard check``
+does (its comments, its lines). When it came as text (``cfnlint.api.lint``, cfn-lsp, a pipe:
+``cfn.filename`` is None), only the decoded ``cfn.template`` exists: it is written out as JSON
+and evaluated; a finding's path is then taken from that JSON and resolved by cfn-lint in its
+own decoded nodes, so the lines reported are the template's own.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import threading
+import weakref
+from collections import OrderedDict
+from dataclasses import dataclass
+from typing import Any
+
+from iacguard.api import TemplateCheck, check_template
+
+#: a template given as text is evaluated under this name (it is not a file)
+TEXT_NAME = "<cfn-lint template>.json"
+#: the largest file read (iacguard's own --max-file-size default)
+MAX_FILE_BYTES = 20 * 1024 * 1024
+
+
+@dataclass(slots=True)
+class Source:
+    """What is evaluated: a name, its text (None: let iacguard read ``path``), and the
+    cache key (the file's absolute path and the hash of its bytes, or the text's hash)."""
+
+    path: str
+    text: str | None
+    key: tuple[str, ...]
+    from_file: bool
+
+
+def source_of(cfn: Any) -> Source:
+    """The text iacguard evaluates for cfn-lint's template ``cfn`` (see the module doc)."""
+    filename = getattr(cfn, "filename", None)
+    if isinstance(filename, str) and filename and os.path.isfile(filename):
+        try:
+            size = os.path.getsize(filename)
+            if size > MAX_FILE_BYTES:
+                raise OSError("too large")
+            with open(filename, "rb") as handle:
+                data = handle.read()
+            text: str | None = data.decode("utf-8")
+            digest = hashlib.sha256(data).hexdigest()
+        except (OSError, UnicodeDecodeError):
+            text, digest = None, "unreadable"  # iacguard reads it and reports why
+        return Source(filename, text, ("file", os.path.abspath(filename), digest), True)
+    text = json.dumps(cfn.template, indent=1, default=str, ensure_ascii=False)
+    return Source(TEXT_NAME, text, ("text", hashlib.sha256(text.encode()).hexdigest()), False)
+
+
+@dataclass(slots=True)
+class Evaluation:
+    """One template evaluated: the iacguard check and where its text came from."""
+
+    check: TemplateCheck
+    from_file: bool
+    served: Any = None  # a weak reference to the last ``cfn`` this evaluation served
+
+    def serves(self, cfn: Any) -> bool:
+        return self.served is not None and self.served() is cfn
+
+
+class EvaluationCache:
+    """The evaluations of the last ``size`` templates, least recently used first out.
+
+    A rule asks for ``cfn``'s evaluation: the same ``cfn`` object (the rules of one template)
+    is found by identity, without reading anything; another object with the same file bytes
+    or the same decoded template by its key. Bounded, so a run over many templates holds at
+    most ``size`` graphs."""
+
+    def __init__(self, size: int = 4) -> None:
+        self.size = max(size, 1)
+        self._entries: OrderedDict[tuple[str, ...], Evaluation] = OrderedDict()
+        self._lock = threading.Lock()
+        #: how many evaluations were made (the tests read it)
+        self.evaluations = 0
+
+    def get(self, cfn: Any) -> Evaluation:
+        with self._lock:
+            for key, entry in self._entries.items():
+                if entry.serves(cfn):
+                    self._entries.move_to_end(key)
+                    return entry
+            source = source_of(cfn)
+            entry = self._entries.get(source.key)
+            if entry is None:
+                checked = check_template(source.path, source.text)
+                self.evaluations += 1
+                entry = Evaluation(checked, source.from_file)
+                self._entries[source.key] = entry
+                while len(self._entries) > self.size:
+                    self._entries.popitem(last=False)
+            self._entries.move_to_end(source.key)
+            try:
+                entry.served = weakref.ref(cfn)
+            except TypeError:  # an object without weak references: found by key next time
+                entry.served = None
+            return entry
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+
+#: the cache every iacguard rule of this process shares (one per process, like an
+#: ``lru_cache``: cfn-lint makes each rule on its own, so there is no run object to hang it on)
+SHARED = EvaluationCache()

@@ -23,6 +23,8 @@ NOT_ON_THE_SMALL_PATH = (
     "_hashlib",
     "concurrent.futures",
     "multiprocessing",
+    "cfnlint",  # the cfn-lint integration is for cfn-lint to load, never for `check`
+    "iacguard.cfnlint",
 )
 
 MODULE = """\
@@ -32,8 +34,10 @@ resource "aws_backup_vault" "open" {
 """
 
 
-def _imported(tmp_path: Path, *args: str) -> tuple[int, str, list[str]]:
-    (tmp_path / "main.tf").write_text(MODULE)
+def _imported(
+    tmp_path: Path, *args: str, name: str = "main.tf", text: str = MODULE
+) -> tuple[int, str, list[str]]:
+    (tmp_path / name).write_text(text)
     (tmp_path / ".git").mkdir()  # a repository without any ignore file
     code = "import sys, iacguard.cli; sys.exit(iacguard.cli.main(sys.argv[1:]))"
     env = {k: v for k, v in os.environ.items() if not k.startswith("IACGUARD")}
@@ -70,3 +74,15 @@ def test_sarif_output_hashes(tmp_path):
     assert rc == 1
     assert '"ruleId": "BKP001"' in out
     assert _heavy(imported) == ["_hashlib", "hashlib"]
+
+
+def test_a_cloudformation_check_never_imports_cfn_lint(tmp_path):
+    """cfn-lint is installed here (the test extra): ``check`` on a template still never
+    imports it, nor ``iacguard.cfnlint``."""
+    template = "Resources:\n  Open:\n    Type: AWS::Backup::BackupVault\n"
+    rc, out, imported = _imported(
+        tmp_path, "--output-format", "concise", "--no-cache", name="t.yaml", text=template
+    )
+    assert rc == 1 and "BKP001" in out
+    assert "iacguard.evaluate.cloudformation.template" in imported
+    assert not [m for m in imported if m.split(".")[0] == "cfnlint" or m == "iacguard.cfnlint"]

@@ -282,3 +282,26 @@ def test_json_looking_yaml_falls_back_to_yaml() -> None:
     doc = load_template_text("{Resources: {Key: {Type: 'AWS::KMS::Key'}}}\n", "t.yaml")
     assert doc.errors == ()
     assert to_plain(doc.root) == {"Resources": {"Key": {"Type": "AWS::KMS::Key"}}}
+
+
+def test_path_at_names_the_element_a_position_starts():
+    """``path_at``: a mapping key starting there names its entry; a position inside a value
+    descends into it; a sequence item by index; nothing but the root: empty."""
+    from iacguard.parse.cfn_nodes import path_at
+
+    text = (
+        "Resources:\n"
+        "  Vault:\n"
+        "    Type: AWS::Backup::BackupVault\n"
+        "    Properties:\n"
+        "      EncryptionKeyArn: !Ref Alias\n"
+        "      Tags:\n"
+        "        - Key: a\n"
+        "          Value: b\n"
+    )
+    root = load_template_text(text, "t.yaml").root
+    assert path_at(root, 2, 3) == ["Resources", "Vault"]
+    assert path_at(root, 5, 7) == ["Resources", "Vault", "Properties", "EncryptionKeyArn"]
+    assert path_at(root, 5, 26) == ["Resources", "Vault", "Properties", "EncryptionKeyArn", "Ref"]
+    assert path_at(root, 8, 11) == ["Resources", "Vault", "Properties", "Tags", 0, "Value"]
+    assert path_at(root, 9, 1) == []

@@ -4,15 +4,18 @@ template once per cfn-lint run (not once per rule).
 cfn-lint hands every rule the same decoded ``Template`` (``cfn``). When it was read from a
 file (``cfn.filename``), iacguard evaluates that file's text, exactly as ``iacguard check``
 does (its comments, its lines). When it came as text (``cfnlint.api.lint``, cfn-lsp, a pipe:
-``cfn.filename`` is None), only the decoded ``cfn.template`` exists: it is written out as JSON
-and evaluated; a finding's path is then taken from that JSON and resolved by cfn-lint in its
-own decoded nodes, so the lines reported are the template's own.
+``cfn.filename`` is None), only the decoded ``cfn.template`` exists: it is written out as YAML
+(``as_yaml``: a tag CloudFormation does not know, which cfn-lint decodes as ``{"Fn::Tag": v}``,
+is written back as the tag ``!Tag v``, so iacguard reads it as it reads the file: an unknown
+value, not a property named ``Fn::Tag``) and evaluated; a finding's path is then taken from
+that YAML and resolved by cfn-lint in its own decoded nodes, so the lines reported are the
+template's own. Comments are gone from a decoded template: iacguard's comment suppressions
+cannot apply there (Metadata ones do).
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import threading
 import weakref
@@ -23,7 +26,9 @@ from typing import Any
 from iacguard.api import TemplateCheck, check_template
 
 #: a template given as text is evaluated under this name (it is not a file)
-TEXT_NAME = "<cfn-lint template>.json"
+TEXT_NAME = "<cfn-lint template>.yaml"
+#: the deepest nesting written out (iacguard's own bound: deeper is its located error)
+MAX_DEPTH = 200
 #: the largest file read (iacguard's own --max-file-size default)
 MAX_FILE_BYTES = 20 * 1024 * 1024
 
@@ -37,6 +42,8 @@ class Source:
     text: str | None
     key: tuple[str, ...]
     from_file: bool
+    #: why the decoded template cannot be written out for iacguard (None: it can)
+    problem: str | None = None
 
 
 def source_of(cfn: Any) -> Source:
@@ -54,8 +61,86 @@ def source_of(cfn: Any) -> Source:
         except (OSError, UnicodeDecodeError):
             text, digest = None, "unreadable"  # iacguard reads it and reports why
         return Source(filename, text, ("file", os.path.abspath(filename), digest), True)
-    text = json.dumps(cfn.template, indent=1, default=str, ensure_ascii=False)
+    try:
+        text = as_yaml(cfn.template)
+    except _TooDeep:
+        return Source(TEXT_NAME, None, ("text", "too deep", str(id(cfn))), False, _DEEP)
+    except (RecursionError, ValueError, TypeError) as exc:
+        problem = f"the decoded template cannot be written out: {type(exc).__name__}: {exc}"
+        return Source(TEXT_NAME, None, ("text", "failed", str(id(cfn))), False, problem)
     return Source(TEXT_NAME, text, ("text", hashlib.sha256(text.encode()).hexdigest()), False)
+
+
+_DEEP = f"nesting deeper than {MAX_DEPTH} levels"
+
+
+class _TooDeep(Exception):
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class _Tagged:
+    """A local YAML tag as cfn-lint decoded it (``!Rain::Embed x`` -> ``{"Fn::Rain::Embed":
+    "x"}``), to be written back as the tag."""
+
+    tag: str
+    value: Any
+
+
+def _is_local_tag(key: Any) -> bool:
+    """``Fn::X`` where ``!X`` is no CloudFormation short form: cfn-lint's unknown tag."""
+    from iacguard.parse.cfn_yaml import SHORT_TAGS
+
+    if not isinstance(key, str) or not key.startswith("Fn::") or key.startswith("Fn::ForEach"):
+        return False
+    return "!" + key[4:] not in SHORT_TAGS
+
+
+def _plain(node: Any, depth: int = 0) -> Any:
+    """cfn-lint's decoded nodes as plain data, unknown tags as ``_Tagged``."""
+    if depth > MAX_DEPTH:
+        raise _TooDeep
+    if isinstance(node, dict):
+        if len(node) == 1:
+            ((key, value),) = node.items()
+            if _is_local_tag(key):
+                return _Tagged("!" + key[4:], _plain(value, depth + 1))
+        return {str(k): _plain(v, depth + 1) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_plain(v, depth + 1) for v in node]
+    if isinstance(node, str):
+        return str.__str__(node)
+    if node is None or isinstance(node, (bool, int, float)):
+        return node
+    return str(node)  # a date, or anything else a decoder may give: its text
+
+
+def as_yaml(template: Any) -> str:
+    """cfn-lint's decoded template as YAML text iacguard reads as it reads the file."""
+    import yaml
+
+    base: Any = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+
+    class Dumper(base):  # type: ignore[misc, valid-type]
+        pass
+
+    def tagged(dumper: Any, data: _Tagged) -> Any:
+        if isinstance(data.value, dict):
+            return dumper.represent_mapping(data.tag, data.value)
+        if isinstance(data.value, list):
+            return dumper.represent_sequence(data.tag, data.value)
+        text = "" if data.value is None else str(data.value)
+        return dumper.represent_scalar(data.tag, text)
+
+    Dumper.add_representer(_Tagged, tagged)
+    return yaml.dump(
+        _plain(template),
+        Dumper=Dumper,
+        sort_keys=False,
+        allow_unicode=True,
+        default_flow_style=False,
+        width=1 << 30,
+    )
 
 
 @dataclass(slots=True)
@@ -94,7 +179,10 @@ class EvaluationCache:
             source = source_of(cfn)
             entry = self._entries.get(source.key)
             if entry is None:
-                checked = check_template(source.path, source.text)
+                if source.problem is not None:
+                    checked = TemplateCheck.failed(source.path, source.problem)
+                else:
+                    checked = check_template(source.path, source.text)
                 self.evaluations += 1
                 entry = Evaluation(checked, source.from_file)
                 self._entries[source.key] = entry

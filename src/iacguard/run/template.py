@@ -40,6 +40,11 @@ class TemplateCheck:
     _rules: dict[str, Rule] | None = None
     _findings: dict[tuple[str, str], list[Finding]] = field(default_factory=dict)
 
+    @classmethod
+    def failed(cls, path: str, message: str) -> TemplateCheck:
+        """A template that could not be checked at all, for ``message``."""
+        return cls(path, Graph(errors=(FileError(path, None, None, message),), roots=(path,)))
+
     @property
     def errors(self) -> tuple[FileError, ...]:
         """What stopped or limited the evaluation (a parse error, a bound, a crash)."""

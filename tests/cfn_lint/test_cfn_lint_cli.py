@@ -162,3 +162,51 @@ def test_the_cases_cover_every_rule_bad_and_good():
     }
     assert good, "no good case"
     assert all(any(_expected(r, s, ("definite",)) for rr, _, s in CASES if rr == r) for r in rules)
+
+
+def test_cfn_lint_reports_what_iacguard_check_reports():
+    """Over every CloudFormation fixture at once, with no option: cfn-lint's iacguard matches
+    are ``iacguard check``'s findings (default certainty, suppressions applied), one for one:
+    same file, rule, line, column, certainty and message."""
+    names = [str(t.relative_to(REPO)) for _, t, _ in CASES]
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "iacguard",
+            "check",
+            "--output-format",
+            "json",
+            "--no-cache",
+            *names,
+        ],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    report = json.loads(done.stdout)
+    want = sorted(
+        (
+            f["location"]["path"],
+            CFN_LINT_IDS[f["rule_id"]],
+            f["location"]["start_line"],
+            f["location"]["start_column"],
+            f"[{f['rule_id']}, {f['certainty']}] {f['message']}",
+        )
+        for f in report["findings"]
+        if not f["suppressed"] and f["rule_id"] in CFN_LINT_IDS
+    )
+    _, matches = cfn_lint("-a", "iacguard.cfnlint", "--", *names)
+    got = sorted(
+        (
+            m["Filename"],
+            m["Rule"]["Id"],
+            m["Location"]["Start"]["LineNumber"],
+            m["Location"]["Start"]["ColumnNumber"],
+            m["Message"],
+        )
+        for m in ours(matches)
+    )
+    assert want and got == want

@@ -196,3 +196,23 @@ def test_the_base_class_is_not_a_rule_of_the_module():
 
     made = create_rules(iacguard.cfnlint)
     assert len(made) == 8 and all(r.id for r in made)
+
+
+def test_text_honours_metadata_suppressions_not_comments():
+    """A decoded template has no comments: iacguard's Metadata suppression applies there, a
+    comment one cannot (the README says so); with a file both apply."""
+    text = (
+        "Resources:\n"
+        "  # iacguard: ignore[BKP001] -- comments are gone once decoded\n"
+        "  Commented:\n"
+        "    Type: AWS::Backup::BackupVault\n"
+        "  Declared:\n"
+        "    Type: AWS::Backup::BackupVault\n"
+        "    Metadata:\n"
+        "      iacguard:\n"
+        "        ignore:\n"
+        "          - id: BKP001\n"
+        "            reason: reporting vault\n"
+    )
+    got = records(lint(text, rules=only_ours()))
+    assert [(m[0], m[1]) for m in got] == [("E9101", 3)]

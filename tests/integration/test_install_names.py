@@ -20,7 +20,11 @@ DISTRIBUTION = "iacguard-backup"
 ALLOWED = re.compile(
     r"""^(?:\.|'\.\[[a-z,]+\]'|"\.\[[a-z,]+\]"|\.\[[a-z,]+\]|"\$ACTION_PATH"|"\$\{ACTION_PATH\}"|"""
     + re.escape(DISTRIBUTION)
-    + r"""(?:\[[a-z,]+\])?(?:[=<>~!]=?[0-9.*]+)?|checkov|pre-commit|pip)$"""
+    + r"""(?:\[[a-z,]+\])?(?:[=<>~!]=?[0-9.*]+)?|checkov|pre-commit|pip"""
+    # the distribution with extras, quoted as a shell needs it: 'iacguard-backup[cfnlint]'
+    + r"""|(?P<q>['"])"""
+    + re.escape(DISTRIBUTION)
+    + r"""\[[a-z,]+\](?P=q))$"""
 )
 
 
@@ -55,4 +59,6 @@ def test_every_install_line_installs_this_project():
 
 def test_the_check_catches_the_old_name():
     assert not ALLOWED.match("iacguard")
+    assert not ALLOWED.match("'iacguard[cfnlint]'") and not ALLOWED.match("'iacguard-backup[x]\"")
+    assert ALLOWED.match("'iacguard-backup[cfnlint]'")
     assert _install_targets("    - pip install --quiet iacguard   # note\n") == ["iacguard"]

@@ -20,6 +20,7 @@ FINDING_KEYS = {
     "inputs",
     "exists_when",
     "fix",
+    "fixes",
     "suppressed",
     "suppression_reason",
     "properties",

@@ -96,6 +96,7 @@ def test_json_values(report):
         "inputs": ["var.use_cmk"],
         "exists_when": None,
         "fix": "Set kms_key_arn = aws_kms_key.backup.arn",
+        "fixes": [],
         "suppressed": False,
         "suppression_reason": None,
         "properties": {"attribute": "kms_key_arn", "vault": "open"},

@@ -145,7 +145,9 @@ def _insert(src: Text, resource: Resource, lang: str, attr: str, value: str) -> 
     if lang == "yaml":
         own = len(line_indent(src.line(extent.start_line)))
         props = yaml_find_key(src, extent.start_line + 1, extent.end_line, "Properties")
-        if props is None or len(line_indent(src.line(props))) <= own:
+        if props is None:
+            return _yaml_flow_insert(src, extent, own, attr, value)
+        if len(line_indent(src.line(props))) <= own:
             return None
         found = yaml_child_lines(src, props, extent.end_line)
         if found is None:
@@ -164,6 +166,25 @@ def _insert(src: Text, resource: Resource, lang: str, attr: str, value: str) -> 
     if place is None:
         return None
     return Edit(src.at(place[0]), place[1])
+
+
+_FLOW_PROPERTIES = re.compile(r"^(\s*)Properties\s*:\s*\{([^{}\[\]#]*)\}\s*(#.*)?$")
+
+
+def _yaml_flow_insert(src: Text, extent: Span, own: int, attr: str, value: str) -> Edit | None:
+    """``Properties: {A: 1, B: 2}`` on one line: the entry appended inside the braces."""
+    for n in range(extent.start_line + 1, extent.end_line + 1):
+        m = _FLOW_PROPERTIES.match(src.line(n))
+        if m is not None and len(m.group(1)) > own:
+            close = src.starts[n - 1] + m.end(2)
+            body = m.group(2)
+            if not body.strip():
+                return Edit(src.at(close), f"{attr}: {value}")
+            j = close
+            while src.text[j - 1] in " \t":
+                j -= 1
+            return Edit(src.at(j), f", {attr}: {value}")
+    return None
 
 
 # ----------------------------------------------------------------------------- defaults

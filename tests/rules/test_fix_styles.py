@@ -1,0 +1,143 @@
+"""The text a fix writes follows the file's own style (YAML flow or block, quoting; JSON
+indentation; Terraform alignment), and a value the fix cannot edit for sure gets no fix at
+all: a comment inside it, a tfvars file or a local deciding it, a ``.tf.json`` file, a block
+on one line. Each case runs the real pipeline on a small file and applies what it offers."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from iacguard.api import check
+from iacguard.run.fixes import apply_plan, plan_fixes
+
+
+def _fixed(tmp_path: Path, monkeypatch, name: str, text: str, *extra: tuple[str, str]):
+    """(the fixes offered for the first KMS001/KMS002 finding, the file after --fix)."""
+    monkeypatch.chdir(tmp_path)
+    Path(name).write_text(text)
+    for other, body in extra:
+        Path(other).write_text(body)
+    report = check(["."])
+    found = [f for f in report.findings if f.rule_id in ("KMS001", "KMS002")]
+    assert found, "the case must give a finding"
+    apply_plan(plan_fixes(found, unsafe=True))
+    return [x for f in found for x in f.fixes], Path(name).read_text()
+
+
+def test_yaml_flow_properties_stay_flow(tmp_path, monkeypatch):
+    text = "Resources:\n  Key:\n    Type: AWS::KMS::Key\n    Properties: {Description: k}  # c\n"
+    _, after = _fixed(tmp_path, monkeypatch, "t.yaml", text)
+    assert after == text.replace("{Description: k}", "{Description: k, EnableKeyRotation: true}")
+
+
+def test_yaml_quoting_and_indentation_are_kept(tmp_path, monkeypatch):
+    text = (
+        "Resources:\n"
+        "    Key:\n"
+        "        Type: AWS::KMS::Key\n"
+        "        Properties:\n"
+        '            EnableKeyRotation: "false"   # off for now\n'
+        "            PendingWindowInDays: '7'\n"
+    )
+    _, after = _fixed(tmp_path, monkeypatch, "t.yaml", text)
+    assert after == text.replace('"false"', '"true"').replace("'7'", "'30'")
+
+
+def test_yaml_block_insertion_uses_the_entries_indentation(tmp_path, monkeypatch):
+    text = (
+        "Resources:\n"
+        "    Key:\n"
+        "        Type: AWS::KMS::Key\n"
+        "        Properties:\n"
+        "            Description: |\n"
+        "                two\n"
+        "                lines\n"
+        "            # trailing comment\n"
+        "    Other:\n"
+        "        Type: AWS::SNS::Topic\n"
+    )
+    _, after = _fixed(tmp_path, monkeypatch, "t.yaml", text)
+    assert after == text.replace(
+        "            # trailing comment\n",
+        "            # trailing comment\n            EnableKeyRotation: true\n",
+    )
+
+
+def test_json_keeps_its_indentation(tmp_path, monkeypatch):
+    doc = {"Resources": {"Key": {"Type": "AWS::KMS::Key", "Properties": {"Description": "k"}}}}
+    text = json.dumps(doc, indent=4) + "\n"
+    _, after = _fixed(tmp_path, monkeypatch, "t.json", text)
+    assert after == text.replace(
+        '"Description": "k"\n', '"Description": "k",\n                "EnableKeyRotation": true\n'
+    )
+    one_line = json.dumps(doc) + "\n"
+    _, after = _fixed(tmp_path, monkeypatch, "u.json", one_line)
+    assert after == one_line.replace('"k"}', '"k", "EnableKeyRotation": true}')
+
+
+def test_terraform_insertion_aligns_with_its_group(tmp_path, monkeypatch):
+    text = (
+        'resource "aws_kms_key" "k" {\n'
+        '  description              = "k"\n'
+        '  customer_master_key_spec = "SYMMETRIC_DEFAULT"\n'
+        "}\n"
+    )
+    _, after = _fixed(tmp_path, monkeypatch, "main.tf", text)
+    assert after == text.replace("}\n", "  enable_key_rotation      = true\n}\n")
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "extra"),
+    [
+        # a comment inside the value
+        ("main.tf", 'resource "aws_kms_key" "k" {\n  enable_key_rotation = /* x */ false\n}\n', ()),
+        # a block on one line
+        ("main.tf", 'resource "aws_kms_key" "k" { description = "k" }\n', ()),
+        # the value comes from a local
+        (
+            "main.tf",
+            'locals {\n  r = false\n}\nresource "aws_kms_key" "k" {\n'
+            "  enable_key_rotation = local.r\n}\n",
+            (),
+        ),
+        # the value comes from terraform.tfvars, not the default
+        (
+            "main.tf",
+            'variable "r" {\n  default = true\n}\nresource "aws_kms_key" "k" {\n'
+            "  enable_key_rotation = var.r\n}\n",
+            (("terraform.tfvars", "r = false\n"),),
+        ),
+        # Terraform JSON syntax
+        ("main.tf.json", '{"resource": {"aws_kms_key": {"k": {"description": "k"}}}}\n', ()),
+        # a conditional in CloudFormation
+        (
+            "t.yaml",
+            "Conditions:\n  C: !Equals [a, b]\nResources:\n  Key:\n    Type: AWS::KMS::Key\n"
+            "    Properties:\n      EnableKeyRotation: !If [C, true, false]\n",
+            (),
+        ),
+    ],
+    ids=["comment", "one-line-block", "local", "tfvars", "tf-json", "cfn-if"],
+)
+def test_no_fix_where_it_cannot_be_made_safely(tmp_path, monkeypatch, name, text, extra):
+    fixes, after = _fixed(tmp_path, monkeypatch, name, text, *extra)
+    assert (fixes, after) == ([], text)
+
+
+def test_a_default_used_elsewhere_is_an_unsafe_fix(tmp_path, monkeypatch):
+    text = (
+        'variable "rotate" {\n  type    = bool\n  default = false\n}\n\n'
+        'resource "aws_kms_key" "k" {\n  enable_key_rotation = var.rotate\n}\n'
+    )
+    (fix,), _ = _fixed(tmp_path, monkeypatch, "main.tf", text)
+    assert fix.applicability == "safe"
+    assert fix.title == (
+        "Set the default of var.rotate to true in main.tf (the finding comes from that default)"
+    )
+    (tmp_path / "other.tf").write_text('output "rotate" {\n  value = var.rotate\n}\n')
+    (fix,), after = _fixed(tmp_path, monkeypatch, "main.tf", text)
+    assert fix.applicability == "unsafe"
+    assert after == text.replace("default = false", "default = true")

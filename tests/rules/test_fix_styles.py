@@ -14,14 +14,21 @@ from iacguard.api import check
 from iacguard.run.fixes import apply_plan, plan_fixes
 
 
-def _fixed(tmp_path: Path, monkeypatch, name: str, text: str, *extra: tuple[str, str]):
-    """(the fixes offered for the first KMS001/KMS002 finding, the file after --fix)."""
+def _fixed(
+    tmp_path: Path,
+    monkeypatch,
+    name: str,
+    text: str,
+    *extra: tuple[str, str],
+    rules: tuple[str, ...] = ("KMS001", "KMS002"),
+):
+    """(the fixes offered for the findings of ``rules``, the file after --fix --unsafe-fixes)."""
     monkeypatch.chdir(tmp_path)
     Path(name).write_text(text)
     for other, body in extra:
         Path(other).write_text(body)
     report = check(["."])
-    found = [f for f in report.findings if f.rule_id in ("KMS001", "KMS002")]
+    found = [f for f in report.findings if f.rule_id in rules]
     assert found, "the case must give a finding"
     apply_plan(plan_fixes(found, unsafe=True))
     return [x for f in found for x in f.fixes], Path(name).read_text()
@@ -141,3 +148,36 @@ def test_a_default_used_elsewhere_is_an_unsafe_fix(tmp_path, monkeypatch):
     (fix,), after = _fixed(tmp_path, monkeypatch, "main.tf", text)
     assert fix.applicability == "unsafe"
     assert after == text.replace("default = false", "default = true")
+
+
+def test_the_backup_statement_takes_the_templates_quotes(tmp_path, monkeypatch):
+    text = (
+        "Resources:\n"
+        "  Key:\n"
+        "    Type: AWS::KMS::Key\n"
+        "    Properties:\n"
+        "      EnableKeyRotation: true\n"
+        "      KeyPolicy:\n"
+        "        Statement:\n"
+        "        - Effect: Allow\n"
+        '          Principal: {AWS: "arn:aws:iam::111122223333:root"}\n'
+        '          Action: "kms:*"\n'
+        '          Resource: "*"\n'
+        "  Vault:\n"
+        "    Type: AWS::Backup::BackupVault\n"
+        "    Properties:\n"
+        "      BackupVaultName: v\n"
+        "      EncryptionKeyArn: !GetAtt Key.Arn\n"
+    )
+    (fix,), after = _fixed(tmp_path, monkeypatch, "t.yaml", text, rules=("KMS003",))
+    assert fix.applicability == "unsafe"
+    assert after == text.replace(
+        '          Resource: "*"\n',
+        '          Resource: "*"\n'
+        "        - Sid: AllowAWSBackup\n"
+        "          Effect: Allow\n"
+        "          Principal:\n"
+        "            Service: backup.amazonaws.com\n"
+        '          Action: ["kms:Decrypt", "kms:GenerateDataKey*", "kms:DescribeKey"]\n'
+        '          Resource: "*"\n',
+    )

@@ -249,22 +249,30 @@ def _yaml(src: Text, policy: Fact) -> Edit | None:
         last = n
     if dash is None:
         return None
-    item = _yaml_item(dash)
+    item = _yaml_item(dash, _yaml_quote(src))
     if last < len(src.starts):
         return Edit(src.at(src.starts[last]), item)
     return Edit(src.at(len(src.text)), "\n" + item.rstrip("\n"))
 
 
-def _yaml_item(dash: str) -> str:
-    actions = ", ".join(f"'{x}'" for x in ACTIONS)
+def _yaml_item(dash: str, q: str) -> str:
+    actions = ", ".join(f"{q}{x}{q}" for x in ACTIONS)
     return (
         f"{dash}- Sid: {SID}\n"
         f"{dash}  Effect: Allow\n"
         f"{dash}  Principal:\n"
         f"{dash}    Service: backup.amazonaws.com\n"
         f"{dash}  Action: [{actions}]\n"
-        f"{dash}  Resource: '*'\n"
+        f"{dash}  Resource: {q}*{q}\n"
     )
+
+
+def _yaml_quote(src: Text) -> str:
+    """The quote the template writes its quoted scalars with, the more frequent (``'``
+    when it has none)."""
+    single = len(re.findall(r"[:\[,-]\s*'", src.text))
+    double = len(re.findall(r'[:\[,-]\s*"', src.text))
+    return '"' if double > single else "'"
 
 
 def _yaml_flow_statement(src: Text, first: int, last: int, indent: int) -> Edit | None:
@@ -274,10 +282,11 @@ def _yaml_flow_statement(src: Text, first: int, last: int, indent: int) -> Edit 
         line = src.line(n)
         m = pattern.match(line)
         if m and len(m.group(1)) == indent and "[" not in m.group(2) and "{" not in m.group(2):
-            actions = ", ".join(f"'{x}'" for x in ACTIONS)
+            q = _yaml_quote(src)
+            actions = ", ".join(f"{q}{x}{q}" for x in ACTIONS)
             flow = (
                 f"{{Sid: {SID}, Effect: Allow, Principal: {{Service: backup.amazonaws.com}}, "
-                f"Action: [{actions}], Resource: '*'}}"
+                f"Action: [{actions}], Resource: {q}*{q}}}"
             )
             close = src.starts[n - 1] + m.end(2)
             text = flow if not m.group(2).strip() else f", {flow}"

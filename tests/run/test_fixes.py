@@ -181,3 +181,14 @@ def test_fixes_outside_the_scanned_paths_are_dropped(tmp_path, monkeypatch):
     outside = _replace("modules/kms/main.tf", 1, 1, 1, "x")
     (kept,) = within_paths([_finding("infra/main.tf", inside, outside)], ["infra"])
     assert kept.fixes == (inside,)
+
+
+def test_a_named_file_brings_its_modules_files(tmp_path, monkeypatch):
+    """pre-commit passes main.tf alone; the fix of a default in variables.tf stays."""
+    monkeypatch.chdir(tmp_path)
+    Path("infra/nested").mkdir(parents=True)
+    Path("infra/main.tf").write_text("")
+    default = _replace("infra/variables.tf", 1, 1, 1, "x")
+    nested = _replace("infra/nested/main.tf", 1, 1, 1, "x")
+    (kept,) = within_paths([_finding("infra/main.tf", default, nested)], ["infra/main.tf"])
+    assert kept.fixes == (default,)

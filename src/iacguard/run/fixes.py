@@ -62,11 +62,16 @@ class FixPlan:
 
 
 def within_paths(findings: Iterable[Finding], paths: Sequence[str]) -> list[Finding]:
-    """``findings`` with the fixes that edit a file outside every scanned path removed."""
+    """``findings`` with the fixes that edit a file outside every scanned path removed. A
+    named file brings its directory's files (its Terraform module, as pre-commit passes
+    ``main.tf`` alone and the fix edits the default in ``variables.tf``), not subdirectories."""
     roots = [os.path.realpath(p) for p in paths or ["."]]
+    modules = {os.path.dirname(r) for r in roots if not os.path.isdir(r)}
 
     def inside(path: str) -> bool:
         real = os.path.realpath(path)
+        if os.path.dirname(real) in modules:
+            return True
         return any(real == r or real.startswith(r.rstrip(os.sep) + os.sep) for r in roots)
 
     out = []

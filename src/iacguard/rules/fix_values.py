@@ -314,6 +314,13 @@ def _allows(name: str, rest: str, body: str) -> bool:
 def _tf_uses(memo: dict, var_file: str, name: str) -> int:
     """How often ``var.NAME`` appears in the Terraform files of the variable's module."""
     folder = os.path.dirname(var_file) or "."
+    key = ("fix-var-uses", folder, name)
+    if key not in memo:
+        memo[key] = _count_uses(memo, folder, name)
+    return memo[key]
+
+
+def _count_uses(memo: dict, folder: str, name: str) -> int:
     pattern = re.compile(rf"\bvar\.{re.escape(name)}\b")
     count = 0
     try:

@@ -68,11 +68,17 @@ def within_paths(findings: Iterable[Finding], paths: Sequence[str]) -> list[Find
     roots = [os.path.realpath(p) for p in paths or ["."]]
     modules = {os.path.dirname(r) for r in roots if not os.path.isdir(r)}
 
+    seen: dict[str, bool] = {}
+
     def inside(path: str) -> bool:
-        real = os.path.realpath(path)
-        if os.path.dirname(real) in modules:
-            return True
-        return any(real == r or real.startswith(r.rstrip(os.sep) + os.sep) for r in roots)
+        found = seen.get(path)
+        if found is None:
+            real = os.path.realpath(path)
+            found = os.path.dirname(real) in modules or any(
+                real == r or real.startswith(r.rstrip(os.sep) + os.sep) for r in roots
+            )
+            seen[path] = found
+        return found
 
     out = []
     for f in findings:

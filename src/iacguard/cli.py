@@ -429,21 +429,16 @@ def _cmd_check(args: argparse.Namespace) -> int:
 
 def _fix(args: argparse.Namespace, config: Config, report: Any, *, machine: bool) -> Any:
     """``--fix`` / ``--diff`` (ruff's): with ``--diff`` the diff of the fixes on stdout, exit 1
-    when there is one, nothing written; with ``--fix`` the fixes written and the files checked
-    again: (the new report, the "N fixes applied" line, whether a file could not be written)."""
-    from iacguard.run.fixes import apply_plan, plan_fixes, render_diff, summary_line
+    when there is one, nothing written; with ``--fix`` the fixes written, pass after pass, and
+    the files checked again: (the new report, the "N fixes applied" line, whether a file could
+    not be read or written)."""
+    from iacguard.run.fixes import fix_in_place, plan_fixes, render_diff, summary_line
 
     if not (args.fix or args.diff):
         raise UsageError("--unsafe-fixes applies with --fix or --diff")
-    plan = plan_fixes(report.findings, unsafe=args.unsafe_fixes)
-    for finding, _unused, reason in plan.skipped:
-        print(
-            f"iacguard: {finding.location}: {finding.rule_id} fix not applied: {reason}",
-            file=sys.stderr,
-        )
-    for error in plan.errors:
-        print(f"iacguard: {error}", file=sys.stderr)
     if args.diff:
+        plan = plan_fixes(report.findings, unsafe=args.unsafe_fixes)
+        _fix_problems(plan.skipped, plan.errors)
         sys.stdout.write(render_diff(plan))
         sys.stdout.flush()
         noun = "fix" if plan.applied == 1 else "fixes"
@@ -453,13 +448,24 @@ def _fix(args: argparse.Namespace, config: Config, report: Any, *, machine: bool
         if not args.quiet:
             print(f"iacguard: {line}", file=sys.stderr)
         return EXIT_FINDINGS if plan.changes else EXIT_OK
-    failed = apply_plan(plan)
-    for error in failed:
+    done = fix_in_place(
+        report,
+        lambda: _run_check(args, config, machine=machine, use_baseline=True),
+        unsafe=args.unsafe_fixes,
+    )
+    _fix_problems(done.skipped, done.errors)
+    line = summary_line(done.applied, done.unsafe_available)
+    return done.report, line, bool(done.errors)
+
+
+def _fix_problems(skipped: Any, errors: Any) -> None:
+    for finding, _unused, reason in skipped:
+        print(
+            f"iacguard: {finding.location}: {finding.rule_id} fix not applied: {reason}",
+            file=sys.stderr,
+        )
+    for error in errors:
         print(f"iacguard: {error}", file=sys.stderr)
-    applied = plan.applied_without(e.path for e in failed)
-    if plan.changes and len(failed) < len(plan.changes):  # the truth is what a new run sees
-        report = _run_check(args, config, machine=machine, use_baseline=True)
-    return report, summary_line(applied, plan.unsafe_available), bool(failed or plan.errors)
 
 
 def _append_step_summary(report: Any, path: str) -> None:

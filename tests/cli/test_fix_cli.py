@@ -210,3 +210,53 @@ def test_the_pre_commit_fix_hook_runs_fix():
         for k, v in hooks["iacguard"].items()
         if k not in ("id", "name", "description", "entry")
     }
+
+
+OVERLAPPING = """\
+Resources:
+  Key:
+    Type: AWS::KMS::Key
+    Properties:
+      KeyPolicy:
+        Statement:
+          - Effect: Allow
+            Principal: {AWS: 'arn:aws:iam::111122223333:root'}
+            Action: 'kms:*'
+            Resource: '*'
+  Vault:
+    Type: AWS::Backup::BackupVault
+    Properties:
+      BackupVaultName: v
+      EncryptionKeyArn: !GetAtt Key.Arn
+"""
+
+
+def test_fix_applies_an_overlapping_fix_on_its_next_pass(tmp_path):
+    """KMS001's EnableKeyRotation and KMS003's statement both go after the last line of the
+    key's Properties: --diff shows one and names the other, --fix applies both (ruff's loop)."""
+    (tmp_path / "t.yaml").write_text(OVERLAPPING)
+    diff = run(tmp_path, "check", ".", "--diff", "--unsafe-fixes")
+    assert "t.yaml:5:7: KMS003 fix not applied: it overlaps another fix" in diff.stderr
+    assert "would apply 1 fix" in diff.stderr
+    done = run(tmp_path, "check", ".", "--fix", "--unsafe-fixes", "--output-format", "concise")
+    assert "fix not applied" not in done.stderr
+    assert done.stdout.splitlines()[-1] == "2 fixes applied"
+    assert done.returncode == 0, done.stdout
+    fixed = yaml.load((tmp_path / "t.yaml").read_text(), Loader=_Tags)  # noqa: S506
+    props = fixed["Resources"]["Key"]["Properties"]
+    assert props["EnableKeyRotation"] is True
+    assert props["KeyPolicy"]["Statement"][-1]["Principal"] == {"Service": "backup.amazonaws.com"}
+
+
+class _Tags(yaml.SafeLoader):
+    """PyYAML's safe loader taking CloudFormation's short tags as plain nodes."""
+
+
+_Tags.add_multi_constructor(
+    "!",
+    lambda loader, suffix, node: (
+        loader.construct_sequence(node)
+        if isinstance(node, yaml.SequenceNode)
+        else loader.construct_scalar(node)
+    ),
+)

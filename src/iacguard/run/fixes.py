@@ -17,8 +17,9 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from iacguard.core.files import read_regular
 from iacguard.core.findings import Finding
@@ -148,10 +149,10 @@ def _place(
         if any(_overlap(a, b, x, y) for x, y, _ in existing) or any(
             p == path and _overlap(a, b, x, y) for p, x, y, _ in new
         ):
-            return "it overlaps another fix (run --fix again)"
+            return "it overlaps another fix"
         new.append((path, a, b, edit))
     if duplicate and new:
-        return "it overlaps another fix (run --fix again)"
+        return "it overlaps another fix"
     for path, a, b, edit in new:
         planned.setdefault(path, []).append((a, b, edit))
     return None
@@ -262,6 +263,48 @@ def _sync_dir(folder: str) -> None:
         pass
     finally:
         os.close(fd)
+
+
+# ----------------------------------------------------------------------------- --fix
+
+#: ``--fix`` passes at most (ruff's loop: a fix left out for an overlap applies on the next)
+MAX_PASSES = 10
+
+
+@dataclass(slots=True)
+class FixOutcome:
+    """What ``--fix`` did: the report of a check after the last pass, the fixes applied, the
+    unsafe ones left, the fixes still skipped and the files that could not be read or written."""
+
+    report: Any
+    applied: int
+    unsafe_available: int
+    skipped: list[tuple[Finding, Fix, str]]
+    errors: list[FileError]
+
+
+def fix_in_place(
+    report: Any, recheck: Callable[[], Any], *, unsafe: bool = False, passes: int = MAX_PASSES
+) -> FixOutcome:
+    """Apply the fixes of ``report``'s findings, check again with ``recheck`` and apply what
+    the new check offers (a fix skipped for an overlap, the second edit of a chain), until a
+    pass changes nothing or ``passes`` are done; the report is always that of the files as
+    they are now."""
+    plan = plan_fixes(report.findings, unsafe=unsafe)
+    applied = 0
+    errors: list[FileError] = []
+    for _ in range(passes):
+        if not plan.changes:
+            break
+        failed = apply_plan(plan)
+        errors += plan.errors + failed
+        applied += plan.applied_without(e.path for e in failed)
+        if len(failed) == len(plan.changes):
+            break
+        report = recheck()
+        plan = plan_fixes(report.findings, unsafe=unsafe)
+    errors += [e for e in plan.errors if e not in errors]
+    return FixOutcome(report, applied, plan.unsafe_available, plan.skipped, errors)
 
 
 # ----------------------------------------------------------------------------- summary

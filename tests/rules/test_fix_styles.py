@@ -181,3 +181,23 @@ def test_the_backup_statement_takes_the_templates_quotes(tmp_path, monkeypatch):
         '          Action: ["kms:Decrypt", "kms:GenerateDataKey*", "kms:DescribeKey"]\n'
         '          Resource: "*"\n',
     )
+
+
+def test_no_fix_inside_an_installed_remote_module(tmp_path, monkeypatch):
+    """A module ``terraform init`` installed under ``.terraform/`` is evaluated (its findings
+    are reported) but never edited: it is not the user's code."""
+    installed = tmp_path / ".terraform" / "modules" / "kms"
+    installed.mkdir(parents=True)
+    key = 'resource "aws_kms_key" "k" {\n  enable_key_rotation = false\n}\n'
+    (installed / "main.tf").write_text(key)
+    (tmp_path / ".terraform" / "modules" / "modules.json").write_text(
+        '{"Modules":[{"Key":"","Source":"","Dir":"."},{"Key":"kms",'
+        '"Source":"registry.terraform.io/example/kms/aws","Version":"1.0.0",'
+        '"Dir":".terraform/modules/kms"}]}'
+    )
+    root = 'module "kms" {\n  source  = "example/kms/aws"\n  version = "1.0.0"\n}\n'
+    monkeypatch.chdir(tmp_path)
+    Path("main.tf").write_text(root)
+    (finding,) = [f for f in check(["."]).findings if f.rule_id == "KMS001"]
+    assert finding.address == "module.kms.aws_kms_key.k"
+    assert finding.fixes == ()

@@ -201,3 +201,25 @@ def test_no_fix_inside_an_installed_remote_module(tmp_path, monkeypatch):
     (finding,) = [f for f in check(["."]).findings if f.rule_id == "KMS001"]
     assert finding.address == "module.kms.aws_kms_key.k"
     assert finding.fixes == ()
+
+
+def test_a_resource_without_properties_gets_them(tmp_path, monkeypatch):
+    text = (
+        "Resources:\n"
+        "    Key:\n"
+        "        Type: AWS::KMS::Key\n"
+        "    Topic:\n"
+        "        Type: AWS::SNS::Topic\n"
+    )
+    _, after = _fixed(tmp_path, monkeypatch, "t.yaml", text)
+    assert after == text.replace(
+        "AWS::KMS::Key\n",
+        "AWS::KMS::Key\n        Properties:\n            EnableKeyRotation: true\n",
+    )
+    doc = {"Resources": {"Key": {"Type": "AWS::KMS::Key"}}}
+    text = json.dumps(doc, indent=2) + "\n"
+    _, after = _fixed(tmp_path, monkeypatch, "t.json", text)
+    assert json.loads(after)["Resources"]["Key"]["Properties"] == {"EnableKeyRotation": True}
+    assert after == text.replace(
+        '"AWS::KMS::Key"\n', '"AWS::KMS::Key",\n      "Properties": {"EnableKeyRotation": true}\n'
+    )

@@ -146,7 +146,8 @@ def _insert(src: Text, resource: Resource, lang: str, attr: str, value: str) -> 
         own = len(line_indent(src.line(extent.start_line)))
         props = yaml_find_key(src, extent.start_line + 1, extent.end_line, "Properties")
         if props is None:
-            return _yaml_flow_insert(src, extent, own, attr, value)
+            flow = _yaml_flow_insert(src, extent, own, attr, value)
+            return flow if flow is not None else _yaml_new_properties(src, extent, attr, value)
         if len(line_indent(src.line(props))) <= own:
             return None
         found = yaml_child_lines(src, props, extent.end_line)
@@ -160,12 +161,36 @@ def _insert(src: Text, resource: Resource, lang: str, attr: str, value: str) -> 
     if bounds is None:
         return None
     opening = json_member_open(src, bounds[0], bounds[1], "Properties")
-    if opening is None:
-        return None
-    place = json_append_member(src, opening, f'"{attr}": {value}')
+    member = f'"{attr}": {value}'
+    if opening is None:  # no Properties yet: the resource gets them
+        if re.search(r'"Properties"\s*:', src.text[bounds[0] : bounds[1]]):
+            return None  # Properties given some other way (an intrinsic)
+        opening = src.text.find("{", bounds[0], bounds[1])
+        member = f'"Properties": {{{member}}}'
+        if opening < 0:
+            return None
+    place = json_append_member(src, opening, member)
     if place is None:
         return None
     return Edit(src.at(place[0]), place[1])
+
+
+def _yaml_new_properties(src: Text, extent: Span, attr: str, value: str) -> Edit | None:
+    """A resource without ``Properties``: they are added after its last entry, at its
+    entries' indentation (one step more for the property)."""
+    own = len(line_indent(src.line(extent.start_line)))
+    for n in range(extent.start_line + 1, extent.end_line + 1):
+        if re.match(r"^\s*['\"]?Properties['\"]?\s*:", src.line(n)):
+            return None  # written some other way (an intrinsic, a tag)
+    found = yaml_child_lines(src, extent.start_line, extent.end_line)
+    if found is None:
+        return None
+    indent, last = found
+    step = indent[own:] or "  "
+    text = f"{indent}Properties:\n{indent}{step}{attr}: {value}\n"
+    if last < len(src.starts):
+        return Edit(src.at(src.starts[last]), text)
+    return Edit(src.at(len(src.text)), "\n" + text.rstrip("\n"))
 
 
 _FLOW_PROPERTIES = re.compile(r"^(\s*)Properties\s*:\s*\{([^{}\[\]#]*)\}\s*(#.*)?$")

@@ -184,6 +184,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="SARIF, github and gitlab paths relative to DIR (default: the git work tree)",
     )
     check.add_argument("--color", choices=("auto", "always", "never"), default="auto")
+    check.add_argument("--fix", action="store_true", help="apply the safe fixes, then report")
+    check.add_argument(
+        "--unsafe-fixes", action="store_true", help="with --fix or --diff: the unsafe fixes too"
+    )
+    check.add_argument(
+        "--diff", action="store_true", help="print the fixes as a diff; change nothing"
+    )
 
     base = sub.add_parser("baseline", help="write the current findings to a baseline file")
     _add_selection(base)
@@ -392,13 +399,24 @@ def _cmd_check(args: argparse.Namespace) -> int:
             "(--report FORMAT=PATH still writes other formats)"
         )
     report = _run_check(args, config, machine=fmt in MACHINE_FORMATS, use_baseline=True)
+    fixed = None
+    if args.fix or args.diff or args.unsafe_fixes:
+        fixed = _fix(args, config, report, machine=fmt in MACHINE_FORMATS)
+        if isinstance(fixed, int):  # --diff: the diff is the output
+            return fixed
+        report = fixed[0]
     code = report.exit_code(exit_zero=args.exit_zero)
+    if fixed is not None and fixed[2] and not args.exit_zero:
+        code = max(code, EXIT_FINDINGS)  # a fix that could not be written
     if not args.quiet:
         _warn_if_nothing_checked(report, args.paths)
     try:
         _write_main(report, fmt, args, to_file)
     except BrokenPipeError:  # `iacguard check | head`: the reader left; the verdict stands
         _silence_stdout()
+    if fixed is not None:
+        stream = sys.stdout if fmt not in MACHINE_FORMATS and not to_file else sys.stderr
+        print(fixed[1], file=stream)
     if fmt == "github" and not args.statistics and os.environ.get("GITHUB_STEP_SUMMARY"):
         _append_step_summary(report, os.environ["GITHUB_STEP_SUMMARY"])
     for extra_fmt, path in extra:
@@ -407,6 +425,47 @@ def _cmd_check(args: argparse.Namespace) -> int:
         else:
             _write(path, render(report, extra_fmt, color=False, quiet=args.quiet))
     return code
+
+
+def _fix(args: argparse.Namespace, config: Config, report: Any, *, machine: bool) -> Any:
+    """``--fix`` / ``--diff`` (ruff's): with ``--diff`` the diff of the fixes on stdout, exit 1
+    when there is one, nothing written; with ``--fix`` the fixes written, pass after pass, and
+    the files checked again: (the new report, the "N fixes applied" line, whether a file could
+    not be read or written)."""
+    from iacguard.run.fixes import fix_in_place, plan_fixes, render_diff, summary_line
+
+    if not (args.fix or args.diff):
+        raise UsageError("--unsafe-fixes applies with --fix or --diff")
+    if args.diff:
+        plan = plan_fixes(report.findings, unsafe=args.unsafe_fixes)
+        _fix_problems(plan.skipped, plan.errors)
+        sys.stdout.write(render_diff(plan))
+        sys.stdout.flush()
+        noun = "fix" if plan.applied == 1 else "fixes"
+        line = f"would apply {plan.applied} {noun}"
+        if plan.unsafe_available:
+            line += f" ({plan.unsafe_available} unsafe available with --unsafe-fixes)"
+        if not args.quiet:
+            print(f"iacguard: {line}", file=sys.stderr)
+        return EXIT_FINDINGS if plan.changes else EXIT_OK
+    done = fix_in_place(
+        report,
+        lambda: _run_check(args, config, machine=machine, use_baseline=True),
+        unsafe=args.unsafe_fixes,
+    )
+    _fix_problems(done.skipped, done.errors)
+    line = summary_line(done.applied, done.unsafe_available)
+    return done.report, line, bool(done.errors)
+
+
+def _fix_problems(skipped: Any, errors: Any) -> None:
+    for finding, _unused, reason in skipped:
+        print(
+            f"iacguard: {finding.location}: {finding.rule_id} fix not applied: {reason}",
+            file=sys.stderr,
+        )
+    for error in errors:
+        print(f"iacguard: {error}", file=sys.stderr)
 
 
 def _append_step_summary(report: Any, path: str) -> None:

@@ -184,6 +184,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="SARIF, github and gitlab paths relative to DIR (default: the git work tree)",
     )
     check.add_argument("--color", choices=("auto", "always", "never"), default="auto")
+    check.add_argument(
+        "--stdin-filename",
+        metavar="PATH",
+        help="with the path '-': read the file PATH from standard input, checked with its "
+        "module from disk (editor integrations)",
+    )
 
     base = sub.add_parser("baseline", help="write the current findings to a baseline file")
     _add_selection(base)
@@ -346,11 +352,19 @@ def _use_color(args: argparse.Namespace, stream: Any) -> bool:
         return False
 
 
-def _run_check(args: argparse.Namespace, config: Config, *, machine: bool, use_baseline: bool):
+def _run_check(
+    args: argparse.Namespace,
+    config: Config,
+    *,
+    machine: bool,
+    use_baseline: bool,
+    stdin: dict[str, Any] | None = None,
+):
     from iacguard import api
     from iacguard.run.progress import Progress, wanted
 
     kwargs: dict[str, Any] = {
+        **(stdin or {}),
         "var_files": args.var_file,
         "ignore_suppressions": args.ignore_suppressions,
         "max_file_size": args.max_file_size,
@@ -374,6 +388,50 @@ def _run_check(args: argparse.Namespace, config: Config, *, machine: bool, use_b
 
 
 def _cmd_check(args: argparse.Namespace) -> int:
+    stdin = _stdin_input(args)
+    if stdin is None:
+        return _check_and_report(args)
+    from iacguard.core.files import overlay
+
+    with overlay(stdin["overlay"]):  # the report quotes the text read, not the file on disk
+        return _check_and_report(args, stdin)
+
+
+def _stdin_input(args: argparse.Namespace) -> dict[str, Any] | None:
+    """``check - --stdin-filename PATH`` (or ``--stdin-filename PATH`` alone): the text of PATH
+    read from standard input, as ``api.check`` keywords (the overlay, and the working directory
+    to find the callers of its module in when PATH is below it); ``args.paths`` becomes
+    ``[PATH]``. None when standard input is not read."""
+    paths = [str(p) for p in args.paths]
+    if "-" not in paths and args.stdin_filename is None:
+        return None
+    if args.stdin_filename is None:
+        raise UsageError(
+            "reading standard input ('-') needs --stdin-filename PATH: its name decides the "
+            "language and the module the text belongs to"
+        )
+    if paths not in ([], ["-"]):
+        raise UsageError(
+            "--stdin-filename checks one file read from standard input: give '-' alone"
+        )
+    name = args.stdin_filename
+    from iacguard.discover import DATA_SUFFIXES, TF_SUFFIXES
+
+    if not name.endswith((*TF_SUFFIXES, ".tfvars", ".tfvars.json", *DATA_SUFFIXES)):
+        raise UsageError(
+            f"--stdin-filename {name}: not a Terraform (.tf, .tf.json, .tfvars) or "
+            "CloudFormation/plan (.yaml, .yml, .json, .template, .cfn) file name"
+        )
+    if os.path.isdir(name):
+        raise UsageError(f"--stdin-filename {name}: a directory, not a file")
+    data = sys.stdin.buffer.read()
+    args.paths = [name]
+    here = os.path.abspath(os.getcwd())
+    below = os.path.abspath(name).startswith(here.rstrip(os.sep) + os.sep)
+    return {"overlay": {name: data}, "callers_from": here if below else None}
+
+
+def _check_and_report(args: argparse.Namespace, stdin: dict[str, Any] | None = None) -> int:
     from iacguard.report import MACHINE_FORMATS, render, write
 
     extra = _reports(args.report)
@@ -391,7 +449,8 @@ def _cmd_check(args: argparse.Namespace) -> int:
             f"--statistics prints text or JSON, not {fmt}: use --output-format concise or json "
             "(--report FORMAT=PATH still writes other formats)"
         )
-    report = _run_check(args, config, machine=fmt in MACHINE_FORMATS, use_baseline=True)
+    machine = fmt in MACHINE_FORMATS
+    report = _run_check(args, config, machine=machine, use_baseline=True, stdin=stdin)
     code = report.exit_code(exit_zero=args.exit_zero)
     if not args.quiet:
         _warn_if_nothing_checked(report, args.paths)

@@ -207,6 +207,10 @@ def build_parser() -> argparse.ArgumentParser:
         help="print the configuration's JSON schema (for editors: taplo, Even Better TOML)",
     )
 
+    sub.add_parser(
+        "lsp", help="run the language server on stdin/stdout (needs the 'lsp' extra: pygls)"
+    )
+
     graph = sub.add_parser("graph", help="print the resource graph")
     graph.add_argument("paths", nargs="*", help="files or directories (default: .)")
     graph.add_argument(
@@ -257,6 +261,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "rules": _cmd_rules,
         "graph": _cmd_graph,
         "config-schema": _cmd_config_schema,
+        "lsp": _cmd_lsp,
     }
     try:
         return commands[args.command](args)
@@ -687,6 +692,21 @@ def _cmd_config_schema(args: argparse.Namespace) -> int:
 
     sys.stdout.write(render_editor_schema())
     return EXIT_OK
+
+
+def _cmd_lsp(args: argparse.Namespace) -> int:
+    """The language server (``iacguard.lsp``), when its extra is installed."""
+    try:
+        from iacguard.lsp.server import main
+    except ImportError as exc:
+        missing = (exc.name or "").partition(".")[0]
+        if missing not in ("pygls", "lsprotocol", "cattrs", "attrs"):
+            raise
+        raise UsageError(
+            f"'iacguard lsp' needs {missing}, which is not installed: install the lsp extra "
+            "(pip install 'iacguard-backup[lsp]')"
+        ) from exc
+    return main()
 
 
 def _cmd_graph(args: argparse.Namespace) -> int:

@@ -23,6 +23,9 @@ NOT_ON_THE_SMALL_PATH = (
     "_hashlib",
     "concurrent.futures",
     "multiprocessing",
+    "iacguard.lsp",  # the language server and its protocol libraries: `iacguard lsp` only
+    "pygls",
+    "lsprotocol",
 )
 
 MODULE = """\

@@ -190,6 +190,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="with the path '-': read the file PATH from standard input, checked with its "
         "module from disk (editor integrations)",
     )
+    check.add_argument("--fix", action="store_true", help="apply the safe fixes, then report")
+    check.add_argument(
+        "--unsafe-fixes", action="store_true", help="with --fix or --diff: the unsafe fixes too"
+    )
+    check.add_argument(
+        "--diff", action="store_true", help="print the fixes as a diff; change nothing"
+    )
 
     base = sub.add_parser("baseline", help="write the current findings to a baseline file")
     _add_selection(base)
@@ -415,6 +422,8 @@ def _stdin_input(args: argparse.Namespace) -> dict[str, Any] | None:
             "reading standard input ('-') needs --stdin-filename PATH: its name decides the "
             "language and the module the text belongs to"
         )
+    if getattr(args, "fix", False) or getattr(args, "diff", False):
+        raise UsageError("--fix and --diff change files: not with standard input")
     if paths not in ([], ["-"]):
         raise UsageError(
             "--stdin-filename checks one file read from standard input: give '-' alone"
@@ -454,15 +463,27 @@ def _check_and_report(args: argparse.Namespace, stdin: dict[str, Any] | None = N
             f"--statistics prints text or JSON, not {fmt}: use --output-format concise or json "
             "(--report FORMAT=PATH still writes other formats)"
         )
-    machine = fmt in MACHINE_FORMATS
-    report = _run_check(args, config, machine=machine, use_baseline=True, stdin=stdin)
+    report = _run_check(
+        args, config, machine=fmt in MACHINE_FORMATS, use_baseline=True, stdin=stdin
+    )
+    fixed = None
+    if args.fix or args.diff or args.unsafe_fixes:
+        fixed = _fix(args, config, report, machine=fmt in MACHINE_FORMATS)
+        if isinstance(fixed, int):  # --diff: the diff is the output
+            return fixed
+        report = fixed[0]
     code = report.exit_code(exit_zero=args.exit_zero)
+    if fixed is not None and fixed[2] and not args.exit_zero:
+        code = max(code, EXIT_FINDINGS)  # a fix that could not be written
     if not args.quiet:
         _warn_if_nothing_checked(report, args.paths)
     try:
         _write_main(report, fmt, args, to_file)
     except BrokenPipeError:  # `iacguard check | head`: the reader left; the verdict stands
         _silence_stdout()
+    if fixed is not None:
+        stream = sys.stdout if fmt not in MACHINE_FORMATS and not to_file else sys.stderr
+        print(fixed[1], file=stream)
     if fmt == "github" and not args.statistics and os.environ.get("GITHUB_STEP_SUMMARY"):
         _append_step_summary(report, os.environ["GITHUB_STEP_SUMMARY"])
     for extra_fmt, path in extra:
@@ -471,6 +492,41 @@ def _check_and_report(args: argparse.Namespace, stdin: dict[str, Any] | None = N
         else:
             _write(path, render(report, extra_fmt, color=False, quiet=args.quiet))
     return code
+
+
+def _fix(args: argparse.Namespace, config: Config, report: Any, *, machine: bool) -> Any:
+    """``--fix`` / ``--diff`` (ruff's): with ``--diff`` the diff of the fixes on stdout, exit 1
+    when there is one, nothing written; with ``--fix`` the fixes written and the files checked
+    again: (the new report, the "N fixes applied" line, whether a file could not be written)."""
+    from iacguard.run.fixes import apply_plan, plan_fixes, render_diff, summary_line
+
+    if not (args.fix or args.diff):
+        raise UsageError("--unsafe-fixes applies with --fix or --diff")
+    plan = plan_fixes(report.findings, unsafe=args.unsafe_fixes)
+    for finding, _unused, reason in plan.skipped:
+        print(
+            f"iacguard: {finding.location}: {finding.rule_id} fix not applied: {reason}",
+            file=sys.stderr,
+        )
+    for error in plan.errors:
+        print(f"iacguard: {error}", file=sys.stderr)
+    if args.diff:
+        sys.stdout.write(render_diff(plan))
+        sys.stdout.flush()
+        noun = "fix" if plan.applied == 1 else "fixes"
+        line = f"would apply {plan.applied} {noun}"
+        if plan.unsafe_available:
+            line += f" ({plan.unsafe_available} unsafe available with --unsafe-fixes)"
+        if not args.quiet:
+            print(f"iacguard: {line}", file=sys.stderr)
+        return EXIT_FINDINGS if plan.changes else EXIT_OK
+    failed = apply_plan(plan)
+    for error in failed:
+        print(f"iacguard: {error}", file=sys.stderr)
+    applied = plan.applied_without(e.path for e in failed)
+    if plan.changes and len(failed) < len(plan.changes):  # the truth is what a new run sees
+        report = _run_check(args, config, machine=machine, use_baseline=True)
+    return report, summary_line(applied, plan.unsafe_available), bool(failed or plan.errors)
 
 
 def _append_step_summary(report: Any, path: str) -> None:

@@ -75,6 +75,7 @@ class Finding:
             "inputs": list(self.inputs),
             "exists_when": self.exists_when,
             "fix": self.fix,
+            "fixes": [x.to_json() for x in self.fixes],
             "suppressed": self.suppressed,
         }
         if self.suppressed:

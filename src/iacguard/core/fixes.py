@@ -5,6 +5,12 @@ A rule that knows how to repair what it found attaches ``Fix`` objects to its ``
 too, ``--diff`` prints what they would change; JSON, SARIF and the language server carry them.
 An edit's span uses the same convention as every ``Span``: 1-based lines and columns, the end
 column exclusive; an insertion has an empty span (start == end).
+
+Columns count characters (Unicode code points) of the file decoded as UTF-8, as every ``Span``
+does and as an editor shows them, not bytes: ``é`` is one column. Lines are split at ``\n`` only
+(a ``\r`` before it belongs to the line). A leading byte order mark is not counted. The language
+server converts to its client's position encoding (UTF-16 by default); ``offset`` below turns a
+(line, column) into an index into the decoded text.
 """
 
 from __future__ import annotations
@@ -37,9 +43,37 @@ class Fix:
     applicability: Applicability
     edits: tuple[Edit, ...]
 
+    @property
+    def paths(self) -> frozenset[str]:
+        """The files the fix edits."""
+        return frozenset(e.span.path for e in self.edits)
+
     def to_json(self) -> dict[str, Any]:
         return {
             "title": self.title,
             "applicability": self.applicability,
             "edits": [e.to_json() for e in self.edits],
         }
+
+
+def line_starts(text: str) -> list[int]:
+    """The index in ``text`` where each line starts (line 1 at index 0)."""
+    starts = [0]
+    find = text.find
+    i = find("\n")
+    while i != -1:
+        starts.append(i + 1)
+        i = find("\n", i + 1)
+    return starts
+
+
+def offset(starts: list[int], text: str, line: int, column: int) -> int | None:
+    """The index in ``text`` of 1-based ``line`` and ``column`` (None: not in the text). The
+    column just past a line's last character (before its ``\n``) is valid: an insertion there
+    appends to the line."""
+    if line < 1 or line > len(starts) or column < 1:
+        return None
+    begin = starts[line - 1]
+    end = starts[line] - 1 if line < len(starts) else len(text)
+    index = begin + column - 1
+    return index if index <= end else None

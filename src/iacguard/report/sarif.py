@@ -227,9 +227,37 @@ def _result(f: Finding, index: int, fingerprint: str, report) -> dict[str, Any]:
         )
     if related:
         out["relatedLocations"] = related
+    if f.fixes:
+        out["fixes"] = [_fix(x, report) for x in f.fixes]
     if f.suppressed:
         out["suppressions"] = [{"kind": "inSource", "justification": f.suppression_reason or ""}]
     return out
+
+
+def _fix(fix, report) -> dict[str, Any]:
+    """A SARIF ``fix`` (3.55): its edits grouped by file as ``artifactChanges``, each edit a
+    ``replacement`` of ``deletedRegion`` (empty for an insertion) by ``insertedContent``; the
+    applicability in ``properties``."""
+    changes: dict[str, list[dict[str, Any]]] = {}
+    for edit in fix.edits:
+        s = edit.span
+        region = {
+            "startLine": s.start_line,
+            "startColumn": s.start_column,
+            "endLine": s.end_line,
+            "endColumn": s.end_column,
+        }
+        changes.setdefault(s.path, []).append(
+            {"deletedRegion": region, "insertedContent": {"text": edit.new_text}}
+        )
+    return {
+        "description": {"text": fix.title},
+        "artifactChanges": [
+            {"artifactLocation": _artifact(path, report), "replacements": replacements}
+            for path, replacements in changes.items()
+        ],
+        "properties": {"applicability": fix.applicability},
+    }
 
 
 def _notification(e, report) -> dict[str, Any]:

@@ -12,9 +12,12 @@ from collections.abc import Iterator
 from typing import Any
 
 from iacguard.core.findings import Finding
+from iacguard.core.fixes import Fix
 from iacguard.core.located import Located
+from iacguard.graph.facts import Fact
 from iacguard.graph.model import Graph, Resource
 from iacguard.rules.context import RuleContext, certainty_phrase, evidence_of, judged
+from iacguard.rules.fix_values import replace_value
 from iacguard.rules.keys import AWS_MANAGED, UNKNOWN, KeyInfo
 
 
@@ -81,4 +84,34 @@ def check(graph: Graph, ctx: RuleContext) -> Iterator[Finding]:
         name = shared.fact(vault, "vault.name").payload()
         if isinstance(name, str):
             props["vault_name"] = name
-        yield ctx.finding(vault, verdict, message, key_fact.span, evidence, props)
+        fixes = _key_arn_fix(shared.memo, vault, key_fact, info)
+        yield ctx.finding(vault, verdict, message, key_fact.span, evidence, props, fixes)
+
+
+def _local(resource: Resource) -> str:
+    """The address as written inside its own module (``aws_kms_key.k``)."""
+    prefix = f"{resource.module}." if resource.module else ""
+    return resource.address[len(prefix) :] if resource.address.startswith(prefix) else ""
+
+
+def _key_arn_fix(memo: dict, vault: Resource, key_fact: Fact, info: KeyInfo) -> tuple[Fix, ...]:
+    """The key's ARN written for the alias, when the alias reaches a key of the graph in the
+    vault's own module (unsafe: a vault's key cannot change in place, the vault is replaced)."""
+    key = info.key
+    if key is None or not info.alias_form or key.root != vault.root or key.module != vault.module:
+        return ()
+    key_local = _local(key)
+    if not key_local or "[" in key_local:
+        return ()
+    via = info.via
+    tf = f"{key_local}.arn"
+    if via is not None and via.type == "aws_kms_alias" and via.module == vault.module:
+        via_local = _local(via)
+        if via_local and "[" not in via_local:
+            tf = f"{via_local}.target_key_arn"
+    expressions = {
+        "terraform": tf,
+        "yaml": f"!GetAtt {key_local}.Arn",
+        "json": f'{{"Fn::GetAtt": ["{key_local}", "Arn"]}}',
+    }
+    return replace_value(memo, vault, key_fact, expressions, "unsafe")

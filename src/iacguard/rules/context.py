@@ -11,6 +11,7 @@ from typing import Any
 
 from iacguard.core.certainty import Certainty, Predicate, Verdict, judge_value
 from iacguard.core.findings import Finding, Severity
+from iacguard.core.fixes import Fix
 from iacguard.core.located import Located
 from iacguard.core.spans import Span
 from iacguard.core.value_ops import as_bool, payloads
@@ -139,6 +140,7 @@ class RuleContext:
         location: Span,
         evidence: Iterable[Located] = (),
         properties: Mapping[str, Any] | None = None,
+        fixes: tuple[Fix, ...] = (),
     ) -> Finding:
         lang = "cloudformation" if resource.language == "cloudformation" else "terraform"
         gate = existence(resource)
@@ -161,6 +163,7 @@ class RuleContext:
             exists_when=gate.text if gate is not None else None,
             fix=self.fixes.get(lang) or self.fixes.get("terraform"),
             properties=dict(properties or {}),
+            fixes=fixes,
         )
 
 

@@ -22,6 +22,7 @@ from iacguard.core.values import Value
 from iacguard.graph.facts import Fact
 from iacguard.graph.model import Graph, Resource
 from iacguard.rules.context import Analysis, RuleContext, certainty_phrase, evidence_of, may_exist
+from iacguard.rules.fix_values import set_value
 
 _ELIGIBLE: dict[str, tuple[str, ...]] = {
     "key.spec": ("SYMMETRIC_DEFAULT",),
@@ -128,8 +129,16 @@ def check(graph: Graph, ctx: RuleContext) -> Iterator[Finding]:
             f"Set {period.path} to {max_period} or less.{protects}"
         )
         evidence = evidence_of(period.value) + [Located(period.span, f"{period.path} = {shown}")]
+        # AWS accepts 90-2560 days: a maximum below 90 cannot be written
+        fixes = set_value(shared.memo, key, period, max_period) if max_period >= 90 else ()
         yield ctx.finding(
-            key, verdict, message, period.span, evidence, {**props, "rotation_period_days": days}
+            key,
+            verdict,
+            message,
+            period.span,
+            evidence,
+            {**props, "rotation_period_days": days},
+            fixes,
         )
 
 
@@ -160,4 +169,5 @@ def _finding_off(
         f"{state}. Set {set_to}.{protects}"
     )
     evidence = evidence_of(rotation.value) + [Located(rotation.span, f"{key.address}: {state}")]
-    return ctx.finding(key, verdict, message, rotation.span, evidence, props)
+    fixes = set_value(ctx.shared.memo, key, rotation, True)
+    return ctx.finding(key, verdict, message, rotation.span, evidence, props, fixes)

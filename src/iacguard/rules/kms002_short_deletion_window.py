@@ -18,6 +18,7 @@ from iacguard.core.located import Located
 from iacguard.core.value_ops import as_int
 from iacguard.graph.model import Graph
 from iacguard.rules.context import RuleContext, certainty_phrase, evidence_of, judged
+from iacguard.rules.fix_values import set_value
 
 AWS_DEFAULT = 30
 AWS_MIN, AWS_MAX = 7, 30
@@ -76,4 +77,8 @@ def check(graph: Graph, ctx: RuleContext) -> Iterator[Finding]:
         props: dict[str, Any] = {"deletion_window_days": days}
         if vaults:
             props["vaults"] = [v.address for v in vaults]
-        yield ctx.finding(key, verdict, message, window.span, evidence, props)
+        fixes: tuple = ()
+        if days is not None:  # not set means AWS's 30: nothing to raise
+            target = AWS_MAX if days > AWS_MAX else min(max(minimum, AWS_MIN), AWS_MAX)
+            fixes = set_value(shared.memo, key, window, target)
+        yield ctx.finding(key, verdict, message, window.span, evidence, props, fixes)

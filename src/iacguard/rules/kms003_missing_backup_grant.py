@@ -18,6 +18,7 @@ from typing import Any
 
 from iacguard.core.certainty import Verdict, judge_joint, judge_value
 from iacguard.core.findings import Finding
+from iacguard.core.fixes import Fix
 from iacguard.core.located import Located
 from iacguard.core.value_ops import as_str, payloads
 from iacguard.core.values import Ref, Unknown
@@ -25,6 +26,7 @@ from iacguard.graph.facts import Fact, kind_of
 from iacguard.graph.model import Graph, Resource
 from iacguard.graph.policy import RoleCheck, backup_grant, trusts_backup
 from iacguard.rules.context import Analysis, RuleContext, certainty_phrase, evidence_of, may_exist
+from iacguard.rules.fix_policy import statement_fix, with_statement
 from iacguard.rules.joins import resolve_target
 from iacguard.rules.keys import classify_key
 
@@ -219,4 +221,19 @@ def _finding(
     evidence.extend(evidence_of(policy.value))
     evidence.append(Located(policy.span, answer.reason))
     props = {"vaults": [v.address for v in vaults], "backup_grant": mode}
-    return ctx.finding(key, verdict, message, location, evidence, props)
+    fixes: tuple[Fix, ...] = ()
+    if _statement_would_grant(policy, mode, roles):
+        fixes = statement_fix(ctx.shared.memo, holder, policy)
+    return ctx.finding(key, verdict, message, location, evidence, props, fixes)
+
+
+def _statement_would_grant(policy: Fact, mode: str, roles: RoleCheck) -> bool:
+    """Whether the policy with AWS Backup's statement added grants it in every world (a Deny
+    may still cancel it: then no fix is offered)."""
+    if policy.value is None:
+        return False
+    for payload in payloads(policy.as_value()):
+        extended = with_statement(payload)
+        if extended is None or backup_grant(extended, mode, roles).grants is not True:
+            return False
+    return True

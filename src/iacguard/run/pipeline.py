@@ -207,6 +207,10 @@ def _check(
         if f.certainty >= effective_settings(settings, f).min_certainty
         and not settings.excluded(f.location.path)  # a called module's excluded file
     ]
+    if any(f.fixes for f in findings):  # never offer a fix to a file the user did not pass
+        from iacguard.run.fixes import within_paths
+
+        findings = within_paths(findings, [str(p) for p in paths])
     errors = list(graph.errors)
     hidden: dict[str, Any] = {"diff_base": diff_base}
     if focus is not None:

@@ -175,3 +175,9 @@ def test_the_file_name_must_name_a_language(tmp_path):
     done = run(tmp_path, VAULT_TF, "-", "--stdin-filename", "notes.txt")
     assert done.returncode == 2
     assert "not a Terraform" in done.stderr
+
+
+def test_fixes_are_not_written_from_standard_input(tmp_path):
+    done = run(tmp_path, VAULT_TF, "-", "--stdin-filename", "main.tf", "--fix")
+    assert done.returncode == 2
+    assert "not with standard input" in done.stderr

@@ -332,3 +332,39 @@ def test_without_the_extra_the_command_says_what_to_install(tmp_path):
     assert done.returncode == 2
     assert "'iacguard lsp' needs pygls" in done.stderr
     assert "pip install 'iacguard-backup[lsp]'" in done.stderr
+
+
+@pytest.mark.asyncio
+async def test_kms001s_fix_as_a_code_action_on_unsaved_text(tmp_path):
+    """A built-in rule's fix (KMS001: rotation on), computed against the editor's unsaved
+    text: applied by the client, the finding goes."""
+    ws = _tree(tmp_path)
+    kms = ws / "mod" / "kms.tf"
+    unsaved = "# not saved yet\n" + KEY_TF
+    client = await _start(ws)
+    try:
+        open_doc(client, kms, unsaved)
+        await until(client, lambda: "KMS001" in codes(client, kms))
+        diag = by_code(client, kms, "KMS001")
+        assert diag.range.start == lsp.Position(
+            line=3, character=2
+        )  # the buffer's line, not disk's
+        actions = await asyncio.wait_for(
+            client.text_document_code_action_async(
+                lsp.CodeActionParams(
+                    text_document=lsp.TextDocumentIdentifier(uri=uri(kms)),
+                    range=diag.range,
+                    context=lsp.CodeActionContext(diagnostics=[diag]),
+                )
+            ),
+            TIMEOUT,
+        )
+        rotation = next(a for a in actions if "enable_key_rotation = true" in a.title)
+        assert rotation.is_preferred and "unsafe" not in rotation.title
+        fixed = apply(unsaved, rotation.edit.changes[uri(kms)])
+        assert fixed == unsaved.replace("enable_key_rotation = false", "enable_key_rotation = true")
+        replace_all(client, kms, fixed, 2)
+        await until(client, lambda: "KMS001" not in codes(client, kms))
+        assert kms.read_text() == KEY_TF
+    finally:
+        await _stop(client)

@@ -20,7 +20,9 @@ DISTRIBUTION = "iacguard-backup"
 ALLOWED = re.compile(
     r"""^(?:\.|'\.\[[a-z,]+\]'|"\.\[[a-z,]+\]"|\.\[[a-z,]+\]|"\$ACTION_PATH"|"\$\{ACTION_PATH\}"|"""
     + re.escape(DISTRIBUTION)
-    + r"""(?:\[[a-z,]+\])?(?:[=<>~!]=?[0-9.*]+)?|checkov|pre-commit|pip)$"""
+    + r"""(?:\[[a-z,]+\])?(?:[=<>~!]=?[0-9.*]+)?|'"""
+    + re.escape(DISTRIBUTION)
+    + r"""\[[a-z,]+\]'|checkov|pre-commit|pip)$"""
 )
 
 

@@ -249,6 +249,20 @@ async def test_a_changed_configuration_rechecks_open_documents(tmp_path):
             client,
             lambda: any("could not check" in d.message for d in client.diagnostics[uri(kms)]),
         )
+        # repaired and saved in the editor: didSave of a configuration file re-checks too
+        config = ws / ".iacguard.toml"
+        config.write_text("")
+        open_doc(client, config, "")
+        client.text_document_did_save(
+            lsp.DidSaveTextDocumentParams(text_document=lsp.TextDocumentIdentifier(uri=uri(config)))
+        )
+        await until(
+            client,
+            lambda: (
+                "KMS001" in codes(client, kms)
+                and not any("could not check" in d.message for d in client.diagnostics[uri(kms)])
+            ),
+        )
     finally:
         await _stop(client)
 

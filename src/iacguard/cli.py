@@ -184,6 +184,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="SARIF, github and gitlab paths relative to DIR (default: the git work tree)",
     )
     check.add_argument("--color", choices=("auto", "always", "never"), default="auto")
+    check.add_argument(
+        "--stdin-filename",
+        metavar="PATH",
+        help="with the path '-': read the file PATH from standard input, checked with its "
+        "module from disk (editor integrations)",
+    )
     check.add_argument("--fix", action="store_true", help="apply the safe fixes, then report")
     check.add_argument(
         "--unsafe-fixes", action="store_true", help="with --fix or --diff: the unsafe fixes too"
@@ -206,6 +212,10 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser(
         "config-schema",
         help="print the configuration's JSON schema (for editors: taplo, Even Better TOML)",
+    )
+
+    sub.add_parser(
+        "lsp", help="run the language server on stdin/stdout (needs the 'lsp' extra: pygls)"
     )
 
     graph = sub.add_parser("graph", help="print the resource graph")
@@ -258,6 +268,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "rules": _cmd_rules,
         "graph": _cmd_graph,
         "config-schema": _cmd_config_schema,
+        "lsp": _cmd_lsp,
     }
     try:
         return commands[args.command](args)
@@ -353,11 +364,19 @@ def _use_color(args: argparse.Namespace, stream: Any) -> bool:
         return False
 
 
-def _run_check(args: argparse.Namespace, config: Config, *, machine: bool, use_baseline: bool):
+def _run_check(
+    args: argparse.Namespace,
+    config: Config,
+    *,
+    machine: bool,
+    use_baseline: bool,
+    stdin: dict[str, Any] | None = None,
+):
     from iacguard import api
     from iacguard.run.progress import Progress, wanted
 
     kwargs: dict[str, Any] = {
+        **(stdin or {}),
         "var_files": args.var_file,
         "ignore_suppressions": args.ignore_suppressions,
         "max_file_size": args.max_file_size,
@@ -381,6 +400,52 @@ def _run_check(args: argparse.Namespace, config: Config, *, machine: bool, use_b
 
 
 def _cmd_check(args: argparse.Namespace) -> int:
+    stdin = _stdin_input(args)
+    if stdin is None:
+        return _check_and_report(args)
+    from iacguard.core.files import overlay
+
+    with overlay(stdin["overlay"]):  # the report quotes the text read, not the file on disk
+        return _check_and_report(args, stdin)
+
+
+def _stdin_input(args: argparse.Namespace) -> dict[str, Any] | None:
+    """``check - --stdin-filename PATH`` (or ``--stdin-filename PATH`` alone): the text of PATH
+    read from standard input, as ``api.check`` keywords (the overlay, and the working directory
+    to find the callers of its module in when PATH is below it); ``args.paths`` becomes
+    ``[PATH]``. None when standard input is not read."""
+    paths = [str(p) for p in args.paths]
+    if "-" not in paths and args.stdin_filename is None:
+        return None
+    if args.stdin_filename is None:
+        raise UsageError(
+            "reading standard input ('-') needs --stdin-filename PATH: its name decides the "
+            "language and the module the text belongs to"
+        )
+    if getattr(args, "fix", False) or getattr(args, "diff", False):
+        raise UsageError("--fix and --diff change files: not with standard input")
+    if paths not in ([], ["-"]):
+        raise UsageError(
+            "--stdin-filename checks one file read from standard input: give '-' alone"
+        )
+    name = args.stdin_filename
+    from iacguard.discover import DATA_SUFFIXES, TF_SUFFIXES
+
+    if not name.endswith((*TF_SUFFIXES, ".tfvars", ".tfvars.json", *DATA_SUFFIXES)):
+        raise UsageError(
+            f"--stdin-filename {name}: not a Terraform (.tf, .tf.json, .tfvars) or "
+            "CloudFormation/plan (.yaml, .yml, .json, .template, .cfn) file name"
+        )
+    if os.path.isdir(name):
+        raise UsageError(f"--stdin-filename {name}: a directory, not a file")
+    data = sys.stdin.buffer.read()
+    args.paths = [name]
+    here = os.path.abspath(os.getcwd())
+    below = os.path.abspath(name).startswith(here.rstrip(os.sep) + os.sep)
+    return {"overlay": {name: data}, "callers_from": here if below else None}
+
+
+def _check_and_report(args: argparse.Namespace, stdin: dict[str, Any] | None = None) -> int:
     from iacguard.report import MACHINE_FORMATS, render, write
 
     extra = _reports(args.report)
@@ -398,7 +463,9 @@ def _cmd_check(args: argparse.Namespace) -> int:
             f"--statistics prints text or JSON, not {fmt}: use --output-format concise or json "
             "(--report FORMAT=PATH still writes other formats)"
         )
-    report = _run_check(args, config, machine=fmt in MACHINE_FORMATS, use_baseline=True)
+    report = _run_check(
+        args, config, machine=fmt in MACHINE_FORMATS, use_baseline=True, stdin=stdin
+    )
     fixed = None
     if args.fix or args.diff or args.unsafe_fixes:
         fixed = _fix(args, config, report, machine=fmt in MACHINE_FORMATS)
@@ -687,6 +754,21 @@ def _cmd_config_schema(args: argparse.Namespace) -> int:
 
     sys.stdout.write(render_editor_schema())
     return EXIT_OK
+
+
+def _cmd_lsp(args: argparse.Namespace) -> int:
+    """The language server (``iacguard.lsp``), when its extra is installed."""
+    try:
+        from iacguard.lsp.server import main
+    except ImportError as exc:
+        missing = (exc.name or "").partition(".")[0]
+        if missing not in ("pygls", "lsprotocol", "cattrs", "attrs"):
+            raise
+        raise UsageError(
+            f"'iacguard lsp' needs {missing}, which is not installed: install the lsp extra "
+            "(pip install 'iacguard-backup[lsp]')"
+        ) from exc
+    return main()
 
 
 def _cmd_graph(args: argparse.Namespace) -> int:

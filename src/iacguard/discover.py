@@ -30,8 +30,9 @@ from typing import Any
 
 from iacguard.core.files import (
     kind_of,
+    list_dir,
     not_regular_message,
-    open_regular,
+    overlaid,
     read_head,
     read_regular,
 )
@@ -197,6 +198,9 @@ class _Admission:
 
     def text_file(self, path: Path) -> bool:
         """A ``.tf`` / tfvars file: regular, small enough, readable, UTF-8 text."""
+        data = overlaid(path)
+        if data is not None:  # standard input, an editor's buffer: no file to stat
+            return not self.too_large(path, len(data)) and self._content_ok(path, data)
         st = self.regular(path, required=True)
         if st is None or self.too_large(path, st.st_size):
             return False
@@ -209,6 +213,11 @@ class _Admission:
 
     def data_file(self, path: Path) -> str | None:
         """A YAML/JSON file: 'template', 'tfplan' or None (not ours, or reported)."""
+        data = overlaid(path)
+        if data is not None:  # text given for this name: what is wrong with it is said
+            if not self._content_ok(path, data) or self.too_large(path, len(data)):
+                return None
+            return sniff(path, data[:SNIFF_BYTES])
         st = self.regular(path, required=False)
         if st is None:
             return None
@@ -370,8 +379,14 @@ def discover(
     var_files: Iterable[str] = (),
     max_file_size: int = DEFAULT_MAX_FILE_SIZE,
     respect_gitignore: bool = True,
+    callers_from: str | os.PathLike[str] | None = None,
 ) -> Discovery:
-    """Find every unit to evaluate under ``paths`` (default: the current directory)."""
+    """Find every unit to evaluate under ``paths`` (default: the current directory).
+
+    ``callers_from`` (a directory): the Terraform modules under it that call, directly or
+    through other local modules, a module of a named file are evaluated too, as a scan of that
+    directory would (so a local module's findings from its callers' inputs are there), while
+    the focus stays on the files named. Standard input and the language server use it."""
     if not paths:
         paths = ["."]
     cwd = Path.cwd()
@@ -400,7 +415,7 @@ def discover(
 
     for raw in paths:
         p = Path(raw)
-        if not os.path.lexists(p):
+        if not os.path.lexists(p) and overlaid(p) is None:
             found.errors.append(FileError(str(raw), None, None, "no such file or directory"))
             continue
         if not p.is_dir():
@@ -417,6 +432,9 @@ def discover(
             continue
         _walk(p, found, admit, consider, respect_gitignore, git_ignored)
 
+    if callers_from is not None and module_dirs:
+        for directory in _callers(Path(callers_from), set(module_dirs), respect_gitignore):
+            module_dirs.setdefault(directory, Path(os.path.realpath(callers_from)))
     extra_vars = [str(Path(v)) for v in var_files]
     for directory in sorted(module_dirs):
         module = _module(directory, module_dirs[directory], found, admit, extra_vars, git_ignored)
@@ -566,7 +584,7 @@ def _module(
 ) -> TerraformModule | None:
     """The module in ``directory``: its admitted ``.tf`` files and auto-loaded tfvars."""
     try:
-        names = sorted(os.listdir(directory))
+        names = list_dir(directory)  # with the overlaid files (an editor's new buffer)
     except OSError as exc:
         found.errors.append(
             FileError(_rel(directory), None, None, f"cannot list directory: {exc.strerror}")
@@ -581,12 +599,14 @@ def _module(
         fp = directory / name
         if fp in git_ignored:
             continue
-        if os.path.islink(fp):
+        if overlaid(fp) is not None:
+            pass  # its text is given: no file on disk to look at
+        elif os.path.islink(fp):
             why = _file_symlink_problem(fp, Path(os.path.realpath(fp)), root)
             if why:
                 found.notes.append(Located(None, f"{_rel(fp)}: {why}, skipped"))
                 continue
-        if os.path.isdir(fp):
+        elif os.path.isdir(fp):
             continue
         if not admit.text_file(fp):
             continue
@@ -622,16 +642,62 @@ def _local_calls(module: TerraformModule) -> set[str]:
     """Directories (normalised, as discover writes them) this module calls as local modules."""
     out: set[str] = set()
     for f in module.files:
+        out |= _calls_in(f, module.directory)
+    return {d.replace(os.sep, "/") for d in out}
+
+
+def _calls_in(path: str | os.PathLike[str], directory: str | os.PathLike[str]) -> set[str]:
+    """The directories (normalised, relative to ``directory`` as given) the ``source``
+    arguments of the file at ``path`` name as local modules."""
+    try:
+        data = read_regular(path)
+    except OSError:
+        return set()
+    if b"source" not in data:
+        return set()
+    out = set()
+    for m in _LOCAL_SOURCE.finditer(data):
+        source = m.group(1).decode("utf-8", "replace")
+        out.add(os.path.normpath(os.path.join(directory, source)))
+    return out
+
+
+def _callers(tree: Path, modules: set[Path], respect_gitignore: bool) -> list[Path]:
+    """The module directories under ``tree`` that call one of ``modules`` as a local module,
+    directly or through other modules under ``tree`` (the walk skips what a scan of ``tree``
+    skips: git-ignored paths, ``.terraform``, symlinks leaving it)."""
+    if not os.path.isdir(tree):
+        return []
+    scratch = Discovery(base=os.getcwd())  # the walk's notes are about files not checked
+    admit = _Admission(scratch, DEFAULT_MAX_FILE_SIZE)
+    dirs: set[Path] = set()
+
+    def consider(path: Path, _root: Path) -> None:
+        if _is_tf(path.name):
+            dirs.add(path.parent)
+
+    _walk(tree, scratch, admit, consider, respect_gitignore, set())
+    #: callee (absolute, normalised) -> the directories calling it
+    called_by: dict[str, set[Path]] = {}
+    for directory in dirs:
         try:
-            with os.fdopen(open_regular(f)[0], "rb") as fh:
-                data = fh.read()
+            names = list_dir(directory)
         except OSError:
             continue
-        if b"source" not in data:
-            continue
-        for m in _LOCAL_SOURCE.finditer(data):
-            source = m.group(1).decode("utf-8", "replace")
-            out.add(os.path.normpath(os.path.join(module.directory, source)).replace(os.sep, "/"))
+        for name in names:
+            if _is_tf(name):
+                for callee in _calls_in(directory / name, directory):
+                    called_by.setdefault(os.path.normpath(callee), set()).add(directory)
+    wanted = [os.path.normpath(m.absolute()) for m in modules]
+    seen = set(wanted)
+    out: list[Path] = []
+    while wanted:
+        for caller in sorted(called_by.get(wanted.pop(), ())):
+            key = os.path.normpath(caller)
+            if key not in seen:
+                seen.add(key)
+                out.append(caller)
+                wanted.append(key)
     return out
 
 

@@ -25,6 +25,9 @@ NOT_ON_THE_SMALL_PATH = (
     "multiprocessing",
     "cfnlint",  # the cfn-lint integration is for cfn-lint to load, never for `check`
     "iacguard.cfnlint",
+    "iacguard.lsp",  # the language server and its protocol libraries: `iacguard lsp` only
+    "pygls",
+    "lsprotocol",
 )
 
 MODULE = """\

@@ -1,12 +1,82 @@
 """Reading a file that a scanned repository or a command line names, without ever blocking:
 opened with ``O_NONBLOCK`` (a named pipe cannot stall ``open`` waiting for a writer), checked
 to be a regular file on the open descriptor (no race with a swap after a ``stat``), bounded in
-size before anything is read. Every file iacguard reads goes through ``read_regular``."""
+size before anything is read. Every file iacguard reads goes through ``read_regular``.
+
+That makes it the one place an *overlay* applies: text that stands in for a file's bytes on
+disk (standard input for ``iacguard check - --stdin-filename PATH``, an editor's unsaved
+buffers for ``iacguard lsp``). ``overlay({path: bytes})`` installs one for a block: inside it,
+``read_regular`` / ``read_head`` of an overlaid path return its text (the file need not exist),
+and ``list_dir`` / ``is_file`` list overlaid files beside those on disk. The overlay is a
+context variable, not a global: each thread (each language-server run) sees only its own, and
+outside the block nothing is overlaid.
+"""
 
 from __future__ import annotations
 
 import os
 import stat
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
+from types import MappingProxyType
+
+#: absolute, normalised path -> the bytes that stand in for the file (see ``overlay``)
+_OVERLAY: ContextVar[Mapping[str, bytes]] = ContextVar(
+    "iacguard_overlay", default=MappingProxyType({})
+)
+
+
+def overlay_key(path: str | os.PathLike[str]) -> str:
+    """How the overlay names a path: absolute and normalised (``a/../b`` is ``b``)."""
+    return os.path.abspath(os.fspath(path))
+
+
+@contextmanager
+def overlay(texts: Mapping[str, bytes | str]) -> Iterator[None]:
+    """Within the block, the bytes of each path of ``texts`` (str is encoded as UTF-8) are read
+    from there instead of the disk; an empty mapping changes nothing."""
+    table = {
+        overlay_key(p): t.encode("utf-8") if isinstance(t, str) else t for p, t in texts.items()
+    }
+    token = _OVERLAY.set(MappingProxyType({**_OVERLAY.get(), **table}))
+    try:
+        yield
+    finally:
+        _OVERLAY.reset(token)
+
+
+def overlaid(path: str | os.PathLike[str]) -> bytes | None:
+    """The overlay's bytes for ``path``, or None when it is read from disk."""
+    table = _OVERLAY.get()
+    return table.get(overlay_key(path)) if table else None
+
+
+def overlaid_names(directory: str | os.PathLike[str]) -> list[str]:
+    """The names of the overlaid files directly in ``directory``."""
+    table = _OVERLAY.get()
+    if not table:
+        return []
+    where = overlay_key(directory)
+    return [os.path.basename(p) for p in table if os.path.dirname(p) == where]
+
+
+def list_dir(directory: str | os.PathLike[str]) -> list[str]:
+    """``os.listdir`` plus the overlaid files of ``directory`` (which then need not exist on
+    disk); raises OSError as ``os.listdir`` does only when nothing is overlaid there."""
+    extra = overlaid_names(directory)
+    try:
+        names = os.listdir(directory)
+    except OSError:
+        if not extra:
+            raise
+        names = []
+    return sorted(set(names).union(extra))
+
+
+def is_file(path: str | os.PathLike[str]) -> bool:
+    """``os.path.isfile``, true for an overlaid path too."""
+    return overlaid(path) is not None or os.path.isfile(path)
 
 
 class NotRegularFile(OSError):
@@ -67,7 +137,13 @@ def open_regular(path: str | os.PathLike[str]) -> tuple[int, os.stat_result]:
 
 def read_regular(path: str | os.PathLike[str], limit: int | None = None) -> bytes:
     """The bytes of the regular file ``path``: all of them, or with ``limit`` at most that
-    many (FileTooLarge when the file is larger). Never blocks on a pipe or a device."""
+    many (FileTooLarge when the file is larger). Never blocks on a pipe or a device. An
+    overlaid path (``overlay``) is read from the overlay."""
+    data = overlaid(path)
+    if data is not None:
+        if limit is not None and len(data) > limit:
+            raise FileTooLarge(len(data), limit, os.fspath(path))
+        return data
     fd, st = open_regular(path)
     with os.fdopen(fd, "rb") as fh:
         if limit is None:
@@ -82,6 +158,9 @@ def read_regular(path: str | os.PathLike[str], limit: int | None = None) -> byte
 
 def read_head(path: str | os.PathLike[str], limit: int) -> bytes:
     """The first ``limit`` bytes of the regular file ``path`` (for sniffing its kind)."""
+    data = overlaid(path)
+    if data is not None:
+        return data[:limit]
     fd, _ = open_regular(path)
     with os.fdopen(fd, "rb") as fh:
         return fh.read(limit)

@@ -31,7 +31,9 @@ class _Sources:
             if not p.is_absolute():
                 p = self.base / p
             try:
-                text = p.read_text(encoding="utf-8-sig", errors="replace")  # BOM: not text
+                from iacguard.core.files import read_regular  # the overlay: standard input
+
+                text = read_regular(p).decode("utf-8-sig", errors="replace")  # BOM: not text
                 self.cache[path] = text.splitlines()
             except (OSError, ValueError):
                 self.cache[path] = None

@@ -4,7 +4,7 @@ baseline, report. ``iacguard.api`` exposes it; nothing here prints."""
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
@@ -100,8 +100,17 @@ def check(
     progress: ProgressHook | None = None,
     repo_root: str | None = None,
     force_exclude: bool = False,
+    overlay: Mapping[str, bytes | str] | None = None,
+    callers_from: str | None = None,
 ) -> Report:
     """Lint ``paths``: discover, evaluate, run the rules, apply suppressions and baseline.
+
+    ``overlay`` maps paths to the text that stands in for them (standard input, an editor's
+    unsaved buffers; ``iacguard.core.files.overlay``): every read of the run, discovery,
+    parsing, suppression comments, sees it. Such a run is serial (the overlay belongs to this
+    thread). ``callers_from`` (a directory): the Terraform modules under it that call a named
+    file's module are evaluated too, as a scan of it would, the focus staying on the files
+    named (``iacguard.discover.discover``).
 
     ``config`` is the ``Config`` to use (None: discovered from the first path upwards, as the
     command line does); a discovered one (``per_file``) means each file takes the settings of
@@ -114,6 +123,47 @@ def check(
     relative to; by default the git work tree of the first path (else the working directory).
     ``diff_base`` runs git in the repository of each scanned path, wherever the run starts.
     """
+    from iacguard.core.files import overlay as overlaid
+
+    with overlaid(overlay or {}):
+        return _check(
+            paths,
+            config,
+            var_files=var_files,
+            baseline=baseline,
+            ignore_suppressions=ignore_suppressions,
+            diff_base=diff_base,
+            max_file_size=max_file_size,
+            jobs=1 if overlay else jobs,
+            cache_dir=cache_dir,
+            use_cache=use_cache,
+            today=today,
+            progress=progress,
+            repo_root=repo_root,
+            force_exclude=force_exclude,
+            callers_from=callers_from,
+        )
+
+
+def _check(
+    paths: Sequence[str | os.PathLike[str]],
+    config: Config | None,
+    *,
+    var_files: Sequence[str],
+    baseline: str | None,
+    ignore_suppressions: bool,
+    diff_base: str | None,
+    max_file_size: int | None,
+    jobs: int | None,
+    cache_dir: str | None,
+    use_cache: bool | None,
+    today: date | None,
+    progress: ProgressHook | None,
+    repo_root: str | None,
+    force_exclude: bool,
+    callers_from: str | None,
+) -> Report:
+    """``check`` with its overlay installed."""
     paths = list(paths) or ["."]
     if config is None:
         from iacguard.config.load import load_config
@@ -123,11 +173,14 @@ def check(
     _require_var_files(var_files)
     loaded_baseline = _load_baseline(baseline) if baseline is not None else None  # fail fast
     size_limit = max_file_size if max_file_size is not None else EvalOptions().max_file_size
-    found = discover(paths, var_files=var_files, max_file_size=size_limit)
+    found = discover(
+        paths, var_files=var_files, max_file_size=size_limit, callers_from=callers_from
+    )
     # every file's configuration is read (and checked) here, before anything is evaluated
     _exclude(found, settings)
     focus = _focus(found, paths, diff_base)
-    options = EvalOptions(scan_root=_scan_root(paths), max_file_size=size_limit)
+    scanned = [*paths, callers_from] if callers_from is not None else paths
+    options = EvalOptions(scan_root=_scan_root(scanned), max_file_size=size_limit)
     if progress is not None:
         files = sum(len(m.files) for m in found.modules) + len(found.templates) + len(found.tfplans)
         units = (1 if found.modules else 0) + len(found.templates) + len(found.tfplans)

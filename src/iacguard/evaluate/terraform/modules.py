@@ -376,13 +376,17 @@ class ModuleLoader:
 
 
 def _tf_files(directory: str) -> tuple[str, ...]:
+    """The ``.tf`` / ``.tf.json`` files of a called module, overlaid ones (an editor's unsaved
+    new file) included."""
+    from iacguard.core.files import is_file, list_dir
+
     try:
-        names = sorted(os.listdir(directory))
+        names = list_dir(directory)
     except OSError:
         return ()
     out = []
     for name in names:
-        if name.endswith((".tf", ".tf.json")) and os.path.isfile(os.path.join(directory, name)):
+        if name.endswith((".tf", ".tf.json")) and is_file(os.path.join(directory, name)):
             out.append(Path(directory, name).as_posix() if directory != "." else name)
     return tuple(out)
 

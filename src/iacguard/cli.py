@@ -20,7 +20,19 @@ EXIT_OK = 0
 EXIT_FINDINGS = 1
 EXIT_USAGE = 2
 
-OUTPUT_FORMATS = ("full", "concise", "json", "sarif", "junit", "github", "gitlab")
+OUTPUT_FORMATS = (
+    "full",
+    "concise",
+    "json",
+    "sarif",
+    "junit",
+    "github",
+    "gitlab",
+    "markdown",
+    "html",
+)
+#: formats that draw the backup chains (the run computes them only for these)
+PICTURE_FORMATS = frozenset({"markdown", "html"})
 CERTAINTIES = ("definite", "default", "possible")
 SEVERITIES = ("low", "medium", "high", "critical")
 
@@ -346,7 +358,14 @@ def _use_color(args: argparse.Namespace, stream: Any) -> bool:
         return False
 
 
-def _run_check(args: argparse.Namespace, config: Config, *, machine: bool, use_baseline: bool):
+def _run_check(
+    args: argparse.Namespace,
+    config: Config,
+    *,
+    machine: bool,
+    use_baseline: bool,
+    topology: bool = False,
+):
     from iacguard import api
     from iacguard.run.progress import Progress, wanted
 
@@ -360,6 +379,8 @@ def _run_check(args: argparse.Namespace, config: Config, *, machine: bool, use_b
     }
     if args.force_exclude:
         kwargs["force_exclude"] = True
+    if topology:
+        kwargs["topology"] = True
     if use_baseline:
         kwargs["baseline"] = args.baseline
         kwargs["diff_base"] = args.diff_base
@@ -391,7 +412,10 @@ def _cmd_check(args: argparse.Namespace) -> int:
             f"--statistics prints text or JSON, not {fmt}: use --output-format concise or json "
             "(--report FORMAT=PATH still writes other formats)"
         )
-    report = _run_check(args, config, machine=fmt in MACHINE_FORMATS, use_baseline=True)
+    pictures = fmt in PICTURE_FORMATS or any(f in PICTURE_FORMATS for f, _ in extra)
+    report = _run_check(
+        args, config, machine=fmt in MACHINE_FORMATS, use_baseline=True, topology=pictures
+    )
     code = report.exit_code(exit_zero=args.exit_zero)
     if not args.quiet:
         _warn_if_nothing_checked(report, args.paths)
@@ -399,8 +423,15 @@ def _cmd_check(args: argparse.Namespace) -> int:
         _write_main(report, fmt, args, to_file)
     except BrokenPipeError:  # `iacguard check | head`: the reader left; the verdict stands
         _silence_stdout()
-    if fmt == "github" and not args.statistics and os.environ.get("GITHUB_STEP_SUMMARY"):
-        _append_step_summary(report, os.environ["GITHUB_STEP_SUMMARY"])
+    summary_file = os.environ.get("GITHUB_STEP_SUMMARY")
+    # `--report markdown=$GITHUB_STEP_SUMMARY` writes the summary itself (with the diagrams)
+    if (
+        fmt == "github"
+        and not args.statistics
+        and summary_file
+        and (("markdown", summary_file) not in extra)
+    ):
+        _append_step_summary(report, summary_file)
     for extra_fmt, path in extra:
         if extra_fmt in STREAMED_FORMATS:
             _write_with(path, lambda fh, f=extra_fmt: write(report, f, fh))

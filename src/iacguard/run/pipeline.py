@@ -100,6 +100,7 @@ def check(
     progress: ProgressHook | None = None,
     repo_root: str | None = None,
     force_exclude: bool = False,
+    topology: bool = False,
 ) -> Report:
     """Lint ``paths``: discover, evaluate, run the rules, apply suppressions and baseline.
 
@@ -113,6 +114,8 @@ def check(
     ``repo_root`` (``--repo-root``) is the directory SARIF, ``github`` and ``gitlab`` paths are
     relative to; by default the git work tree of the first path (else the working directory).
     ``diff_base`` runs git in the repository of each scanned path, wherever the run starts.
+    ``topology`` puts the backup chains the findings touch on the report (``Report.chains``,
+    which the ``markdown`` and ``html`` formats draw).
     """
     paths = list(paths) or ["."]
     if config is None:
@@ -141,12 +144,12 @@ def check(
     # rules and suppressions run unit by unit (iacguard.run.pool), in workers or, with one
     # worker, in this process: the same code path either way
     if workers > 1:
-        graph, rules, findings, resources = lint_parallel(
-            found, options, workers, settings, today, ignore_suppressions, progress
+        graph, rules, findings, resources, chains = lint_parallel(
+            found, options, workers, settings, today, ignore_suppressions, progress, topology
         )
     else:
-        graph, rules, findings, resources = lint_serial(
-            found, options, settings, today, ignore_suppressions, progress
+        graph, rules, findings, resources, chains = lint_serial(
+            found, options, settings, today, ignore_suppressions, progress, topology
         )
     findings = [
         f
@@ -156,6 +159,8 @@ def check(
     ]
     errors = list(graph.errors)
     hidden: dict[str, Any] = {"diff_base": diff_base}
+    if chains:
+        hidden["chains"] = chains
     if focus is not None:
         if diff_base is not None:  # what --diff-base hid, beyond what naming files hides
             named = _focus(found, paths, None)

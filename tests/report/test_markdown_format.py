@@ -185,3 +185,18 @@ def test_report_markdown_to_the_step_summary_replaces_the_github_summary(
         "```mermaid" not in text and "| severity | rule | location | resource | message |" in text
     )
     capsys.readouterr()
+
+
+def test_a_file_outside_the_repository_is_never_a_blob_link(examples, tmp_path):
+    from dataclasses import replace
+
+    from iacguard.report.links import linker
+
+    inner = replace(examples, repo_root=str(ROOT / "examples" / "terraform"))
+    link = linker(inner, GITHUB)
+    assert link.url("examples/terraform/main.tf", 3).endswith(
+        "/blob/" + GITHUB["GITHUB_SHA"] + "/main.tf#L3"
+    )
+    assert link.url("examples/cloudformation/backup.yaml", 3, 5) == (
+        "examples/cloudformation/backup.yaml#L3"
+    )

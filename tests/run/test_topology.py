@@ -81,3 +81,16 @@ def test_jobs_2_gives_the_same_chains():
     assert serial.chains and parallel.chains == serial.chains
     drawn = chains_with_findings(serial.chains, serial.live)
     assert drawn == chains_with_findings(parallel.chains, parallel.live)
+
+
+def test_a_chain_that_cannot_be_built_loses_only_its_picture(monkeypatch):
+    from iacguard.run import topology
+
+    def broken(self):
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(topology._Builder, "build", broken)
+    report = check([EXAMPLES], topology=True, jobs=1)
+    assert len(report.live) == 7 and not report.errors
+    # the plan's picture is gone; its failing vault is drawn alone, like the template's
+    assert {c.plan for c in report.chains} == {"Vault", "ReplicaVault", "aws_backup_vault.archive"}

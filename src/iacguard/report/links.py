@@ -36,12 +36,15 @@ class Linker:
         return repo_relative(path, self.report) or path.replace(os.sep, "/")
 
     def url(self, path: str, start: int | None = None, end: int | None = None) -> str:
-        target = quote(raw_bytes(self.path(path)), safe="/")
+        """The link; a file outside the repository is never a blob URL (its relative path)."""
+        inside = repo_relative(path, self.report)
+        blob = self.blob if inside is not None else ""
+        target = quote(raw_bytes(inside or path.replace(os.sep, "/")), safe="/")
         if start is not None and start >= 1:
             target += f"#L{start}"
-            if end is not None and end > start:
-                target += f"-L{end}" if self.blob else ""
-        return self.blob + target
+            if blob and end is not None and end > start:
+                target += f"-L{end}"
+        return blob + target
 
 
 def linker(report: object, environ: Mapping[str, str] | None = None) -> Linker:

@@ -5,12 +5,13 @@ of the longest edge path that reaches it (chains are small DAGs; an edge that wo
 cycle is ignored for ranking), columns go left to right, nodes within a column keep the order
 they were reached in, then are moved once toward the average row of their predecessors (fewer
 crossings). Boxes are fixed-width with the text wrapped; edges are curves from the right side
-of a box to the left side of the next, labelled in the middle. Every text is XML-escaped.
+of a box to the left side of the next (the edges of one side spread over it), labelled in the
+middle. Every text is XML-escaped.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from html import escape
 
 from iacguard.core.topology import Chain, ChainNode
@@ -161,6 +162,33 @@ def _height(node: ChainNode) -> float:
     return 2 * PADDING + LINE_HEIGHT * (len(label) + len(detail))
 
 
+def _ports(
+    chain: Chain, boxes: dict[str, tuple[float, float, float, float]]
+) -> dict[int, tuple[float, float]]:
+    """Where each forward edge leaves its source and enters its target (y): the edges of a
+    side spread over it in the order of the boxes at their other end, so fanning edges and
+    their labels do not start from one point."""
+    out_of: dict[str, list[int]] = {}
+    into: dict[str, list[int]] = {}
+    for i, e in enumerate(chain.edges):
+        if e.source in boxes and e.target in boxes and boxes[e.target][0] > boxes[e.source][0]:
+            out_of.setdefault(e.source, []).append(i)
+            into.setdefault(e.target, []).append(i)
+    ports: dict[int, list[float]] = {}
+
+    def spread(owner: str, edges: list[int], other: Callable[[int], str], slot: int) -> None:
+        _x, y, _w, h = boxes[owner]
+        edges = sorted(edges, key=lambda i: (boxes[other(i)][1], i))
+        for k, i in enumerate(edges):
+            ports.setdefault(i, [0.0, 0.0])[slot] = y + h * (k + 1) / (len(edges) + 1)
+
+    for owner, edges in out_of.items():
+        spread(owner, edges, lambda i: chain.edges[i].target, 0)
+    for owner, edges in into.items():
+        spread(owner, edges, lambda i: chain.edges[i].source, 1)
+    return {i: (a, b) for i, (a, b) in ports.items()}
+
+
 def render_svg(
     chain: Chain, failing: Sequence[str] = (), title: str = "", ident: str = "chain"
 ) -> str:
@@ -176,13 +204,14 @@ def render_svg(
         'markerHeight="7" orient="auto-start-reverse"><path d="M 0 0 L 10 5 L 0 10 z" '
         'fill="#546e7a"/></marker></defs>',
     ]
-    for e in chain.edges:
+    ports = _ports(chain, boxes)
+    for n, e in enumerate(chain.edges):
         if e.source not in boxes or e.target not in boxes:
             continue
         sx, sy, sw, sh = boxes[e.source]
         tx, ty, _tw, th = boxes[e.target]
-        x1, y1 = sx + sw, sy + sh / 2
-        x2, y2 = tx, ty + th / 2
+        y1, y2 = ports.get(n, (sy + sh / 2, ty + th / 2))
+        x1, x2 = sx + sw, tx
         if x2 <= x1:  # same column or backwards (a cycle): loop around below
             x1, x2 = sx + sw / 2, tx + _tw / 2
             y1, y2 = sy + sh, ty + th

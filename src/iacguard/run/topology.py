@@ -43,17 +43,26 @@ def build_chains(
     reached: set[tuple[str, str]] = set()
     for plan in shared.of_kind("plan"):
         builder = _Builder(shared, plan, flagged, grant_mode)
-        chain = builder.build()
+        chain = _guarded(builder.build)
         reached.update((plan.root, address) for address in builder.vaults)
-        if chain.failing(findings):
+        if chain is not None and chain.failing(findings):
             out.append(chain)
     for vault in shared.of_kind("vault"):
         if (vault.root, vault.address) in reached:
             continue
-        chain = _Builder(shared, vault, flagged, grant_mode).build_vault()
-        if chain.failing(findings):
+        chain = _guarded(_Builder(shared, vault, flagged, grant_mode).build_vault)
+        if chain is not None and chain.failing(findings):
             out.append(chain)
     return tuple(out)
+
+
+def _guarded(build: Callable[[], Chain]) -> Chain | None:
+    """A chain, or None when building it fails: a picture is never worth the findings (the
+    caller's unit would lose them to the exception)."""
+    try:
+        return build()
+    except Exception:  # noqa: BLE001 - a bug drawing one plan loses only its picture
+        return None
 
 
 def _short(text: str) -> str:

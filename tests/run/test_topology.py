@@ -94,3 +94,26 @@ def test_a_chain_that_cannot_be_built_loses_only_its_picture(monkeypatch):
     assert len(report.live) == 7 and not report.errors
     # the plan's picture is gone; its failing vault is drawn alone, like the template's
     assert {c.plan for c in report.chains} == {"Vault", "ReplicaVault", "aws_backup_vault.archive"}
+
+
+def test_a_selection_shows_at_most_max_sources_and_counts_the_rest(tmp_path, monkeypatch):
+    from iacguard.run.topology import MAX_SOURCES
+
+    volumes = "".join(
+        f'resource "aws_ebs_volume" "v{i}" {{\n  availability_zone = "a"\n  size = 1\n}}\n'
+        for i in range(MAX_SOURCES + 2)
+    )
+    (tmp_path / "main.tf").write_text(
+        volumes + 'resource "aws_backup_plan" "p" {\n  name = "p"\n  rule {\n'
+        '    rule_name = "r"\n    target_vault_name = "Default"\n  }\n}\n'
+        'resource "aws_backup_selection" "all" {\n  name = "all"\n'
+        '  iam_role_arn = "arn:aws:iam::1:role/b"\n  plan_id = aws_backup_plan.p.id\n'
+        '  resources = ["*"]\n}\n'
+    )
+    monkeypatch.chdir(tmp_path)
+    report = check(["."], topology=True, jobs=1)
+    assert sum(f.rule_id == "BKP004" for f in report.live) == MAX_SOURCES + 2
+    (chain,) = report.chains
+    sources = [n for n in chain.nodes if n.kind == "source"]
+    assert len(sources) == MAX_SOURCES + 1
+    assert sources[-1].label == "+ 2 more" and not sources[-1].marks

@@ -157,3 +157,14 @@ def test_the_cli_writes_the_page(tmp_path, monkeypatch, capsys):
     assert text.count("<svg ") == 3
     assert len(text) < 200_000
     capsys.readouterr()
+
+
+def test_a_clean_run_and_the_hand_built_report_are_well_formed(empty_report, report):
+    clean = render_html(empty_report, environ={})
+    assert_self_contained(checked(clean))
+    assert '<p class="muted">No findings.</p>' in clean and "<svg" not in clean
+    # a report without chains (built by hand, or by a run not asked for them): table and
+    # source lines only; the file error is a row
+    text = render_html(report, environ={})
+    assert_self_contained(checked(text))
+    assert "<svg" not in text and "unexpected token &#x27;}&#x27;" in text

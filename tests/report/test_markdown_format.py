@@ -200,3 +200,18 @@ def test_a_file_outside_the_repository_is_never_a_blob_link(examples, tmp_path):
     assert link.url("examples/cloudformation/backup.yaml", 3, 5) == (
         "examples/cloudformation/backup.yaml#L3"
     )
+
+
+def test_a_clean_run_is_the_heading_and_the_summary_line(empty_report):
+    assert render_markdown(empty_report, environ={}) == (
+        "## iacguard\n\nNo findings; 2 files checked.\n"
+    )
+
+
+def test_file_errors_are_rows_with_a_linked_location(report):
+    text = render_markdown(report, environ={})
+    # in the location column (the certainty column is empty)
+    assert (
+        "| error | file error | | [infra/broken.tf:4:7](infra/broken.tf#L4) | unexpected " in text
+    )
+    assert "Backup chains" not in text  # a report without chains draws none

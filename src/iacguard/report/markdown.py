@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from iacguard.core.topology import chains_with_findings
 from iacguard.report.links import Linker, linker
 from iacguard.report.mermaid import flowchart
-from iacguard.report.step_summary import bounded, cell, error_rows, heading
+from iacguard.report.step_summary import bounded, cell, heading
 
 #: diagrams at most (a pull-request comment holds 65,536 characters)
 MAX_DIAGRAMS = 20
@@ -43,7 +43,9 @@ def render(report, environ: Mapping[str, str] | None = None) -> str:
             f"| {f.severity.label} | {cell(f.rule_id)} {cell(f.rule_name)} "
             f"| {f.certainty.label} | {where} | {cell(f.message)} |"
         )
-    rows.extend(error_rows(report, lambda _text, e: location_cell(link, e.path, e.line, e.column)))
+    for e in report.errors:  # the location in its column; no certainty
+        where = location_cell(link, e.path, e.line if e.line is not None else 1, e.column)
+        rows.append(f"| error | file error | | {where} | {cell(e.message)} |")
     if rows:
         out += ["", "| severity | rule | certainty | location | message |"]
         out += ["|---|---|---|---|---|"]

@@ -62,14 +62,12 @@ def heading(report, title: str = "## iacguard") -> list[str]:
     return out
 
 
-def error_rows(report, where=None) -> list[str]:
-    """One five-cell row per file error; ``where(text, error)`` renders its location cell
-    (by default the escaped ``path:line``)."""
+def error_rows(report) -> list[str]:
+    """One row per file error: ``| error | file error | path:line | | message |``."""
     rows = []
     for e in report.errors:
-        text = f"{e.path}:{e.line if e.line is not None else 1}"
-        shown = cell(text) if where is None else where(text, e)
-        rows.append(f"| error | file error | {shown} | | {cell(e.message)} |")
+        where = f"{e.path}:{e.line if e.line is not None else 1}"
+        rows.append(f"| error | file error | {cell(where)} | | {cell(e.message)} |")
     return rows
 
 

@@ -11,6 +11,7 @@ import pytest
 
 from iacguard.api import check
 from iacguard.core.topology import chains_with_findings
+from iacguard.report import render
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = str(ROOT / "examples")
@@ -81,6 +82,8 @@ def test_jobs_2_gives_the_same_chains():
     assert serial.chains and parallel.chains == serial.chains
     drawn = chains_with_findings(serial.chains, serial.live)
     assert drawn == chains_with_findings(parallel.chains, parallel.live)
+    for fmt in ("markdown", "html"):
+        assert render(parallel, fmt) == render(serial, fmt)
 
 
 def test_a_chain_that_cannot_be_built_loses_only_its_picture(monkeypatch):

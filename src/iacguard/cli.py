@@ -20,7 +20,19 @@ EXIT_OK = 0
 EXIT_FINDINGS = 1
 EXIT_USAGE = 2
 
-OUTPUT_FORMATS = ("full", "concise", "json", "sarif", "junit", "github", "gitlab")
+OUTPUT_FORMATS = (
+    "full",
+    "concise",
+    "json",
+    "sarif",
+    "junit",
+    "github",
+    "gitlab",
+    "markdown",
+    "html",
+)
+#: formats that draw the backup chains (the run computes them only for these)
+PICTURE_FORMATS = frozenset({"markdown", "html"})
 CERTAINTIES = ("definite", "default", "possible")
 SEVERITIES = ("low", "medium", "high", "critical")
 
@@ -371,6 +383,7 @@ def _run_check(
     machine: bool,
     use_baseline: bool,
     stdin: dict[str, Any] | None = None,
+    topology: bool = False,
 ):
     from iacguard import api
     from iacguard.run.progress import Progress, wanted
@@ -386,6 +399,8 @@ def _run_check(
     }
     if args.force_exclude:
         kwargs["force_exclude"] = True
+    if topology:
+        kwargs["topology"] = True
     if use_baseline:
         kwargs["baseline"] = args.baseline
         kwargs["diff_base"] = args.diff_base
@@ -463,12 +478,20 @@ def _check_and_report(args: argparse.Namespace, stdin: dict[str, Any] | None = N
             f"--statistics prints text or JSON, not {fmt}: use --output-format concise or json "
             "(--report FORMAT=PATH still writes other formats)"
         )
+    pictures = fmt in PICTURE_FORMATS or any(f in PICTURE_FORMATS for f, _ in extra)
     report = _run_check(
-        args, config, machine=fmt in MACHINE_FORMATS, use_baseline=True, stdin=stdin
+        args,
+        config,
+        machine=fmt in MACHINE_FORMATS,
+        use_baseline=True,
+        stdin=stdin,
+        topology=pictures,
     )
     fixed = None
     if args.fix or args.diff or args.unsafe_fixes:
-        fixed = _fix(args, config, report, machine=fmt in MACHINE_FORMATS)
+        fixed = _fix(
+            args, config, report, machine=fmt in MACHINE_FORMATS, stdin=stdin, topology=pictures
+        )
         if isinstance(fixed, int):  # --diff: the diff is the output
             return fixed
         report = fixed[0]
@@ -484,8 +507,15 @@ def _check_and_report(args: argparse.Namespace, stdin: dict[str, Any] | None = N
     if fixed is not None:
         stream = sys.stdout if fmt not in MACHINE_FORMATS and not to_file else sys.stderr
         print(fixed[1], file=stream)
-    if fmt == "github" and not args.statistics and os.environ.get("GITHUB_STEP_SUMMARY"):
-        _append_step_summary(report, os.environ["GITHUB_STEP_SUMMARY"])
+    summary_file = os.environ.get("GITHUB_STEP_SUMMARY")
+    # `--report markdown=$GITHUB_STEP_SUMMARY` writes the summary itself (with the diagrams)
+    if (
+        fmt == "github"
+        and not args.statistics
+        and summary_file
+        and (("markdown", summary_file) not in extra)
+    ):
+        _append_step_summary(report, summary_file)
     for extra_fmt, path in extra:
         if extra_fmt in STREAMED_FORMATS:
             _write_with(path, lambda fh, f=extra_fmt: write(report, f, fh))
@@ -494,7 +524,15 @@ def _check_and_report(args: argparse.Namespace, stdin: dict[str, Any] | None = N
     return code
 
 
-def _fix(args: argparse.Namespace, config: Config, report: Any, *, machine: bool) -> Any:
+def _fix(
+    args: argparse.Namespace,
+    config: Config,
+    report: Any,
+    *,
+    machine: bool,
+    stdin: dict[str, Any] | None = None,
+    topology: bool = False,
+) -> Any:
     """``--fix`` / ``--diff`` (ruff's): with ``--diff`` the diff of the fixes on stdout, exit 1
     when there is one, nothing written; with ``--fix`` the fixes written, pass after pass, and
     the files checked again: (the new report, the "N fixes applied" line, whether a file could
@@ -517,7 +555,9 @@ def _fix(args: argparse.Namespace, config: Config, report: Any, *, machine: bool
         return EXIT_FINDINGS if plan.changes else EXIT_OK
     done = fix_in_place(
         report,
-        lambda: _run_check(args, config, machine=machine, use_baseline=True),
+        lambda: _run_check(
+            args, config, machine=machine, use_baseline=True, stdin=stdin, topology=topology
+        ),
         unsafe=args.unsafe_fixes,
     )
     _fix_problems(done.skipped, done.errors)

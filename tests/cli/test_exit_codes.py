@@ -101,7 +101,7 @@ def test_bad_report_value_exits_2(fake, capsys):
     assert main(["check", "--report", "xml=out.xml", "."]) == 2
     assert capsys.readouterr().err == (
         "iacguard: error: --report: unknown format 'xml' "
-        "(expected full, concise, json, sarif, junit, github, gitlab)\n"
+        "(expected full, concise, json, sarif, junit, github, gitlab, markdown, html)\n"
     )
     assert main(["check", "--report", "json", "."]) == 2
     assert capsys.readouterr().err == "iacguard: error: --report expects FORMAT=PATH, got 'json'\n"

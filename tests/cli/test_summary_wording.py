@@ -83,7 +83,7 @@ def test_diff_base_hidden_count(repo, capsys):
     )
 
 
-@pytest.mark.parametrize("fmt", ["sarif", "github", "gitlab", "junit"])
+@pytest.mark.parametrize("fmt", ["sarif", "github", "gitlab", "junit", "markdown", "html"])
 def test_statistics_refuses_a_format_it_cannot_render(repo, capsys, fmt):
     code = cli.main(["check", ".", "--statistics", "--output-format", fmt])
     captured = capsys.readouterr()

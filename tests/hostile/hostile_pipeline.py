@@ -169,8 +169,10 @@ def run_direct(
         from iacguard.api import assemble
         from iacguard.cli import _write_with
         from iacguard.report import FORMATS, write
+        from iacguard.run.topology import build_chains
 
-        report = assemble(findings, errors=graph.errors, notes=graph.notes, files=1)
+        chains = build_chains(graph, findings)  # the picture formats draw them
+        report = assemble(findings, errors=graph.errors, notes=graph.notes, files=1, chains=chains)
         for fmt in FORMATS:
             _write_with(write_reports_to, lambda fh, fmt=fmt: write(report, fmt, fh))
     return graph, findings

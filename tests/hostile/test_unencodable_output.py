@@ -15,7 +15,7 @@ import pytest
 
 from iacguard.cli import _write_with
 
-FORMATS = ["full", "concise", "json", "sarif", "junit", "github", "gitlab"]
+FORMATS = ["full", "concise", "json", "sarif", "junit", "github", "gitlab", "markdown", "html"]
 
 
 def _tree(tmp_path):

@@ -60,6 +60,7 @@ def test_action_is_composite_with_documented_inputs():
     assert ACTION["runs"]["using"] == "composite"
     assert sorted(ACTION["inputs"]) == [
         "args",
+        "job-summary",
         "output-format",
         "paths",
         "python-version",
@@ -153,6 +154,7 @@ def _run_env(tmp_path: Path, **inputs: str) -> dict[str, str]:
         "IACGUARD_ARGS": inputs.get("args", ""),
         "IACGUARD_SARIF": inputs.get("sarif", "out/iacguard.sarif"),
         "IACGUARD_FORMAT": inputs.get("format", "github"),
+        "IACGUARD_SUMMARY": inputs.get("summary", "table"),
         "GITHUB_STEP_SUMMARY": str(tmp_path / "step_summary.md"),
     }
 
@@ -175,6 +177,18 @@ def test_run_step_writes_sarif_annotations_summary_and_outputs(tmp_path):
     summary = (tmp_path / "step_summary.md").read_text()
     assert summary.startswith("## iacguard\n\nFound 1 finding (1 definite); 1 file checked.")
     assert "| high | BKP001 | stacks/vault.yaml:3:3 | Vault |" in summary
+
+
+def test_run_step_writes_the_markdown_job_summary_when_asked(tmp_path):
+    (tmp_path / "stacks").mkdir()
+    (tmp_path / "stacks" / "vault.yaml").write_text(TEMPLATE)
+    done, out = run_step("check", tmp_path, _run_env(tmp_path, paths="stacks", summary="markdown"))
+    assert out["exit-code"] == "1", done.stdout + done.stderr
+    assert done.stdout.startswith("::error file=stacks/vault.yaml,line=3,"), done.stdout
+    summary = (tmp_path / "step_summary.md").read_text()
+    assert summary.count("## iacguard") == 1
+    assert "| severity | rule | certainty | location | message |" in summary
+    assert "```mermaid\nflowchart LR\n" in summary
 
 
 def test_run_step_takes_one_path_per_line_and_quoted_args_unexpanded(tmp_path):

@@ -10,7 +10,7 @@ import pytest
 from iacguard.report import jsonstream, render, write
 
 
-@pytest.mark.parametrize("fmt", ["json", "sarif", "concise", "junit", "gitlab"])
+@pytest.mark.parametrize("fmt", ["json", "sarif", "concise", "junit", "gitlab", "markdown", "html"])
 def test_write_equals_render(report, fmt):
     out = io.StringIO()
     write(report, fmt, out)

@@ -10,6 +10,7 @@ from typing import Any
 from iacguard.core.certainty import Certainty
 from iacguard.core.findings import Finding, Severity
 from iacguard.core.located import FileError, Located
+from iacguard.core.topology import Chain
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,6 +83,9 @@ class Report:
     fail_on_for: Callable[[Finding], Severity] | None = field(
         default=None, compare=False, repr=False
     )
+    #: the backup chains the findings touch (``core.topology``), sorted by the plan's place;
+    #: only when the run was asked for them (``check(..., topology=True)``)
+    chains: tuple[Chain, ...] = ()
 
     @property
     def live(self) -> tuple[Finding, ...]:
@@ -120,12 +124,13 @@ def assemble(
     baseline_hidden: int = 0,
     diff_base: str | None = None,
     diff_base_hidden: int = 0,
+    chains: Iterable[Chain] = (),
 ) -> Report:
     """A Report from findings already produced (used by ``check`` and by tests).
 
     ``fail_on_for`` gives a finding's own threshold (``per-path`` ``fail-on``);
     ``baseline_hidden`` and ``diff_base_hidden`` count the live findings ``--baseline`` and
-    ``--diff-base diff_base`` left out."""
+    ``--diff-base diff_base`` left out; ``chains`` are the backup chains (sorted here)."""
     kept = sorted(
         (f for f in findings if not filter_certainty or f.certainty >= min_certainty),
         key=Finding.sort_key,
@@ -157,6 +162,7 @@ def assemble(
         diff_base=diff_base,
         repo_root=repo_root,
         fail_on_for=fail_on_for,
+        chains=tuple(sorted(chains, key=Chain.sort_key)),
     )
 
 

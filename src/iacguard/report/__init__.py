@@ -3,7 +3,8 @@
 ``render(report, fmt, ...)`` returns the text to write; ``write(report, fmt, stream, ...)``
 writes the same text, piece by piece for the formats that can (``json``, ``sarif``: their
 findings are encoded one at a time, never held as one document); no reporter re-reads input files
-except ``full``, which quotes the source lines it marks.
+except ``full`` and ``html``, which quote the source lines they mark. ``markdown`` and ``html``
+also draw ``Report.chains``, which a run computes only when asked (``PICTURE_FORMATS``).
 """
 
 from __future__ import annotations
@@ -14,9 +15,11 @@ from typing import TYPE_CHECKING, TextIO
 if TYPE_CHECKING:
     from iacguard.core.report import Report
 
-FORMATS = ("full", "concise", "json", "sarif", "junit", "github", "gitlab")
+FORMATS = ("full", "concise", "json", "sarif", "junit", "github", "gitlab", "markdown", "html")
 #: formats meant for programs: no progress line, no colour, no summary chatter
-MACHINE_FORMATS = frozenset({"json", "sarif", "junit", "github", "gitlab"})
+MACHINE_FORMATS = frozenset({"json", "sarif", "junit", "github", "gitlab", "markdown", "html"})
+#: formats that draw the backup chains: the run must compute them (``check(topology=True)``)
+PICTURE_FORMATS = frozenset({"markdown", "html"})
 
 _MODULES = {
     "full": "full",
@@ -26,6 +29,8 @@ _MODULES = {
     "junit": "junit",
     "github": "github",
     "gitlab": "gitlab",
+    "markdown": "markdown",
+    "html": "html_report",
 }
 
 

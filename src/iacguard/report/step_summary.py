@@ -37,10 +37,7 @@ def cell(text: str) -> str:
 
 def render(report) -> str:
     """The summary as Markdown (ends with a newline)."""
-    out = ["## iacguard", "", cell(summary_line(report))]
-    notes = notes_line(report)
-    if notes:
-        out += ["", cell(notes)]
+    out = heading(report)
     rows = []
     for f in report.live:
         loc = f.location
@@ -49,13 +46,37 @@ def render(report) -> str:
             f"| {f.severity.label} | {cell(f.rule_id)} | {cell(where)} | {cell(f.address)} "
             f"| {cell(f'[{f.certainty.label}] {f.message}')} |"
         )
+    rows.extend(error_rows(report))
+    if rows:
+        out += ["", "| severity | rule | location | resource | message |", "|---|---|---|---|---|"]
+        out += bounded(rows)
+    return "\n".join(out) + "\n"
+
+
+def heading(report, title: str = "## iacguard") -> list[str]:
+    """The title, the summary line and the notes line (the ``markdown`` format's too)."""
+    out = [title, "", cell(summary_line(report))]
+    notes = notes_line(report)
+    if notes:
+        out += ["", cell(notes)]
+    return out
+
+
+def error_rows(report) -> list[str]:
+    """One row per file error: ``| error | file error | path:line | | message |``."""
+    rows = []
     for e in report.errors:
         where = f"{e.path}:{e.line if e.line is not None else 1}"
         rows.append(f"| error | file error | {cell(where)} | | {cell(e.message)} |")
-    if rows:
-        out += ["", "| severity | rule | location | resource | message |", "|---|---|---|---|---|"]
-        out += rows[:MAX_ROWS]
-        if len(rows) > MAX_ROWS:
-            more = len(rows) - MAX_ROWS
-            out += ["", f"... and {more} more (`--output-format concise` lists them all)."]
-    return "\n".join(out) + "\n"
+    return rows
+
+
+def bounded(rows: list[str]) -> list[str]:
+    """At most ``MAX_ROWS`` rows, and a line saying how many more there are."""
+    if len(rows) <= MAX_ROWS:
+        return rows
+    more = len(rows) - MAX_ROWS
+    return rows[:MAX_ROWS] + [
+        "",
+        f"... and {more} more (`--output-format concise` lists them all).",
+    ]

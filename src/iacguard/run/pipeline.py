@@ -102,6 +102,7 @@ def check(
     force_exclude: bool = False,
     overlay: Mapping[str, bytes | str] | None = None,
     callers_from: str | None = None,
+    topology: bool = False,
 ) -> Report:
     """Lint ``paths``: discover, evaluate, run the rules, apply suppressions and baseline.
 
@@ -122,6 +123,8 @@ def check(
     ``repo_root`` (``--repo-root``) is the directory SARIF, ``github`` and ``gitlab`` paths are
     relative to; by default the git work tree of the first path (else the working directory).
     ``diff_base`` runs git in the repository of each scanned path, wherever the run starts.
+    ``topology`` puts the backup chains the findings touch on the report (``Report.chains``,
+    which the ``markdown`` and ``html`` formats draw).
     """
     from iacguard.core.files import overlay as overlaid
 
@@ -142,6 +145,7 @@ def check(
             repo_root=repo_root,
             force_exclude=force_exclude,
             callers_from=callers_from,
+            topology=topology,
         )
 
 
@@ -162,6 +166,7 @@ def _check(
     repo_root: str | None,
     force_exclude: bool,
     callers_from: str | None,
+    topology: bool,
 ) -> Report:
     """``check`` with its overlay installed."""
     paths = list(paths) or ["."]
@@ -194,12 +199,12 @@ def _check(
     # rules and suppressions run unit by unit (iacguard.run.pool), in workers or, with one
     # worker, in this process: the same code path either way
     if workers > 1:
-        graph, rules, findings, resources = lint_parallel(
-            found, options, workers, settings, today, ignore_suppressions, progress
+        graph, rules, findings, resources, chains = lint_parallel(
+            found, options, workers, settings, today, ignore_suppressions, progress, topology
         )
     else:
-        graph, rules, findings, resources = lint_serial(
-            found, options, settings, today, ignore_suppressions, progress
+        graph, rules, findings, resources, chains = lint_serial(
+            found, options, settings, today, ignore_suppressions, progress, topology
         )
     findings = [
         f
@@ -213,6 +218,8 @@ def _check(
         findings = within_paths(findings, [str(p) for p in paths])
     errors = list(graph.errors)
     hidden: dict[str, Any] = {"diff_base": diff_base}
+    if chains:
+        hidden["chains"] = chains
     if focus is not None:
         if diff_base is not None:  # what --diff-base hid, beyond what naming files hides
             named = _focus(found, paths, None)

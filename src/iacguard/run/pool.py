@@ -460,6 +460,8 @@ class UnitLint:
     notes: tuple[Located, ...] = ()
     roots: tuple[str, ...] = ()
     resources: int = 0
+    #: the backup chains the findings touch (``core.topology``), when asked for
+    chains: tuple[Any, ...] = ()
 
 
 def lint_units(
@@ -469,13 +471,16 @@ def lint_units(
     today: date,
     ignore_suppressions: bool,
     evaluated: Callable[[int], None] | None = None,
+    topology: bool = False,
 ) -> list[UnitLint]:
     """Evaluate consecutive units, then run the rules and suppressions once on their graphs
     together (every rule follows references within one root). The first entry carries the
     results, the others are empty (so the caller's per-unit slots stay in order). Never
     raises, except ``CheckError`` (an unusable rule selection or option, the same in every
     worker): a rule bug is a FileError per unit. ``evaluated(i)`` is called as unit ``i`` of
-    ``units`` is evaluated (a serial run's progress)."""
+    ``units`` is evaluated (a serial run's progress). With ``topology``, the backup chains the
+    findings touch come back too (``run.topology``: for the ``markdown`` and ``html``
+    formats)."""
     from iacguard.discover import Discovery
     from iacguard.run.lint import lint_graph, suppress_findings
 
@@ -499,6 +504,11 @@ def lint_units(
         crashes: list[FileError] = []
         rules, findings = lint_graph(graph, settings, scope, crashes)
         findings = suppress_findings(findings, graph, today, ignore_suppressions, settings, rules)
+        chains: tuple[Any, ...] = ()
+        if topology:
+            from iacguard.run.topology import build_chains, grant_mode_of
+
+            chains = build_chains(graph, findings, grant_mode_of(settings))
         graph = (
             dataclasses.replace(graph, errors=graph.errors + tuple(crashes)) if crashes else graph
         )
@@ -511,7 +521,13 @@ def lint_units(
             UnitLint(errors=graph.errors + failed, notes=graph.notes, roots=graph.roots)
         ] + empty
     first = UnitLint(
-        tuple(findings), tuple(rules), graph.errors, graph.notes, graph.roots, len(graph.resources)
+        tuple(findings),
+        tuple(rules),
+        graph.errors,
+        graph.notes,
+        graph.roots,
+        len(graph.resources),
+        chains,
     )
     return [first] + empty
 
@@ -523,9 +539,12 @@ def _lint_batch(
     settings: ConfigResolver,
     today: date,
     ignore_suppressions: bool,
+    topology: bool = False,
 ) -> bytes:
     """Worker entry point of ``lint_parallel`` (bound with functools.partial)."""
-    return dumps(lint_units(units, options, settings, today, ignore_suppressions))
+    return dumps(
+        lint_units(units, options, settings, today, ignore_suppressions, topology=topology)
+    )
 
 
 def lint_parallel(
@@ -536,23 +555,31 @@ def lint_parallel(
     today: date,
     ignore_suppressions: bool,
     progress: ProgressHook | None = None,
-) -> tuple[Graph, list[Any], list[Any], int]:
+    topology: bool = False,
+) -> tuple[Graph, list[Any], list[Any], int, tuple[Any, ...]]:
     """Evaluate, lint and suppress every unit in ``workers`` processes.
 
     Returns (a graph holding only errors, notes and roots; the rules that ran; the findings
-    in discovery order; the number of resources). The parent never holds the resource graph,
+    in discovery order; the number of resources; the backup chains, with ``topology``). The
+    parent never holds the resource graph,
     which is what bounds memory on a large monorepo. A ``CheckError`` (unusable selection or
     rule options) raised in a worker is raised here.
     """
     from functools import partial
 
     worker = partial(
-        _lint_batch, settings=settings, today=today, ignore_suppressions=ignore_suppressions
+        _lint_batch,
+        settings=settings,
+        today=today,
+        ignore_suppressions=ignore_suppressions,
+        topology=topology,
     )
     units = plan_units(found)
 
     def here(unit: Unit) -> UnitLint:
-        (result,) = lint_units([unit], options, settings, today, ignore_suppressions)
+        (result,) = lint_units(
+            [unit], options, settings, today, ignore_suppressions, topology=topology
+        )
         return result
 
     results = _in_pool(units, options, workers, worker, here, progress)
@@ -566,7 +593,8 @@ def lint_serial(
     today: date,
     ignore_suppressions: bool,
     progress: ProgressHook | None = None,
-) -> tuple[Graph, list[Any], list[Any], int]:
+    topology: bool = False,
+) -> tuple[Graph, list[Any], list[Any], int, tuple[Any, ...]]:
     """``lint_parallel`` with one worker, in this process: the same units, evaluated and linted
     by the same ``lint_units`` a worker runs (as one batch), the same result."""
     units = plan_units(found)
@@ -577,15 +605,17 @@ def lint_serial(
 
     results: list[Any] = [None] * len(units)
     if units:
-        results = list(lint_units(units, options, settings, today, ignore_suppressions, tick))
+        results = list(
+            lint_units(units, options, settings, today, ignore_suppressions, tick, topology)
+        )
     return _collected(found, results)
 
 
 def _collected(
     found: Discovery, results: Sequence[UnitLint | Graph | None]
-) -> tuple[Graph, list[Any], list[Any], int]:
+) -> tuple[Graph, list[Any], list[Any], int, tuple[Any, ...]]:
     """The per-unit results in discovery order as (graph of errors, notes and roots; rules that
-    ran; findings; resource count)."""
+    ran; findings; resource count; backup chains)."""
     parts: list[UnitLint] = [
         r if isinstance(r, UnitLint) else UnitLint(errors=r.errors, notes=r.notes, roots=r.roots)
         for r in results
@@ -608,4 +638,5 @@ def _collected(
         sorted(rules.values(), key=lambda r: r.id),
         findings,
         sum(p.resources for p in parts),
+        tuple(c for p in parts for c in p.chains),
     )

@@ -45,6 +45,6 @@ def test_kms001_unknown_spec_is_possible_and_period_option():
     assert f.location == span(5)
     assert f.message == (
         "KMS key aws_kms_key.l rotates only every 400 days, longer than the 365 days allowed "
-        "(option max-rotation-period-days). Set rotation_period_in_days to 365 or less."
+        "(max-rotation-period-days)."
     )
     assert run(graph(long), "KMS001", {"max-rotation-period-days": 400}) == []

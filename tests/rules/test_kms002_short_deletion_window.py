@@ -27,9 +27,8 @@ def test_kms002_windows_and_vault_mention():
     assert "outside AWS's 7-30 day range: AWS will reject it" in by["aws_kms_key.o"].message
     assert by["aws_kms_key.s"].message == (
         "KMS key aws_kms_key.s has a short deletion window: deletion_window_in_days is 7 days, "
-        "below the 30 days required (min-deletion-window-days). Set deletion_window_in_days to "
-        "30. The key protects backup vault aws_backup_vault.v: deleting it makes every recovery "
-        "point in that vault unrecoverable."
+        "below the 30 days required (min-deletion-window-days). Deleting it loses the recovery "
+        "points of backup vault aws_backup_vault.v."
     )
     assert by["aws_kms_key.s"].properties == {
         "deletion_window_days": 7,

@@ -16,17 +16,15 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from iacguard.core.certainty import weaker
+from iacguard.core.certainty import Certainty, weaker
 from iacguard.core.findings import Finding
 from iacguard.core.located import Located
 from iacguard.graph.facts import SOURCES
 from iacguard.graph.model import Graph, Resource
-from iacguard.rules.context import RuleContext, certainty_phrase, exists_verdict
+from iacguard.rules.context import RuleContext, exists_verdict
 from iacguard.rules.encryption import SourceJudgement, judge_source
 from iacguard.rules.joins import resolve_target
 from iacguard.rules.selections import Assignment, assignments, plan_of
-
-_RESTORE = " (an existing one: snapshot it, copy the snapshot encrypted, restore from the copy)"
 
 
 def check(graph: Graph, ctx: RuleContext) -> Iterator[Finding]:
@@ -65,15 +63,16 @@ def _finding(ctx: RuleContext, j: SourceJudgement, a: Assignment, verdict: Any) 
     shape = SOURCES[source.type]
     plan = plan_of(shared, selection)
     plan_text = f"backup plan {plan.address}" if plan is not None else "its backup plan"
-    extra = _RESTORE if shape.arn_service == "rds" else ""
     note = f" ({shape.note})" if shape.note else ""
-    phrase = certainty_phrase(verdict, source.language, source)
+    phrase = ctx.phrase(verdict, source)
     label = "Aurora instance" if j.cluster is not None else shape.label
+    verb = "may not be" if verdict.certainty is Certainty.POSSIBLE else "is not"
+    # one breath: what, why and which selection; the fix (encrypt the source, or exclude it;
+    # for an existing database the snapshot-copy-restore path) is the fix hint and the catalog
     message = (
-        f"{label} {source.address} is not encrypted{phrase}: {j.state}; backup selection "
+        f"{label} {source.address} {verb} encrypted{phrase}: {j.state}, and backup selection "
         f"{selection.address} assigns it to {plan_text}, so its recovery points will be "
-        f"unencrypted whatever the vault's key{note}. Encrypt the source{extra}, or exclude it "
-        "from the selection."
+        f"unencrypted whatever the vault's key{note}."
     )
     evidence = [
         Located(selection.span_of(a.path), f"{selection.address} assigns it: {a.why}"),

@@ -218,6 +218,10 @@ def hcl_equal(a: Any, b: Any) -> bool | None:
             return False
         if isinstance(b, PartialStr) and isinstance(a, str) and not b.could_be(a):
             return False
+        # a partly known string (a template, format, join) is a string, never null: Terraform
+        # refines it so (`"${var.x}-y" != null` is true whatever var.x is)
+        if (a is None and isinstance(b, PartialStr)) or (b is None and isinstance(a, PartialStr)):
+            return False
         return None
     ca, cb = type_name(a), type_name(b)
     if ca != cb:

@@ -48,3 +48,19 @@ def test_kms001_unknown_spec_is_possible_and_period_option():
         "(max-rotation-period-days)."
     )
     assert run(graph(long), "KMS001", {"max-rotation-period-days": 400}) == []
+
+
+def test_kms001_an_unseen_rotation_is_not_called_false():
+    # issue 10 item 7: a value under an unknown tag was reported as "EnableKeyRotation is false"
+    key = res(
+        "Key",
+        "AWS::KMS::Key",
+        {"EnableKeyRotation": Unknown("under an unknown tag", None)},
+        language="cloudformation",
+    )
+    (f,) = run(graph(key), "KMS001")
+    assert f.certainty is Certainty.POSSIBLE
+    assert f.message == (
+        "KMS key Key may not rotate its key material: EnableKeyRotation cannot be seen (under an "
+        "unknown tag)."
+    )

@@ -62,23 +62,26 @@ def _finding(ctx: RuleContext, j: SourceJudgement, a: Assignment, verdict: Any) 
     source, selection = j.source, a.selection
     shape = SOURCES[source.type]
     plan = plan_of(shared, selection)
-    plan_text = f"backup plan {plan.address}" if plan is not None else "its backup plan"
-    note = f" ({shape.note})" if shape.note else ""
+    plan_text = f"backup plan {plan.address}" if plan is not None else "a backup plan"
     phrase = ctx.phrase(verdict, source)
     label = "Aurora instance" if j.cluster is not None else shape.label
     verb = "may not be" if verdict.certainty is Certainty.POSSIBLE else "is not"
-    # one breath: what, why and which selection; the fix (encrypt the source, or exclude it;
-    # for an existing database the snapshot-copy-restore path) is the fix hint and the catalog
+    # one breath: what, why and which plan. The selection (also in properties), "AWS's
+    # default: unencrypted" and the type's note are in the evidence; the fix (encrypt the
+    # source or exclude it; for an existing database, snapshot, copy encrypted and restore)
+    # is the fix hint and the catalog's
+    state = j.state.replace(" (AWS's default: unencrypted)", "").replace(" decides, and there", ":")
     message = (
-        f"{label} {source.address} {verb} encrypted{phrase}: {j.state}, and backup selection "
-        f"{selection.address} assigns it to {plan_text}, so its recovery points will be "
-        f"unencrypted whatever the vault's key{note}."
+        f"{label} {source.address} {verb} encrypted{phrase}: {state}, yet {plan_text} backs it "
+        "up, so its recovery points are unencrypted whatever the vault key."
     )
     evidence = [
         Located(selection.span_of(a.path), f"{selection.address} assigns it: {a.why}"),
         *_plan_chain(ctx, plan),
         *j.evidence,
     ]
+    if shape.note:
+        evidence.append(Located(source.span, f"{source.address}: {shape.note}"))
     props: dict[str, Any] = {"selection": selection.address, "source_type": label}
     if plan is not None:
         props["plan"] = plan.address

@@ -208,6 +208,12 @@ class Existence:
 
     text: str
     inputs: frozenset[str]
+    #: ``text`` for a message, capped at ``SHOWN_INPUTS`` assignments ("and 2 more")
+    shown: str = ""
+
+    @property
+    def brief(self) -> str:
+        return self.shown or self.text
 
 
 def existence(resource: Resource, graph: Graph | None = None) -> Existence | None:
@@ -231,14 +237,15 @@ def existence(resource: Resource, graph: Graph | None = None) -> Existence | Non
         ending = tuple(a.describe() for a in gate.alternatives if alive(a.value) is False)
         flipped = _flipped(ending)
         if flipped:
-            return Existence(_assignments(flipped), inputs)
+            return Existence(", ".join(flipped), inputs, _assignments(flipped))
         # every world creates it (an open input's "any value" world included): not gated
         if all(alive(a.value) is True for a in gate.alternatives) and completed(gate).complete:
             return None
         return Existence(f"with {_sources(sorted(inputs), resource, graph)}", inputs)
     creating = [a.describe() for a in gate.alternatives if alive(a.value) is True]
     if creating:
-        return Existence(" or ".join(_nice(a) for a in creating[:3]), inputs)
+        full = " or ".join(_nice(a, None) for a in creating[:3])
+        return Existence(full, inputs, " or ".join(_nice(a) for a in creating[:3]))
     # exists only where it cannot be told (an open input's "any value" world): name those
     maybe = sorted(
         {k for a in gate.alternatives if alive(a.value) is None for k, _ in a.assignment}
@@ -348,7 +355,7 @@ def certainty_phrase(
     phrase = _phrase(verdict, resource, graph, gate.inputs if gate is not None else frozenset())
     if gate is None:
         return phrase
-    lead = f" when created ({gate.text})"
+    lead = f" when created ({gate.brief})"
     if not phrase:
         return lead
     return lead + (" and" + phrase[len(" when") :] if phrase.startswith(" when ") else "," + phrase)
@@ -389,7 +396,7 @@ def _phrase(
     return ""
 
 
-def _nice(described: str) -> str:
+def _nice(described: str, limit: int | None = SHOWN_INPUTS) -> str:
     """An alternative's assignment for a message: ``var.x = true``, ``var.y = "a"``; empty
     when it assigns only "any other value" (said as "for other values of" instead)."""
     parts = []
@@ -402,7 +409,7 @@ def _nice(described: str) -> str:
         elif name.startswith("var.") and len(val) > 1 and val[0] == val[-1] == "'":
             val = '"' + val[1:-1] + '"'  # Terraform writes strings in double quotes
         parts.append(f"{name}{sep}{val}")
-    return _assignments(parts)
+    return _assignments(parts) if limit is not None else ", ".join(parts)
 
 
 def _split_assignment(described: str) -> list[str]:

@@ -112,6 +112,15 @@ def test_nested_blocks_keep_lists_and_module_relative_references() -> None:
             PLAN,
             Span(PLAN, 132, 68, 132, 72),
         ),
+        # a module variable is followed into what the caller passes (issue 10 item 8b)
+        Edge(
+            "module.dr.aws_backup_vault.this[0]",
+            "kms_key_arn",
+            "data.aws_kms_alias.managed",
+            "target_key_arn",
+            PLAN,
+            Span(PLAN, 72, 32, 72, 109),
+        ),
         Edge(
             "module.dr.aws_backup_plan.this",
             "rule[0].target_vault_name",

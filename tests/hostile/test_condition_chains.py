@@ -56,5 +56,5 @@ def test_a_short_chain_is_still_decided(tmp_path):
     # decided through the 50 conditions back to Parameter P (whose default creates the vault):
     # the vault has no key wherever it exists, and P gates its existence (reported, not folded)
     assert gated and gated[0].certainty.label == "definite" and gated[0].inputs == ("P",)
-    assert gated[0].exists_when == "as with the default P"
+    assert gated[0].exists_when == "with the Default of Parameter P"
     assert not [n for n in report.notes if "a chain of more than" in n.message]

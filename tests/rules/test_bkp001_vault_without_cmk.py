@@ -47,10 +47,9 @@ def test_bkp001_seed_shape_is_default_with_the_deciding_input():
     assert f.inputs == ("var.use_customer_managed_key",)
     assert f.location == span(82)
     assert f.message == (
-        "Backup vault aws_backup_vault.encrypted has no customer-managed KMS key with the default "
-        "inputs (var.use_customer_managed_key = false): kms_key_arn is null, so AWS Backup "
-        "encrypts it with the AWS-managed key aws/backup. Set kms_key_arn to a customer-managed "
-        "key (aws_kms_key.<name>.arn)."
+        "Backup vault aws_backup_vault.encrypted has no customer-managed KMS key with "
+        "var.use_customer_managed_key = false (its default): kms_key_arn is null, so AWS Backup "
+        "uses the AWS-managed key aws/backup."
     )
     assert f.evidence == (
         Located(span(17), "var.use_customer_managed_key = false (default)"),
@@ -141,7 +140,7 @@ def test_bkp001_gated_vault_with_a_defaulted_key_input_is_default():
     )
     (f,) = run(graph(vault), "BKP001")
     assert (f.certainty, f.inputs) == (Certainty.DEFAULT, ("var.create", "var.kms_key_arn"))
-    assert "when created (var.create = true), with the default inputs" in f.message
+    assert "when created (var.create = true), with the default of var.kms_key_arn:" in f.message
 
 
 def test_bkp001_vault_of_an_unknown_count_is_judged_on_its_key():
@@ -160,3 +159,25 @@ def test_bkp001_vault_that_exists_in_no_world_is_not_a_finding():
     never = Depends(False, frozenset({"var.x"}), (Alternative((("var.x", True),), False),), True)
     vault = res("aws_backup_vault.a", "aws_backup_vault", {}, exists=never)
     assert run(graph(vault), "BKP001") == []
+
+
+def test_bkp001_names_the_tfvars_file_that_decides_the_key(tmp_path):
+    # issue 10 item 7: "with the default inputs" names where the value came from
+    from iacguard.api import build_graph
+    from iacguard.rules.registry import all_rules, run_rules
+
+    (tmp_path / "main.tf").write_text(
+        'variable "kms_key_arn" {\n  type    = string\n'
+        '  default = "arn:aws:kms:us-east-1:1:key/k"\n}\n'
+        'variable "name" {\n  type    = string\n  default = "v"\n}\n'
+        'resource "aws_backup_vault" "v" {\n  name        = var.name\n'
+        "  kms_key_arn = var.kms_key_arn\n}\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "terraform.tfvars").write_text("kms_key_arn = null\n", encoding="utf-8")
+    found = [
+        f for f in run_rules(build_graph([str(tmp_path)]), all_rules(), {}) if f.rule_id == "BKP001"
+    ]
+    (f,) = found
+    assert f.certainty is Certainty.DEFAULT
+    assert " with var.kms_key_arn from terraform.tfvars: kms_key_arn is null" in f.message

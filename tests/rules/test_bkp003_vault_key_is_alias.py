@@ -25,9 +25,9 @@ def test_bkp003_alias_resource_suggests_target_key_arn():
     assert f.certainty is Certainty.DEFINITE
     assert f.location == span(9)
     assert f.message == (
-        "Backup vault aws_backup_vault.v gives its key as an alias (aws_kms_alias.a.arn): AWS "
-        "Backup requires the KMS key's ARN in kms_key_arn, not an alias. Instead, write "
-        "aws_kms_alias.a.target_key_arn (or aws_kms_key.k.arn)."
+        "Backup vault aws_backup_vault.v gives its key as an alias (aws_kms_alias.a.arn), which "
+        "AWS Backup rejects in kms_key_arn: write aws_kms_alias.a.target_key_arn (or "
+        "aws_kms_key.k.arn)."
     )
 
 
@@ -46,7 +46,7 @@ def test_bkp003_cloudformation_suggests_getatt():
         language="cloudformation",
     )
     (f,) = run(graph(key, alias, vault), "BKP003")
-    assert f.message.endswith("Instead, write !GetAtt Key.Arn.")
+    assert f.message.endswith("rejects in EncryptionKeyArn: write !GetAtt Key.Arn.")
     assert (
         run(
             graph(

@@ -57,8 +57,14 @@ def test_an_unencrypted_selected_volume_is_a_finding_at_its_header(tmp_path):
         Severity.HIGH,
     )
     assert (f.location.start_line, f.location.start_column) == (16, 1)  # the header: no attribute
-    assert f.message.startswith("EBS volume aws_ebs_volume.data is not encrypted")
-    assert "recovery points will be unencrypted whatever the vault's key" in f.message
+    # one breath (issue 10 item 7): the selection is in the evidence, the fix in the fix hint
+    assert f.message == (
+        "EBS volume aws_ebs_volume.data is not encrypted: encrypted is not set, yet backup plan "
+        "aws_backup_plan.daily backs it up, so its recovery points are unencrypted whatever the "
+        "vault key."
+    )
+    assert len(f.message) <= 200
+    assert f.properties["selection"] == "aws_backup_selection.s"
     hops = [h.message for h in f.evidence]
     assert hops[0].startswith("aws_backup_selection.s assigns it")
     assert hops[1] == "aws_backup_plan.daily (backup plan)"

@@ -45,6 +45,22 @@ def test_kms001_unknown_spec_is_possible_and_period_option():
     assert f.location == span(5)
     assert f.message == (
         "KMS key aws_kms_key.l rotates only every 400 days, longer than the 365 days allowed "
-        "(option max-rotation-period-days). Set rotation_period_in_days to 365 or less."
+        "(max-rotation-period-days)."
     )
     assert run(graph(long), "KMS001", {"max-rotation-period-days": 400}) == []
+
+
+def test_kms001_an_unseen_rotation_is_not_called_false():
+    # issue 10 item 7: a value under an unknown tag was reported as "EnableKeyRotation is false"
+    key = res(
+        "Key",
+        "AWS::KMS::Key",
+        {"EnableKeyRotation": Unknown("under an unknown tag", None)},
+        language="cloudformation",
+    )
+    (f,) = run(graph(key), "KMS001")
+    assert f.certainty is Certainty.POSSIBLE
+    assert f.message == (
+        "KMS key Key may not rotate its key material: EnableKeyRotation cannot be seen (under an "
+        "unknown tag)."
+    )

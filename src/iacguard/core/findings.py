@@ -60,7 +60,8 @@ class Finding:
 
     def sort_key(self) -> tuple[Any, ...]:
         loc = self.location
-        return (loc.path, loc.start_line, loc.start_column, self.rule_id, self.address)
+        # the root last: two roots' findings at one place keep one order whatever --jobs is
+        return (loc.path, loc.start_line, loc.start_column, self.rule_id, self.address, self.root)
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {

@@ -7,7 +7,8 @@
   values marked in ``resource_changes[].change.after_unknown`` are "known after apply":
   a ``Ref`` when the configuration's ``expressions`` give a ``references`` entry naming a
   resource attribute of the plan (``aws_kms_key.k.arn``), else an ``Unknown`` leaf. A
-  top-level attribute the resource's configuration block does not set is absent even when
+  top-level attribute the resource's configuration block does not set (or sets to a literal
+  ``null``, which Terraform reads as not set) is absent even when
   ``after_unknown`` marks it (a Computed attribute the provider fills in: for an
   Optional+Computed ``kms_key_arn`` that is the AWS-managed key), as in a Terraform
   evaluation; without a configuration block (``configuration`` missing, a module the plan
@@ -19,6 +20,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from iacguard.core.located import FileError
@@ -126,8 +128,16 @@ class _PlanBuilder:
         attributes: dict[str, Value] = {}
         names: list[tuple[ScalarNode, Node | None]] = []
         seen: set[str] = set()
-        # the attributes the configuration sets (None: no configuration block to tell)
+        # the attributes the configuration sets (None: no configuration block to tell); one
+        # set to a module variable the caller leaves null (or sets to null) is not set
         configured = _configured_names(config, expressions)
+        self._names = parsed.module_names if parsed else ()
+        if configured:
+            configured = frozenset(
+                n
+                for n in configured
+                if not self._null_expr(_get(expressions, n), self._module, self._names, 0)
+            )
         for container in (values, mask):
             if isinstance(container, MapNode):
                 for key in container.keys:
@@ -232,15 +242,68 @@ class _PlanBuilder:
             return value.value
         return None
 
-    def _referenced(self, expr: Node | None) -> tuple[str, str] | None:
-        """The first plan resource attribute named by an expression's ``references``."""
+    def _module_config(self, names: tuple[str, ...]) -> Node | None:
+        module = _get(self.root.get("configuration"), "root_module")
+        for name in names:
+            module = _get(_get(_get(module, "module_calls"), name), "module")
+        return module
+
+    def _caller(
+        self, module: str, names: tuple[str, ...], var: str
+    ) -> tuple[Node | None, str, tuple[str, ...]] | None:
+        """What the calling module passes for ``var.<var>`` of the module ``names`` (at
+        address ``module``): its expression (None: not passed), and the caller's address and
+        names; None for a root module."""
+        if not names:
+            return None
+        call = _get(_get(self._module_config(names[:-1]), "module_calls"), names[-1])
+        if call is None:
+            return None
+        return _get(_get(call, "expressions"), var), _parent(module), names[:-1]
+
+    def _null_expr(
+        self, expr: Node | None, module: str, names: tuple[str, ...], depth: int
+    ) -> bool:
+        """Whether an attribute's expression is null as Terraform reads it: a literal
+        ``null``, or a module variable the caller leaves at a null default or sets to null."""
+        if _null_constant(expr):
+            return True
+        var = _only_variable(expr)
+        if var is None or depth > 20:
+            return False
+        caller = self._caller(module, names, var)
+        if caller is None:
+            return False
+        passed, parent, parent_names = caller
+        if passed is None:  # not passed: the variable's default (none: required, never null)
+            decl = _get(_get(self._module_config(names), "variables"), var)
+            default_key = decl.key_node("default") if isinstance(decl, MapNode) else None
+            return default_key is not None and _is_null(decl.get("default"))  # type: ignore[union-attr]
+        return self._null_expr(passed, parent, parent_names, depth + 1)
+
+    def _referenced(
+        self,
+        expr: Node | None,
+        module: str | None = None,
+        names: tuple[str, ...] | None = None,
+        depth: int = 0,
+    ) -> tuple[str, str] | None:
+        """The first plan resource attribute named by an expression's ``references``; a
+        module variable is followed into what the calling module passes for it."""
+        module = self._module if module is None else module
+        names = self._names if names is None else names
+        var = _only_variable(expr)
+        if var is not None and depth <= 20:
+            caller = self._caller(module, names, var)
+            if caller is not None and caller[0] is not None:
+                return self._referenced(caller[0], caller[1], caller[2], depth + 1)
         for ref_node in _items(_get(expr, "references")):
             text = _text(ref_node)
             parsed = parse_reference(text) if text else None
             if parsed is None or parsed[1] is None:
                 continue
             target, attribute = parsed
-            full = f"{self._module}.{target}" if self._module else target
+            full = f"{module}.{target}" if module else target
             if full not in self.addresses:
                 instances = self.by_base.get(full, [])
                 if len(instances) != 1:
@@ -266,8 +329,40 @@ def _configured_names(config: Node | None, expressions: Node | None) -> frozense
     if not isinstance(config, MapNode):
         return None
     if isinstance(expressions, MapNode):
-        return frozenset(k.value for k in expressions.keys)
+        # `x = null` is `x` not set, as Terraform reads it: an Optional+Computed attribute
+        # set to null is filled in by the provider (kms_key_arn: the AWS-managed key)
+        return frozenset(
+            k.value
+            for k, v in zip(expressions.keys, expressions.values, strict=True)
+            if not _null_constant(v)
+        )
     return frozenset()
+
+
+def _parent(module: str) -> str:
+    """``module.a[0].module.b`` -> ``module.a[0]``; ``module.a`` -> ``""``."""
+    return re.sub(r'(?:^|\.)module\.[\w-]+(?:\[(?:"[^"]*"|[^\]]*)\])?$', "", module)
+
+
+def _only_variable(expr: Node | None) -> str | None:
+    """``x`` when an expression is just ``var.x`` (its ``references`` name only it)."""
+    refs = [_text(r) for r in _items(_get(expr, "references"))]
+    if not refs or not isinstance(expr, MapNode) or expr.get("constant_value") is not None:
+        return None
+    first = refs[0] or ""
+    m = re.fullmatch(r"var\.([\w-]+)", first)
+    return m.group(1) if m and all(r == first for r in refs) else None
+
+
+def _is_null(node: Node | None) -> bool:
+    return isinstance(node, ScalarNode) and node.value is None
+
+
+def _null_constant(expr: Node | None) -> bool:
+    if not isinstance(expr, MapNode) or len(expr.keys) != 1:
+        return False
+    value = expr.get("constant_value")
+    return isinstance(value, ScalarNode) and value.value is None
 
 
 def _is_true(node: Node | None) -> bool:

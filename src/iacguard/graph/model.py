@@ -121,6 +121,9 @@ class Graph:
     notes: tuple[Located, ...] = ()
     #: every root evaluated: module directories and template files
     roots: tuple[str, ...] = ()
+    #: ``(root, input, file)``: root inputs whose default-world value a file assigns (a
+    #: tfvars file) rather than the declaration's default, so messages can name it
+    assigned: tuple[tuple[str, str, str], ...] = ()
     _index: dict[tuple[str, str], Resource] = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -135,13 +138,30 @@ class Graph:
         errors: list[FileError] = []
         notes: list[Located] = []
         roots: list[str] = []
+        assigned: list[tuple[str, str, str]] = []
         for g in graphs:
             resources.extend(g.resources)
             edges.extend(g.edges)
             errors.extend(g.errors)
             notes.extend(g.notes)
             roots.extend(g.roots)
-        return cls(tuple(resources), tuple(edges), tuple(errors), tuple(notes), tuple(roots))
+            assigned.extend(g.assigned)
+        return cls(
+            tuple(resources),
+            tuple(edges),
+            tuple(errors),
+            tuple(notes),
+            tuple(roots),
+            tuple(assigned),
+        )
+
+    def assigned_in(self, root: str, name: str) -> str | None:
+        """The file (``terraform.tfvars``) that assigns root input ``name`` its default-world
+        value, or None (the declaration's default)."""
+        for r, n, where in self.assigned:
+            if r == root and n == name:
+                return where
+        return None
 
     def get(self, root: str, address: str) -> Resource | None:
         return self._index.get((root, address))

@@ -563,9 +563,8 @@ def _why_missing(policy: Policy, missing: list[str]) -> str:
             and "backup" in json.dumps(st.condition, default=str).lower()
         ):
             return (
-                f"the key policy's {st.label()} limits kms:ViaService to values that match no "
-                "AWS Backup endpoint (it must be backup.<region>.amazonaws.com; "
-                "backup.amazonaws.com matches nothing)"
+                f"the key policy's {st.label()} limits kms:ViaService to no AWS Backup "
+                "endpoint (backup.<region>.amazonaws.com; backup.amazonaws.com matches nothing)"
             )
         if (
             not has_via

@@ -7,6 +7,7 @@ heredocs and templates.
 from __future__ import annotations
 
 import re
+import unicodedata
 from typing import Any
 
 from iacguard.parse.hcl_ast import Expr
@@ -22,9 +23,15 @@ STRIP_BEFORE = object()  # strip trailing whitespace of the preceding text
 STRIP_AFTER = object()  # strip leading whitespace of the following text
 
 
+def nfc(text: str) -> str:
+    """Terraform's strings are Unicode NFC-normalised (cty does it for every string): "e" and
+    a combining acute accent read as "é"."""
+    return text if text.isascii() else unicodedata.normalize("NFC", text)
+
+
 def unescape_quoted(text: str) -> str:
     if "\\" not in text and "$${" not in text and "%%{" not in text:
-        return text
+        return nfc(text)
 
     def sub(m: re.Match[str]) -> str:
         if m.group(1):
@@ -38,13 +45,13 @@ def unescape_quoted(text: str) -> str:
             return _SIMPLE_ESCAPES.get(m.group(3), m.group(0))
         return m.group(0)[1:]
 
-    return _QUOTED_ESCAPES.sub(sub, text)
+    return nfc(_QUOTED_ESCAPES.sub(sub, text))
 
 
 def unescape_heredoc(text: str) -> str:
     if "$${" not in text and "%%{" not in text:
-        return text
-    return _HEREDOC_ESCAPES.sub(lambda m: m.group(0)[1:], text)
+        return nfc(text)
+    return nfc(_HEREDOC_ESCAPES.sub(lambda m: m.group(0)[1:], text))
 
 
 def finish_parts(parts: list[Any]) -> tuple[str | Expr, ...]:

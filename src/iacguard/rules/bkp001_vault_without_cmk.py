@@ -11,9 +11,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from iacguard.core.certainty import Certainty
 from iacguard.core.findings import Finding
 from iacguard.graph.model import Graph
-from iacguard.rules.context import RuleContext, certainty_phrase
+from iacguard.rules.context import RuleContext
 from iacguard.rules.joins import describe, judge_vault
 
 
@@ -23,15 +24,11 @@ def check(graph: Graph, ctx: RuleContext) -> Iterator[Finding]:
         j = judge_vault(ctx.shared, vault, allow)
         if j is None:
             continue
-        lang = vault.language
-        fix = (
-            "Set EncryptionKeyArn to a customer-managed key (!GetAtt Key.Arn)."
-            if lang == "cloudformation"
-            else f"Set {j.attribute} to a customer-managed key (aws_kms_key.<name>.arn)."
-        )
+        # the fix is the finding's fix hint (`fix`), not repeated in the message
+        verb = "may have" if j.verdict.certainty is Certainty.POSSIBLE else "has"
         message = (
-            f"Backup vault {vault.address} has no customer-managed KMS key"
-            f"{certainty_phrase(j.verdict, lang, vault)}: {describe(j)}. {fix}"
+            f"Backup vault {vault.address} {verb} no customer-managed KMS key"
+            f"{ctx.phrase(j.verdict, vault)}: {describe(j)}."
         )
         name = ctx.shared.fact(vault, "vault.name").payload()
         props = {"vault_name": name} if isinstance(name, str) else {}

@@ -23,7 +23,7 @@ from iacguard.core.value_ops import map_value, payloads
 from iacguard.core.values import Known, Unknown, Value
 from iacguard.graph.facts import Fact, PlanRule
 from iacguard.graph.model import Graph, Resource
-from iacguard.rules.context import RuleContext, certainty_phrase, evidence_of, may_exist
+from iacguard.rules.context import RuleContext, evidence_of, may_exist
 from iacguard.rules.joins import DEFAULT_VAULT, describe, judge_vault, resolve_target
 
 
@@ -65,7 +65,7 @@ def _judge_target(
                 continue
             vault_verdict: Verdict | None = Verdict(Certainty.DEFINITE)
             vault_text = "the built-in vault Default"
-            why = "AWS Backup encrypts it with the AWS-managed key aws/backup"
+            why = "AWS Backup uses the AWS-managed key aws/backup"
             vault_evidence: tuple[Located, ...] = (
                 Located(None, "the vault Default is created by AWS with the AWS-managed key"),
             )
@@ -88,10 +88,11 @@ def _judge_target(
             continue
         copy = is_arn and target is not rule_air_gapped
         action = "copies recovery points to" if copy else "stores recovery points in"
+        # the fix (target a vault with a customer-managed key) is the finding's fix hint
+        verb = "may have" if verdict.certainty is Certainty.POSSIBLE else "has"
         message = (
-            f"Backup plan {plan.address} rule `{rule_name}` {action} {vault_text}"
-            f"{certainty_phrase(verdict, plan.language, plan)}, which has no customer-managed KMS "
-            f"key: {why}. Target a vault encrypted with a customer-managed key."
+            f"Backup plan {plan.address} rule `{rule_name}` {action} {vault_text}, which {verb} "
+            f"no customer-managed KMS key{ctx.phrase(verdict, plan)}: {why}."
         )
         evidence = [Located(rule_span, f"plan rule `{rule_name}` of {plan.address}")]
         evidence.extend(evidence_of(target.value))

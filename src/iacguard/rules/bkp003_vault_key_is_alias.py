@@ -16,9 +16,11 @@ from iacguard.core.fixes import Fix
 from iacguard.core.located import Located
 from iacguard.graph.facts import Fact
 from iacguard.graph.model import Graph, Resource
-from iacguard.rules.context import RuleContext, certainty_phrase, evidence_of, judged
+from iacguard.rules.context import RuleContext, evidence_of, judged
 from iacguard.rules.fix_values import replace_value
 from iacguard.rules.keys import AWS_MANAGED, UNKNOWN, KeyInfo
+
+_OPEN = ("any value of", "other values of")
 
 
 def _alias_predicate(info: KeyInfo) -> bool | None:
@@ -63,19 +65,23 @@ def check(graph: Graph, ctx: RuleContext) -> Iterator[Finding]:
         infos = shared.key_infos(vault)
         info = next((i for i in infos if i.alias_form), None)
         attr = key_fact.path
+        phrase = ctx.phrase(verdict, vault)
         if info is None:
             info = next((i for i in infos if i.kind == UNKNOWN), None)
             if info is None:
                 info = KeyInfo(UNKNOWN, text=f"other values of {', '.join(sorted(verdict.inputs))}")
-            shown = f"{attr} cannot be seen: {info.text or 'unknown'}"
+            # "any value of var.x" is what the certainty phrase already says
+            unseen = info.text or "unknown"
+            why = "" if unseen.startswith(_OPEN) else f" ({attr} cannot be seen: {unseen})"
+            message = (
+                f"Backup vault {vault.address} may give its key as an alias{phrase}{why}: AWS "
+                f"Backup rejects an alias in {attr}."
+            )
         else:
-            shown = info.text
-        message = (
-            f"Backup vault {vault.address} gives its key as an alias ({shown})"
-            f"{certainty_phrase(verdict, vault.language, vault)}: AWS Backup requires the KMS "
-            "key's "
-            f"ARN in {attr}, not an alias. Instead, {suggestion(vault, info)}."
-        )
+            message = (
+                f"Backup vault {vault.address} gives its key as an alias ({info.text}){phrase}, "
+                f"which AWS Backup rejects in {attr}: {suggestion(vault, info)}."
+            )
         evidence = list(evidence_of(key_fact.value))
         evidence.append(Located(key_fact.span, f"{attr} = {info.text or 'unknown'}"))
         if info.via is not None:

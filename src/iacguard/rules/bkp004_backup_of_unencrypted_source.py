@@ -16,17 +16,15 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from iacguard.core.certainty import weaker
+from iacguard.core.certainty import Certainty, weaker
 from iacguard.core.findings import Finding
 from iacguard.core.located import Located
 from iacguard.graph.facts import SOURCES
 from iacguard.graph.model import Graph, Resource
-from iacguard.rules.context import RuleContext, certainty_phrase, exists_verdict
+from iacguard.rules.context import RuleContext, exists_verdict
 from iacguard.rules.encryption import SourceJudgement, judge_source
 from iacguard.rules.joins import resolve_target
 from iacguard.rules.selections import Assignment, assignments, plan_of
-
-_RESTORE = " (an existing one: snapshot it, copy the snapshot encrypted, restore from the copy)"
 
 
 def check(graph: Graph, ctx: RuleContext) -> Iterator[Finding]:
@@ -64,22 +62,26 @@ def _finding(ctx: RuleContext, j: SourceJudgement, a: Assignment, verdict: Any) 
     source, selection = j.source, a.selection
     shape = SOURCES[source.type]
     plan = plan_of(shared, selection)
-    plan_text = f"backup plan {plan.address}" if plan is not None else "its backup plan"
-    extra = _RESTORE if shape.arn_service == "rds" else ""
-    note = f" ({shape.note})" if shape.note else ""
-    phrase = certainty_phrase(verdict, source.language, source)
+    plan_text = f"backup plan {plan.address}" if plan is not None else "a backup plan"
+    phrase = ctx.phrase(verdict, source)
     label = "Aurora instance" if j.cluster is not None else shape.label
+    verb = "may not be" if verdict.certainty is Certainty.POSSIBLE else "is not"
+    # one breath: what, why and which plan. The selection (also in properties), "AWS's
+    # default: unencrypted" and the type's note are in the evidence; the fix (encrypt the
+    # source or exclude it; for an existing database, snapshot, copy encrypted and restore)
+    # is the fix hint and the catalog's
+    state = j.state.replace(" (AWS's default: unencrypted)", "").replace(" decides, and there", ":")
     message = (
-        f"{label} {source.address} is not encrypted{phrase}: {j.state}; backup selection "
-        f"{selection.address} assigns it to {plan_text}, so its recovery points will be "
-        f"unencrypted whatever the vault's key{note}. Encrypt the source{extra}, or exclude it "
-        "from the selection."
+        f"{label} {source.address} {verb} encrypted{phrase}: {state}, yet {plan_text} backs it "
+        "up, so its recovery points are unencrypted whatever the vault key."
     )
     evidence = [
         Located(selection.span_of(a.path), f"{selection.address} assigns it: {a.why}"),
         *_plan_chain(ctx, plan),
         *j.evidence,
     ]
+    if shape.note:
+        evidence.append(Located(source.span, f"{source.address}: {shape.note}"))
     props: dict[str, Any] = {"selection": selection.address, "source_type": label}
     if plan is not None:
         props["plan"] = plan.address

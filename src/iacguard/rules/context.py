@@ -9,7 +9,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from iacguard.core.certainty import Certainty, Predicate, Verdict, judge_value
+from iacguard.core.certainty import Certainty, Predicate, Verdict, completed, judge_value
 from iacguard.core.findings import Finding, Severity
 from iacguard.core.fixes import Fix
 from iacguard.core.located import Located
@@ -132,6 +132,10 @@ class RuleContext:
         assert self.analysis is not None
         return self.analysis
 
+    def phrase(self, verdict: Verdict, resource: Resource) -> str:
+        """``certainty_phrase`` for ``resource``, naming where its inputs' values come from."""
+        return certainty_phrase(verdict, resource.language, resource, self.shared.graph)
+
     def finding(
         self,
         resource: Resource,
@@ -143,7 +147,7 @@ class RuleContext:
         fixes: tuple[Fix, ...] = (),
     ) -> Finding:
         lang = "cloudformation" if resource.language == "cloudformation" else "terraform"
-        gate = existence(resource)
+        gate = existence(resource, self.analysis.graph if self.analysis else None)
         gating = gate.inputs if gate is not None else frozenset()
         deciding = frozenset() if verdict.certainty is Certainty.DEFINITE else verdict.inputs
         return Finding(
@@ -207,10 +211,17 @@ class Existence:
 
     text: str
     inputs: frozenset[str]
+    #: ``text`` for a message, capped at ``SHOWN_INPUTS`` assignments ("and 2 more")
+    shown: str = ""
+
+    @property
+    def brief(self) -> str:
+        return self.shown or self.text
 
 
-def existence(resource: Resource) -> Existence | None:
-    """What gates the resource's existence (None: it exists whatever the inputs)."""
+def existence(resource: Resource, graph: Graph | None = None) -> Existence | None:
+    """What gates the resource's existence (None: it exists whatever the inputs). With the
+    ``graph``, an input a tfvars file sets is named with that file."""
     gate = resource.exists
     if isinstance(gate, Known):
         return None
@@ -219,33 +230,106 @@ def existence(resource: Resource) -> Existence | None:
         required = _REQUIRED.match(reason)
         if required:
             reason = f"{required.group(1)} depends on {required.group(2)}, which has no default"
+        elif _UNDECIDED.match(reason):
+            reason = "its Condition cannot be decided"
         else:
             reason = _NOT_KNOWN.sub(r"\1 is not known: \2", reason)
         return Existence(reason, gate.inputs)
     inputs = frozenset(gate.inputs)
-    names = ", ".join(sorted(inputs))
     if alive(gate.default) is True:
         ending = tuple(a.describe() for a in gate.alternatives if alive(a.value) is False)
         flipped = _flipped(ending)
         if flipped:
-            return Existence(", ".join(flipped), inputs)
-        if all(alive(a.value) is True for a in gate.alternatives) and gate.complete:
+            return Existence(", ".join(flipped), inputs, _assignments(flipped))
+        # every world creates it (an open input's "any value" world included): not gated
+        if all(alive(a.value) is True for a in gate.alternatives) and completed(gate).complete:
             return None
-        return Existence(f"as with the default {names}", inputs)
+        return Existence(f"with {_sources(sorted(inputs), resource, graph)}", inputs)
     creating = [a.describe() for a in gate.alternatives if alive(a.value) is True]
     if creating:
-        return Existence(" or ".join(_nice(a) for a in creating[:3]), inputs)
+        full = " or ".join(_nice(a, None) for a in creating[:3])
+        return Existence(full, inputs, " or ".join(_nice(a) for a in creating[:3]))
     # exists only where it cannot be told (an open input's "any value" world): name those
     maybe = sorted(
         {k for a in gate.alternatives if alive(a.value) is None for k, _ in a.assignment}
     )
-    return Existence(f"for some values of {', '.join(maybe) or names}", inputs)
+    return Existence(f"for some values of {_names(maybe or sorted(inputs))}", inputs)
 
 
 _REQUIRED = re.compile(
     r"^(count|for_each) is not known \((var\.[\w-]+) has no default: the caller must set it\)$"
 )
 _NOT_KNOWN = re.compile(r"^(count|for_each|count / for_each) is not known \((.*)\)$")
+_UNDECIDED = re.compile(r"^Fn::\w+ of a condition that cannot be decided$")
+
+#: how many inputs a message names before "and N more" (JSON ``inputs`` has them all)
+SHOWN_INPUTS = 3
+
+
+def _names(names: list[str], limit: int = SHOWN_INPUTS) -> str:
+    """``var.a, var.b and var.c``; past ``limit``: ``var.a, var.b, var.c and 4 more``."""
+    if len(names) <= limit:
+        return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+    return ", ".join(names[:limit]) + f" and {len(names) - limit} more"
+
+
+def vault_names(vaults: Iterable[Resource]) -> str:
+    """The vaults' addresses for a message, capped like the inputs (the finding's
+    ``properties.vaults`` lists them all)."""
+    names = [v.address for v in vaults]
+    if len(names) <= SHOWN_INPUTS:
+        return ", ".join(names)
+    return ", ".join(names[:SHOWN_INPUTS]) + f" and {len(names) - SHOWN_INPUTS} more"
+
+
+def _assignments(parts: list[str], limit: int = SHOWN_INPUTS) -> str:
+    """``var.a = true, var.b = false``, capped like ``_names``."""
+    if len(parts) <= limit:
+        return ", ".join(parts)
+    return ", ".join(parts[:limit]) + f" and {len(parts) - limit} more"
+
+
+def _origin(name: str, resource: Resource | None, graph: Graph | None) -> str | None:
+    """Where an input's default-world value comes from: a file name (a tfvars file), or None
+    for the declaration's default (a variable's ``default``, a Parameter's ``Default``)."""
+    if graph is None or resource is None or resource.language == "cloudformation":
+        return None
+    return graph.assigned_in(resource.root, name)
+
+
+def _sources(names: list[str], resource: Resource | None, graph: Graph | None) -> str:
+    """The inputs named with where their value comes from: ``the default of var.a``,
+    ``var.b from terraform.tfvars``, ``the Default of Parameter P``."""
+    cfn = resource is not None and resource.language == "cloudformation"
+    shown, more = names[:SHOWN_INPUTS], len(names) - SHOWN_INPUTS
+    groups: dict[str | None, list[str]] = {}
+    for name in shown:
+        groups.setdefault(_origin(name, resource, graph), []).append(name)
+    parts = []
+    for where, members in groups.items():
+        listed = _names(members)
+        if where is not None:
+            parts.append(f"{listed} from {where}")
+        elif cfn:
+            plural = "s" if len(members) > 1 else ""
+            parts.append(f"the Default{plural} of Parameter{plural} {listed}")
+        else:
+            parts.append(f"the default{'s' if len(members) > 1 else ''} of {listed}")
+    text = " and ".join(parts)
+    return text + (f" and {more} more" if more > 0 else "")
+
+
+def _flipped_sources(flipped: list[str], resource: Resource | None, graph: Graph | None) -> str:
+    """``var.x = false (its default)``, ``var.y = true (from terraform.tfvars)``."""
+    cfn = resource is not None and resource.language == "cloudformation"
+    out = []
+    for text in flipped:
+        name = text.partition(" = ")[0]
+        where = _origin(name, resource, graph)
+        out.append(
+            f"{text} (from {where})" if where else f"{text} (its {'Default' if cfn else 'default'})"
+        )
+    return _assignments(out)
 
 
 def judged(resource: Resource, value: Value, predicate: Predicate) -> Verdict | None:
@@ -261,49 +345,74 @@ def judged(resource: Resource, value: Value, predicate: Predicate) -> Verdict | 
 
 
 def certainty_phrase(
-    verdict: Verdict, language: str = "terraform", resource: Resource | None = None
+    verdict: Verdict,
+    language: str = "terraform",
+    resource: Resource | None = None,
+    graph: Graph | None = None,
 ) -> str:
-    """`` with the default inputs (var.x = false)`` and the like; empty when definite. With
-    ``resource``, led by when it exists: `` when created (var.create = true)``."""
-    gate = existence(resource) if resource is not None else None
-    phrase = _phrase(verdict)
+    """How sure and when, for a message: `` with the default of var.x``, `` when var.y =
+    false``, `` for some values of var.z``; empty when definite. With ``resource``, led by
+    when it exists (`` when created (var.create = true)``), whose inputs are not named again;
+    with ``graph``, an input a tfvars file sets is named with that file."""
+    gate = existence(resource, graph) if resource is not None else None
+    phrase = _phrase(verdict, resource, graph, gate.inputs if gate is not None else frozenset())
     if gate is None:
         return phrase
-    return f" when created ({gate.text})" + (f",{phrase}" if phrase else "")
+    lead = f" when created ({gate.brief})"
+    if not phrase:
+        return lead
+    return lead + (" and" + phrase[len(" when") :] if phrase.startswith(" when ") else "," + phrase)
 
 
-def _phrase(verdict: Verdict) -> str:
+def _phrase(
+    verdict: Verdict,
+    resource: Resource | None,
+    graph: Graph | None,
+    gating: frozenset[str],
+) -> str:
     if verdict.certainty is Certainty.DEFINITE:
         return ""
-    inputs = ", ".join(sorted(verdict.inputs))
+    # an input that only says whether the resource exists is in "when created (...)"
+    names = sorted(verdict.inputs - gating)
     if verdict.certainty is Certainty.DEFAULT:
-        defaults = _flipped(verdict.avoided_by)
-        if defaults:
-            return f" with the default inputs ({', '.join(defaults)})"
-        if verdict.avoided_by:
-            shown = " or ".join(_nice(a) for a in verdict.avoided_by[:3])
-            return f" with the default inputs (not when {shown})"
-        return f" with the default inputs ({inputs})" if inputs else " with the default inputs"
-    if verdict.triggered_by:
-        return f" when {' or '.join(_nice(a) for a in verdict.triggered_by[:3])}"
-    if inputs:
-        return f" for some values of {inputs}"
-    return " possibly (a value that decides it cannot be seen)"
+        defaults = [d for d in _flipped(verdict.avoided_by) if d.partition(" = ")[0] not in gating]
+        covered = {d.partition(" = ")[0] for d in defaults}
+        if defaults and covered >= set(names):
+            return f" with {_flipped_sources(defaults, resource, graph)}"
+        if names:
+            return f" with {_sources(names, resource, graph)}"
+        return "" if gating else " with the default inputs"
+    triggers = [t for t in (_nice(a) for a in verdict.triggered_by) if t]
+    if triggers:
+        return f" when {' or '.join(triggers[:3])}"
+    others = sorted(
+        {
+            name
+            for a in verdict.triggered_by
+            for name, _ in (p.partition(" = ")[::2] for p in _split_assignment(a))
+        }
+    )
+    if others:
+        return f" for other values of {_names(others)}"
+    if names:
+        return f" for some values of {_names(names)}"
+    return ""
 
 
-def _nice(described: str) -> str:
-    """An alternative's assignment for a message: ``var.x = true``, ``var.y = (another value)``."""
+def _nice(described: str, limit: int | None = SHOWN_INPUTS) -> str:
+    """An alternative's assignment for a message: ``var.x = true``, ``var.y = "a"``; empty
+    when it assigns only "any other value" (said as "for other values of" instead)."""
     parts = []
     for part in _split_assignment(described):
         name, sep, val = part.partition(" = ")
         if val.startswith("Unknown("):
-            val = "(another value)"
-        elif val in ("True", "False"):
+            continue
+        if val in ("True", "False"):
             val = val.lower()
         elif name.startswith("var.") and len(val) > 1 and val[0] == val[-1] == "'":
             val = '"' + val[1:-1] + '"'  # Terraform writes strings in double quotes
         parts.append(f"{name}{sep}{val}")
-    return ", ".join(parts)
+    return _assignments(parts) if limit is not None else ", ".join(parts)
 
 
 def _split_assignment(described: str) -> list[str]:

@@ -97,7 +97,7 @@ def describe(j: VaultJudgement) -> str:
     """Why the vault is flagged, for BKP001's and BKP002's messages."""
     if j.info.kind == ABSENT:
         state = "is null" if j.attribute in j.vault.spans else "is not set"
-        return f"{j.attribute} {state}, so AWS Backup encrypts it with {default_key(j.vault)}"
+        return f"{j.attribute} {state}, so AWS Backup uses {default_key(j.vault)}"
     if j.info.kind == AWS_MANAGED:
         return f"{j.attribute} is {j.info.text}, the AWS-managed key aws/backup"
     if j.info.text.startswith("other values of"):

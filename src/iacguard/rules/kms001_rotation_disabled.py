@@ -14,14 +14,20 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from iacguard.core.certainty import Verdict, judge_joint
+from iacguard.core.certainty import Certainty, Verdict, judge_joint
 from iacguard.core.findings import Finding
 from iacguard.core.located import Located
 from iacguard.core.value_ops import as_bool, as_int
-from iacguard.core.values import Value
+from iacguard.core.values import Unknown, Value
 from iacguard.graph.facts import Fact
 from iacguard.graph.model import Graph, Resource
-from iacguard.rules.context import Analysis, RuleContext, certainty_phrase, evidence_of, may_exist
+from iacguard.rules.context import (
+    Analysis,
+    RuleContext,
+    evidence_of,
+    may_exist,
+    vault_names,
+)
 from iacguard.rules.fix_values import set_value
 
 _ELIGIBLE: dict[str, tuple[str, ...]] = {
@@ -92,9 +98,7 @@ def check(graph: Graph, ctx: RuleContext) -> Iterator[Finding]:
             continue
         rotation = shared.fact(key, "key.rotation_enabled")
         vaults = shared.protected_vaults(key)
-        protects = (
-            f" It protects backup vault {', '.join(v.address for v in vaults)}." if vaults else ""
-        )
+        protects = f" It protects backup vault {vault_names(vaults)}." if vaults else ""
         props: dict[str, Any] = {"vaults": [v.address for v in vaults]} if vaults else {}
 
         def off(*payloads: Any) -> bool | None:
@@ -122,11 +126,10 @@ def check(graph: Graph, ctx: RuleContext) -> Iterator[Finding]:
             continue
         days = as_int(period.payload())
         shown = f"{days} days" if days is not None else "a period"
+        verb = "may rotate" if verdict.certainty is Certainty.POSSIBLE else "rotates"
         message = (
-            f"KMS key {key.address} rotates only every {shown}"
-            f"{certainty_phrase(verdict, key.language, key)}, "
-            f"longer than the {max_period} days allowed (option max-rotation-period-days). "
-            f"Set {period.path} to {max_period} or less.{protects}"
+            f"KMS key {key.address} {verb} only every {shown}{ctx.phrase(verdict, key)}, "
+            f"longer than the {max_period} days allowed (max-rotation-period-days).{protects}"
         )
         evidence = evidence_of(period.value) + [Located(period.span, f"{period.path} = {shown}")]
         # AWS accepts 90-2560 days: a maximum below 90 cannot be written
@@ -158,15 +161,22 @@ def _finding_off(
 ) -> Finding:
     cfn = key.language == "cloudformation"
     attr = rotation.path or ("EnableKeyRotation" if cfn else "enable_key_rotation")
+    shown = rotation.payload()
     if rotation.absent:
         state = f"{attr} is not set (AWS's default is no rotation)"
-    else:
+    elif isinstance(shown, Unknown):  # not "is false": it cannot be seen
+        state = f"{attr} cannot be seen ({shown.reason})"
+    elif _rotation_off(shown) is None:
+        state = f"{attr} cannot be seen"
+    elif _rotation_off(shown):
         state = f"{attr} is false"
-    set_to = f"{attr}: true" if cfn else f"{attr} = true"
+    else:  # off in another world
+        state = f"{attr} is true by default only"
+    verb = "may not rotate" if verdict.certainty is Certainty.POSSIBLE else "does not rotate"
+    # the fix (enable rotation) is the finding's fix hint
     message = (
-        f"KMS key {key.address} does not rotate its key material"
-        f"{certainty_phrase(verdict, key.language, key)}: "
-        f"{state}. Set {set_to}.{protects}"
+        f"KMS key {key.address} {verb} its key material{ctx.phrase(verdict, key)}: "
+        f"{state}.{protects}"
     )
     evidence = evidence_of(rotation.value) + [Located(rotation.span, f"{key.address}: {state}")]
     fixes = set_value(ctx.shared.memo, key, rotation, True)

@@ -17,7 +17,7 @@ from iacguard.core.findings import Finding
 from iacguard.core.located import Located
 from iacguard.core.value_ops import as_int
 from iacguard.graph.model import Graph
-from iacguard.rules.context import RuleContext, certainty_phrase, evidence_of, judged
+from iacguard.rules.context import RuleContext, evidence_of, judged, vault_names
 from iacguard.rules.fix_values import set_value
 
 AWS_DEFAULT = 30
@@ -50,11 +50,21 @@ def check(graph: Graph, ctx: RuleContext) -> Iterator[Finding]:
             state = f"{attr} cannot be seen"
         else:
             state = f"{attr} is {days} days"
-        if verdict.certainty is Certainty.POSSIBLE:
-            problem = (
-                f"{state} with the default inputs, but other values may be below {minimum} days "
-                "or outside AWS's 7-30 day range"
+        possible = verdict.certainty is Certainty.POSSIBLE
+        if possible:
+            # no "set it to 30": with the defaults it may well be 30 already
+            bound = (
+                f"below {minimum} days"
+                if minimum >= AWS_MAX
+                else f"below {minimum} or above {AWS_MAX} days"
             )
+            if shown is None:
+                problem = (
+                    f"{attr} is not set by default (AWS's default {AWS_DEFAULT} days), but other "
+                    f"values may be {bound}"
+                )
+            else:
+                problem = f"{state} by default, but other values may be {bound}"
         elif days is not None and not AWS_MIN <= days <= AWS_MAX:
             problem = f"{state}, outside AWS's {AWS_MIN}-{AWS_MAX} day range: AWS will reject it"
         else:
@@ -63,14 +73,13 @@ def check(graph: Graph, ctx: RuleContext) -> Iterator[Finding]:
         protects = ""
         if vaults:
             protects = (
-                f" The key protects backup vault {', '.join(v.address for v in vaults)}: "
-                "deleting it makes every recovery point in that vault unrecoverable."
+                f" Deleting it loses the recovery points of backup vault {vault_names(vaults)}."
             )
+        # the fix (a longer window) is the finding's fix hint
+        verb = "may have" if possible else "has"
         message = (
-            f"KMS key {key.address} has a short deletion window"
-            f"{certainty_phrase(verdict, key.language, key)}: "
-            f"{problem}. Set {attr} to {max(minimum, AWS_MIN) if minimum <= AWS_MAX else AWS_MAX}."
-            f"{protects}"
+            f"KMS key {key.address} {verb} a short deletion window{ctx.phrase(verdict, key)}: "
+            f"{problem}.{protects}"
         )
         evidence = evidence_of(window.value) + [Located(window.span, f"{key.address}: {state}")]
         evidence += [Located(v.span, f"{v.address} is encrypted with this key") for v in vaults]

@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from iacguard.core.certainty import Verdict, judge_joint, judge_value
+from iacguard.core.certainty import Certainty, Verdict, judge_joint, judge_value
 from iacguard.core.findings import Finding
 from iacguard.core.fixes import Fix
 from iacguard.core.located import Located
@@ -25,7 +25,13 @@ from iacguard.core.values import Ref, Unknown
 from iacguard.graph.facts import Fact, kind_of
 from iacguard.graph.model import Graph, Resource
 from iacguard.graph.policy import RoleCheck, backup_grant, trusts_backup
-from iacguard.rules.context import Analysis, RuleContext, certainty_phrase, evidence_of, may_exist
+from iacguard.rules.context import (
+    Analysis,
+    RuleContext,
+    evidence_of,
+    may_exist,
+    vault_names,
+)
 from iacguard.rules.fix_policy import statement_fix, with_statement
 from iacguard.rules.joins import resolve_target
 from iacguard.rules.keys import classify_key
@@ -197,7 +203,7 @@ def _finding(
     """One finding per key, as sure as its surest vault."""
     verdict = max((v for _, v in flagged), key=lambda v: v.certainty)
     vaults = [vault for vault, _ in flagged]
-    names = ", ".join(v.address for v in vaults)
+    names = vault_names(vaults)
     roles = role_check(ctx.shared)
     answers = [backup_grant(p, mode, roles) for p in payloads(policy.as_value())]
     answer = next(
@@ -206,10 +212,14 @@ def _finding(
     )
     # the two grant modes and the rationale are in `iacguard rule KMS003`: a message a reviewer
     # reads in one breath names the key, the vaults and what the policy lacks
+    reason = answer.reason
+    if answer.grants:  # the policy grants in the worlds it can be read; others decide
+        reason = "with other input values the key policy or the vault's key may differ"
+    verb = "may give" if verdict.certainty is Certainty.POSSIBLE else "gives"
     message = (
         f"KMS key {key.address} protects backup vault {names} but its key policy "
-        f"gives AWS Backup no grant{certainty_phrase(verdict, key.language, key)}: "
-        f"{answer.reason} (see `iacguard rule KMS003`)."
+        f"{verb} AWS Backup no grant{ctx.phrase(verdict, key)}: "
+        f"{reason} (see `iacguard rule KMS003`)."
     )
     location = policy.span if holder is key else key.span
     evidence = []

@@ -282,7 +282,8 @@ def _root_by_root(
         edges.setdefault(e.root, []).append(e)
     produced: list[Finding] = []
     for root, members in resources.items():
-        part = Graph(tuple(members), tuple(edges.get(root, ())), roots=(root,))
+        assigned = tuple(a for a in graph.assigned if a[0] == root)
+        part = Graph(tuple(members), tuple(edges.get(root, ())), roots=(root,), assigned=assigned)
         ctx = RuleContext(rule.id, rule.name, sev, opts, rule.fixes, Analysis(part))
         try:
             produced.extend(rule.check(part, ctx))

@@ -103,6 +103,7 @@ def _evaluate_modules(modules: list[TerraformModule], options: EvalOptions) -> G
     errors: list[FileError] = []
     notes: list[Located] = []
     roots: list[str] = []
+    assigned: list[tuple[str, str, str]] = []
     for module in modules:
         started = time.monotonic()  # the time budget covers parsing the module too
         config = loader.load(module.directory, tuple(module.files))
@@ -112,6 +113,7 @@ def _evaluate_modules(modules: list[TerraformModule], options: EvalOptions) -> G
         edges.extend(part.edges)
         errors.extend(part.errors)
         notes.extend(part.notes)
+        assigned.extend(part.assigned)
         roots.append(module.directory)
     # a module file evaluated from several roots (a local module that is also scanned as a
     # root) reports the same located error or note once
@@ -121,6 +123,7 @@ def _evaluate_modules(modules: list[TerraformModule], options: EvalOptions) -> G
         tuple(dict.fromkeys(errors)),
         tuple(dict.fromkeys(notes)),
         tuple(roots),
+        tuple(assigned),
     )
 
 
@@ -208,6 +211,7 @@ class RootResult:
         self.edges: list[Edge] = []
         self.errors: list[FileError] = []
         self.notes: list[Located] = []
+        self.assigned: list[tuple[str, str, str]] = []
 
 
 class RootEvaluation:
@@ -339,6 +343,11 @@ class RootEvaluation:
             self.shared.errors.setdefault((err.path, err.line, err.column, err.message), err)
         out.errors.extend(self.shared.errors.values())
         out.notes.extend(self.shared.notes.values())
+        out.assigned.extend(
+            (self.module.directory, info.name, info.origin)
+            for info in self.shared.inputs.values()
+            if info.origin not in ("default", "no default")
+        )
         return out
 
     def _build(self, out: RootResult) -> None:

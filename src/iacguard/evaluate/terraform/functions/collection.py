@@ -22,9 +22,9 @@ from iacguard.evaluate.terraform.functions.common import (
     as_unknown,
     distinct,
     first_leaf,
+    graphemes,
     hcl_equal,
     is_leaf,
-    keeps_null,
     leaf_unknown,
     need_known,
     normalize_number,
@@ -35,6 +35,7 @@ from iacguard.evaluate.terraform.functions.common import (
     to_number,
     to_str,
     type_name,
+    unify_primitives,
 )
 
 
@@ -94,6 +95,7 @@ def fn_lookup(args: list[Any], info: CallInfo) -> Any:
 
 
 def fn_coalesce(args: list[Any], info: CallInfo) -> Any:
+    args = _unified(args)
     for a in args:
         if is_leaf(a):
             if isinstance(a, PartialStr) and a.known_text():
@@ -105,13 +107,44 @@ def fn_coalesce(args: list[Any], info: CallInfo) -> Any:
     raise FunctionError("no non-null, non-empty argument")
 
 
+def _text(x: Any) -> Any:
+    return x if x is None or is_leaf(x) else to_str(x)
+
+
+def _unified(args: list[Any]) -> list[Any]:
+    """Terraform unifies coalesce's arguments first: mixed primitives with a string among
+    them become strings (``coalesce(0, "x")`` is ``"0"``), lists of mixed primitives become
+    lists of strings; a null literal (of any type) keeps mixed arguments as they are, except
+    a list next to an object; other mixtures cannot unify."""
+    kinds = {type_name(a) for a in args if a is not None and not is_leaf(a)}
+    primitive = {"string", "number", "bool"}
+    if kinds == {"list"}:
+        elements = [x for a in args if isinstance(a, list) for x in a]
+        if all(not isinstance(x, (list, dict)) for x in elements):
+            unified = unify_primitives(elements)
+            if unified is not elements:  # mixed, with a string: every list of strings
+                return [[_text(x) for x in a] if isinstance(a, list) else a for a in args]
+        return args
+    if len(kinds) < 2:
+        return args
+    if kinds <= primitive and "string" in kinds:
+        return [_text(a) for a in args]
+    if any(a is None for a in args) and not {"list", "object"} <= kinds:
+        return args  # a null literal's type is "any": the arguments are not converted
+    raise FunctionError("all arguments must have the same type")
+
+
 def fn_coalescelist(args: list[Any], info: CallInfo) -> Any:
+    # Terraform checks every argument is a list before choosing. A null is skipped: a typed
+    # null (an optional attribute's) is what configurations pass; only a literal `null`,
+    # whose type is "any", is an error there, and a null here has no type to tell them apart
+    for a in args:
+        if a is not None and not is_leaf(a) and not isinstance(a, list):
+            raise FunctionError(f"coalescelist() of a {type_name(a)}: every argument is a list")
     for a in args:
         if is_leaf(a):
             return as_unknown(a)
-        if a is None:
-            continue
-        if as_list(a):
+        if a is not None and as_list(a):
             return a
     raise FunctionError("no non-empty list argument")
 
@@ -139,7 +172,7 @@ def fn_distinct(args: list[Any], info: CallInfo) -> Any:
     items = args[0]
     if (u := need_known(items)) is not None:
         return u
-    return distinct(as_list(items))
+    return distinct(unify_primitives(as_list(items)))
 
 
 def fn_element(args: list[Any], info: CallInfo) -> Any:
@@ -151,9 +184,11 @@ def fn_element(args: list[Any], info: CallInfo) -> Any:
     if not items:
         raise FunctionError("cannot use element() on an empty list")
     i = to_int(idx)
-    if i < 0:
+    # Go's remainder takes the dividend's sign: -4 of 4 items is item 0, -1 of 2 an error
+    rest = abs(i) % len(items)
+    if i < 0 and rest:
         raise FunctionError("element() index must not be negative")
-    return items[i % len(items)]
+    return items[rest]
 
 
 def fn_length(args: list[Any], info: CallInfo) -> Any:
@@ -162,7 +197,7 @@ def fn_length(args: list[Any], info: CallInfo) -> Any:
     if isinstance(v, (list, dict)):
         return len(v)
     if isinstance(v, str):
-        return len(v)
+        return len(v) if v.isascii() and "\r\n" not in v else len(graphemes(v))
     if is_leaf(v):
         return as_unknown(v)
     raise FunctionError(f"length() of a {type_name(v)}")
@@ -188,6 +223,8 @@ def fn_contains(args: list[Any], info: CallInfo) -> Any:
     items, value = args
     if is_leaf(items):
         return as_unknown(items)
+    if value is None:
+        raise FunctionError("contains() of null")  # Terraform: the value must not be null
     undecided: Any = None
     for x in as_list(items):
         r = hcl_equal(x, value)
@@ -201,13 +238,19 @@ def fn_contains(args: list[Any], info: CallInfo) -> Any:
 
 
 def _one(v: Any) -> Any:
+    if v is None:
+        raise FunctionError("one() of null")  # Terraform: the argument must not be null
     items = as_list(v)
     if len(items) > 1:
         raise FunctionError(f"one() of a list with {len(items)} elements")
     return items[0] if items else None
 
 
-fn_one = keeps_null(_one)
+def fn_one(args: list[Any], info: CallInfo) -> Any:
+    arity(args, 1)
+    if is_leaf(args[0]):
+        return as_unknown(args[0])
+    return _one(args[0])
 
 
 def fn_index(args: list[Any], info: CallInfo) -> Any:
@@ -243,7 +286,8 @@ def fn_range(args: list[Any], info: CallInfo) -> Any:
         return u
     nums = [to_number(a) for a in args]
     if len(nums) == 1:
-        start, limit, step = 0, nums[0], 1
+        start, limit = 0, nums[0]
+        step = 1 if limit >= start else -1
     elif len(nums) == 2:
         start, limit = nums
         step = 1 if limit >= start else -1
@@ -251,6 +295,8 @@ def fn_range(args: list[Any], info: CallInfo) -> Any:
         start, limit, step = nums
     if step == 0:
         raise FunctionError("range() step must not be zero")
+    if (step > 0 and start > limit) or (step < 0 and start < limit):
+        raise FunctionError("range() step goes away from the limit")
     out: list[Any] = []
     x = start
     while (x < limit) if step > 0 else (x > limit):
@@ -292,7 +338,14 @@ def fn_slice(args: list[Any], info: CallInfo) -> Any:
 def _sets(args: list[Any]) -> list[list[Any]] | Unknown:
     if (u := need_known(args)) is not None:
         return u
-    return [as_list(a) for a in args]
+    # each set's elements unify on their own (a bool and a number cannot), then all of them
+    sets = [unify_primitives(as_list(a)) for a in args]
+    flat = unify_primitives([x for s in sets for x in s])
+    out, at = [], 0
+    for s in sets:
+        out.append(flat[at : at + len(s)])
+        at += len(s)
+    return out
 
 
 def fn_setunion(args: list[Any], info: CallInfo) -> Any:
@@ -368,7 +421,7 @@ def fn_chunklist(args: list[Any], info: CallInfo) -> Any:
     if n < 0:
         raise FunctionError("chunklist() size must not be negative")
     if n == 0:
-        return [list(items)]
+        return [list(items)] if items else []
     return [items[i : i + n] for i in range(0, len(items), n)]
 
 

@@ -16,6 +16,8 @@ template parts into a string. ``CallInfo`` carries what a body may need besides 
 from __future__ import annotations
 
 import math
+import re
+import unicodedata
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
@@ -166,17 +168,43 @@ def to_str(v: Any) -> str:
     raise FunctionError(f"a {type_name(v)} where a string is required")
 
 
+_NUMBER = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+_INTEGER = re.compile(r"[+-]?[0-9]+")
+
+
+def graphemes(text: str) -> list[str]:
+    """``text`` split as Terraform counts characters (``length``, ``substr``, ``strrev``):
+    grapheme clusters, here a character with the combining marks, variation selectors and
+    zero-width-joined characters that follow it, and CR LF as one."""
+    out: list[str] = []
+    join_next = False
+    for ch in text:
+        if out and (
+            join_next
+            or unicodedata.category(ch) in ("Mn", "Me", "Mc")
+            or ch == "\u200d"
+            or (ch == "\n" and out[-1] == "\r")
+        ):
+            out[-1] += ch
+        else:
+            out.append(ch)
+        join_next = ch == "\u200d"
+    return out
+
+
 def to_number(v: Any) -> int | float:
     if isinstance(v, bool):
         raise FunctionError("a bool where a number is required")
     if isinstance(v, (int, float)):
         return v
     if isinstance(v, str):
-        text = v.strip()
-        try:
-            return int(text)
-        except ValueError:
-            pass
+        # as Terraform parses a number: decimal digits, no spaces, underscores or 0x
+        text = v
+        if not _NUMBER.fullmatch(text):
+            raise FunctionError(f"cannot convert {v!r} to a number")
+        if _INTEGER.fullmatch(text):
+            n = int(text)
+            return -0.0 if n == 0 and text.startswith("-") else n  # "-0" keeps its sign
         try:
             f = float(text)
         except ValueError:
@@ -217,6 +245,10 @@ def hcl_equal(a: Any, b: Any) -> bool | None:
         if isinstance(a, PartialStr) and isinstance(b, str) and not a.could_be(b):
             return False
         if isinstance(b, PartialStr) and isinstance(a, str) and not b.could_be(a):
+            return False
+        # a partly known string (a template, format, join) is a string, never null: Terraform
+        # refines it so (`"${var.x}-y" != null` is true whatever var.x is)
+        if (a is None and isinstance(b, PartialStr)) or (b is None and isinstance(a, PartialStr)):
             return False
         return None
     ca, cb = type_name(a), type_name(b)
@@ -270,13 +302,30 @@ def distinct(items: list[Any]) -> list[Any]:
     return out
 
 
+def unify_primitives(items: list[Any]) -> list[Any]:
+    """A collection's elements as Terraform unifies them to one type: strings among numbers
+    or bools make every primitive a string (``toset([1, "a"])`` is ``["1", "a"]``); a bool
+    and a number alone cannot unify."""
+    kinds = {type_name(x) for x in items if x is not None and not is_leaf(x)}
+    if len(kinds) < 2:
+        return items
+    if not kinds <= {"string", "number", "bool"}:
+        raise FunctionError("elements of a collection must have the same type")
+    if "string" not in kinds:
+        raise FunctionError("elements of a collection must have the same type")
+    return [x if x is None or is_leaf(x) else to_str(x) for x in items]
+
+
 def set_order(items: list[Any]) -> list[Any]:
-    """Distinct elements in Terraform's set order (strings lexically, numbers numerically)."""
-    out = distinct(items)
-    if all(isinstance(x, str) for x in out):
-        return sorted(out)
-    if all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in out):
-        return sorted(out)
+    """Distinct elements in Terraform's set order (strings lexically, numbers numerically),
+    unified to one type first."""
+    out = distinct(unify_primitives(items))
+    nulls = [x for x in out if x is None]  # Terraform orders null last
+    rest = [x for x in out if x is not None]
+    if all(isinstance(x, str) for x in rest):
+        return sorted(rest) + nulls
+    if all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in rest):
+        return sorted(rest) + nulls
     return out
 
 

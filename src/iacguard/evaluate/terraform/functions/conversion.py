@@ -25,9 +25,10 @@ from iacguard.evaluate.terraform.functions.common import (
     to_bool,
     to_number,
     to_str,
+    unify_primitives,
 )
 
-fn_tolist = keeps_null(lambda v: list(as_list(v)))
+fn_tolist = keeps_null(lambda v: list(unify_primitives(as_list(v))))
 fn_toset = keeps_null(lambda v: set_order(list(as_list(v))))
 fn_tomap = keeps_null(lambda v: dict(as_map(v)))
 

@@ -15,6 +15,7 @@ from iacguard.evaluate.terraform.functions.common import (
     normalize_number,
     number_too_large,
     on_known,
+    to_int,
     to_number,
 )
 
@@ -46,12 +47,15 @@ def fn_pow(args: list[Any], info: CallInfo) -> Any:
         if b * math.log10(abs(a)) > MAX_INT_DIGITS:  # never built: pow(10, 10**9) is gigabytes
             return number_too_large(info.span)
     try:
-        return normalize_number(float(a) ** float(b)) if isinstance(b, float) or b < 0 else a**b
+        out = normalize_number(float(a) ** float(b)) if isinstance(b, float) or b < 0 else a**b
     except (OverflowError, ZeroDivisionError) as exc:
         raise FunctionError(str(exc)) from None
+    if isinstance(out, complex) or (isinstance(out, float) and math.isnan(out)):
+        raise FunctionError("pow() has no real result")  # pow(-2, 0.5)
+    return out
 
 
 fn_abs = on_known(abs, 1, to_number)
 fn_ceil = on_known(math.ceil, 1, to_number)
 fn_floor = on_known(math.floor, 1, to_number)
-fn_signum = on_known(lambda n: (n > 0) - (n < 0), 1, to_number)
+fn_signum = on_known(lambda n: (n > 0) - (n < 0), 1, to_int)  # Terraform: a whole number

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+import unicodedata
 from collections.abc import Callable
 from typing import Any
 
@@ -24,6 +25,7 @@ from iacguard.evaluate.terraform.functions.common import (
     as_unknown,
     charge,
     first_leaf,
+    graphemes,
     is_leaf,
     need_known,
     on_known,
@@ -51,12 +53,39 @@ def _parts_of(v: Any) -> list[Any]:
 
 
 def _title(s: str) -> str:
+    """Go's ``strings.Title``: a letter after a separator is title-cased (one character for
+    one); ASCII separators are all but letters, digits and ``_``, others only spaces."""
     out = []
     prev_sep = True
     for ch in s:
-        out.append(ch.upper() if prev_sep else ch)
-        prev_sep = not (ch.isalnum() or ch == "_")
+        out.append(_one(ch, ch.title()) if prev_sep else ch)
+        if ch.isascii():
+            prev_sep = not (ch.isalnum() or ch == "_")
+        else:
+            prev_sep = not (ch.isalpha() or unicodedata.category(ch) == "Nd") and ch.isspace()
     return "".join(out)
+
+
+def _one(ch: str, mapped: str) -> str:
+    """Go maps case one character to one: a mapping to several (``ß`` -> ``SS``) is not
+    made, except ``İ``, whose simple lower case is ``i``."""
+    if len(mapped) == 1:
+        return mapped
+    return "i" if ch == "\u0130" else ch
+
+
+def _case(mapping: Callable[[str], str]) -> Callable[[str], str]:
+    def convert(s: str) -> str:
+        if s.isascii():
+            return mapping(s)
+        return "".join(_one(ch, mapping(ch)) for ch in s)
+
+    return convert
+
+
+def _plain(s: str) -> bool:
+    """Every character its own grapheme cluster (ASCII without CR LF)."""
+    return s.isascii() and "\r\n" not in s
 
 
 def _trim(s: str, chars: str) -> str:
@@ -64,14 +93,17 @@ def _trim(s: str, chars: str) -> str:
 
 
 def _substr(s: str, offset: Any, length: Any) -> str:
+    """Terraform's substr: counted in grapheme clusters; an offset past the end is ""."""
     off, ln = to_int(offset), to_int(length)
+    chars = s if _plain(s) else graphemes(s)
     if off < 0:
-        off = max(len(s) + off, 0)
-    if off > len(s):
-        raise FunctionError("substr() offset beyond the end of the string")
-    if ln < 0:
-        return s[off:]
-    return s[off : off + ln]
+        if ln == 0:  # Terraform: from a negative offset, length 0 is the rest
+            ln = -1
+        off = max(len(chars) + off, 0)
+    if off > len(chars):
+        return ""
+    picked = chars[off:] if ln < 0 else chars[off : off + ln]
+    return picked if isinstance(picked, str) else "".join(picked)
 
 
 def fn_substr(args: list[Any], info: CallInfo) -> Any:
@@ -157,6 +189,30 @@ def _go_replacement(repl: str) -> Callable[[Any], str]:
     return sub
 
 
+def _go_matches(pattern: Any, s: str) -> list[Any]:
+    """The matches Go's ``FindAll`` / ``ReplaceAll`` make: an empty match right where the
+    previous match ended is skipped (Python keeps it)."""
+    out: list[Any] = []
+    end = -1
+    for m in pattern.finditer(s):
+        if m.start() == m.end() == end:
+            continue
+        out.append(m)
+        end = m.end()
+    return out
+
+
+def _go_sub(pattern: Any, repl: Callable[[Any], str], s: str) -> str:
+    pieces: list[str] = []
+    at = 0
+    for m in _go_matches(pattern, s):
+        pieces.append(s[at : m.start()])
+        pieces.append(repl(m))
+        at = m.end()
+    pieces.append(s[at:])
+    return "".join(pieces)
+
+
 def fn_replace(args: list[Any], info: CallInfo) -> Any:
     arity(args, 3)
     if (u := need_known(args)) is not None:
@@ -168,7 +224,7 @@ def fn_replace(args: list[Any], info: CallInfo) -> Any:
             # over the budget at worst: count the matches first (linear in RE2)
             matches = sum(1 for _ in pattern.finditer(s))
             reserve(info, str_size(s) + matches * 4 * len(new))
-        return pattern.sub(_go_replacement(new), s)
+        return _go_sub(pattern, _go_replacement(new), s)
     if len(new) > len(old):
         count = s.count(old) if old else len(s) + 1
         reserve(info, str_size(s) + count * 4 * (len(new) - len(old)))
@@ -197,7 +253,7 @@ def fn_regexall(args: list[Any], info: CallInfo) -> Any:
     arity(args, 2)
     if (u := need_known(args)) is not None:
         return u
-    return [_regex_result(m) for m in _go_regex(to_str(args[0])).finditer(to_str(args[1]))]
+    return [_regex_result(m) for m in _go_matches(_go_regex(to_str(args[0])), to_str(args[1]))]
 
 
 def _affix_test(at_start: bool) -> Fn:
@@ -263,7 +319,7 @@ def _format_one(
         else:
             text = to_str(v)
         if prec is not None:
-            text = text[: int(prec)]
+            text = text[: int(prec)] if _plain(text) else "".join(graphemes(text)[: int(prec)])
     elif verb == "v":  # %#v: JSON
         if is_leaf(v) or first_leaf(v) is not None:
             return [as_unknown(v)]
@@ -272,16 +328,15 @@ def _format_one(
         if is_leaf(v):
             return [as_unknown(v)]
         text = json.dumps(to_str(v), ensure_ascii=False)
-    elif verb in "dbox":
+    elif verb in "dboxX":
         if is_leaf(v):
             return [as_unknown(v)]
-        n = to_int(v)
-        text = format(n, {"d": "d", "b": "b", "o": "o", "x": "x"}[verb])
-    elif verb in "Xe":
+        n = to_int(v)  # a whole number: %X of 2.0 is "2", of 0.5 an error
+        text = format(n, verb)
+    elif verb == "e":
         if is_leaf(v):
             return [as_unknown(v)]
-        n = to_number(v)
-        text = format(n, "X") if verb == "X" and isinstance(n, int) else format(n, "e")
+        text = format(to_number(v), "e")
     elif verb in "fg":
         if is_leaf(v):
             return [as_unknown(v)]
@@ -295,16 +350,23 @@ def _format_one(
         text = "true" if to_bool(v) else "false"
     else:
         raise FunctionError(f"unsupported format verb %{verb}")
+    # the sign goes before zero padding, as Go writes it: %05d of -2 is -0002
+    sign = ""
+    if verb in "dfegboxX" and text.startswith("-"):
+        sign, text = "-", text[1:]
+    elif "+" in flags and verb in "dfeg":
+        sign = "+"
     if width is not None and width != "*":
-        w = int(width)
+        # the width counts characters as Terraform does (grapheme clusters)
+        w = int(width) - (len(text) if _plain(text) else len(graphemes(text))) + len(text)
         if "-" in flags:
-            text = text.ljust(w)
-        elif "0" in flags and verb in "dfegbox":
-            text = text.rjust(w, "0")
+            text = (sign + text).ljust(w)
+        elif "0" in flags and verb in "dfegboxX":
+            text = sign + text.rjust(w - len(sign), "0")
         else:
-            text = text.rjust(w)
-    if "+" in flags and verb in "dfeg" and not text.startswith("-"):
-        text = "+" + text
+            text = (sign + text).rjust(w)
+    else:
+        text = sign + text
     return [text]
 
 
@@ -312,6 +374,7 @@ def format_parts(fmt: str, values: list[Any], info: CallInfo) -> Any:
     parts: list[Any] = []
     pos = 0
     argi = 0
+    highest = 0  # arguments used, as Terraform counts them: one left over is an error
     for m in _FORMAT_VERB.finditer(fmt):
         parts.append(fmt[pos : m.start()])
         pos = m.end()
@@ -325,6 +388,9 @@ def format_parts(fmt: str, values: list[Any], info: CallInfo) -> Any:
             raise FunctionError(f"not enough arguments for format {fmt!r}")
         parts.extend(_format_one(verb, flags, width, prec, values[argi], info))
         argi += 1
+        highest = max(highest, argi)
+    if highest < len(values):
+        raise FunctionError(f"too many arguments; only {highest} used by format {fmt!r}")
     parts.append(fmt[pos:])
     reserve(info, parts_size(parts))
     return partial(parts)
@@ -343,6 +409,7 @@ def fn_formatlist(args: list[Any], info: CallInfo) -> Any:
     fmt = args[0]
     if is_leaf(fmt):
         return as_unknown(fmt)
+    fmt = to_str(fmt)
     length = None
     for a in args[1:]:
         if is_leaf(a):
@@ -368,17 +435,19 @@ def fn_indent(args: list[Any], info: CallInfo) -> Any:
     if (u := need_known(args)) is not None:
         return u
     n, text = to_int(args[0]), to_str(args[1])
+    if n < 0:
+        raise FunctionError("indent() of a negative number of spaces")
     reserve(info, str_size(text) + max(n, 0) * (text.count("\n") + 1))
     pad = " " * n
     return text.replace("\n", "\n" + pad)
 
 
-fn_lower = on_known(str.lower, 1)
-fn_upper = on_known(str.upper, 1)
+fn_lower = on_known(_case(str.lower), 1)
+fn_upper = on_known(_case(str.upper), 1)
 fn_title = on_known(_title, 1)
 fn_trimspace = on_known(str.strip, 1)
 fn_trimprefix = on_known(lambda s, p: s[len(p) :] if p and s.startswith(p) else s, 2)
 fn_trimsuffix = on_known(lambda s, p: s[: -len(p)] if p and s.endswith(p) else s, 2)
 fn_trim = on_known(_trim, 2)
 fn_chomp = on_known(lambda s: re.sub(r"(\r\n|\n|\r)+$", "", s), 1)
-fn_strrev = on_known(lambda s: s[::-1], 1)
+fn_strrev = on_known(lambda s: s[::-1] if _plain(s) else "".join(graphemes(s)[::-1]), 1)

@@ -36,6 +36,7 @@ from iacguard.evaluate.terraform.functions.common import (
     number_too_large,
     too_large,
 )
+from iacguard.parse.hcl_strings import nfc
 
 FUNCTIONS: dict[str, Fn] = {
     "jsonencode": encoding.fn_jsonencode,
@@ -159,6 +160,10 @@ def call(name: str, args: list[Any], info: CallInfo) -> Any:
         return error(f"{name}(): {type(exc).__name__}: {exc}", info.span)
     if too_large(result):
         return number_too_large(info.span)
+    if isinstance(result, str) and not result.isascii():
+        result = nfc(result)  # Terraform's strings are NFC: "c" + a combining accent is "ć"
+    elif isinstance(result, list) and any(isinstance(x, str) and not x.isascii() for x in result):
+        result = [nfc(x) if isinstance(x, str) else x for x in result]
     size = shallow_size(result)
     if size and not budget.take(size):
         return budget.refuse(f"{name}()", size, info.span, info.ctx.errors)

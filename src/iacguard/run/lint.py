@@ -92,6 +92,24 @@ def lint_graph(
     return sorted(infos.values(), key=lambda r: r.id), findings
 
 
+def observed_types() -> frozenset[str] | None:
+    """The resource types a check's rules read values of (``EvalOptions.observed_types``):
+    ``graph.facts.RULE_TYPES`` when every rule is built in, None (every type) when a plugin
+    rule, which may read anything, is installed or the rules cannot be loaded (``lint_graph``
+    then reports why)."""
+    from iacguard.rules.registry import all_rules
+
+    try:
+        rules = all_rules()
+    except Exception:  # noqa: BLE001 - reported by lint_graph, which loads them again
+        return None
+    if any(r.origin != "builtin" for r in rules):
+        return None
+    from iacguard.graph.facts import RULE_TYPES
+
+    return RULE_TYPES
+
+
 def _settings_key(s: Config) -> str:
     return repr(
         (

@@ -18,7 +18,7 @@ from iacguard.core.report import Report, assemble
 from iacguard.discover import Discovery, discover, unit_paths
 from iacguard.evaluate.options import EvalOptions
 from iacguard.graph.model import Graph
-from iacguard.run.lint import effective_settings, fail_on_for
+from iacguard.run.lint import effective_settings, fail_on_for, observed_types
 
 #: called after each unit: (units done, units total, what was just evaluated)
 ProgressHook = Callable[[int, int, str], None]
@@ -127,7 +127,10 @@ def check(
     # every file's configuration is read (and checked) here, before anything is evaluated
     _exclude(found, settings)
     focus = _focus(found, paths, diff_base)
-    options = EvalOptions(scan_root=_scan_root(paths), max_file_size=size_limit)
+    # only the values rules read are explored in every world (EvalOptions.observed_types)
+    options = EvalOptions(
+        scan_root=_scan_root(paths), max_file_size=size_limit, observed_types=observed_types()
+    )
     if progress is not None:
         files = sum(len(m.files) for m in found.modules) + len(found.templates) + len(found.tfplans)
         units = (1 if found.modules else 0) + len(found.templates) + len(found.tfplans)

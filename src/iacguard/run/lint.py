@@ -25,6 +25,7 @@ def lint_graph(
     settings: ConfigResolver,
     found: Discovery,
     crashes: list[FileError] | None = None,
+    available: list[Rule] | None = None,
 ) -> tuple[list[RuleInfo], list[Finding]]:
     """Run the selected rules, once per distinct setting among the files' settings (their
     nearest configuration, ``per-path`` applied); each finding is kept from the run of the
@@ -32,14 +33,13 @@ def lint_graph(
     reached through a call, gets its own run when its settings differ).
 
     With ``crashes``, a rule that raises loses only the roots it fails on (each becomes an
-    error there, once); without, the run fails (``RuleError``)."""
-    from iacguard.rules.registry import all_rules, run_rules
+    error there, once); without, the run fails (``RuleError``). ``available`` is
+    ``load_rules()`` when the caller has it already (a worker linting unit after unit)."""
+    from iacguard.rules.registry import run_rules
     from iacguard.rules.selection import select_rules
 
-    try:
-        available = all_rules()
-    except Exception as exc:  # noqa: BLE001 - a broken plugin is a usage problem
-        raise CheckError(f"cannot load rules: {exc}") from exc
+    if available is None:
+        available = load_rules()
 
     def one(s: Config) -> tuple[list[Rule], list[Finding]]:
         try:
@@ -90,6 +90,16 @@ def lint_graph(
         infos.update({r.id: RuleInfo(r.id, r.name, r.severity) for r in rules})
         findings.extend(f for f in produced if keys[f.location.path] == key)
     return sorted(infos.values(), key=lambda r: r.id), findings
+
+
+def load_rules() -> list[Rule]:
+    """Every rule, built in and plugins; a broken plugin is a usage problem (``CheckError``)."""
+    from iacguard.rules.registry import all_rules
+
+    try:
+        return all_rules()
+    except Exception as exc:  # noqa: BLE001 - a broken plugin is a usage problem
+        raise CheckError(f"cannot load rules: {exc}") from exc
 
 
 def observed_types() -> frozenset[str] | None:

@@ -470,50 +470,64 @@ def lint_units(
     ignore_suppressions: bool,
     evaluated: Callable[[int], None] | None = None,
 ) -> list[UnitLint]:
-    """Evaluate consecutive units, then run the rules and suppressions once on their graphs
-    together (every rule follows references within one root). The first entry carries the
-    results, the others are empty (so the caller's per-unit slots stay in order). Never
-    raises, except ``CheckError`` (an unusable rule selection or option, the same in every
-    worker): a rule bug is a FileError per unit. ``evaluated(i)`` is called as unit ``i`` of
-    ``units`` is evaluated (a serial run's progress)."""
+    """Evaluate, lint and suppress each unit in turn, one result per unit; a unit's graph is
+    released before the next is evaluated (every rule follows references within one root, and
+    a unit holds whole roots, so the findings are those of linting the units together; memory
+    and the collector's work stay those of one unit). Never raises, except ``CheckError`` (an
+    unusable rule selection or option, the same in every worker): a rule bug is a FileError
+    per unit. ``evaluated(i)`` is called as unit ``i`` of ``units`` is evaluated (a serial
+    run's progress)."""
+    import gc
+
+    from iacguard.run.lint import load_rules
+
+    available = load_rules()
+    # what is alive now (modules, rules, settings, discovery) stays alive for the whole run:
+    # out of the collector's sight, its full passes only walk the unit at hand
+    gc.freeze()
+    out: list[UnitLint] = []
+    for i, unit in enumerate(units):
+        graph = evaluate_unit(unit, options)
+        if evaluated is not None:
+            evaluated(i)
+        out.append(_lint_unit(unit, graph, settings, today, ignore_suppressions, available))
+        del graph
+    return out
+
+
+def _lint_unit(
+    unit: Unit,
+    graph: Graph,
+    settings: ConfigResolver,
+    today: date,
+    ignore_suppressions: bool,
+    available: list[Any],
+) -> UnitLint:
+    """The rules and suppressions on one unit's graph: what goes back to the parent."""
     from iacguard.discover import Discovery
     from iacguard.run.lint import lint_graph, suppress_findings
 
-    graphs = []
-    for i, unit in enumerate(units):
-        graphs.append(evaluate_unit(unit, options))
-        if evaluated is not None:
-            evaluated(i)
-    graph = merge_unique(graphs)
-    del graphs
     scope = Discovery(base=os.getcwd())
-    for u in units:
-        if u.kind == "terraform":
-            scope.modules.extend(u.modules)
-        elif u.kind == "template":
-            scope.templates.append(u.path)
-        else:
-            scope.tfplans.append(u.path)
-    empty = [UnitLint() for _ in units[1:]]
+    if unit.kind == "terraform":
+        scope.modules.extend(unit.modules)
+    elif unit.kind == "template":
+        scope.templates.append(unit.path)
+    else:
+        scope.tfplans.append(unit.path)
     try:
         crashes: list[FileError] = []
-        rules, findings = lint_graph(graph, settings, scope, crashes)
+        rules, findings = lint_graph(graph, settings, scope, crashes, available)
         findings = suppress_findings(findings, graph, today, ignore_suppressions, settings, rules)
-        graph = (
-            dataclasses.replace(graph, errors=graph.errors + tuple(crashes)) if crashes else graph
-        )
+        errors = graph.errors + tuple(crashes)
     except CheckError:
         raise
-    except Exception as exc:  # noqa: BLE001 - a rule bug loses these units only
+    except Exception as exc:  # noqa: BLE001 - a rule bug loses this unit only
         message = f"internal error while running the rules: {type(exc).__name__}: {exc}"
-        failed = tuple(e for u in units for e in _failed(u, message).errors)
-        return [
-            UnitLint(errors=graph.errors + failed, notes=graph.notes, roots=graph.roots)
-        ] + empty
-    first = UnitLint(
-        tuple(findings), tuple(rules), graph.errors, graph.notes, graph.roots, len(graph.resources)
+        failed = _failed(unit, message).errors
+        return UnitLint(errors=graph.errors + failed, notes=graph.notes, roots=graph.roots)
+    return UnitLint(
+        tuple(findings), tuple(rules), errors, graph.notes, graph.roots, len(graph.resources)
     )
-    return [first] + empty
 
 
 def _lint_batch(

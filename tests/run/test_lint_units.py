@@ -1,0 +1,89 @@
+"""Bounded memory in a worker (issue 12 item 4): units are linted and released one at a time,
+and nothing keeps a graph alive once its rules ran."""
+
+from __future__ import annotations
+
+import gc
+import weakref
+from datetime import date
+from pathlib import Path
+
+from iacguard.config.model import Config
+from iacguard.config.resolve import ConfigResolver
+from iacguard.discover import discover
+from iacguard.evaluate.options import EvalOptions
+from iacguard.rules import registry
+from iacguard.run.pool import evaluate_serial, lint_units, plan_units
+
+REPO = Path(__file__).resolve().parents[2]
+
+VAULT = """resource "aws_backup_vault" "{name}" {{
+  name = "{name}"
+}}
+"""
+
+ROLE_CHECK = """resource "aws_kms_key" "k" {
+  enable_key_rotation = true
+  policy = jsonencode({
+    Statement = [{
+      Effect    = "Allow"
+      Principal = { AWS = aws_iam_role.backup.arn }
+      Action    = ["kms:Decrypt", "kms:GenerateDataKey"]
+      Resource  = "*"
+    }]
+  })
+}
+
+resource "aws_iam_role" "backup" {
+  name               = "backup"
+  assume_role_policy = "{}"
+}
+
+resource "aws_backup_vault" "v" {
+  name        = "v"
+  kms_key_arn = aws_kms_key.k.arn
+}
+"""
+
+
+def test_each_unit_has_its_own_result(tmp_path: Path, monkeypatch) -> None:
+    for name in ("a", "b"):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "main.tf").write_text(VAULT.format(name=name))
+    monkeypatch.chdir(tmp_path)
+    found = discover(["."])
+    units = plan_units(found)
+    assert [u.label for u in units] == ["a", "b"]
+    settings = ConfigResolver(Config())
+    results = lint_units(units, EvalOptions(), settings, date(2026, 12, 1), False)
+    assert len(results) == 2
+    for unit, result in zip(units, results, strict=True):
+        assert result.roots == (unit.label,)
+        assert result.resources == 1
+        assert [f.location.path for f in result.findings] == [f"{unit.label}/main.tf"]
+
+
+def test_no_graph_outlives_its_rules(tmp_path: Path, monkeypatch) -> None:
+    """KMS003 memoises a closure over the Analysis: without the collector, the Analysis (and
+    its graph) is freed as soon as the rules ran."""
+    (tmp_path / "main.tf").write_text(ROLE_CHECK)
+    monkeypatch.chdir(tmp_path)
+    graph = evaluate_serial(discover(["."]), EvalOptions())
+    made: list[weakref.ref] = []
+
+    class Tracked(registry.Analysis):
+        def __init__(self, g):
+            super().__init__(g)
+            made.append(weakref.ref(self))
+
+    monkeypatch.setattr(registry, "Analysis", Tracked)
+    rules = [r for r in registry.all_rules() if r.id == "KMS003"]
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        registry.run_rules(graph, rules)
+        assert made, "the rules ran on an Analysis"
+        assert all(ref() is None for ref in made)
+    finally:
+        if was:
+            gc.enable()

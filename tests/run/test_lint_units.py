@@ -87,3 +87,21 @@ def test_no_graph_outlives_its_rules(tmp_path: Path, monkeypatch) -> None:
     finally:
         if was:
             gc.enable()
+
+
+def test_workers_fork_on_linux_while_single_threaded(monkeypatch) -> None:
+    """Issue 12 item 5: a worker is forked (no new interpreter, no imports again) where that
+    is safe, and spawned elsewhere or once a thread runs."""
+    import sys
+    import threading
+
+    from iacguard.run import pool
+
+    monkeypatch.setattr(threading, "active_count", lambda: 1)
+    monkeypatch.setattr(sys, "platform", "linux")
+    assert pool.start_method() == "fork"
+    monkeypatch.setattr(sys, "platform", "darwin")
+    assert pool.start_method() == "spawn"
+    monkeypatch.setattr(sys, "platform", "linux")
+    monkeypatch.setattr(threading, "active_count", lambda: 2)
+    assert pool.start_method() == "spawn"

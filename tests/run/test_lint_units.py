@@ -4,6 +4,7 @@ and nothing keeps a graph alive once its rules ran."""
 from __future__ import annotations
 
 import gc
+import os
 import weakref
 from datetime import date
 from pathlib import Path
@@ -105,3 +106,30 @@ def test_workers_fork_on_linux_while_single_threaded(monkeypatch) -> None:
     monkeypatch.setattr(sys, "platform", "linux")
     monkeypatch.setattr(threading, "active_count", lambda: 2)
     assert pool.start_method() == "spawn"
+
+
+def test_the_parent_reads_each_terraform_file_once(tmp_path: Path, monkeypatch) -> None:
+    """Issue 12 item 5: discovery's read serves the module grouping too (and sizes come from
+    its stat): planning the units reads no file again."""
+    from collections import Counter
+
+    import iacguard.discover as disc
+
+    (tmp_path / "root").mkdir()
+    (tmp_path / "root" / "main.tf").write_text('module "v" {\n  source = "../vault"\n}\n')
+    (tmp_path / "vault").mkdir()
+    (tmp_path / "vault" / "main.tf").write_text(VAULT.format(name="v"))
+    reads: Counter[str] = Counter()
+    for name in ("read_regular", "read_head", "open_regular"):
+        real = getattr(disc, name)
+
+        def spy(path, *args, real=real, **kwargs):
+            reads[os.path.relpath(path)] += 1
+            return real(path, *args, **kwargs)
+
+        monkeypatch.setattr(disc, name, spy)
+    monkeypatch.chdir(tmp_path)
+    found = discover(["."])
+    units = plan_units(found)
+    assert [[m.directory for m in u.modules] for u in units] == [["root", "vault"]]
+    assert reads == {"root/main.tf": 1, "vault/main.tf": 1}

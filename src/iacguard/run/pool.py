@@ -77,10 +77,22 @@ def _size(path: str) -> int:
         return 0
 
 
+def _sizes(found: Discovery) -> Callable[[str], int]:
+    """A file's size: from discovery's stat when it made one, else a stat now."""
+    known = found.sizes
+
+    def size(path: str) -> int:
+        got = known.get(path)
+        return _size(path) if got is None else got
+
+    return size
+
+
 def input_bytes(found: Discovery) -> int:
     """Total size of the files a run will read."""
-    total = sum(_size(f) for m in found.modules for f in m.files)
-    return total + sum(_size(p) for p in found.templates) + sum(_size(p) for p in found.tfplans)
+    size = _sizes(found)
+    total = sum(size(f) for m in found.modules for f in m.files)
+    return total + sum(size(p) for p in found.templates) + sum(size(p) for p in found.tfplans)
 
 
 def decide_jobs(found: Discovery, jobs: int | None) -> int:
@@ -99,11 +111,12 @@ def decide_jobs(found: Discovery, jobs: int | None) -> int:
 def plan_units(found: Discovery) -> list[Unit]:
     """Every unit of ``found`` in the order a serial run evaluates them."""
     units: list[Unit] = []
-    for group in module_groups(found.modules):
-        weight = sum(_size(f) for m in group for f in m.files)
+    size = _sizes(found)
+    for group in module_groups(found.modules, found.local_calls):
+        weight = sum(size(f) for m in group for f in m.files)
         units.append(Unit("terraform", group[0].directory, modules=group, weight=weight))
-    units.extend(Unit("template", p, path=p, weight=_size(p)) for p in found.templates)
-    units.extend(Unit("tfplan", p, path=p, weight=_size(p)) for p in found.tfplans)
+    units.extend(Unit("template", p, path=p, weight=size(p)) for p in found.templates)
+    units.extend(Unit("tfplan", p, path=p, weight=size(p)) for p in found.tfplans)
     return units
 
 
@@ -136,7 +149,8 @@ def evaluate_unit(unit: Unit, options: EvalOptions) -> Graph:
         if unit.kind == "terraform":
             from iacguard.evaluate.terraform.root import evaluate_modules
 
-            return run_modules(unit.modules, options, evaluate_modules)
+            # a unit is one group already (plan_units): not grouped again, no file read twice
+            return run_modules(unit.modules, options, evaluate_modules, grouped=True)
         if unit.kind == "template":
             from iacguard.evaluate.cloudformation.template import evaluate_template
 

@@ -133,3 +133,25 @@ def test_the_parent_reads_each_terraform_file_once(tmp_path: Path, monkeypatch) 
     units = plan_units(found)
     assert [[m.directory for m in u.modules] for u in units] == [["root", "vault"]]
     assert reads == {"root/main.tf": 1, "vault/main.tf": 1}
+
+
+def test_the_collector_runs_once_per_unit_after_its_graph_is_gone(tmp_path: Path, monkeypatch):
+    """Issue 12 item 4: collection stays linear in the input: off while a unit is evaluated
+    and linted, one young-generation pass after each unit, and left as it was found."""
+    for name in ("a", "b", "c"):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "main.tf").write_text(VAULT.format(name=name))
+    monkeypatch.chdir(tmp_path)
+    units = plan_units(discover(["."]))
+    passes: list[tuple[int, bool]] = []
+    real = gc.collect
+
+    def spy(generation: int = 2) -> int:
+        passes.append((generation, gc.isenabled()))
+        return real(generation)
+
+    monkeypatch.setattr(gc, "collect", spy)
+    assert gc.isenabled()
+    lint_units(units, EvalOptions(), ConfigResolver(Config()), date(2026, 12, 1), False)
+    assert passes == [(0, False)] * 3
+    assert gc.isenabled()

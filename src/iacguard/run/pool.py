@@ -511,15 +511,26 @@ def lint_units(
 
     available = load_rules()
     # what is alive now (modules, rules, settings, discovery) stays alive for the whole run:
-    # out of the collector's sight, its full passes only walk the unit at hand
+    # out of the collector's sight
     gc.freeze()
+    # A unit allocates millions of small objects, nearly all freed by reference counting when
+    # its graph is dropped: the collector, left on, would walk them again and again while they
+    # live (a sixth of the CPU time on the dense 100k tree). It runs once per unit instead,
+    # after the graph is gone, on what the unit left: its result and its garbage cycles.
+    collecting = gc.isenabled()
+    gc.disable()
     out: list[UnitLint] = []
-    for i, unit in enumerate(units):
-        graph = evaluate_unit(unit, options)
-        if evaluated is not None:
-            evaluated(i)
-        out.append(_lint_unit(unit, graph, settings, today, ignore_suppressions, available))
-        del graph
+    try:
+        for i, unit in enumerate(units):
+            graph = evaluate_unit(unit, options)
+            if evaluated is not None:
+                evaluated(i)
+            out.append(_lint_unit(unit, graph, settings, today, ignore_suppressions, available))
+            del graph
+            gc.collect(0)
+    finally:
+        if collecting:
+            gc.enable()
     return out
 
 

@@ -620,7 +620,8 @@ def _rel(path: Path) -> str:
         return Path(os.path.normpath(path)).as_posix()
     if rel == ".." or rel.startswith(".." + os.sep):
         return Path(os.path.abspath(path)).as_posix()
-    return Path(rel).as_posix()
+    # relpath is normalised already: only the separator differs from Path(rel).as_posix()
+    return rel if os.sep == "/" else rel.replace(os.sep, "/")
 
 
 def unit_paths(found: Discovery) -> list[str]:

@@ -1,6 +1,6 @@
 """Deterministic generator of realistic synthetic inputs for the benchmark.
 
-    python bench/generate.py --sizes small,10k,100k,1m [--out bench/out] [--seed 7]
+    python bench/generate.py --sizes small,10k,100k,1m,real-100k [--out bench/out] [--seed 7]
 
 Each size is written to ``<out>/<size>/`` (replaced if present). ``small`` is one Terraform
 module of three files (the pre-commit case); ``<N>k`` / ``<N>m`` is a monorepo of about N
@@ -11,6 +11,13 @@ volumes with count, an RDS database and an EC2 instance with a backup selection 
 reference and condition) plus CloudFormation YAML and JSON templates (Parameters, Conditions,
 short and long intrinsics, key policies with ``!If``/``AWS::NoValue``, templates of backup
 sources). Good and bad resources are mixed so every rule fires.
+
+``real-<N>k`` / ``real-<N>m`` is a *realistic* monorepo of that size: one stack and one template
+in ``BACKUP_EVERY`` (5%) hold the backup/KMS code above; the rest is the typical infrastructure
+of a monorepo that no rule reads (VPCs and subnets with ``for_each``, security groups, S3
+buckets with their versioning / encryption / lifecycle resources, Lambda functions with IAM
+policies, SQS queues, CloudWatch alarms, ECS services, local modules with ``for_each``,
+variables, locals, outputs; CloudFormation templates of buckets, queues, functions and topics).
 
 The same seed and size always give byte-identical trees. A ``.git`` directory marks each tree
 as its own repository, so the ``.gitignore`` of an enclosing checkout (which ignores
@@ -28,6 +35,18 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from typical import (  # noqa: E402
+    DNS_MODULE,
+    TF_APP_OUTPUTS,
+    TOPIC_MODULE,
+    cfn_app_json,
+    cfn_app_yaml,
+    tf_app_main,
+    tf_app_variables,
+)
+
 DEFAULT_OUT = Path(__file__).resolve().parent / "out"
 DEFAULT_SEED = 7
 ROOT_SUB = "arn:aws:iam::${AWS::AccountId}:root"
@@ -37,9 +56,18 @@ ENVS = ("dev", "staging", "prod")
 SERVICES = ("api", "worker", "db", "cache", "files", "reports", "events", "archive", "etl")
 
 
+#: a size named ``real-100k`` is the realistic monorepo of about 100k lines (``realistic_tree``)
+REALISTIC = "real-"
+#: in the realistic monorepo, one stack (and one template) in this many holds backup/KMS code
+BACKUP_EVERY = 20
+
+
 def parse_size(text: str) -> int:
-    """Target line count: ``small`` -> 0 (the one-module case), ``100k`` -> 100000."""
+    """Target line count: ``small`` -> 0 (the one-module case), ``100k`` -> 100000
+    (``real-100k`` too: the realistic monorepo of that size)."""
     text = text.strip().lower()
+    if text.startswith(REALISTIC):
+        text = text[len(REALISTIC) :]
     if text in NAMED:
         return NAMED[text]
     m = re.fullmatch(r"(\d+(?:\.\d+)?)([km]?)", text)
@@ -983,42 +1011,92 @@ def mono_tree(target_lines: int, seed: int) -> Tree:
     lines = tree.lines
     idx = 0
     while lines < target_lines:
-        rng = random.Random(f"{seed}:{idx}")
-        team = TEAMS[idx % len(TEAMS)]
-        env = ENVS[(idx // len(TEAMS)) % len(ENVS)]
-        service = f"{SERVICES[idx % len(SERVICES)]}-{idx:05d}"
-        stack = f"live/{team}/{env}/{service}"
-        shared = "../../../../modules/backup-baseline" if idx % 5 == 0 else None
-        files = {
-            f"{stack}/main.tf": tf_main(rng, idx, shared, rng.randint(0, 3)),
-            f"{stack}/variables.tf": tf_variables(rng, team, env),
-            f"{stack}/outputs.tf": TF_OUTPUTS,
-            f"{stack}/modules/vault/main.tf": VAULT_MODULE_MAIN,
-            f"{stack}/modules/vault/variables.tf": VAULT_MODULE_VARS,
-            f"{stack}/modules/vault/outputs.tf": VAULT_MODULE_OUTPUTS,
-        }
-        if idx % 3 == 0:
-            files[f"{stack}/terraform.tfvars"] = tf_tfvars(rng)
-        files[f"cloudformation/{team}/{service}.yaml"] = cfn_yaml(rng, idx, rng.randint(0, 3))
-        if idx % 2 == 0:
-            files[f"cloudformation/{team}/{service}-twin.json"] = cfn_json(
-                rng, idx, rng.randint(0, 2)
-            )
-        # backup sources (BKP004) from their own stream: the files above stay as they were
-        sources = random.Random(f"{seed}:{idx}:sources")
-        files[f"{stack}/sources.tf"] = tf_sources(sources, idx)
-        if idx % 2 == 1:
-            files[f"cloudformation/{team}/{service}-sources.yaml"] = cfn_sources(sources, idx)
-        for path, text in files.items():
-            tree.add(path, text)
-            lines += text.count("\n")
+        lines += _backup_stack(tree, idx, seed)
+        idx += 1
+    return tree
+
+
+def _backup_stack(tree: Tree, idx: int, seed: int) -> int:
+    """The files of the dense monorepo's stack ``idx`` (backup/KMS code); lines added."""
+    rng = random.Random(f"{seed}:{idx}")
+    team = TEAMS[idx % len(TEAMS)]
+    env = ENVS[(idx // len(TEAMS)) % len(ENVS)]
+    service = f"{SERVICES[idx % len(SERVICES)]}-{idx:05d}"
+    stack = f"live/{team}/{env}/{service}"
+    shared = "../../../../modules/backup-baseline" if idx % 5 == 0 else None
+    files = {
+        f"{stack}/main.tf": tf_main(rng, idx, shared, rng.randint(0, 3)),
+        f"{stack}/variables.tf": tf_variables(rng, team, env),
+        f"{stack}/outputs.tf": TF_OUTPUTS,
+        f"{stack}/modules/vault/main.tf": VAULT_MODULE_MAIN,
+        f"{stack}/modules/vault/variables.tf": VAULT_MODULE_VARS,
+        f"{stack}/modules/vault/outputs.tf": VAULT_MODULE_OUTPUTS,
+    }
+    if idx % 3 == 0:
+        files[f"{stack}/terraform.tfvars"] = tf_tfvars(rng)
+    files[f"cloudformation/{team}/{service}.yaml"] = cfn_yaml(rng, idx, rng.randint(0, 3))
+    if idx % 2 == 0:
+        files[f"cloudformation/{team}/{service}-twin.json"] = cfn_json(rng, idx, rng.randint(0, 2))
+    sources = random.Random(f"{seed}:{idx}:sources")
+    files[f"{stack}/sources.tf"] = tf_sources(sources, idx)
+    if idx % 2 == 1:
+        files[f"cloudformation/{team}/{service}-sources.yaml"] = cfn_sources(sources, idx)
+    lines = 0
+    for path, text in files.items():
+        tree.add(path, text)
+        lines += text.count("\n")
+    return lines
+
+
+def _app_stack(tree: Tree, idx: int, seed: int) -> int:
+    """The files of a typical service stack ``idx`` (nothing a rule reads); lines added."""
+    rng = random.Random(f"{seed}:app:{idx}")
+    team = TEAMS[idx % len(TEAMS)]
+    env = ENVS[(idx // len(TEAMS)) % len(ENVS)]
+    service = f"{SERVICES[idx % len(SERVICES)]}-{idx:05d}"
+    stack = f"services/{team}/{env}/{service}"
+    files = {
+        f"{stack}/main.tf": tf_app_main(rng, idx),
+        f"{stack}/variables.tf": tf_app_variables(rng, team, env, service),
+        f"{stack}/outputs.tf": TF_APP_OUTPUTS,
+        **{f"{stack}/modules/topic/{n}": t for n, t in TOPIC_MODULE.items()},
+        **{f"{stack}/modules/dns/{n}": t for n, t in DNS_MODULE.items()},
+        f"cloudformation/{team}/{service}-app.yaml": cfn_app_yaml(rng, idx),
+    }
+    if idx % 2 == 0:
+        files[f"cloudformation/{team}/{service}-queue.json"] = cfn_app_json(rng, idx)
+    lines = 0
+    for path, text in files.items():
+        tree.add(path, text)
+        lines += text.count("\n")
+    return lines
+
+
+def realistic_tree(target_lines: int, seed: int) -> Tree:
+    """A monorepo where one stack in ``BACKUP_EVERY`` is the dense tree's backup/KMS stack and
+    the others are typical service stacks, until ``target_lines`` is reached."""
+    tree = Tree()
+    tree.add("modules/backup-baseline/main.tf", SHARED_MODULE_MAIN)
+    tree.add("modules/backup-baseline/variables.tf", SHARED_MODULE_VARS)
+    tree.add(".gitignore", ".terraform/\n*.tfstate\n")
+    lines = tree.lines
+    idx = 0
+    while lines < target_lines:
+        if idx % BACKUP_EVERY == BACKUP_EVERY - 1:
+            lines += _backup_stack(tree, idx, seed)
+        else:
+            lines += _app_stack(tree, idx, seed)
         idx += 1
     return tree
 
 
 def build(size: str, seed: int = DEFAULT_SEED) -> Tree:
     target = parse_size(size)
-    return small_tree(seed) if target == 0 else mono_tree(target, seed)
+    if target == 0:
+        return small_tree(seed)
+    if size.strip().lower().startswith(REALISTIC):
+        return realistic_tree(target, seed)
+    return mono_tree(target, seed)
 
 
 def write(tree: Tree, dest: Path, size: str, seed: int) -> dict[str, object]:
@@ -1050,7 +1128,7 @@ def generate(size: str, out: Path = DEFAULT_OUT, seed: int = DEFAULT_SEED) -> di
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--sizes", default="small,100k", help="comma-separated: small,10k,100k,1m")
+    ap.add_argument("--sizes", default="small,100k", help="small,10k,100k,1m,real-100k")
     ap.add_argument("--out", type=Path, default=DEFAULT_OUT)
     ap.add_argument("--seed", type=int, default=DEFAULT_SEED)
     args = ap.parse_args(argv)

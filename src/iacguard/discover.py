@@ -23,7 +23,7 @@ import errno
 import os
 import re
 import stat
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -69,6 +69,11 @@ class Discovery:
     focus: set[str] | None = None
     errors: list[FileError] = field(default_factory=list)
     notes: list[Located] = field(default_factory=list)
+    #: the size of each admitted file, from the stat discovery made (``run.pool`` weighs units)
+    sizes: dict[str, int] = field(default_factory=dict)
+    #: the local module directories each admitted Terraform file calls, read from the bytes
+    #: discovery read (``module_groups`` reads no file again)
+    local_calls: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 def _is_tf(name: str) -> bool:
@@ -209,7 +214,12 @@ class _Admission:
         except OSError as exc:
             self.error(path, f"cannot read file: {exc.strerror or exc}")
             return False
-        return self._content_ok(path, data)
+        if not self._content_ok(path, data):
+            return False
+        rel = _rel(path)
+        self.found.sizes[rel] = st.st_size
+        self.found.local_calls[rel] = _calls_in(data, _rel(path.parent))
+        return True
 
     def data_file(self, path: Path) -> str | None:
         """A YAML/JSON file: 'template', 'tfplan' or None (not ours, or reported)."""
@@ -240,7 +250,10 @@ class _Admission:
             except OSError as exc:
                 self.error(path, f"cannot read file: {exc.strerror or exc}")
                 return None
-        return kind if self._content_ok(path, data) else None
+        if not self._content_ok(path, data):
+            return None
+        self.found.sizes[_rel(path)] = st.st_size
+        return kind
 
     def _content_ok(self, path: Path, data: bytes) -> bool:
         problem = content_problem(data)
@@ -627,7 +640,8 @@ def _rel(path: Path) -> str:
         return Path(os.path.normpath(path)).as_posix()
     if rel == ".." or rel.startswith(".." + os.sep):
         return Path(os.path.abspath(path)).as_posix()
-    return Path(rel).as_posix()
+    # relpath is normalised already: only the separator differs from Path(rel).as_posix()
+    return rel if os.sep == "/" else rel.replace(os.sep, "/")
 
 
 def unit_paths(found: Discovery) -> list[str]:
@@ -638,28 +652,43 @@ def unit_paths(found: Discovery) -> list[str]:
 _LOCAL_SOURCE = re.compile(rb"""\bsource\s*=\s*"(\.\.?/[^"]*)\"""")
 
 
-def _local_calls(module: TerraformModule) -> set[str]:
-    """Directories (normalised, as discover writes them) this module calls as local modules."""
+def _calls_in(data: bytes, directory: str) -> tuple[str, ...]:
+    """Directories (normalised, as discover writes them) a file of ``directory`` calls as
+    local modules."""
+    if b"source" not in data:
+        return ()
+    out: dict[str, None] = {}
+    for m in _LOCAL_SOURCE.finditer(data):
+        source = m.group(1).decode("utf-8", "replace")
+        out[os.path.normpath(os.path.join(directory, source)).replace(os.sep, "/")] = None
+    return tuple(out)
+
+
+def _local_calls(
+    module: TerraformModule, known: Mapping[str, tuple[str, ...]] | None = None
+) -> set[str]:
+    """Directories (normalised, as discover writes them) this module calls as local modules;
+    a file in ``known`` (``Discovery.local_calls``) is not read again."""
     out: set[str] = set()
     for f in module.files:
-        out |= _calls_in(f, module.directory)
-    return {d.replace(os.sep, "/") for d in out}
+        calls = known.get(f) if known is not None else None
+        if calls is None:
+            try:
+                data = read_regular(f)  # through the overlay: an editor's buffer, stdin
+            except OSError:
+                continue
+            calls = _calls_in(data, module.directory)
+        out.update(calls)
+    return out
 
 
-def _calls_in(path: str | os.PathLike[str], directory: str | os.PathLike[str]) -> set[str]:
-    """The directories (normalised, relative to ``directory`` as given) the ``source``
-    arguments of the file at ``path`` name as local modules."""
+def _calls_in_file(path: Path, directory: Path) -> tuple[str, ...]:
+    """``_calls_in`` of the file at ``path`` (read through the overlay); () when unreadable."""
     try:
         data = read_regular(path)
     except OSError:
-        return set()
-    if b"source" not in data:
-        return set()
-    out = set()
-    for m in _LOCAL_SOURCE.finditer(data):
-        source = m.group(1).decode("utf-8", "replace")
-        out.add(os.path.normpath(os.path.join(directory, source)))
-    return out
+        return ()
+    return _calls_in(data, str(directory))
 
 
 def _callers(tree: Path, modules: set[Path], respect_gitignore: bool) -> list[Path]:
@@ -686,7 +715,7 @@ def _callers(tree: Path, modules: set[Path], respect_gitignore: bool) -> list[Pa
             continue
         for name in names:
             if _is_tf(name):
-                for callee in _calls_in(directory / name, directory):
+                for callee in _calls_in_file(directory / name, directory):
                     called_by.setdefault(os.path.normpath(callee), set()).add(directory)
     wanted = [os.path.normpath(m.absolute()) for m in modules]
     seen = set(wanted)
@@ -701,11 +730,14 @@ def _callers(tree: Path, modules: set[Path], respect_gitignore: bool) -> list[Pa
     return out
 
 
-def module_groups(modules: Sequence[TerraformModule]) -> list[tuple[TerraformModule, ...]]:
+def module_groups(
+    modules: Sequence[TerraformModule], known: Mapping[str, tuple[str, ...]] | None = None
+) -> list[tuple[TerraformModule, ...]]:
     """Module directories grouped so that a root and the local modules only it calls stay
-    together; groups in discovery order (by their first directory)."""
+    together; groups in discovery order (by their first directory). ``known`` is
+    ``Discovery.local_calls``."""
     index = {os.path.normpath(m.directory).replace(os.sep, "/"): i for i, m in enumerate(modules)}
-    calls = [sorted(index[d] for d in _local_calls(m) if d in index) for m in modules]
+    calls = [sorted(index[d] for d in _local_calls(m, known) if d in index) for m in modules]
     callers: dict[int, int] = {}
     for caller, callees in enumerate(calls):
         for callee in callees:

@@ -86,3 +86,49 @@ def test_jsonstream_writes_in_large_pieces():
         + "\n"
     )
     assert 1 < len(writes) < 20
+
+
+def _json_values():
+    from hypothesis import strategies as st
+
+    scalars = (
+        st.none()
+        | st.booleans()
+        | st.integers()
+        | st.floats(allow_nan=True, allow_infinity=True)
+        | st.text()
+    )
+    keys = st.text() | st.integers() | st.booleans() | st.none() | st.floats(allow_nan=False)
+    return st.recursive(
+        scalars,
+        lambda inner: (
+            st.lists(inner, max_size=4)
+            | st.tuples(inner, inner)
+            | st.dictionaries(keys, inner, max_size=4)
+        ),
+        max_leaves=30,
+    )
+
+
+def test_indented_is_json_dumps_with_indent_byte_for_byte():
+    """The fast encoder of the streamed formats (issue 12 item 5) spells every value, key,
+    escape, float and empty container as ``json.dumps(indent=2, ensure_ascii=False)``."""
+    from hypothesis import given, settings
+
+    @settings(max_examples=400, deadline=None)
+    @given(_json_values(), st_levels())
+    def check(value, level):
+        expected = json.dumps(value, indent=2, ensure_ascii=False)
+        if level:
+            expected = expected.replace("\n", "\n" + "  " * level)
+        assert jsonstream.indented(value, level) == expected
+
+    check()
+    with pytest.raises(TypeError):
+        jsonstream.indented({"x": object()})
+
+
+def st_levels():
+    from hypothesis import strategies as st
+
+    return st.integers(min_value=0, max_value=3)

@@ -26,3 +26,11 @@ class EvalOptions:
     max_alternatives: int = 64
     #: parse cache directory (iacguard.parse.cache); None: no cache, nothing written
     cache_dir: str | None = None
+    #: the resource types (data sources as ``data.<type>``) whose values are read after
+    #: evaluation, by the rules of a check (``graph.facts.RULE_TYPES``); None: every type (the
+    #: graph itself is the output). A Terraform resource of another type is still expanded and
+    #: its attributes evaluated where it exists (so its instances, errors and notes are the
+    #: same, except a note only another world would reach: a data source read in the branch of
+    #: a conditional the defaults do not take), but not again in the alternative worlds of the
+    #: inputs they read: nobody reads those values
+    observed_types: frozenset[str] | None = None

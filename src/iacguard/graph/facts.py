@@ -210,6 +210,9 @@ DERIVED_ATTRS: Mapping[tuple[str, str], str] = {
 
 #: the Terraform data source whose policy JSON is rendered from its blocks, as the provider does
 POLICY_DOCUMENT = "aws_iam_policy_document"
+#: the resource types (data sources keyed ``data.<type>``) whose values the built-in rules read:
+#: the kinds above, and the policy document data source key policies are rendered from
+RULE_TYPES: frozenset[str] = frozenset(KINDS) | {f"data.{POLICY_DOCUMENT}"}
 #: its rendered attributes
 POLICY_JSON_ATTRS = ("json", "minified_json")
 #: its configured attributes (and block types) the rendering reads, in reading order

@@ -4,17 +4,19 @@ ensure_ascii=False) + "\\n"`` would, without building the document or its text.
 A document is plain JSON data in which some lists are given as ``Stream(iterable)``: their
 items are produced, encoded and written one at a time (a 1M-line monorepo's findings would
 otherwise be held twice: as dicts and as one ~50 MB string). Everything that is not a
-``Stream`` and holds none is encoded by ``json.dumps`` itself, so the two can never disagree
-on how a value is spelled.
+``Stream`` and holds none is encoded at once by ``indented``, which spells every value as
+``json.dumps(indent=2, ensure_ascii=False)`` does (tested against it), about twice as fast.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Iterator
+from json.encoder import encode_basestring  # the C encoder's, when _json is there
 from typing import Any, TextIO
 
 INDENT = 2
+PAD = " " * INDENT
 
 
 class Stream:
@@ -26,29 +28,107 @@ class Stream:
         self.items = items
 
 
-def _has_stream(value: Any) -> bool:
-    if isinstance(value, Stream):
-        return True
-    if isinstance(value, dict):
-        return any(_has_stream(v) for v in value.values())
-    if isinstance(value, (list, tuple)):
-        return any(_has_stream(v) for v in value)
-    return False
+class _Streamed(Exception):
+    """``indented`` met a ``Stream``: the value is written piece by piece instead."""
 
 
-def _dumps(value: Any, level: int) -> str:
-    text = json.dumps(value, indent=INDENT, ensure_ascii=False)
-    if level and "\n" in text:  # only structural line breaks: strings escape theirs
-        text = text.replace("\n", "\n" + " " * (INDENT * level))
-    return text
+def _float(value: float) -> str:
+    if value != value:
+        return "NaN"
+    if value in (_INF, -_INF):
+        return "Infinity" if value > 0 else "-Infinity"
+    return float.__repr__(value)
+
+
+_INF = float("inf")
+
+
+def _key(key: Any) -> str:
+    """A dict key as ``json`` spells it (it converts numbers, booleans and None to strings)."""
+    if isinstance(key, str):
+        return key
+    if key is True:
+        return "true"
+    if key is False:
+        return "false"
+    if key is None:
+        return "null"
+    if isinstance(key, int):
+        return int.__repr__(key)
+    if isinstance(key, float):
+        return _float(key)
+    raise TypeError(f"keys must be str, int, float, bool or None, not {type(key).__name__}")
+
+
+def indented(value: Any, level: int = 0) -> str:
+    """``json.dumps(value, indent=2, ensure_ascii=False)``, nested ``level`` deep, byte for byte.
+
+    Python's C encoder does not indent (3.11-3.13): with ``indent`` ``json`` runs its pure-Python
+    encoder, a generator per level. This builds one list of pieces instead, with the C string
+    encoder, about twice as fast. Raises ``_Streamed`` at a ``Stream``."""
+    out: list[str] = []
+    append = out.append
+    quote = encode_basestring
+
+    def enc(o: Any, pad: str) -> None:
+        t = type(o)
+        if t is str:
+            append(quote(o))
+        elif t is dict or (t is not list and t is not tuple and isinstance(o, dict)):
+            if not o:
+                append("{}")
+                return
+            inner = pad + PAD
+            sep = "{" + inner
+            for k, v in o.items():
+                append(sep)
+                append(quote(k if type(k) is str else _key(k)))
+                append(": ")
+                enc(v, inner)
+                sep = "," + inner
+            append(pad + "}")
+        elif t is list or t is tuple or isinstance(o, (list, tuple)):
+            if not o:
+                append("[]")
+                return
+            inner = pad + PAD
+            sep = "[" + inner
+            for v in o:
+                append(sep)
+                enc(v, inner)
+                sep = "," + inner
+            append(pad + "]")
+        elif o is None:
+            append("null")
+        elif o is True:
+            append("true")
+        elif o is False:
+            append("false")
+        elif isinstance(o, str):
+            append(quote(o))
+        elif isinstance(o, int):
+            append(int.__repr__(o))
+        elif isinstance(o, float):
+            append(_float(o))
+        elif isinstance(o, Stream):
+            raise _Streamed
+        else:
+            append(json.dumps(o, ensure_ascii=False))  # its TypeError, as json.dumps raises
+
+    enc(value, "\n" + PAD * level)
+    return "".join(out)
 
 
 def chunks(value: Any, level: int = 0) -> Iterator[str]:
     """The encoding of ``value`` (nested ``level`` deep) in pieces, without the final newline."""
-    if not _has_stream(value):
-        yield _dumps(value, level)
+    try:
+        text = indented(value, level)
+    except _Streamed:
+        pass
+    else:
+        yield text
         return
-    inner = "\n" + " " * (INDENT * (level + 1))
+    inner = "\n" + PAD * (level + 1)
     if isinstance(value, dict):
         items = iter(value.items())
         opening, close = "{", "}"
@@ -63,13 +143,13 @@ def chunks(value: Any, level: int = 0) -> Iterator[str]:
             key, item = item
             if not isinstance(key, str):
                 raise TypeError(f"keys of a streamed document are strings, not {key!r}")
-            yield json.dumps(key, ensure_ascii=False)
+            yield encode_basestring(key)
             yield ": "
         yield from chunks(item, level + 1)
     if first:
         yield opening + close
     else:
-        yield "\n" + " " * (INDENT * level) + close
+        yield "\n" + PAD * level + close
 
 
 def write(document: Any, stream: TextIO) -> None:

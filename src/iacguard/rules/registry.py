@@ -259,6 +259,9 @@ def run_rules(
                     f = f.with_(severity=sev)
                 findings.append(f)
     finally:
+        # the memo holds closures over the Analysis (KMS003's role check): emptied, nothing
+        # keeps the graph alive once its rules ran, with or without the cyclic collector
+        shared.memo.clear()
         if collecting:
             gc.enable()
     findings.sort(key=lambda f: (*f.sort_key(), f.message))

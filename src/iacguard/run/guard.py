@@ -158,13 +158,16 @@ def run_modules(
     modules: Sequence[TerraformModule],
     options: EvalOptions,
     evaluate_modules: Callable[[list[TerraformModule], EvalOptions], Graph],
+    *,
+    grouped: bool = False,
 ) -> Graph:
     """Evaluate Terraform modules group by group, each group under its own limit.
 
     A group is a root with the local modules only it calls (``parallel.module_groups``): they
     share work, and nothing outside a group changes its results. A group that fails (a bug, a
     hang past its limit) costs only its own budget; if it held several modules, each is
-    retried alone so that only the module that fails is reported.
+    retried alone so that only the module that fails is reported. ``grouped``: ``modules``
+    are one group already (``run.pool.plan_units`` made it).
     """
     modules = list(modules)
     if not modules:
@@ -172,7 +175,7 @@ def run_modules(
     from iacguard.discover import module_groups
 
     graphs = []
-    for group in module_groups(modules):
+    for group in [tuple(modules)] if grouped else module_groups(modules):
         members = list(group)
         outcome = attempt(
             lambda members=members: evaluate_modules(members, options),
@@ -199,6 +202,8 @@ def _salvage(
     failure: Failure,
     options: EvalOptions,
     evaluate_modules: Callable[[list[TerraformModule], EvalOptions], Graph],
+    *,
+    grouped: bool = False,
 ) -> Graph:
     """A module that failed: its other files' findings, and the error on the file that fails.
 

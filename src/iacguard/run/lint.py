@@ -25,6 +25,7 @@ def lint_graph(
     settings: ConfigResolver,
     found: Discovery,
     crashes: list[FileError] | None = None,
+    available: list[Rule] | None = None,
 ) -> tuple[list[RuleInfo], list[Finding]]:
     """Run the selected rules, once per distinct setting among the files' settings (their
     nearest configuration, ``per-path`` applied); each finding is kept from the run of the
@@ -32,14 +33,13 @@ def lint_graph(
     reached through a call, gets its own run when its settings differ).
 
     With ``crashes``, a rule that raises loses only the roots it fails on (each becomes an
-    error there, once); without, the run fails (``RuleError``)."""
-    from iacguard.rules.registry import all_rules, run_rules
+    error there, once); without, the run fails (``RuleError``). ``available`` is
+    ``load_rules()`` when the caller has it already (a worker linting unit after unit)."""
+    from iacguard.rules.registry import run_rules
     from iacguard.rules.selection import select_rules
 
-    try:
-        available = all_rules()
-    except Exception as exc:  # noqa: BLE001 - a broken plugin is a usage problem
-        raise CheckError(f"cannot load rules: {exc}") from exc
+    if available is None:
+        available = load_rules()
 
     def one(s: Config) -> tuple[list[Rule], list[Finding]]:
         try:
@@ -90,6 +90,34 @@ def lint_graph(
         infos.update({r.id: RuleInfo(r.id, r.name, r.severity) for r in rules})
         findings.extend(f for f in produced if keys[f.location.path] == key)
     return sorted(infos.values(), key=lambda r: r.id), findings
+
+
+def load_rules() -> list[Rule]:
+    """Every rule, built in and plugins; a broken plugin is a usage problem (``CheckError``)."""
+    from iacguard.rules.registry import all_rules
+
+    try:
+        return all_rules()
+    except Exception as exc:  # noqa: BLE001 - a broken plugin is a usage problem
+        raise CheckError(f"cannot load rules: {exc}") from exc
+
+
+def observed_types() -> frozenset[str] | None:
+    """The resource types a check's rules read values of (``EvalOptions.observed_types``):
+    ``graph.facts.RULE_TYPES`` when every rule is built in, None (every type) when a plugin
+    rule, which may read anything, is installed or the rules cannot be loaded (``lint_graph``
+    then reports why)."""
+    from iacguard.rules.registry import all_rules
+
+    try:
+        rules = all_rules()
+    except Exception:  # noqa: BLE001 - reported by lint_graph, which loads them again
+        return None
+    if any(r.origin != "builtin" for r in rules):
+        return None
+    from iacguard.graph.facts import RULE_TYPES
+
+    return RULE_TYPES
 
 
 def _settings_key(s: Config) -> str:

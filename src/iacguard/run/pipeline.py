@@ -18,7 +18,7 @@ from iacguard.core.report import Report, assemble
 from iacguard.discover import Discovery, discover, unit_paths
 from iacguard.evaluate.options import EvalOptions
 from iacguard.graph.model import Graph
-from iacguard.run.lint import effective_settings, fail_on_for
+from iacguard.run.lint import effective_settings, fail_on_for, observed_types
 
 #: called after each unit: (units done, units total, what was just evaluated)
 ProgressHook = Callable[[int, int, str], None]
@@ -185,7 +185,10 @@ def _check(
     _exclude(found, settings)
     focus = _focus(found, paths, diff_base)
     scanned = [*paths, callers_from] if callers_from is not None else paths
-    options = EvalOptions(scan_root=_scan_root(scanned), max_file_size=size_limit)
+    # only the values rules read are explored in every world (EvalOptions.observed_types)
+    options = EvalOptions(
+        scan_root=_scan_root(scanned), max_file_size=size_limit, observed_types=observed_types()
+    )
     if progress is not None:
         files = sum(len(m.files) for m in found.modules) + len(found.templates) + len(found.tfplans)
         units = (1 if found.modules else 0) + len(found.templates) + len(found.tfplans)

@@ -439,13 +439,17 @@ class RootEvaluation:
         attributes: dict[str, Value] = {}
         spans: dict[str, Span] = {}
         home_state = self.state(home)
+        observed = self.options.observed_types
+        alternatives = observed is None or (
+            (decl.type if decl.mode == "managed" else f"data.{decl.type}") in observed
+        )
         for name in names:
             entry = home_state.attr_entry(inst, decl, key, name)
             here = dict(entry.spans)
             paths = dict(entry.ref_paths)
             spans.update(here)
             span = here.get(name) or here.get(f"{name}[0]") or decl.block.header_span
-            value, refs = self._value(address, home, item, name, entry, span)
+            value, refs = self._value(address, home, item, name, entry, span, alternatives)
             attributes[name] = value
             for ref, ref_span in refs:
                 key = (ref.address, ref.attribute, ref_span)
@@ -509,8 +513,18 @@ class RootEvaluation:
         return value
 
     def _value(
-        self, address: str, home: World, item: WalkItem, name: str, entry: Entry, span: Span
+        self,
+        address: str,
+        home: World,
+        item: WalkItem,
+        name: str,
+        entry: Entry,
+        span: Span,
+        alternatives: bool = True,
     ) -> tuple[Value, list[Any]]:
+        """The attribute's Value: its payload in the home world, and (``alternatives``) in
+        the alternative worlds of the inputs it read; without, an input-dependent value has
+        no alternatives and is not complete (nobody reads it: ``EvalOptions.observed_types``)."""
         refs = list(entry.refs)
         payload = plain(entry.payload)
         # a placeholder found in an "any value" world: an error there (an index of a resource
@@ -533,6 +547,8 @@ class RootEvaluation:
         if not entry.inputs - pinned:
             # constant wherever the instance exists (its home world pins the rest)
             return Known(payload, span, entry.hops), refs
+        if not alternatives:
+            return Depends(payload, entry.inputs, (), False, span, entry.hops), refs
 
         def run(world: World) -> tuple[Any, frozenset[str]] | None:
             state = self.state(world)

@@ -127,6 +127,10 @@ class WorldState:
     def var(self, inst: ModuleInstance, name: str, span: Span, ctx: EvalContext) -> Any:
         if inst.parent is None:
             return self.root_var(name, span, ctx)
+        found = self._cache.get(("var", inst.prefix, name))
+        if found is not None:  # a memo hit costs no label or closure
+            _merge(ctx, found)
+            return found.payload
         return self.cached(
             ("var", inst.prefix, name),
             f"{inst.prefix}.var.{name}",
@@ -194,13 +198,18 @@ class WorldState:
                 reason += " (a file of the module failed to parse)"
             self.shared.note(span, (inst.prefix + ": " if inst.prefix else "") + reason)
             return Unknown(reason, span)
+        key = ("local", inst.prefix, name)
+        found = self._cache.get(key)
+        if found is not None:  # a memo hit costs no label or closure
+            _merge(ctx, found)
+            return found.payload
         label = (inst.prefix + "." if inst.prefix else "") + f"local.{name}"
 
         def compute(sub: EvalContext, _spans: Recorder) -> Any:
             sub.hops.append(Located(attr.span, label))
             return evaluate(attr.expr, TfScope(self, inst, sub, {}), sub)
 
-        return self.cached(("local", inst.prefix, name), label, ctx, span, compute, inst)
+        return self.cached(key, label, ctx, span, compute, inst)
 
     def output(self, inst: ModuleInstance, name: str, span: Span, ctx: EvalContext) -> Any:
         decl = inst.config.outputs.get(name)
@@ -225,6 +234,9 @@ class WorldState:
 
     def instances_entry(self, inst: ModuleInstance, decl: ResourceDecl) -> Entry:
         body = decl.block.body
+        found = self._cache.get(("inst", inst.prefix, decl.address))
+        if found is not None:  # a memo hit costs no label or closure
+            return _cyclic_expansion(found, body)
         label = inst.address(decl.address)
         entry = self.entry(
             ("inst", inst.prefix, decl.address),
@@ -328,6 +340,9 @@ class WorldState:
     def attr_entry(self, inst: ModuleInstance, decl: ResourceDecl, key: Any, name: str) -> Entry:
         """The payload of a top-level attribute (or block type) of one resource instance."""
         address = inst.address(decl.address) + instance_suffix(key)
+        found = self._cache.get(("attr", address, name))
+        if found is not None:  # a memo hit costs no label, closure or bookkeeping
+            return found
         label = f"{address}.{name}"
         if decl.type == POLICY_DOCUMENT and decl.mode == "data" and name in POLICY_JSON_ATTRS:
 

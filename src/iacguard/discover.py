@@ -35,6 +35,7 @@ from iacguard.core.files import (
     read_head,
     read_regular,
 )
+from iacguard.core.globs import gitignore_spec
 from iacguard.core.located import FileError, Located
 from iacguard.core.units import TerraformModule
 
@@ -312,7 +313,7 @@ class _Ignores:
 
         def build(some: list[str]) -> Any:
             if spec_cls is not None:
-                return spec_cls.from_lines(some)
+                return gitignore_spec(some)
             return self._pathspec.PathSpec.from_lines("gitwildmatch", some)  # pragma: no cover
 
         try:

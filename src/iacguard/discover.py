@@ -269,7 +269,7 @@ class _Ignores:
         self.specs: dict[Path, list[object | None]] = {}
         self.active = False
         top = root
-        while not (top / ".git").exists():
+        while not _exists(top / ".git"):
             if top.parent == top:
                 return
             top = top.parent
@@ -362,6 +362,15 @@ class _Ignores:
         return False
 
 
+def _exists(path: Path) -> bool:
+    """Whether ``path`` exists; False when its directory is not searchable (discovery reports
+    that directory as an error of its own)."""
+    try:
+        return path.exists()
+    except OSError:
+        return False
+
+
 # ----------------------------------------------------------------------------- discovery
 
 
@@ -401,10 +410,14 @@ def discover(
 
     for raw in paths:
         p = Path(raw)
-        if not os.path.lexists(p):
-            found.errors.append(FileError(str(raw), None, None, "no such file or directory"))
+        try:
+            os.lstat(p)
+        except OSError as exc:
+            missing = isinstance(exc, FileNotFoundError | NotADirectoryError)
+            why = "no such file or directory" if missing else f"cannot read: {exc.strerror}"
+            found.errors.append(FileError(str(raw), None, None, why))
             continue
-        if not p.is_dir():
+        if not os.path.isdir(p):
             any_file_named = True
             focus.add(_rel(p))
             absolute = p.absolute()

@@ -4,8 +4,8 @@ run again in smaller parts, each in a fresh worker: the file that kills its work
 located error ("worker killed (out of memory?) while evaluating it"), the module's other files
 keep their findings.
 
-The killing file is real input, not a hook: a run of blank lines costs tree-sitter-hcl about
-600 bytes of memory per line, and under a lowered address-space cap
+The killing file is real input, not a hook: a run of spaces costs tree-sitter-hcl about
+500 bytes of memory per space, and under a lowered address-space cap
 (``IACGUARD_WORKER_ADDRESS_SPACE``) the parser dies in C, taking the worker with it.
 """
 
@@ -33,7 +33,7 @@ def test_the_killing_file_is_named_and_the_others_keep_their_findings(tmp_path):
     (module / "a.tf").write_text(KEY.format(name="a"), encoding="utf-8")
     (module / "c.tf").write_text(KEY.format(name="c"), encoding="utf-8")
     # about 1.2 GB in tree-sitter: over the 768 MiB cap below, so the worker dies
-    (module / "kill.tf").write_bytes(b"locals {\n  x = 1\n" + b"\n" * 2_000_000 + b"}\n")
+    (module / "kill.tf").write_bytes(b'locals {\n  x = ""' + b" " * 2_400_000 + b"\n}\n")
     (tmp_path / "t.yaml").write_text(
         "AWSTemplateFormatVersion: '2010-09-09'\nResources:\n  K:\n    Type: AWS::KMS::Key\n"
         "    Properties:\n      EnableKeyRotation: false\n",

@@ -8,15 +8,20 @@ span outside the literal (lines and columns) stays as written. ``restore_cuts`` 
 placeholder ``""`` back into an Unknown (``Unsupported``) spanning the literal as written, and the
 reader reports one located error per literal.
 
+Runs of ``BLANK_LINES`` or more blank lines in code are made one block comment the same way (no
+value changes, no error): tree-sitter-hcl spends about 600 bytes per blank line and, inside
+brackets, time quadratic in the run.
+
 The scan is a small HCL lexer (comments, quoted templates with their ``${``/``%{`` nesting,
-heredocs, braces), run only when the file has a line or a heredoc longer than the limit, so an
-ordinary file costs one pass of C-level searches.
+heredocs, braces), run only when the file has a line or a heredoc longer than the limit or such
+a run of blank lines, so an ordinary file costs a few C-level searches.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import re
+from collections.abc import Iterator
 from typing import Any
 
 from iacguard.core.located import FileError
@@ -28,6 +33,24 @@ LITERAL_LIMIT = 1024 * 1024
 
 #: interpolations nested deeper than this end the scan of their string (tree-sitter decides)
 _MAX_NESTING = 100
+#: this many blank lines in a row (spaces and tabs only) are read as one comment: tree-sitter-hcl
+#: spends about 600 bytes per blank line, and time quadratic in a run inside brackets (4,000
+#: lines of spaces in a list: 18 s, in C, where no time limit can interrupt it)
+BLANK_LINES = 100
+#: whitespace from a newline to a newline: the lines between are blank (a character-class
+#: run, linear in C; the number of lines is counted after)
+_BLANK_RUN = re.compile(rb"\n[ \t\r\n]*\n")
+
+
+def _blank_runs(source: bytes) -> Iterator[tuple[int, int]]:
+    """(start, end) of each run of ``BLANK_LINES`` or more blank lines: from the first blank
+    line's start to the last one's newline (excluded)."""
+    for m in _BLANK_RUN.finditer(source):
+        lo, hi = m.start() + 1, m.end() - 1
+        if hi - lo >= BLANK_LINES and source.count(b"\n", lo, hi) >= BLANK_LINES - 1:
+            yield lo, hi
+
+
 _HEREDOC = re.compile(rb"<<-?([A-Za-z_][A-Za-z0-9_-]*)[ \t]*\r?\n")
 #: in code: the next character that changes the lexer's state
 _CODE_STOP = re.compile(rb'["#/{}<]')
@@ -125,10 +148,12 @@ def _code_end(
     closing: bool,
     found: list[tuple[int, int, str]] | None = None,
     nesting: int = 0,
+    kept: list[tuple[int, int]] | None = None,
 ) -> int:
     """Lex code from ``i``: with ``closing``, up to the ``}`` that closes an interpolation
     (returns the offset after it, -1 when none); otherwise to the end of the source. Literals
-    longer than the limit are appended to ``found`` as (start, end, kind)."""
+    longer than the limit are appended to ``found`` as (start, end, kind), and every string,
+    heredoc and comment to ``kept`` as (start, end): text no blank-line run may be taken from."""
     depth = 0
     n = len(source)
     while i < n:
@@ -144,6 +169,8 @@ def _code_end(
                 continue
             if found is not None and end - i > LITERAL_LIMIT:
                 found.append((i, end, "string literal"))
+            if kept is not None:
+                kept.append((i, end))
             i = end
         elif c == 0x23:  # # comment
             nl = source.find(b"\n", i)
@@ -155,7 +182,10 @@ def _code_end(
                 i = n if nl < 0 else nl
             elif nxt == b"*":
                 close = source.find(b"*/", i + 2)
-                i = n if close < 0 else close + 2
+                end = n if close < 0 else close + 2
+                if kept is not None:
+                    kept.append((i, end))
+                i = end
             else:
                 i += 1
         elif c == 0x7B:  # {
@@ -176,8 +206,34 @@ def _code_end(
                 return -1 if closing else n
             if found is not None and end - i > LITERAL_LIMIT:
                 found.append((i, end, "heredoc"))
+            if kept is not None:
+                kept.append((i, end))
             i = end
     return -1 if closing else n
+
+
+def _blank_runs_as_comments(source: bytes, kept: list[tuple[int, int]]) -> bytes:
+    """``source`` with each run of ``BLANK_LINES`` or more blank lines in code (not in a
+    string, heredoc or comment) made one block comment, newlines kept. (The lines are blank
+    and hold no span; the run ends before its last newline, so that newline still ends the
+    item before it.)"""
+    import bisect
+
+    starts = [a for a, _ in kept]
+    pieces: list[bytes] = []
+    at = 0
+    for lo, hi in _blank_runs(source):
+        k = bisect.bisect_right(starts, hi) - 1  # the last kept region starting before hi
+        if k >= 0 and kept[k][1] > lo:
+            continue  # inside (or across) a string, heredoc or comment: content, kept
+        if lo < at:
+            continue
+        pieces += [source[at:lo], b"/*" + b"\n" * source.count(b"\n", lo, hi) + b"*/"]
+        at = hi
+    if not pieces:
+        return source
+    pieces.append(source[at:])
+    return b"".join(pieces)
 
 
 def _placeholder(text: str) -> str:
@@ -194,10 +250,15 @@ def _placeholder(text: str) -> str:
 def cut_long_literals(source: bytes, path: str) -> tuple[bytes, tuple[Cut, ...]]:
     """``source`` with every literal longer than ``LITERAL_LIMIT`` replaced by a placeholder
     (see the module docstring), and the cuts; ``source`` itself when there is none."""
-    if not _might_have_long_literal(source, LITERAL_LIMIT):
+    long_literal = _might_have_long_literal(source, LITERAL_LIMIT)
+    blank_runs = next(_blank_runs(source), None) is not None
+    if not long_literal and not blank_runs:
         return source, ()
     found: list[tuple[int, int, str]] = []
-    _code_end(source, 0, closing=False, found=found)
+    kept: list[tuple[int, int]] = []
+    _code_end(source, 0, closing=False, found=found, kept=kept if blank_runs else None)
+    if blank_runs:
+        source = _blank_runs_as_comments(source, kept)
     if not found:
         return source, ()
     pieces: list[bytes] = []

@@ -36,6 +36,7 @@ from iacguard.core.files import (
     read_head,
     read_regular,
 )
+from iacguard.core.globs import gitignore_spec
 from iacguard.core.located import FileError, Located
 from iacguard.core.units import TerraformModule
 
@@ -290,7 +291,7 @@ class _Ignores:
         self.specs: dict[Path, list[object | None]] = {}
         self.active = False
         top = root
-        while not (top / ".git").exists():
+        while not _exists(top / ".git"):
             if top.parent == top:
                 return
             top = top.parent
@@ -334,7 +335,7 @@ class _Ignores:
 
         def build(some: list[str]) -> Any:
             if spec_cls is not None:
-                return spec_cls.from_lines(some)
+                return gitignore_spec(some)
             return self._pathspec.PathSpec.from_lines("gitwildmatch", some)  # pragma: no cover
 
         try:
@@ -383,6 +384,15 @@ class _Ignores:
         return False
 
 
+def _exists(path: Path) -> bool:
+    """Whether ``path`` exists; False when its directory is not searchable (discovery reports
+    that directory as an error of its own)."""
+    try:
+        return path.exists()
+    except OSError:
+        return False
+
+
 # ----------------------------------------------------------------------------- discovery
 
 
@@ -428,10 +438,11 @@ def discover(
 
     for raw in paths:
         p = Path(raw)
-        if not os.path.lexists(p) and overlaid(p) is None:
-            found.errors.append(FileError(str(raw), None, None, "no such file or directory"))
+        why = None if overlaid(p) is not None else _unreachable(p)
+        if why is not None:
+            found.errors.append(FileError(str(raw), None, None, why))
             continue
-        if not p.is_dir():
+        if not os.path.isdir(p):
             any_file_named = True
             focus.add(_rel(p))
             absolute = p.absolute()
@@ -629,6 +640,17 @@ def _module(
     # Terraform loads terraform.tfvars first, then *.auto.tfvars in lexical order.
     auto_vars.sort(key=lambda f: (not Path(f).name.startswith("terraform.tfvars"), f))
     return TerraformModule(_rel(directory), tuple(tf_files), tuple(auto_vars + extra_vars))
+
+
+def _unreachable(path: Path) -> str | None:
+    """Why a named path cannot be checked (missing, or its directory cannot be searched), or
+    None when it is there."""
+    try:
+        os.lstat(path)
+    except OSError as exc:
+        missing = isinstance(exc, FileNotFoundError | NotADirectoryError)
+        return "no such file or directory" if missing else f"cannot read: {exc.strerror}"
+    return None
 
 
 def _rel(path: Path) -> str:

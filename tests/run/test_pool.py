@@ -184,7 +184,10 @@ def test_a_worker_crash_loses_only_its_unit(
     ]
     assert graph.errors == (
         FileError(
-            "boom.yaml", None, None, "the worker process evaluating this unit crashed: not checked"
+            "boom.yaml",
+            None,
+            None,
+            "worker killed (out of memory?) while evaluating boom.yaml: not checked",
         ),
     )
     sys.modules.pop("crashy_worker", None)

@@ -18,7 +18,11 @@ PYPROJECT = "pyproject.toml"
 def find_config(start: str | os.PathLike[str]) -> Path | None:
     """The nearest configuration file at or above ``start`` (a file or directory)."""
     here = Path(start).absolute()
-    if not here.is_dir():
+    try:
+        is_dir = here.is_dir()
+    except OSError:  # in a directory that is not searchable: look from that directory up
+        is_dir = False
+    if not is_dir:
         here = here.parent
     for directory in (here, *here.parents):
         found = config_in(directory)
@@ -30,12 +34,21 @@ def find_config(start: str | os.PathLike[str]) -> Path | None:
 def config_in(directory: Path) -> Path | None:
     """The configuration file of ``directory`` itself, if it has one."""
     candidate = directory / CONFIG_FILE
-    if candidate.is_file():
+    if _is_file(candidate):
         return candidate
     candidate = directory / PYPROJECT
-    if candidate.is_file() and _has_tool_table(candidate):
+    if _is_file(candidate) and _has_tool_table(candidate):
         return candidate
     return None
+
+
+def _is_file(path: Path) -> bool:
+    """Whether ``path`` is a file; False when it cannot be looked at (a directory that is not
+    searchable: discovery reports that directory, the run goes on)."""
+    try:
+        return path.is_file()
+    except OSError:
+        return False
 
 
 _TOOL_HEADER = re.compile(r"^\s*\[\[?\s*tool\s*\.\s*iacguard\s*[.\]]", re.M)

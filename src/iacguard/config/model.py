@@ -34,9 +34,9 @@ class PerPath:
 
     def __post_init__(self) -> None:
         if self._spec is None:
-            import pathspec
+            from iacguard.core.globs import gitignore_spec
 
-            spec = pathspec.GitIgnoreSpec.from_lines(self.paths)
+            spec = gitignore_spec(self.paths)
             object.__setattr__(self, "_spec", spec)
 
     def matches(self, relative: str) -> bool:

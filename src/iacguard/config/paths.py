@@ -79,10 +79,10 @@ def is_excluded(config: Config, path: str) -> bool:
     cli_globs = (*(config.cli_exclude or ()), *config.cli_extend_exclude)
     if not file_globs and not cli_globs:
         return False
-    import pathspec
+    from iacguard.core.globs import gitignore_spec
 
     for globs, root in ((file_globs, config.root), (cli_globs, config.cli_root)):
         rel = relative_to(root, path) if globs else None
-        if rel is not None and pathspec.GitIgnoreSpec.from_lines(globs).match_file(rel):
+        if rel is not None and gitignore_spec(globs).match_file(rel):
             return True
     return False

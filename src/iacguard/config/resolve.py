@@ -145,13 +145,13 @@ class ConfigResolver:
     def _spec(self, config: Config) -> tuple[Any, Any]:
         specs = self._specs.get(id(config))
         if specs is None:
-            import pathspec
+            from iacguard.core.globs import gitignore_spec
 
             file_globs = config.exclude if config.cli_exclude is None else ()
             cli_globs = (*(config.cli_exclude or ()), *config.cli_extend_exclude)
             specs = (
-                pathspec.GitIgnoreSpec.from_lines(file_globs) if file_globs else None,
-                pathspec.GitIgnoreSpec.from_lines(cli_globs) if cli_globs else None,
+                gitignore_spec(file_globs) if file_globs else None,
+                gitignore_spec(cli_globs) if cli_globs else None,
             )
             self._specs[id(config)] = specs
         return specs

@@ -21,6 +21,7 @@ from iacguard.core.located import FileError
 from iacguard.core.spans import Span
 from iacguard.parse.hcl_ast import Attribute, Block, Body, HclFile
 from iacguard.parse.hcl_convert import MAX_ERRORS, Converter
+from iacguard.parse.hcl_cut import cut_long_literals, restore_cuts
 from iacguard.parse.hcl_support import no_gc
 
 #: a line that starts a top-level block or attribute (used to split files with errors)
@@ -117,12 +118,21 @@ def parse_hcl(source: bytes, path: str) -> HclFile:
     """Parse HCL native syntax; never raises (syntax errors become located FileErrors).
 
     A leading UTF-8 byte order mark is not part of the text (Terraform skips it too): it is
-    dropped first, so the first line's columns are the ones an editor shows."""
+    dropped first, so the first line's columns are the ones an editor shows. A literal longer
+    than ``hcl_cut.LITERAL_LIMIT`` is not read (tree-sitter would take gigabytes): its value is
+    Unknown, with a located error."""
     if source.startswith(codecs.BOM_UTF8):
         source = source[len(codecs.BOM_UTF8) :]
     try:
         with no_gc():
-            return _parse_hcl(source, path)
+            source, cuts = cut_long_literals(source, path)
+            parsed = _parse_hcl(source, path)
+            if cuts:
+                # the cut literals come back as Unknowns, each with its located error
+                body = restore_cuts(parsed.body, cuts)
+                errors = tuple(c.error() for c in cuts) + parsed.errors
+                return HclFile(path, body, errors[:MAX_ERRORS])
+            return parsed
     except RecursionError:
         return HclFile(
             path,

@@ -78,8 +78,9 @@ def _require_var_files(var_files: Sequence[str]) -> None:
 
 def _scan_root(paths: Sequence[str | os.PathLike[str]]) -> str:
     """The common directory of the scanned paths: file() may not read above it."""
+    # os.path.isdir: False, not PermissionError, for a path in a directory that is not searchable
     dirs = [
-        Path(p).resolve() if Path(p).is_dir() else Path(p).resolve().parent for p in paths or ["."]
+        Path(p).resolve() if os.path.isdir(p) else Path(p).resolve().parent for p in paths or ["."]
     ]
     return os.path.commonpath([str(d) for d in dirs])
 

@@ -288,9 +288,18 @@ def _sigint_ignored() -> Iterator[None]:
 WORKER_ADDRESS_SPACE = 6 * 1024**3
 
 
+#: the environment variable that lowers (never raises) the cap, in bytes (tests use it)
+ADDRESS_SPACE_ENV = "IACGUARD_WORKER_ADDRESS_SPACE"
+
+
 def _start_worker() -> None:
     """Worker initializer: cap the address space, and watch the parent."""
-    _cap_address_space(WORKER_ADDRESS_SPACE)
+    limit = WORKER_ADDRESS_SPACE
+    try:
+        limit = min(limit, int(os.environ.get(ADDRESS_SPACE_ENV, limit)))
+    except ValueError:
+        pass
+    _cap_address_space(limit)
     _watch_parent()
 
 
@@ -379,17 +388,55 @@ def _pool_works() -> bool:
         return False
 
 
-def _isolated(unit: Unit, options: EvalOptions, worker: BatchWorker) -> Graph:
-    """Evaluate ``unit`` alone in a fresh worker: a crash loses only this unit."""
+def _isolated(unit: Unit, options: EvalOptions, worker: BatchWorker) -> Any:
+    """Evaluate ``unit`` alone in a fresh worker: a crash loses only this unit, and of it only
+    the files that kill a worker alone (``run.salvage``)."""
+    from iacguard.run.salvage import salvage_killed
+
+    def fresh(part: Unit) -> Any:
+        return _in_fresh_worker(part, options, worker)
+
+    outcome = fresh(unit)
+    if outcome is not None:
+        return outcome
+    return salvage_killed(unit, fresh, _combine)
+
+
+def _in_fresh_worker(unit: Unit, options: EvalOptions, worker: BatchWorker) -> Any:
+    """``unit``'s result from a new one-worker pool; None when the worker died."""
     from concurrent.futures.process import BrokenProcessPool
 
     try:
         with _pool(1) as pool:
             return pickle.loads(pool.submit(worker, [unit], options).result())[0]
     except BrokenProcessPool:
-        return _failed(unit, "the worker process evaluating this unit crashed: not checked")
+        return None
+    except CheckError:
+        raise
     except Exception as exc:  # noqa: BLE001 - any other way the worker failed
         return _failed(unit, f"worker failed: {type(exc).__name__}: {exc}")
+
+
+def _combine(parts: Sequence[Any]) -> Any:
+    """Several parts' results (Graphs, or UnitLints with Graphs of errors) as one."""
+    if all(isinstance(p, Graph) for p in parts):
+        return merge_unique(parts)
+    lints = [
+        p if isinstance(p, UnitLint) else UnitLint(errors=p.errors, notes=p.notes, roots=p.roots)
+        for p in parts
+    ]
+    rules: dict[str, Any] = {}
+    for part in lints:
+        for r in part.rules:
+            rules.setdefault(r.id, r)
+    return UnitLint(
+        tuple(f for p in lints for f in p.findings),
+        tuple(rules.values()),
+        tuple(dict.fromkeys(e for p in lints for e in p.errors)),
+        tuple(dict.fromkeys(n for p in lints for n in p.notes)),
+        tuple(dict.fromkeys(r for p in lints for r in p.roots)),
+        sum(p.resources for p in lints),
+    )
 
 
 def evaluate_parallel(

@@ -1,0 +1,320 @@
+"""Over-long HCL literals cut out before tree-sitter reads a file: ``cut_long_literals``.
+
+tree-sitter-hcl spends about 170 bytes of memory per character of a string literal or heredoc
+(a 19 MB string: 3.4 GB). A quoted string or heredoc whose source is longer than
+``LITERAL_LIMIT`` is replaced by ``""`` followed by a block comment that keeps every newline
+and the character count of every line, so tree-sitter reads one cheap comment token and every
+span outside the literal (lines and columns) stays as written. ``restore_cuts`` then turns each
+placeholder ``""`` back into an Unknown (``Unsupported``) spanning the literal as written, and the
+reader reports one located error per literal.
+
+Runs of ``BLANK_LINES`` or more blank lines in code are made one block comment the same way (no
+value changes, no error): tree-sitter-hcl spends about 600 bytes per blank line and, inside
+brackets, time quadratic in the run.
+
+The scan is a small HCL lexer (comments, quoted templates with their ``${``/``%{`` nesting,
+heredocs, braces), run only when the file has a line or a heredoc longer than the limit or such
+a run of blank lines, so an ordinary file costs a few C-level searches.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Iterator
+from typing import Any
+
+from iacguard.core.located import FileError
+from iacguard.core.spans import Span
+from iacguard.parse.hcl_ast import Attribute, Literal, Unsupported
+
+#: a literal whose source (quotes or heredoc markers included) is longer than this is not read
+LITERAL_LIMIT = 1024 * 1024
+
+#: interpolations nested deeper than this end the scan of their string (tree-sitter decides)
+_MAX_NESTING = 100
+#: this many blank lines in a row (spaces and tabs only) are read as one comment: tree-sitter-hcl
+#: spends about 600 bytes per blank line, and time quadratic in a run inside brackets (4,000
+#: lines of spaces in a list: 18 s, in C, where no time limit can interrupt it)
+BLANK_LINES = 100
+#: whitespace from a newline to a newline: the lines between are blank (a character-class
+#: run, linear in C; the number of lines is counted after)
+_BLANK_RUN = re.compile(rb"\n[ \t\r\n]*\n")
+
+
+def _blank_runs(source: bytes) -> Iterator[tuple[int, int]]:
+    """(start, end) of each run of ``BLANK_LINES`` or more blank lines: from the first blank
+    line's start to the last one's newline (excluded)."""
+    for m in _BLANK_RUN.finditer(source):
+        lo, hi = m.start() + 1, m.end() - 1
+        if hi - lo >= BLANK_LINES and source.count(b"\n", lo, hi) >= BLANK_LINES - 1:
+            yield lo, hi
+
+
+_HEREDOC = re.compile(rb"<<-?([A-Za-z_][A-Za-z0-9_-]*)[ \t]*\r?\n")
+#: in code: the next character that changes the lexer's state
+_CODE_STOP = re.compile(rb'["#/{}<]')
+#: in a quoted template: the next character that is not plain text
+_STRING_STOP = re.compile(rb'["\\$%\n]')
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Cut:
+    """One literal cut out: where it starts and ends as written (1-based), its size, its kind."""
+
+    span: Span
+    size: int
+    kind: str
+
+    def message(self) -> str:
+        return (
+            f"{self.kind} of {_size(self.size)} is not read: over the "
+            f"{_size(LITERAL_LIMIT)} limit for one literal (its value is unknown)"
+        )
+
+    def error(self) -> FileError:
+        span = self.span
+        return FileError(span.path, span.start_line, span.start_column, self.message())
+
+
+def _size(n: int) -> str:
+    if n >= 1024 * 1024:
+        return f"{n / (1024 * 1024):.0f} MiB" if n % (1024 * 1024) == 0 else f"{n / 1e6:.0f} MB"
+    return f"{n} bytes"
+
+
+def _end_marker(name: bytes) -> re.Pattern[bytes]:
+    return re.compile(rb"^[ \t]*" + re.escape(name) + rb"[ \t]*\r?$", re.MULTILINE)
+
+
+def _might_have_long_literal(source: bytes, limit: int) -> bool:
+    """Cheap pre-check: a line longer than ``limit`` or a heredoc whose end marker is further."""
+    if len(source) <= limit:
+        return False
+    i, n = 0, len(source)
+    while i + limit < n:  # the last newline of each window: about n / limit steps
+        last = source.rfind(b"\n", i, i + limit + 1)
+        if last < 0:
+            return True
+        i = last + 1
+    for m in _HEREDOC.finditer(source):
+        end = _end_marker(m.group(1)).search(source, m.end())
+        if (end.start() if end else len(source)) - m.start() > limit:
+            return True
+    return False
+
+
+def _string_end(source: bytes, i: int, nesting: int = 0) -> int:
+    """The end (exclusive) of the quoted template whose content starts at ``i``; -1 when it
+    is not closed on its line (a syntax error tree-sitter reports) or nests too deep."""
+    if nesting > _MAX_NESTING:
+        return -1
+    n = len(source)
+    while i < n:
+        m = _STRING_STOP.search(source, i)
+        if m is None:
+            return -1
+        i = m.start()
+        c = source[i]
+        if c == 0x22:  # "
+            return i + 1
+        if c == 0x0A:
+            return -1
+        if c == 0x5C:  # backslash escape
+            i += 2
+            continue
+        nxt = source[i + 1 : i + 2]
+        if nxt == b"{":
+            i = _code_end(source, i + 2, closing=True, nesting=nesting + 1)
+            if i < 0:
+                return -1
+            continue
+        if source[i + 1 : i + 3] in (b"${", b"%{"):  # $${ and %%{ are literal
+            i += 3
+            continue
+        i += 1
+    return -1
+
+
+def _heredoc_end(source: bytes, m: re.Match[bytes]) -> int:
+    end = _end_marker(m.group(1)).search(source, m.end())
+    return end.end() if end else -1
+
+
+def _code_end(
+    source: bytes,
+    i: int,
+    *,
+    closing: bool,
+    found: list[tuple[int, int, str]] | None = None,
+    nesting: int = 0,
+    kept: list[tuple[int, int]] | None = None,
+) -> int:
+    """Lex code from ``i``: with ``closing``, up to the ``}`` that closes an interpolation
+    (returns the offset after it, -1 when none); otherwise to the end of the source. Literals
+    longer than the limit are appended to ``found`` as (start, end, kind), and every string,
+    heredoc and comment to ``kept`` as (start, end): text no blank-line run may be taken from."""
+    depth = 0
+    n = len(source)
+    while i < n:
+        m = _CODE_STOP.search(source, i)
+        if m is None:
+            return -1 if closing else n
+        i = m.start()
+        c = source[i]
+        if c == 0x22:  # "
+            end = _string_end(source, i + 1, nesting)
+            if end < 0:
+                i += 1
+                continue
+            if found is not None and end - i > LITERAL_LIMIT:
+                found.append((i, end, "string literal"))
+            if kept is not None:
+                kept.append((i, end))
+            i = end
+        elif c == 0x23:  # # comment
+            nl = source.find(b"\n", i)
+            i = n if nl < 0 else nl
+        elif c == 0x2F:  # / : // or /* comment, else division
+            nxt = source[i + 1 : i + 2]
+            if nxt == b"/":
+                nl = source.find(b"\n", i)
+                i = n if nl < 0 else nl
+            elif nxt == b"*":
+                close = source.find(b"*/", i + 2)
+                end = n if close < 0 else close + 2
+                if kept is not None:
+                    kept.append((i, end))
+                i = end
+            else:
+                i += 1
+        elif c == 0x7B:  # {
+            depth += 1
+            i += 1
+        elif c == 0x7D:  # }
+            if depth == 0 and closing:
+                return i + 1
+            depth = max(depth - 1, 0)
+            i += 1
+        else:  # <
+            h = _HEREDOC.match(source, i)
+            if h is None:
+                i += 1
+                continue
+            end = _heredoc_end(source, h)
+            if end < 0:
+                return -1 if closing else n
+            if found is not None and end - i > LITERAL_LIMIT:
+                found.append((i, end, "heredoc"))
+            if kept is not None:
+                kept.append((i, end))
+            i = end
+    return -1 if closing else n
+
+
+def _blank_runs_as_comments(source: bytes, kept: list[tuple[int, int]]) -> bytes:
+    """``source`` with each run of ``BLANK_LINES`` or more blank lines in code (not in a
+    string, heredoc or comment) made one block comment, newlines kept. (The lines are blank
+    and hold no span; the run ends before its last newline, so that newline still ends the
+    item before it.)"""
+    import bisect
+
+    starts = [a for a, _ in kept]
+    pieces: list[bytes] = []
+    at = 0
+    for lo, hi in _blank_runs(source):
+        k = bisect.bisect_right(starts, hi) - 1  # the last kept region starting before hi
+        if k >= 0 and kept[k][1] > lo:
+            continue  # inside (or across) a string, heredoc or comment: content, kept
+        if lo < at:
+            continue
+        pieces += [source[at:lo], b"/*" + b"\n" * source.count(b"\n", lo, hi) + b"*/"]
+        at = hi
+    if not pieces:
+        return source
+    pieces.append(source[at:])
+    return b"".join(pieces)
+
+
+def _placeholder(text: str) -> str:
+    """``""`` and a block comment with the newlines and per-line character counts of ``text``."""
+    lines = text.split("\n")
+    if len(lines) == 1:
+        return '""/*' + " " * max(len(text) - 6, 0) + "*/"
+    first = '""/*' + " " * max(len(lines[0]) - 4, 0)
+    middle = [" " * len(line) for line in lines[1:-1]]
+    last = " " * max(len(lines[-1]) - 2, 0) + "*/"
+    return "\n".join([first, *middle, last])
+
+
+def cut_long_literals(source: bytes, path: str) -> tuple[bytes, tuple[Cut, ...]]:
+    """``source`` with every literal longer than ``LITERAL_LIMIT`` replaced by a placeholder
+    (see the module docstring), and the cuts; ``source`` itself when there is none."""
+    long_literal = _might_have_long_literal(source, LITERAL_LIMIT)
+    blank_runs = next(_blank_runs(source), None) is not None
+    if not long_literal and not blank_runs:
+        return source, ()
+    found: list[tuple[int, int, str]] = []
+    kept: list[tuple[int, int]] = []
+    _code_end(source, 0, closing=False, found=found, kept=kept if blank_runs else None)
+    if blank_runs:
+        source = _blank_runs_as_comments(source, kept)
+    if not found:
+        return source, ()
+    pieces: list[bytes] = []
+    cuts: list[Cut] = []
+    at = 0
+    line = 1
+    for lo, hi, kind in found:
+        line += source.count(b"\n", at, lo)
+        line_start = source.rfind(b"\n", 0, lo) + 1
+        column = len(source[line_start:lo].decode("utf-8", "replace")) + 1
+        text = source[lo:hi].decode("utf-8", "replace")
+        if kind == "heredoc" and text.endswith("\n"):
+            text = text[:-1]
+            hi -= 1
+        rows = text.split("\n")
+        end_line = line + len(rows) - 1
+        end_column = (column if len(rows) == 1 else 1) + len(rows[-1])
+        cuts.append(Cut(Span(path, line, column, end_line, end_column), hi - lo, kind))
+        pieces += [source[at:lo], _placeholder(text).encode()]
+        line = end_line
+        at = hi
+    pieces.append(source[at:])
+    return b"".join(pieces), tuple(cuts)
+
+
+def restore_cuts(node: Any, cuts: tuple[Cut, ...]) -> Any:
+    """``node`` (an AST node, tuple or value) with each placeholder ``""`` of ``cuts`` replaced
+    by an ``Unsupported`` spanning the literal as written."""
+    at = {(c.span.start_line, c.span.start_column): c for c in cuts}
+    return _restore(node, at)
+
+
+def _restore(node: Any, at: dict[tuple[int, int], Cut]) -> Any:
+    if isinstance(node, Literal):
+        cut = at.get((node.span.start_line, node.span.start_column))
+        if cut is not None and node.value == "":
+            return Unsupported("", cut.span, cut.message())
+        return node
+    if isinstance(node, tuple):
+        new = tuple(_restore(x, at) for x in node)
+        return node if all(a is b for a, b in zip(new, node, strict=True)) else new
+    if dataclasses.is_dataclass(node) and not isinstance(node, type):
+        changes = {}
+        for f in dataclasses.fields(node):
+            value = getattr(node, f.name)
+            new = _restore(value, at)
+            if new is not value:
+                changes[f.name] = new
+        if not changes:
+            return node
+        if isinstance(node, Attribute) and "expr" in changes:
+            # the attribute ends where its (cut) value ends, as written
+            es, sp = changes["expr"].span, node.span
+            if (es.end_line, es.end_column) > (sp.end_line, sp.end_column):
+                changes["span"] = dataclasses.replace(
+                    sp, end_line=es.end_line, end_column=es.end_column
+                )
+        return dataclasses.replace(node, **changes)
+    return node

@@ -127,7 +127,7 @@ def test_not_action_and_not_principal():
     not_action = {"Effect": "Allow", "Principal": BACKUP, "NotAction": ["kms:Decrypt"]}
     answer = backup_grant(doc(not_action))
     assert answer.grants is False
-    assert answer.reason == "no statement of the key policy allows AWS Backup kms:Decrypt"
+    assert answer.reason == "no statement allows AWS Backup kms:Decrypt"
     everyone_but_ec2 = {
         "Effect": "Allow",
         "NotPrincipal": {"Service": "ec2.amazonaws.com"},

@@ -69,7 +69,7 @@ def test_a_vault_no_plan_targets_is_a_chain_and_kms003_fails_the_key_policy(exam
     failing = {labels[i] for i in replica.failing(examples.live)}
     assert failing == {"ReplicaVault", "key policy"}  # BKP003, KMS003; not the key itself
     policy = _by_label(replica)["key policy"]
-    assert policy.detail.startswith("no statement of the key policy allows AWS Backup")
+    assert policy.detail.startswith("no statement allows AWS Backup")
 
 
 def test_chains_are_only_computed_when_asked():

@@ -578,7 +578,7 @@ def _why_missing(policy: Policy, missing: list[str]) -> str:
                 "organization, account or ARN, which the backup service principal does not carry"
             )
     which = " and ".join(missing) if missing else "kms:Decrypt and kms:GenerateDataKey"
-    return f"no statement of the key policy allows AWS Backup {which}"
+    return f"no statement allows AWS Backup {which}"
 
 
 def trusts_backup(payload: Any) -> bool | None:

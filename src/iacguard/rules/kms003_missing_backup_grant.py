@@ -210,8 +210,9 @@ def _finding(
         (a for a in answers if a.grants is False),
         next((a for a in answers if a.grants is None), answers[0]),
     )
-    # the two grant modes and the rationale are in `iacguard rule KMS003`: a message a reviewer
-    # reads in one breath names the key, the vaults and what the policy lacks
+    # the two grant modes and the rationale are in `iacguard rule KMS003` (and the finding's
+    # help): a message a reviewer reads in one breath names the key, the vaults and what the
+    # policy lacks
     reason = answer.reason
     if answer.grants:  # the policy grants in the worlds it can be read; others decide
         reason = "with other input values the key policy or the vault's key may differ"
@@ -219,7 +220,7 @@ def _finding(
     message = (
         f"KMS key {key.address} protects backup vault {names} but its key policy "
         f"{verb} AWS Backup no grant{ctx.phrase(verdict, key)}: "
-        f"{reason} (see `iacguard rule KMS003`)."
+        f"{reason}."
     )
     location = policy.span if holder is key else key.span
     evidence = []

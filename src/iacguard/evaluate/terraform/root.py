@@ -452,8 +452,8 @@ class RootEvaluation:
             value, refs = self._value(address, home, item, name, entry, span, alternatives)
             attributes[name] = value
             for ref, ref_span in refs:
-                key = (ref.address, ref.attribute, ref_span)
-                for path in paths.get(key) or (_source_path(name, here, ref_span),):
+                ref_key = (ref.address, ref.attribute, ref_span)
+                for path in paths.get(ref_key) or (_source_path(name, here, ref_span),):
                     out.edges.append(
                         Edge(
                             address,

@@ -8,13 +8,15 @@ span outside the literal (lines and columns) stays as written. ``restore_cuts`` 
 placeholder ``""`` back into an Unknown (``Unsupported``) spanning the literal as written, and the
 reader reports one located error per literal.
 
-Runs of ``BLANK_LINES`` or more blank lines in code are made one block comment the same way (no
-value changes, no error): tree-sitter-hcl spends about 600 bytes per blank line and, inside
+Runs of ``BLANK_LINES`` or more blank lines, and of ``SPACE_RUN`` or more spaces and tabs, in
+code are made one block comment the same way (no value changes, no error, lines and columns
+kept): tree-sitter-hcl spends about 600 bytes per blank line and 500 per space and, inside
 brackets, time quadratic in the run.
 
 The scan is a small HCL lexer (comments, quoted templates with their ``${``/``%{`` nesting,
 heredocs, braces), run only when the file has a line or a heredoc longer than the limit or such
-a run of blank lines, so an ordinary file costs a few C-level searches.
+a run, so an ordinary file costs a few C-level searches. ``mask_strings`` (for big files) uses
+it too: see there.
 """
 
 from __future__ import annotations
@@ -37,6 +39,10 @@ _MAX_NESTING = 100
 #: spends about 600 bytes per blank line, and time quadratic in a run inside brackets (4,000
 #: lines of spaces in a list: 18 s, in C, where no time limit can interrupt it)
 BLANK_LINES = 100
+#: this many spaces or tabs in a row in code are read as one comment: tree-sitter-hcl spends
+#: about 500 bytes per space (a line of 1 MB of spaces: 514 MB), and inside brackets more
+SPACE_RUN = 100
+_SPACE_RUN = re.compile(rb"[ \t]{%d,}" % SPACE_RUN)
 #: whitespace from a newline to a newline: the lines between are blank (a character-class
 #: run, linear in C; the number of lines is counted after)
 _BLANK_RUN = re.compile(rb"\n[ \t\r\n]*\n")
@@ -183,12 +189,18 @@ def _code_end(
             i = end
         elif c == 0x23:  # # comment
             nl = source.find(b"\n", i)
-            i = n if nl < 0 else nl
+            end = n if nl < 0 else nl
+            if kept is not None:
+                kept.append((i, end))
+            i = end
         elif c == 0x2F:  # / : // or /* comment, else division
             nxt = source[i + 1 : i + 2]
             if nxt == b"/":
                 nl = source.find(b"\n", i)
-                i = n if nl < 0 else nl
+                end = n if nl < 0 else nl
+                if kept is not None:
+                    kept.append((i, end))
+                i = end
             elif nxt == b"*":
                 close = source.find(b"*/", i + 2)
                 end = n if close < 0 else close + 2
@@ -221,23 +233,32 @@ def _code_end(
     return -1 if closing else n
 
 
-def _blank_runs_as_comments(source: bytes, kept: list[tuple[int, int]]) -> bytes:
-    """``source`` with each run of ``BLANK_LINES`` or more blank lines in code (not in a
-    string, heredoc or comment) made one block comment, newlines kept. (The lines are blank
-    and hold no span; the run ends before its last newline, so that newline still ends the
-    item before it.)"""
+def _runs_as_comments(source: bytes, kept: list[tuple[int, int]]) -> bytes:
+    """``source`` with each run of ``BLANK_LINES`` or more blank lines, and each run of
+    ``SPACE_RUN`` or more spaces and tabs, in code (not in a string, heredoc or comment) made
+    one block comment, newlines and columns kept. (The lines are blank and hold no span; the
+    run ends before its last newline, so that newline still ends the item before it. A run of
+    spaces becomes `` /*`` … ``*/ ``, so a ``/`` or ``*`` next to it stays what it was.)"""
     import bisect
 
     starts = [a for a, _ in kept]
+    runs = sorted(
+        [(lo, 0, hi) for lo, hi in _blank_runs(source)]
+        + [(m.start(), 1, m.end()) for m in _SPACE_RUN.finditer(source)]
+    )
     pieces: list[bytes] = []
     at = 0
-    for lo, hi in _blank_runs(source):
+    for lo, kind, hi in runs:
         k = bisect.bisect_right(starts, hi) - 1  # the last kept region starting before hi
         if k >= 0 and kept[k][1] > lo:
             continue  # inside (or across) a string, heredoc or comment: content, kept
         if lo < at:
             continue
-        pieces += [source[at:lo], b"/*" + b"\n" * source.count(b"\n", lo, hi) + b"*/"]
+        if kind == 0:
+            comment = b"/*" + b"\n" * source.count(b"\n", lo, hi) + b"*/"
+        else:
+            comment = b" /*" + b" " * (hi - lo - 6) + b"*/ "
+        pieces += [source[at:lo], comment]
         at = hi
     if not pieces:
         return source
@@ -260,14 +281,14 @@ def cut_long_literals(source: bytes, path: str) -> tuple[bytes, tuple[Cut, ...]]
     """``source`` with every literal longer than ``LITERAL_LIMIT`` replaced by a placeholder
     (see the module docstring), and the cuts; ``source`` itself when there is none."""
     long_literal = _might_have_long_literal(source, LITERAL_LIMIT)
-    blank_runs = next(_blank_runs(source), None) is not None
-    if not long_literal and not blank_runs:
+    runs = next(_blank_runs(source), None) is not None or _SPACE_RUN.search(source) is not None
+    if not long_literal and not runs:
         return source, ()
     found: list[tuple[int, int, str]] = []
     kept: list[tuple[int, int]] = []
-    _code_end(source, 0, closing=False, found=found, kept=kept if blank_runs else None)
-    if blank_runs:
-        source = _blank_runs_as_comments(source, kept)
+    _code_end(source, 0, closing=False, found=found, kept=kept if runs else None)
+    if runs:
+        source = _runs_as_comments(source, kept)
     if not found:
         return source, ()
     pieces: list[bytes] = []

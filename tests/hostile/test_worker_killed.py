@@ -4,9 +4,11 @@ run again in smaller parts, each in a fresh worker: the file that kills its work
 located error ("worker killed (out of memory?) while evaluating it"), the module's other files
 keep their findings.
 
-The killing file is real input, not a hook: a run of spaces costs tree-sitter-hcl about
-500 bytes of memory per space, and under a lowered address-space cap
-(``IACGUARD_WORKER_ADDRESS_SPACE``) the parser dies in C, taking the worker with it.
+The killing file is real input, not a hook: a string with escapes costs tree-sitter-hcl about
+115 bytes of memory per byte (a plain string is masked and a run of spaces bounded before
+tree-sitter reads them; a string under the 1 MiB literal limit is read), and under a lowered
+address-space cap (``IACGUARD_WORKER_ADDRESS_SPACE``) the parser dies in C, taking the worker
+with it.
 """
 
 from __future__ import annotations
@@ -32,8 +34,10 @@ def test_the_killing_file_is_named_and_the_others_keep_their_findings(tmp_path):
     module.mkdir()
     (module / "a.tf").write_text(KEY.format(name="a"), encoding="utf-8")
     (module / "c.tf").write_text(KEY.format(name="c"), encoding="utf-8")
-    # about 1.2 GB in tree-sitter: over the 768 MiB cap below, so the worker dies
-    (module / "kill.tf").write_bytes(b'locals {\n  x = ""' + b" " * 2_400_000 + b"\n}\n")
+    # eight strings of escapes just under the literal limit, about 0.9 GB in tree-sitter: over
+    # the 768 MiB cap below, so the worker dies
+    strings = b"".join(b'  x%d = "%s"\n' % (i, b"a\\n" * 330_000) for i in range(8))
+    (module / "kill.tf").write_bytes(b"locals {\n" + strings + b"}\n")
     (tmp_path / "t.yaml").write_text(
         "AWSTemplateFormatVersion: '2010-09-09'\nResources:\n  K:\n    Type: AWS::KMS::Key\n"
         "    Properties:\n      EnableKeyRotation: false\n",

@@ -21,7 +21,7 @@ from iacguard.core.located import FileError
 from iacguard.core.spans import Span
 from iacguard.parse.hcl_ast import Attribute, Block, Body, HclFile
 from iacguard.parse.hcl_convert import MAX_ERRORS, Converter
-from iacguard.parse.hcl_cut import cut_long_literals, restore_cuts
+from iacguard.parse.hcl_cut import cut_long_literals, mask_strings, restore_cuts
 from iacguard.parse.hcl_support import no_gc
 
 #: a line that starts a top-level block or attribute (used to split files with errors)
@@ -126,7 +126,7 @@ def parse_hcl(source: bytes, path: str) -> HclFile:
     try:
         with no_gc():
             source, cuts = cut_long_literals(source, path)
-            parsed = _parse_hcl(source, path)
+            parsed = _parse_hcl(source, path, mask_strings(source))
             if cuts:
                 # the cut literals come back as Unknowns, each with its located error
                 body = restore_cuts(parsed.body, cuts)
@@ -154,12 +154,17 @@ PIECEWISE_BYTES = 4 * 1024 * 1024
 PIECE_BYTES = 1024 * 1024
 
 
-def _parse_hcl(source: bytes, path: str) -> HclFile:
+def _parse_hcl(source: bytes, path: str, masked: bytes | None = None) -> HclFile:
+    """``source`` read from tree-sitter's tree of ``masked`` (``source`` with plain strings
+    masked, or ``source`` itself); a syntax error is always located on ``source``'s own tree."""
+    masked = source if masked is None else masked
     if len(source) > PIECEWISE_BYTES:
-        pieces = _parse_in_pieces(source, path)
+        pieces = _parse_in_pieces(source, path, masked)
         if pieces is not None:
             return pieces
-    tree = parse_tree(source)
+    tree = parse_tree(masked)
+    if masked is not source and tree.root_node.has_error:
+        tree = parse_tree(source)
     file_span = _file_span(path, source)
     shifts: dict[int, tuple[tuple[int, int], ...]] = {}
     if tree.root_node.has_error:
@@ -220,11 +225,12 @@ def _parse_hcl(source: bytes, path: str) -> HclFile:
     )
 
 
-def _parse_in_pieces(source: bytes, path: str) -> HclFile | None:
+def _parse_in_pieces(source: bytes, path: str, masked: bytes | None = None) -> HclFile | None:
     """A big file parsed piece by piece, cut only before top-level block headers, each
     piece's tree converted and freed before the next is parsed; None when any piece has a
     syntax error (the whole-file parse then decides, with its error recovery), so a valid file
-    reads exactly as it would whole."""
+    reads exactly as it would whole. tree-sitter reads ``masked`` (see ``_parse_hcl``)."""
+    masked = source if masked is None else masked
     cuts = [0]
     for m in _TOP_LEVEL.finditer(source):
         if m.start() - cuts[-1] >= PIECE_BYTES:
@@ -236,7 +242,9 @@ def _parse_in_pieces(source: bytes, path: str) -> HclFile | None:
     row = 0
     for lo, hi in zip(cuts, cuts[1:], strict=False):
         piece = source[lo:hi]
-        broken, body, piece_errors = _read_piece(piece, path, row)
+        broken, body, piece_errors = _read_piece(
+            piece, path, row, tree_source=piece if masked is source else masked[lo:hi]
+        )
         if broken:
             return None
         attrs.extend(body.attributes)
@@ -252,12 +260,14 @@ def _read_piece(
     row: int,
     col_off: int = 0,
     shifts: dict[int, tuple[tuple[int, int], ...]] | None = None,
+    tree_source: bytes | None = None,
 ) -> tuple[bool, Body, list[FileError]]:
     """One piece of a file (starting at ``row``, ``col_off``) parsed on its own: whether it has
     a syntax error, the top-level items that parse (blocks with an error left out), and its
-    located errors. Its tree is freed on return."""
+    located errors. Its tree (of ``tree_source``, the piece masked, when given) is freed on
+    return."""
     conv = Converter(piece, path, row_off=row, col_off=col_off, shifts=shifts)
-    root = parse_tree(piece).root_node
+    root = parse_tree(piece if tree_source is None else tree_source).root_node
     broken = root.has_error
     if broken:
         conv.collect_errors(root)

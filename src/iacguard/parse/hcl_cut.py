@@ -8,13 +8,15 @@ span outside the literal (lines and columns) stays as written. ``restore_cuts`` 
 placeholder ``""`` back into an Unknown (``Unsupported``) spanning the literal as written, and the
 reader reports one located error per literal.
 
-Runs of ``BLANK_LINES`` or more blank lines in code are made one block comment the same way (no
-value changes, no error): tree-sitter-hcl spends about 600 bytes per blank line and, inside
+Runs of ``BLANK_LINES`` or more blank lines, and of ``SPACE_RUN`` or more spaces and tabs, in
+code are made one block comment the same way (no value changes, no error, lines and columns
+kept): tree-sitter-hcl spends about 600 bytes per blank line and 500 per space and, inside
 brackets, time quadratic in the run.
 
 The scan is a small HCL lexer (comments, quoted templates with their ``${``/``%{`` nesting,
 heredocs, braces), run only when the file has a line or a heredoc longer than the limit or such
-a run of blank lines, so an ordinary file costs a few C-level searches.
+a run, so an ordinary file costs a few C-level searches. ``mask_strings`` (for big files) uses
+it too: see there.
 """
 
 from __future__ import annotations
@@ -37,6 +39,10 @@ _MAX_NESTING = 100
 #: spends about 600 bytes per blank line, and time quadratic in a run inside brackets (4,000
 #: lines of spaces in a list: 18 s, in C, where no time limit can interrupt it)
 BLANK_LINES = 100
+#: this many spaces or tabs in a row in code are read as one comment: tree-sitter-hcl spends
+#: about 500 bytes per space (a line of 1 MB of spaces: 514 MB), and inside brackets more
+SPACE_RUN = 100
+_SPACE_RUN = re.compile(rb"[ \t]{%d,}" % SPACE_RUN)
 #: whitespace from a newline to a newline: the lines between are blank (a character-class
 #: run, linear in C; the number of lines is counted after)
 _BLANK_RUN = re.compile(rb"\n[ \t\r\n]*\n")
@@ -56,6 +62,9 @@ _HEREDOC = re.compile(rb"<<-?([A-Za-z_][A-Za-z0-9_-]*)[ \t]*\r?\n")
 _CODE_STOP = re.compile(rb'["#/{}<]')
 #: in a quoted template: the next character that is not plain text
 _STRING_STOP = re.compile(rb'["\\$%\n]')
+#: the content of a plain quoted string: no escape, interpolation, directive or control
+#: character (tree-sitter reads it as one literal whatever its characters are)
+_PLAIN = re.compile(rb'[^"\\$%\x00-\x08\x0a-\x1f\x7f]+')
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -104,7 +113,9 @@ def _might_have_long_literal(source: bytes, limit: int) -> bool:
     return False
 
 
-def _string_end(source: bytes, i: int, nesting: int = 0) -> int:
+def _string_end(
+    source: bytes, i: int, nesting: int = 0, plain: list[tuple[int, int]] | None = None
+) -> int:
     """The end (exclusive) of the quoted template whose content starts at ``i``; -1 when it
     is not closed on its line (a syntax error tree-sitter reports) or nests too deep."""
     if nesting > _MAX_NESTING:
@@ -125,7 +136,7 @@ def _string_end(source: bytes, i: int, nesting: int = 0) -> int:
             continue
         nxt = source[i + 1 : i + 2]
         if nxt == b"{":
-            i = _code_end(source, i + 2, closing=True, nesting=nesting + 1)
+            i = _code_end(source, i + 2, closing=True, nesting=nesting + 1, plain=plain)
             if i < 0:
                 return -1
             continue
@@ -149,11 +160,13 @@ def _code_end(
     found: list[tuple[int, int, str]] | None = None,
     nesting: int = 0,
     kept: list[tuple[int, int]] | None = None,
+    plain: list[tuple[int, int]] | None = None,
 ) -> int:
     """Lex code from ``i``: with ``closing``, up to the ``}`` that closes an interpolation
     (returns the offset after it, -1 when none); otherwise to the end of the source. Literals
     longer than the limit are appended to ``found`` as (start, end, kind), and every string,
-    heredoc and comment to ``kept`` as (start, end): text no blank-line run may be taken from."""
+    heredoc and comment to ``kept`` as (start, end): text no blank-line run may be taken from;
+    the content (start, end) of every plain quoted string in code to ``plain``."""
     depth = 0
     n = len(source)
     while i < n:
@@ -163,7 +176,7 @@ def _code_end(
         i = m.start()
         c = source[i]
         if c == 0x22:  # "
-            end = _string_end(source, i + 1, nesting)
+            end = _string_end(source, i + 1, nesting, plain)
             if end < 0:
                 i += 1
                 continue
@@ -171,15 +184,23 @@ def _code_end(
                 found.append((i, end, "string literal"))
             if kept is not None:
                 kept.append((i, end))
+            if plain is not None and _PLAIN.fullmatch(source, i + 1, end - 1):
+                plain.append((i + 1, end - 1))
             i = end
         elif c == 0x23:  # # comment
             nl = source.find(b"\n", i)
-            i = n if nl < 0 else nl
+            end = n if nl < 0 else nl
+            if kept is not None:
+                kept.append((i, end))
+            i = end
         elif c == 0x2F:  # / : // or /* comment, else division
             nxt = source[i + 1 : i + 2]
             if nxt == b"/":
                 nl = source.find(b"\n", i)
-                i = n if nl < 0 else nl
+                end = n if nl < 0 else nl
+                if kept is not None:
+                    kept.append((i, end))
+                i = end
             elif nxt == b"*":
                 close = source.find(b"*/", i + 2)
                 end = n if close < 0 else close + 2
@@ -212,23 +233,32 @@ def _code_end(
     return -1 if closing else n
 
 
-def _blank_runs_as_comments(source: bytes, kept: list[tuple[int, int]]) -> bytes:
-    """``source`` with each run of ``BLANK_LINES`` or more blank lines in code (not in a
-    string, heredoc or comment) made one block comment, newlines kept. (The lines are blank
-    and hold no span; the run ends before its last newline, so that newline still ends the
-    item before it.)"""
+def _runs_as_comments(source: bytes, kept: list[tuple[int, int]]) -> bytes:
+    """``source`` with each run of ``BLANK_LINES`` or more blank lines, and each run of
+    ``SPACE_RUN`` or more spaces and tabs, in code (not in a string, heredoc or comment) made
+    one block comment, newlines and columns kept. (The lines are blank and hold no span; the
+    run ends before its last newline, so that newline still ends the item before it. A run of
+    spaces becomes `` /*`` … ``*/ ``, so a ``/`` or ``*`` next to it stays what it was.)"""
     import bisect
 
     starts = [a for a, _ in kept]
+    runs = sorted(
+        [(lo, 0, hi) for lo, hi in _blank_runs(source)]
+        + [(m.start(), 1, m.end()) for m in _SPACE_RUN.finditer(source)]
+    )
     pieces: list[bytes] = []
     at = 0
-    for lo, hi in _blank_runs(source):
+    for lo, kind, hi in runs:
         k = bisect.bisect_right(starts, hi) - 1  # the last kept region starting before hi
         if k >= 0 and kept[k][1] > lo:
             continue  # inside (or across) a string, heredoc or comment: content, kept
         if lo < at:
             continue
-        pieces += [source[at:lo], b"/*" + b"\n" * source.count(b"\n", lo, hi) + b"*/"]
+        if kind == 0:
+            comment = b"/*" + b"\n" * source.count(b"\n", lo, hi) + b"*/"
+        else:
+            comment = b" /*" + b" " * (hi - lo - 6) + b"*/ "
+        pieces += [source[at:lo], comment]
         at = hi
     if not pieces:
         return source
@@ -251,14 +281,14 @@ def cut_long_literals(source: bytes, path: str) -> tuple[bytes, tuple[Cut, ...]]
     """``source`` with every literal longer than ``LITERAL_LIMIT`` replaced by a placeholder
     (see the module docstring), and the cuts; ``source`` itself when there is none."""
     long_literal = _might_have_long_literal(source, LITERAL_LIMIT)
-    blank_runs = next(_blank_runs(source), None) is not None
-    if not long_literal and not blank_runs:
+    runs = next(_blank_runs(source), None) is not None or _SPACE_RUN.search(source) is not None
+    if not long_literal and not runs:
         return source, ()
     found: list[tuple[int, int, str]] = []
     kept: list[tuple[int, int]] = []
-    _code_end(source, 0, closing=False, found=found, kept=kept if blank_runs else None)
-    if blank_runs:
-        source = _blank_runs_as_comments(source, kept)
+    _code_end(source, 0, closing=False, found=found, kept=kept if runs else None)
+    if runs:
+        source = _runs_as_comments(source, kept)
     if not found:
         return source, ()
     pieces: list[bytes] = []
@@ -282,6 +312,72 @@ def cut_long_literals(source: bytes, path: str) -> tuple[bytes, tuple[Cut, ...]]
         at = hi
     pieces.append(source[at:])
     return b"".join(pieces), tuple(cuts)
+
+
+#: files at least this big are given to tree-sitter with plain strings masked (below it the
+#: scan costs about what it saves)
+MASK_BYTES = 256 * 1024
+
+
+#: the top-level scan of ``_plain_strings``, from where it is: code up to (group 1) a comment,
+#: a plain quoted string (group 2: its content), any other quote, a heredoc's ``<<``, or a
+#: ``/`` or ``<`` that is neither
+_MASK_TOKEN = re.compile(
+    rb'[^#/"<]*(#[^\n]*|//[^\n]*|/\*.*?(?:\*/|\Z)|"([^"\\$%\x00-\x08\x0a-\x1f\x7f]+)"|"|<<|[/<])',
+    re.DOTALL,
+)
+
+
+def _plain_strings(source: bytes) -> list[tuple[int, int]]:
+    """(start, end) of the content of every plain quoted string in code, as ``_code_end``
+    reads the file; comments and plain strings are matched whole in C, other strings and
+    heredocs are skipped with ``_string_end`` and ``_heredoc_end`` (a plain string inside an
+    interpolation is found there)."""
+    plain: list[tuple[int, int]] = []
+    match = _MASK_TOKEN.match
+    i, n = 0, len(source)
+    while i < n:
+        m = match(source, i)
+        if m is None:
+            break
+        if m.start(2) >= 0:
+            plain.append(m.span(2))
+            i = m.end()
+            continue
+        token = m.group(1)
+        if token == b'"':
+            end = _string_end(source, m.end(), 0, plain)
+            i = m.end() if end < 0 else end
+        elif token == b"<<":
+            h = _HEREDOC.match(source, m.start(1))
+            if h is None:
+                i = m.start(1) + 1
+                continue
+            end = _heredoc_end(source, h)
+            if end < 0:
+                break
+            i = end
+        else:  # a comment, or a lone / or <
+            i = m.end()
+    return plain
+
+
+def mask_strings(source: bytes) -> bytes:
+    """``source`` with the content of every plain quoted string in code (see ``_PLAIN``)
+    replaced by as many spaces: what tree-sitter reads instead of ``source`` when the file is
+    ``MASK_BYTES`` or more. tree-sitter-hcl lexes string content about 20 times slower than
+    whitespace, which it skips; the tree has the same nodes at the same offsets (a plain
+    string's ``string_lit`` keeps its quotes, only its ``template_literal`` child goes, which
+    nothing reads), so the converter reads every value and span from ``source`` itself."""
+    if len(source) < MASK_BYTES:
+        return source
+    plain = _plain_strings(source)
+    if not plain:
+        return source
+    buf = bytearray(source)
+    for lo, hi in plain:
+        buf[lo:hi] = b" " * (hi - lo)
+    return bytes(buf)
 
 
 def restore_cuts(node: Any, cuts: tuple[Cut, ...]) -> Any:

@@ -84,7 +84,18 @@ def indented(value: Any, level: int = 0) -> str:
                 append(sep)
                 append(quote(k if type(k) is str else _key(k)))
                 append(": ")
-                enc(v, inner)
+                # the common leaves here, without a call (most of a finding's values)
+                tv = type(v)
+                if tv is str:
+                    append(quote(v))
+                elif v is None:
+                    append("null")
+                elif tv is bool:
+                    append("true" if v else "false")
+                elif tv is int:
+                    append(int.__repr__(v))
+                else:
+                    enc(v, inner)
                 sep = "," + inner
             append(pad + "}")
         elif t is list or t is tuple or isinstance(o, (list, tuple)):
@@ -95,7 +106,10 @@ def indented(value: Any, level: int = 0) -> str:
             sep = "[" + inner
             for v in o:
                 append(sep)
-                enc(v, inner)
+                if type(v) is str:
+                    append(quote(v))
+                else:
+                    enc(v, inner)
                 sep = "," + inner
             append(pad + "]")
         elif o is None:

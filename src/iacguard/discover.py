@@ -686,15 +686,27 @@ _ANCHORS = re.compile(rb"aws_kms_|aws_backup_|AWS::KMS::|AWS::Backup::")
 #: directive finding), an escape that could spell a type name, a remote module call (its
 #: installed copy may hold backup code; the "not fetched" note)
 _DIRECTIVE_OR_ESCAPE = re.compile(rb"(?i:iacguard)|\\[uUx]")
-_REMOTE_SOURCE = re.compile(rb"""\bsource\s*=\s*"(?!\.\.?/)""")
+_MODULE_HEADER = re.compile(rb"""\bmodule\s+"[^"]*"\s*\{""")
+#: a module block's source (its first ``source =``: nested blocks of a call hold none)
+_SOURCE = re.compile(rb"""\bsource\s*=\s*"([^"]*)\"""")
 
 
 def quiet_bytes(data: bytes, *, terraform: bool) -> bool:
     """Whether a file's bytes hold nothing a built-in rule can act on: no type name a rule
-    starts from, no suppression directive, no escape, and (Terraform) no remote module call."""
+    starts from, no suppression directive, no escape, and (Terraform) no module call that is
+    not local (a ``required_providers`` source is not a call). A JSON Terraform file with a
+    ``module`` key is never quiet (its calls are not read from the bytes)."""
     if _ANCHORS.search(data) or _DIRECTIVE_OR_ESCAPE.search(data):
         return False
-    return not (terraform and b"source" in data and _REMOTE_SOURCE.search(data))
+    if not terraform or b"module" not in data:
+        return True
+    if b'"module"' in data:
+        return False
+    for header in _MODULE_HEADER.finditer(data):
+        source = _SOURCE.search(data, header.end())
+        if source is None or not source.group(1).startswith((b"./", b"../")):
+            return False
+    return True
 
 
 _LOCAL_SOURCE = re.compile(rb"""\bsource\s*=\s*"(\.\.?/[^"]*)\"""")

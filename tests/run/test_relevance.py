@@ -94,6 +94,15 @@ def test_alternatives_are_explored_only_for_observed_types(tmp_path: Path) -> No
 S3 = 'resource "aws_s3_bucket" "b" {\n  count  = 2\n  bucket = "b${count.index}"\n}\n'
 VAULT = 'resource "aws_backup_vault" "v" {\n  name = "v"\n}\n'
 INSTANCE = 'resource "aws_instance" "i" {\n  ami = "ami-1"\n}\n'
+PROVIDERS = """terraform {
+  required_providers {
+    aws = {
+      source  = "hashicorp/aws"
+      version = ">= 5.0"
+    }
+  }
+}
+"""
 SELECTION = 'resource "aws_backup_selection" "s" {\n  name = "s"\n}\n'
 
 
@@ -125,6 +134,9 @@ def test_quiet_is_decided_per_unit_with_the_modules_it_calls(
             "calls_plain/main.tf": call % "lib_plain",
             "lib_plain/main.tf": S3,
             "remote/main.tf": 'module "r" {\n  source = "terraform-aws-modules/s3/aws"\n}\n',
+            "providers/main.tf": PROVIDERS + call % "providers_lib" + S3,
+            "providers_lib/main.tf": S3,
+            "json_call/main.tf.json": '{"module": {"m": {"source": "./x"}}}',
             "suppressed/main.tf": "# iacguard: ignore[BKP001] -- none here\n" + S3,
             "sources_only/main.tf": INSTANCE,
             "sources_selected/main.tf": INSTANCE + SELECTION,
@@ -137,6 +149,7 @@ def test_quiet_is_decided_per_unit_with_the_modules_it_calls(
     assert {k for k, v in quiet.items() if v} == {
         "plain",
         "calls_plain",  # with lib_plain, the one module it calls (one unit)
+        "providers",  # a provider's source is no module call
         "sources_only",
         "app.yaml",
     }

@@ -246,3 +246,15 @@ def test_skipping_quiet_units_keeps_findings_and_errors_on_the_realistic_tree(
     assert skipped["findings"] and skipped["findings"] == evaluated["findings"]
     assert skipped["errors"] == evaluated["errors"]
     assert skipped["summary"]["files"] == evaluated["summary"]["files"]
+
+
+def test_the_graph_command_still_evaluates_quiet_units(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _tree(tmp_path, {"app/main.tf": S3})
+    assert _quiet(tmp_path, monkeypatch) == {"app": True}
+    graph = pipeline.build_graph(["."])  # what `iacguard graph` shows
+    assert sorted(r.address for r in graph.resources) == [
+        "aws_s3_bucket.b[0]",
+        "aws_s3_bucket.b[1]",
+    ]

@@ -136,6 +136,8 @@ def test_quiet_is_decided_per_unit_with_the_modules_it_calls(
             "remote/main.tf": 'module "r" {\n  source = "terraform-aws-modules/s3/aws"\n}\n',
             "providers/main.tf": PROVIDERS + call % "providers_lib" + S3,
             "providers_lib/main.tf": S3,
+            "loop_a/main.tf": call % "loop_b",  # a module cycle: an error evaluation finds
+            "loop_b/main.tf": call % "loop_a",
             "json_call/main.tf.json": '{"module": {"m": {"source": "./x"}}}',
             "suppressed/main.tf": "# iacguard: ignore[BKP001] -- none here\n" + S3,
             "sources_only/main.tf": INSTANCE,

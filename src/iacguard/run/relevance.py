@@ -21,25 +21,47 @@ if TYPE_CHECKING:
 
 def quiet_modules(found: Discovery, group: Sequence[TerraformModule]) -> bool:
     """Whether ``group`` and every local module it calls, transitively, is quiet: each file
-    seen by discovery with quiet bytes, each called directory a discovered module."""
+    seen by discovery with quiet bytes, each called directory a discovered module, and no
+    call leading back to its caller (a module cycle is an error only evaluation reports)."""
     quiet = found.quiet
     if not quiet:
         return False
     by_dir = {m.directory: m for m in found.modules}
-    seen: set[str] = set()
-    todo = [m.directory for m in group]
-    while todo:
-        directory = todo.pop()
-        if directory in seen:
-            continue
-        seen.add(directory)
+    done: set[str] = set()
+
+    def calls(directory: str) -> list[str] | None:
         module = by_dir.get(directory)
-        if module is None:  # a module outside what discovery saw: cannot tell
+        if module is None or any(f not in quiet for f in module.files):
+            return None  # outside what discovery saw, or not quiet
+        return [c for f in module.files for c in found.local_calls.get(f, ())]
+
+    for start in (m.directory for m in group):
+        if start in done:
+            continue
+        path: set[str] = set()
+        stack: list[tuple[str, list[str]]] = []
+        first = calls(start)
+        if first is None:
             return False
-        for f in module.files:
-            if f not in quiet:
+        stack.append((start, first))
+        path.add(start)
+        while stack:
+            directory, todo = stack[-1]
+            if not todo:
+                stack.pop()
+                path.discard(directory)
+                done.add(directory)
+                continue
+            callee = todo.pop()
+            if callee in path:
+                return False  # a cycle
+            if callee in done:
+                continue
+            more = calls(callee)
+            if more is None:
                 return False
-            todo.extend(found.local_calls.get(f, ()))
+            stack.append((callee, more))
+            path.add(callee)
     return True
 
 

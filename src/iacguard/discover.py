@@ -75,6 +75,9 @@ class Discovery:
     #: the local module directories each admitted Terraform file calls, read from the bytes
     #: discovery read (``module_groups`` reads no file again)
     local_calls: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    #: the admitted files whose bytes discovery saw hold nothing a built-in rule can act on
+    #: (``quiet_bytes``); a file not here may (``run.relevance`` decides per unit)
+    quiet: set[str] = field(default_factory=set)
 
 
 def _is_tf(name: str) -> bool:
@@ -220,6 +223,8 @@ class _Admission:
         rel = _rel(path)
         self.found.sizes[rel] = st.st_size
         self.found.local_calls[rel] = _calls_in(data, _rel(path.parent))
+        if quiet_bytes(data, terraform=True):
+            self.found.quiet.add(rel)
         return True
 
     def data_file(self, path: Path) -> str | None:
@@ -254,6 +259,8 @@ class _Admission:
         if not self._content_ok(path, data):
             return None
         self.found.sizes[_rel(path)] = st.st_size
+        if kind == "template" and quiet_bytes(data, terraform=False):
+            self.found.quiet.add(_rel(path))
         return kind
 
     def _content_ok(self, path: Path, data: bytes) -> bool:
@@ -669,6 +676,37 @@ def _rel(path: Path) -> str:
 def unit_paths(found: Discovery) -> list[str]:
     out = [f for m in found.modules for f in m.files]
     return out + list(found.templates) + list(found.tfplans)
+
+
+#: the prefixes of every resource type a built-in rule starts from (a key, a vault, a plan, a
+#: selection: ``graph.facts.ANCHOR_KINDS``; tests/run/test_relevance.py checks the cover). The
+#: other types rules read (sources, roles, policy documents, data keys) matter only beside one
+_ANCHORS = re.compile(rb"aws_kms_|aws_backup_|AWS::KMS::|AWS::Backup::")
+#: what else makes a file's bytes worth evaluating: a suppression directive (its unused-
+#: directive finding), an escape that could spell a type name, a remote module call (its
+#: installed copy may hold backup code; the "not fetched" note)
+_DIRECTIVE_OR_ESCAPE = re.compile(rb"(?i:iacguard)|\\[uUx]")
+_MODULE_HEADER = re.compile(rb"""\bmodule\s+"[^"]*"\s*\{""")
+#: a module block's source (its first ``source =``: nested blocks of a call hold none)
+_SOURCE = re.compile(rb"""\bsource\s*=\s*"([^"]*)\"""")
+
+
+def quiet_bytes(data: bytes, *, terraform: bool) -> bool:
+    """Whether a file's bytes hold nothing a built-in rule can act on: no type name a rule
+    starts from, no suppression directive, no escape, and (Terraform) no module call that is
+    not local (a ``required_providers`` source is not a call). A JSON Terraform file with a
+    ``module`` key is never quiet (its calls are not read from the bytes)."""
+    if _ANCHORS.search(data) or _DIRECTIVE_OR_ESCAPE.search(data):
+        return False
+    if not terraform or b"module" not in data:
+        return True
+    if b'"module"' in data:
+        return False
+    for header in _MODULE_HEADER.finditer(data):
+        source = _SOURCE.search(data, header.end())
+        if source is None or not source.group(1).startswith((b"./", b"../")):
+            return False
+    return True
 
 
 _LOCAL_SOURCE = re.compile(rb"""\bsource\s*=\s*"(\.\.?/[^"]*)\"""")

@@ -1,0 +1,105 @@
+"""Which units a check must evaluate (issue 12 item 1): a unit none of whose files (nor the
+files of the local modules it calls, transitively) holds anything a built-in rule can act on
+(``iacguard.discover.quiet_bytes``) is only parsed, for its file errors (``skim_unit``).
+
+With a plugin rule installed (``EvalOptions.observed_types`` is None) every unit is evaluated,
+as it is for ``iacguard graph``, which shows the whole graph."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from iacguard.core.located import FileError
+from iacguard.graph.model import Graph
+
+if TYPE_CHECKING:
+    from iacguard.core.units import TerraformModule
+    from iacguard.discover import Discovery
+    from iacguard.evaluate.options import EvalOptions
+
+
+def quiet_modules(found: Discovery, group: Sequence[TerraformModule]) -> bool:
+    """Whether ``group`` and every local module it calls, transitively, is quiet: each file
+    seen by discovery with quiet bytes, each called directory a discovered module, and no
+    call leading back to its caller (a module cycle is an error only evaluation reports)."""
+    quiet = found.quiet
+    if not quiet:
+        return False
+    by_dir = {m.directory: m for m in found.modules}
+    done: set[str] = set()
+
+    def calls(directory: str) -> list[str] | None:
+        module = by_dir.get(directory)
+        if module is None or any(f not in quiet for f in module.files):
+            return None  # outside what discovery saw, or not quiet
+        return [c for f in module.files for c in found.local_calls.get(f, ())]
+
+    for start in (m.directory for m in group):
+        if start in done:
+            continue
+        path: set[str] = set()
+        stack: list[tuple[str, list[str]]] = []
+        first = calls(start)
+        if first is None:
+            return False
+        stack.append((start, first))
+        path.add(start)
+        while stack:
+            directory, todo = stack[-1]
+            if not todo:
+                stack.pop()
+                path.discard(directory)
+                done.add(directory)
+                continue
+            callee = todo.pop()
+            if callee in path:
+                return False  # a cycle
+            if callee in done:
+                continue
+            more = calls(callee)
+            if more is None:
+                return False
+            stack.append((callee, more))
+            path.add(callee)
+    return True
+
+
+def skim_unit(
+    kind: str, modules: Sequence[TerraformModule], path: str, options: EvalOptions
+) -> tuple[Graph, int]:
+    """A quiet unit parsed, not evaluated: its file errors (syntax, unreadable files, a
+    module's duplicate declarations, tfvars syntax), its roots, and as its resources the
+    resource and data blocks its modules declare (count and for_each not expanded)."""
+    if kind == "template":
+        from iacguard.evaluate.cloudformation.template import is_template
+        from iacguard.parse.cfn_nodes import MapNode
+        from iacguard.parse.cfn_yaml import load_template
+
+        parsed = load_template(
+            path, max_file_size=options.max_file_size, max_depth=options.max_depth
+        )
+        root = parsed.root
+        if parsed.fatal or root is None or not is_template(root):
+            return Graph(errors=parsed.errors, roots=(path,) if parsed.errors else ()), 0
+        resources = root.get("Resources")
+        count = len(resources.values) if isinstance(resources, MapNode) else 0
+        return Graph(errors=tuple(parsed.errors), roots=(path,)), count
+    from iacguard.evaluate.terraform.modules import ModuleLoader, read_source
+    from iacguard.parse.tfvars import parse_tfvars
+
+    loader = ModuleLoader(options.max_file_size, options.scan_root, options.cache_dir)
+    errors: list[FileError] = []
+    declared = 0
+    for module in modules:
+        config = loader.load(module.directory, tuple(module.files))
+        errors.extend(loader.take_errors(config))
+        declared += len(config.resources)
+        for var_file in module.var_files:
+            data = read_source(var_file, options.max_file_size)
+            if isinstance(data, FileError):
+                errors.append(data)
+                continue
+            errors.extend(parse_tfvars(data, var_file)[1])
+    graph = Graph(errors=tuple(dict.fromkeys(errors)), roots=tuple(m.directory for m in modules))
+    return graph, declared

@@ -674,33 +674,25 @@ def _write_with(path: str, produce: Any) -> None:
     was (never truncated) and no temporary file behind. Text scanned files put in a report
     that is not valid Unicode (a lone surrogate from a ``\\u`` escape, the undecodable bytes
     of a file name) is written as a visible ``\\udcXX`` escape: the file is always UTF-8."""
-    import tempfile
+    import io
+
+    from iacguard.core.atomic import replace_atomically
+
+    def produce_text(raw: Any) -> None:
+        fh = io.TextIOWrapper(raw, encoding="utf-8", errors="backslashreplace", newline="")
+        produce(fh)
+        fh.flush()
+        fh.detach()  # the binary file stays open for replace_atomically to sync and close
 
     target = os.path.abspath(path)
-    directory = os.path.dirname(target)
     try:
-        fd, temp = tempfile.mkstemp(prefix=".iacguard-", suffix=".tmp", dir=directory)
+        mode = os.stat(target).st_mode & 0o777
+    except OSError:
+        mode = 0o666 & ~_umask()
+    try:
+        replace_atomically(target, produce_text, mode=mode)
     except OSError as exc:
         raise UsageError(f"cannot write {path}: {exc.strerror or exc}") from exc
-    try:
-        with open(fd, "w", encoding="utf-8", errors="backslashreplace", newline="") as fh:
-            produce(fh)
-            fh.flush()
-            os.fsync(fh.fileno())
-        try:
-            mode = os.stat(target).st_mode & 0o777
-        except OSError:
-            mode = 0o666 & ~_umask()
-        os.chmod(temp, mode)
-        os.replace(temp, target)
-    except BaseException as exc:
-        try:
-            os.unlink(temp)
-        except OSError:
-            pass
-        if isinstance(exc, OSError):
-            raise UsageError(f"cannot write {path}: {exc.strerror or exc}") from exc
-        raise
 
 
 def _umask() -> int:

@@ -144,29 +144,20 @@ def _trusted(st: os.stat_result) -> bool:
 def store(cache_dir: str, kind: str, path: str, data: bytes, value: Any) -> bool:
     """Write the entry atomically; False (and nothing left behind) when it cannot be written."""
     import pickle
-    import tempfile
+
+    from iacguard.core.atomic import replace_atomically
 
     key = entry_key(kind, path, data)
     target = _entry_path(cache_dir, kind, key)
-    tmp = None
     try:
         blob = _MAGIC + pickle.dumps((key, value), protocol=pickle.HIGHEST_PROTOCOL)
-        directory = os.path.dirname(target)
-        os.makedirs(directory, mode=0o700, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=directory)
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(blob)
-        os.replace(tmp, target)
-        tmp = None
-        return True
+        os.makedirs(os.path.dirname(target), mode=0o700, exist_ok=True)
+        # a cache entry need not survive a crash: no fsync (a torn entry fails its key check)
+        return replace_atomically(
+            target, lambda fh: fh.write(blob), prefix=".tmp-", suffix="", sync=False
+        )
     except Exception:  # noqa: BLE001 - unpicklable value, read-only or full disk: no cache
         return False
-    finally:
-        if tmp is not None:
-            try:
-                os.unlink(tmp)
-            except OSError:
-                pass
 
 
 def cached_parse(

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -123,21 +122,16 @@ def write_baseline(findings: Iterable[Finding], path: str) -> None:
         "entries": [e.to_json() for e in build_entries(findings, directory)],
     }
     text = json.dumps(document, indent=2, ensure_ascii=False) + "\n"
-    tmp_name: str | None = None
+    from iacguard.core.atomic import replace_atomically
+
     try:
-        fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.replace(tmp_name, target)
-        tmp_name = None
+        replace_atomically(
+            str(target.absolute()),
+            lambda fh: fh.write(text.encode("utf-8")),
+            prefix=f".{target.name}.",
+        )
     except OSError as exc:
         raise BaselineError(f"{path}: cannot write the baseline: {exc.strerror or exc}") from exc
-    finally:
-        if tmp_name is not None:
-            try:
-                os.unlink(tmp_name)
-            except OSError:
-                pass
 
 
 def load_baseline(path: str) -> Baseline:

@@ -16,7 +16,6 @@ server never offer them.
 from __future__ import annotations
 
 import os
-import tempfile
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -222,31 +221,23 @@ def write_atomically(path: str, expected: bytes, data: bytes) -> str | None:
     """Replace ``path``'s bytes ``expected`` with ``data``: written to a temporary file in the
     same directory, flushed to disk, given the file's mode and renamed over it (a symbolic
     link's target is written, the link kept). None when done, else why nothing was written."""
+    from iacguard.core.atomic import replace_atomically
+
     target = os.path.realpath(path)
     folder = os.path.dirname(target) or "."
     try:
-        mode = os.stat(target).st_mode & 0o7777
-        fd, temp = tempfile.mkstemp(
-            prefix=f".{os.path.basename(target)}.", suffix=".iacguard", dir=folder
+        done = replace_atomically(
+            target,
+            lambda fh: fh.write(data),
+            mode=os.stat(target).st_mode & 0o7777,
+            prefix=f".{os.path.basename(target)}.",
+            suffix=".iacguard",
+            still_wanted=lambda: read_regular(target) == expected,
         )
     except OSError as exc:
         return f"cannot write the fix: {_why(exc)}"
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(temp, mode)
-        if read_regular(target) != expected:
-            os.unlink(temp)
-            return "not fixed: the file changed since it was read"
-        os.replace(temp, target)
-    except OSError as exc:
-        try:
-            os.unlink(temp)
-        except OSError:
-            pass
-        return f"cannot write the fix: {_why(exc)}"
+    if not done:
+        return "not fixed: the file changed since it was read"
     _sync_dir(folder)
     return None
 

@@ -112,6 +112,17 @@ class _Builder:
             self.nodes[key] = found
         return found.id
 
+    def resource_node(self, resource: Resource, kind: str, marks: tuple[Mark, ...] = ()) -> str:
+        """The node of a resource of the graph: its address and type, at its place."""
+        return self.node(
+            ("resource", resource.address),
+            kind,
+            resource.address,
+            resource.type,
+            resource.span,
+            marks,
+        )
+
     def edge(self, source: str, target: str, label: str = "") -> None:
         self.edges.setdefault((source, target, label), ChainEdge(source, target, label))
 
@@ -196,9 +207,7 @@ class _Builder:
             Mark(vault.root, vault.address),
             Mark(plan.root, plan.address, rules=("BKP002",), property=("vault", vault.address)),
         )
-        ident = self.node(
-            ("resource", vault.address), "vault", vault.address, vault.type, vault.span, marks
-        )
+        ident = self.resource_node(vault, "vault", marks)
         key_fact = self.shared.fact(vault, "vault.key")
         attribute = key_fact.path or "kms_key_arn"
         vault_findings = (Mark(vault.root, vault.address, rules=("BKP001",)),)
@@ -235,14 +244,7 @@ class _Builder:
                 )
             if info.via is not None:
                 via = info.via
-                alias_id = self.node(
-                    ("resource", via.address),
-                    "alias",
-                    via.address,
-                    via.type,
-                    via.span,
-                    (Mark(via.root, via.address),),
-                )
+                alias_id = self.resource_node(via, "alias", (Mark(via.root, via.address),))
                 self.edge(ident, alias_id, attribute)
                 self.edge(alias_id, key_id)
             else:
@@ -250,13 +252,8 @@ class _Builder:
         return ident
 
     def _key(self, key: Resource) -> str:
-        ident = self.node(
-            ("resource", key.address),
-            "key",
-            key.address,
-            key.type,
-            key.span,
-            (Mark(key.root, key.address, except_rules=("KMS003",)),),
+        ident = self.resource_node(
+            key, "key", (Mark(key.root, key.address, except_rules=("KMS003",)),)
         )
         if ("policy", key.address) not in self.nodes:
             verdict, span = self._policy_verdict(key)
@@ -298,14 +295,7 @@ class _Builder:
         for sel in self.shared.of_kind("selection"):
             if sel.root != plan.root or plan_of(self.shared, sel) is not plan:
                 continue
-            sel_id = self.node(
-                ("resource", sel.address),
-                "selection",
-                sel.address,
-                sel.type,
-                sel.span,
-                (Mark(sel.root, sel.address),),
-            )
+            sel_id = self.resource_node(sel, "selection", (Mark(sel.root, sel.address),))
             plan_path = self.shared.fact(sel, "selection.plan").path
             self.edge(sel_id, top, _leaf(plan_path) if plan_path else "")
 
@@ -323,13 +313,8 @@ class _Builder:
                     more += 1
                     continue
                 shown += 1
-                source_id = self.node(
-                    ("resource", source.address),
-                    "source",
-                    source.address,
-                    source.type,
-                    source.span,
-                    (Mark(source.root, source.address),),
+                source_id = self.resource_node(
+                    source, "source", (Mark(source.root, source.address),)
                 )
                 self.edge(sel_id, source_id, "assigns")
             if more:

@@ -302,3 +302,39 @@ def test_workers_run_with_a_capped_address_space() -> None:
     with _pool(1) as pool:
         limit = pool.submit(_address_space_limit).result(timeout=120)
     assert 0 < limit <= WORKER_ADDRESS_SPACE
+
+
+def test_results_share_equal_strings_spans_and_hops_across_the_process_boundary() -> None:
+    """A worker's findings repeat paths, types and evidence: the parent, which holds every
+    unit's findings until the report is written, gets one object for each equal value."""
+    import pickle
+
+    from iacguard.core.certainty import Certainty
+    from iacguard.core.findings import Finding, Severity
+    from iacguard.core.spans import Span
+
+    def fresh(text: str) -> str:
+        return "".join(list(text))  # an equal string that is another object
+
+    def finding(address: str) -> Finding:
+        span = Span(fresh("stack/main.tf"), 3, 1, 5, 2)
+        hop = Located(Span(fresh("stack/vars.tf"), 1, 1, 1, 9), fresh("var.key = null"))
+        return Finding(
+            "BKP001", fresh("vault-without-cmk"), Severity.HIGH, Certainty.DEFINITE,
+            fresh("vault has no key"), address, fresh("aws_backup_vault"), "stack", span,
+            evidence=(hop,), inputs=(fresh("var.key"),), properties={"n": 1.0},
+        )  # fmt: skip
+
+    sent = [finding("aws_backup_vault.a"), finding("aws_backup_vault.b")]
+    assert sent[0].location.path is not sent[1].location.path
+    got = pickle.loads(parallel.dumps(sent))
+    assert got == sent
+    a, b = got
+    assert a.address != b.address
+    assert a.location is b.location
+    assert a.resource_type is b.resource_type and a.message is b.message
+    assert a.evidence is b.evidence and a.inputs is b.inputs
+    # values that compare equal to values of other types are never merged: 1 == True
+    assert pickle.loads(parallel.dumps([(1, "x"), (True, "x")])) == [(1, "x"), (True, "x")]
+    mixed = pickle.loads(parallel.dumps([Located(None, "1"), (1.0,), (True,)]))
+    assert type(mixed[2][0]) is bool and type(mixed[1][0]) is float

@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from iacguard.core.errors import CheckError
 from iacguard.core.located import FileError, Located
+from iacguard.core.spans import Span
 from iacguard.discover import module_groups
 from iacguard.graph.model import Graph
 
@@ -190,11 +191,18 @@ def _evaluate_batch(units: list[Unit], options: EvalOptions) -> bytes:
 class _Pickler(pickle.Pickler):
     """Pickles iacguard's frozen dataclasses as ``cls(*fields)``: the default for slotted
     dataclasses sets each field through a Python-level ``__setstate__`` loop, about 20%
-    slower to load, and result transfer is the serial part of a parallel run."""
+    slower to load, and result transfer is the serial part of a parallel run.
+
+    Equal strings, spans and evidence hops in one dump are written once (``_shared``): the
+    findings of a unit repeat their paths, resource types and evidence messages, and each
+    copy would be a separate object in the parent, which holds every unit's findings until
+    the report is written (measured on the dense 100k tree: 25,312 strings in its findings,
+    2,391 distinct; a finding took 1,973 bytes in the parent, 1,066 with this)."""
 
     def __init__(self, file: io.BytesIO, table: dict[type, tuple[str, ...] | None]) -> None:
         super().__init__(file, protocol=pickle.HIGHEST_PROTOCOL)
         self._table = table
+        self._canonical: dict[Any, Any] = {}
 
     def reducer_override(self, obj: object) -> object:
         cls = type(obj)
@@ -203,7 +211,26 @@ class _Pickler(pickle.Pickler):
             names = self._table[cls] = _init_fields(cls)
         if names is None:
             return NotImplemented
-        return cls, tuple(getattr(obj, n) for n in names)
+        shared = self._shared
+        return cls, tuple(shared(getattr(obj, n)) for n in names)
+
+    def _shared(self, value: Any) -> Any:
+        """The first value equal to ``value`` this dump met, for the types whose equality is
+        identity of content (a str, a Span, a Located and tuples of those), else ``value``.
+        Pickle's memo then writes it once and the unpickled objects share it."""
+        kind = type(value)
+        if kind is tuple:
+            if not value or not all(type(v) in _SHAREABLE for v in value):
+                return value
+            value = tuple(map(self._shared, value))
+        elif kind not in _SHAREABLE:
+            return value
+        return self._canonical.setdefault(value, value)
+
+
+#: types compared by every field, each field a str, an int or one of these (never a float or
+#: a bool, which compare equal to other values: 1 == True, 0.0 == -0.0)
+_SHAREABLE = frozenset({str, Span, Located})
 
 
 def _init_fields(cls: type) -> tuple[str, ...] | None:

@@ -78,6 +78,9 @@ class Sample:
     rss_max_kb: int
     rss_tree_kb: int
     rc: int
+    #: peak proportional set size of the tree: pages shared between processes (the
+    #: interpreter, libraries, a forked worker's untouched parent pages) counted once
+    pss_tree_kb: int = 0
 
 
 @dataclass
@@ -99,6 +102,10 @@ class Timing:
     @property
     def rss_tree_mb(self) -> float:
         return max(s.rss_tree_kb for s in self.runs) / 1024
+
+    @property
+    def pss_tree_mb(self) -> float:
+        return max(s.pss_tree_kb for s in self.runs) / 1024
 
 
 # ----------------------------------------------------------------------------- measuring
@@ -130,16 +137,29 @@ def _rss_kb(pid: int) -> int:
     return 0
 
 
-def _tree_rss_kb(root: int) -> int:
-    total, todo, seen = 0, [root], set()
+def _pss_kb(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/smaps_rollup") as fh:
+            for line in fh:
+                if line.startswith("Pss:"):
+                    return int(line.split()[1])
+    except (OSError, ValueError):
+        pass
+    return 0
+
+
+def _tree_rss_kb(root: int) -> tuple[int, int]:
+    """The VmRSS and the Pss of ``root`` and its descendants, summed."""
+    rss, pss, todo, seen = 0, 0, [root], set()
     while todo:
         pid = todo.pop()
         if pid in seen:
             continue
         seen.add(pid)
-        total += _rss_kb(pid)
+        rss += _rss_kb(pid)
+        pss += _pss_kb(pid)
         todo.extend(_children(pid))
-    return total
+    return rss, pss
 
 
 def run_once(cmd: list[str], cwd: Path, stdout_path: str | None = None) -> Sample:
@@ -148,12 +168,13 @@ def run_once(cmd: list[str], cwd: Path, stdout_path: str | None = None) -> Sampl
     try:
         started = time.perf_counter()
         proc = subprocess.Popen(cmd, cwd=cwd, stdout=out, stderr=subprocess.DEVNULL)
-        peak = [0]
+        peak = [0, 0]
         stop = threading.Event()
 
         def sample() -> None:
             while not stop.is_set():
-                peak[0] = max(peak[0], _tree_rss_kb(proc.pid))
+                rss, pss = _tree_rss_kb(proc.pid)
+                peak[0], peak[1] = max(peak[0], rss), max(peak[1], pss)
                 stop.wait(0.01)
 
         sampler = threading.Thread(target=sample, daemon=True)
@@ -168,7 +189,7 @@ def run_once(cmd: list[str], cwd: Path, stdout_path: str | None = None) -> Sampl
             out.close()  # type: ignore[union-attr]
     # ru_maxrss of wait4: the largest of the process and the descendants it waited for
     cpu = usage.ru_utime + usage.ru_stime
-    return Sample(wall, cpu, int(usage.ru_maxrss), peak[0], proc.returncode)
+    return Sample(wall, cpu, int(usage.ru_maxrss), peak[0], proc.returncode, peak[1])
 
 
 #: the parse floor (bench/parse_only.py), run by this Python (tree-sitter and PyYAML installed)
@@ -223,6 +244,7 @@ def _summary(t: Timing) -> dict:
         "cpu": round(t.cpu, 4),
         "rss_max_mb": round(t.rss_max_mb, 1),
         "rss_tree_mb": round(t.rss_tree_mb, 1),
+        "pss_tree_mb": round(t.pss_tree_mb, 1),
         "runs": [round(s.wall, 4) for s in t.runs],
         "rc": sorted({s.rc for s in t.runs}),
     }
@@ -359,7 +381,7 @@ def _ratio(a: float | None, b: float | None, approx: bool = False) -> str:
 
 def table(rows: list[Row]) -> str:
     head = (
-        "| size | files | lines | iacguard wall (CPU) | peak RSS largest / tree | "
+        "| size | files | lines | iacguard wall (CPU) | peak RSS largest / tree (PSS tree) | "
         "parse floor wall (CPU) | iacguard / floor, wall (CPU) | checkov wall (CPU) | "
         "checkov / iacguard, wall (CPU) |"
     )
@@ -373,7 +395,8 @@ def table(rows: list[Row]) -> str:
         out.append(
             f"| {r.size} | {r.files} | {r.lines} | {_fmt_s(ig['wall'])} s "
             f"({_fmt_s(ig['cpu'])}) | "
-            f"{ig['rss_max_mb']:.0f} / {ig['rss_tree_mb']:.0f} MB | "
+            f"{ig['rss_max_mb']:.0f} / {ig['rss_tree_mb']:.0f} "
+            f"({ig.get('pss_tree_mb', 0):.0f}) MB | "
             f"{_fmt_s(po['wall'])} s ({_fmt_s(po['cpu'])}) | "
             f"{_ratio(ig['wall'], po['wall'])} ({_ratio(ig['cpu'], po['cpu'])}) | "
             f"{ck_txt} | "
@@ -424,11 +447,13 @@ def targets(rows: list[Row], version: dict) -> list[tuple[str, bool | None, str]
     big = max(rows, key=lambda r: r.lines) if rows else None
     if big and big.lines >= 500_000:
         rss, tree = big.iacguard["rss_max_mb"], big.iacguard["rss_tree_mb"]
+        pss = big.iacguard.get("pss_tree_mb", 0)
         out.append(
             (
                 f"{big.size} peak memory, all processes together <= 250 MB",
                 tree <= 250,
-                f"{tree:.0f} MB whole process tree, {rss:.0f} MB largest process",
+                f"{tree:.0f} MB whole process tree (VmRSS summed; {pss:.0f} MB PSS, shared "
+                f"pages once), {rss:.0f} MB largest process",
             )
         )
     v = version["wall"] * 1000

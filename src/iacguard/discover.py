@@ -296,6 +296,8 @@ class _Ignores:
     def __init__(self, root: Path) -> None:
         #: directory -> [its .gitignore spec, its info/exclude spec] (either may be None)
         self.specs: dict[Path, list[object | None]] = {}
+        #: (specs, their count, ``_anchors()``) for the specs it was computed from
+        self._anchored: tuple[dict[Path, list[object | None]], int, list[Any]] | None = None
         self.active = False
         top = root
         while not _exists(top / ".git"):
@@ -371,13 +373,19 @@ class _Ignores:
         }
 
     def ignored(self, path: Path, is_dir: bool) -> bool:
-        if not self.active:
+        """Whether git ignores ``path`` (absolute, as every path discovery walks is): the
+        deepest ancestor with a spec that decides wins."""
+        if not self.active or not self.specs:
             return False
-        for anchor in path.parents:
-            specs = self.specs.get(anchor)
-            if specs is None:
+        text = str(path)
+        for prefix, specs in self._anchors():
+            if not text.startswith(prefix):
                 continue
-            rel = path.relative_to(anchor).as_posix() + ("/" if is_dir else "")
+            rel = text[len(prefix) :]
+            if os.sep != "/":  # pragma: no cover - Windows
+                rel = rel.replace(os.sep, "/")
+            if is_dir:
+                rel += "/"
             for spec in specs:
                 if spec is None:
                     continue
@@ -389,6 +397,27 @@ class _Ignores:
                 if include is not None:
                     return bool(include)
         return False
+
+    def _anchors(self) -> list[tuple[str, list[object | None]]]:
+        """The directories with specs as path prefixes (``/a/b/``), deepest first: of one
+        path's ancestors, the nearest is met first, as walking ``path.parents`` would (with no
+        ``Path`` built per lookup: this ran once per file and directory walked)."""
+        specs = self.specs
+        if (
+            self._anchored is None
+            or self._anchored[0] is not specs
+            or self._anchored[1] != len(specs)
+        ):
+            prefixes = [(_as_prefix(d), s) for d, s in specs.items()]
+            prefixes.sort(key=lambda item: len(item[0]), reverse=True)
+            self._anchored = (specs, len(specs), prefixes)
+        return self._anchored[2]
+
+
+def _as_prefix(directory: Path) -> str:
+    """``directory`` as the start of the paths below it: ``/a/b/`` (the root stays ``/``)."""
+    text = str(directory)
+    return text if text.endswith(os.sep) else text + os.sep
 
 
 def _exists(path: Path) -> bool:
@@ -663,6 +692,14 @@ def _unreachable(path: Path) -> str | None:
 def _rel(path: Path) -> str:
     """A path relative to the working directory when it is below it, else absolute; always
     normalised (never ``dir/../other``)."""
+    text = os.fspath(path)
+    if os.sep == "/" and text.startswith("/") and "/." not in text and "//" not in text:
+        # an absolute path with no ``.``/``..`` component (what the walk produces): below the
+        # working directory it is its tail, as relpath would say, without relpath's cost
+        cwd = os.getcwd()
+        prefix = cwd if cwd.endswith("/") else cwd + "/"
+        if text.startswith(prefix) and len(text) > len(prefix):
+            return text[len(prefix) :]
     try:
         rel = os.path.relpath(path)
     except ValueError:

@@ -283,3 +283,49 @@ def test_a_named_directory_that_git_ignores_is_checked(
     assert found.modules == [TerraformModule("out/gen", ("out/gen/main.tf",), ())]
     assert _notes(found) == ["out/gen: git-ignored, checked because it was named"]
     assert found.errors == []  # skip.tf is ignored by the .gitignore inside: never read
+
+
+def test_a_gitignore_applies_below_its_directory_only(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Rules are looked up by path prefix: ``app/.gitignore`` says nothing of ``app2/`` (a
+    sibling whose name starts the same), and the deepest file decides."""
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    (tmp_path / ".gitignore").write_text("*.skip.tf\n")
+    for d in ("app", "app2", "app/deep"):
+        (tmp_path / d).mkdir(parents=True, exist_ok=True)
+        (tmp_path / d / "main.tf").write_bytes(VAULT)
+        (tmp_path / d / "x.skip.tf").write_bytes(VAULT)
+    (tmp_path / "app" / ".gitignore").write_text("main.tf\n!x.skip.tf\n")
+    (tmp_path / "app" / "deep" / ".gitignore").write_text("!main.tf\n")
+    monkeypatch.chdir(tmp_path)
+    found = discover(["."])
+    assert found.modules == [
+        TerraformModule("app", ("app/x.skip.tf",), ()),
+        TerraformModule("app/deep", ("app/deep/main.tf", "app/deep/x.skip.tf"), ()),
+        TerraformModule("app2", ("app2/main.tf",), ()),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("path", "cwd", "expected"),
+    [
+        ("/r/a/b.tf", "/r", "a/b.tf"),
+        ("/r", "/r", "."),
+        ("/r/", "/r", "."),
+        ("/rx/a.tf", "/r", "/rx/a.tf"),
+        ("/a.tf", "/r", "/a.tf"),
+        ("/r/a/../b.tf", "/r", "b.tf"),
+        ("/r/.hidden/a.tf", "/r", ".hidden/a.tf"),
+        ("/r/a//b.tf", "/r", "a/b.tf"),
+        ("/r/a.tf", "/", "r/a.tf"),
+        ("/", "/", "."),
+    ],
+)
+def test_relative_paths_as_relpath_gives_them(
+    path: str, cwd: str, expected: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from iacguard.discover import _rel
+
+    monkeypatch.setattr(os, "getcwd", lambda: cwd)  # relpath's working directory too
+    assert _rel(Path(path)) == _rel(path) == expected

@@ -27,7 +27,16 @@ from iacguard.config.paths import effective_for, relative_to
 class ConfigResolver:
     """The settings of each file of a run, found from the ``Config`` the run was given."""
 
-    __slots__ = ("given", "_by_dir", "_by_file", "_table", "_specs", "_named", "_force")
+    __slots__ = (
+        "given",
+        "_by_dir",
+        "_by_spelled_dir",
+        "_by_file",
+        "_table",
+        "_specs",
+        "_named",
+        "_force",
+    )
 
     def __init__(
         self,
@@ -41,6 +50,8 @@ class ConfigResolver:
         self.given = given
         #: directory -> its nearest configuration file ("" when there is none)
         self._by_dir: dict[str, str] = {}
+        #: a file's directory as its path spells it (``os.path.dirname``) -> its Config
+        self._by_spelled_dir: dict[str, Config] = {}
         #: configuration file ("" for the defaults) -> its Config
         self._by_file: dict[str, Config] = {
             os.path.normpath(given.path) if given.path else "": given
@@ -59,12 +70,17 @@ class ConfigResolver:
         entries not applied yet)."""
         if not self.given.per_file:
             return self.given
+        spelled = os.path.dirname(path)  # a file's directory as its path spells it
+        config = self._by_spelled_dir.get(spelled)
+        if config is not None:  # asked for each file and each finding: the same few answers
+            return config
         directory = os.path.dirname(os.path.abspath(path))
         file = self._nearest(directory)
         config = self._by_file.get(file)
         if config is None:
             config = self._load(file)
             self._by_file[file] = config
+        self._by_spelled_dir[spelled] = config
         return config
 
     def effective(self, path: str) -> Config:
@@ -159,6 +175,7 @@ class ConfigResolver:
     def __getstate__(self) -> dict[str, Any]:  # slots and a cache keyed by id(): not pickled
         state = {name: getattr(self, name) for name in self.__slots__}
         state["_specs"] = {}
+        state["_by_spelled_dir"] = {}  # relative spellings: a worker may start elsewhere
         return state
 
     def __setstate__(self, state: dict[str, Any]) -> None:

@@ -4,9 +4,12 @@ rules read (``EvalOptions.observed_types``), and that changes nothing a user see
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 
 from iacguard.core.values import Depends
 from iacguard.evaluate.options import EvalOptions
@@ -260,3 +263,58 @@ def test_the_graph_command_still_evaluates_quiet_units(
         "aws_s3_bucket.b[0]",
         "aws_s3_bucket.b[1]",
     ]
+
+
+# the regular expressions quiet_bytes and _calls_in were first written with (``\b`` and one
+# alternation), the oracle for the faster literal searches that replaced them
+_ORACLE_ANCHORS = re.compile(rb"aws_kms_|aws_backup_|AWS::KMS::|AWS::Backup::")
+_ORACLE_DIRECTIVE_OR_ESCAPE = re.compile(rb"(?i:iacguard)|\\[uUx]")
+_ORACLE_HEADER = re.compile(rb"""\bmodule\s+"[^"]*"\s*\{""")
+_ORACLE_SOURCE = re.compile(rb"""\bsource\s*=\s*"([^"]*)\"""")
+_ORACLE_LOCAL = re.compile(rb"""\bsource\s*=\s*"(\.\.?/[^"]*)\"""")
+
+
+def _oracle_quiet(data: bytes, terraform: bool) -> bool:
+    if _ORACLE_ANCHORS.search(data) or _ORACLE_DIRECTIVE_OR_ESCAPE.search(data):
+        return False
+    if not terraform or b"module" not in data:
+        return True
+    if b'"module"' in data:
+        return False
+    for header in _ORACLE_HEADER.finditer(data):
+        source = _ORACLE_SOURCE.search(data, header.end())
+        if source is None or not source.group(1).startswith((b"./", b"../")):
+            return False
+    return True
+
+
+def _oracle_calls(data: bytes, directory: str) -> tuple[str, ...]:
+    out = {
+        os.path.normpath(os.path.join(directory, m.group(1).decode("utf-8", "replace"))): None
+        for m in _ORACLE_LOCAL.finditer(data)
+    }
+    return tuple(out)
+
+
+_PIECES = [
+    "module", "source", "xmodule", "_source", "module_", " ", "\n", "=", '"', "{", "}", "./",
+    "../", "a", "9", "aws_kms_", "aws_backup_", "AWS::KMS::", "AWS::Backup::", "IacGuard",
+    "iacguarD", "\\u", "\\x", "\\n", "#", "é", 'module "a" {', 'xmodule "a" {',
+    'module_ "a"{', 'source = "./m"', 'xsource = "./m"', '_source="../m"', 'source = "git::m"',
+    'source="m"', '"module"', 'module  "b"\n {',
+]  # fmt: skip
+
+
+@given(st.lists(st.sampled_from(_PIECES), max_size=40), st.booleans())
+# a match refused for the word byte before it holds one that is not: searched on from its start
+@example(['xsource = "./', 'source = "./m"'], True)
+@example(['xmodule "', 'module "a" {', 'source = "git::m"'], True)
+@settings(max_examples=3000, deadline=None)
+def test_quiet_bytes_and_local_calls_as_the_regular_expressions_say(
+    pieces: list[str], terraform: bool
+) -> None:
+    from iacguard.discover import _calls_in, quiet_bytes
+
+    data = "".join(pieces).encode()
+    assert quiet_bytes(data, terraform=terraform) == _oracle_quiet(data, terraform)
+    assert _calls_in(data, "stack") == _oracle_calls(data, "stack")

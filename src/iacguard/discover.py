@@ -372,12 +372,12 @@ class _Ignores:
             d: s for d, s in self.specs.items() if d == directory or directory in d.parents
         }
 
-    def ignored(self, path: Path, is_dir: bool) -> bool:
-        """Whether git ignores ``path`` (absolute, as every path discovery walks is): the
-        deepest ancestor with a spec that decides wins."""
+    def ignored(self, path: Path | str, is_dir: bool) -> bool:
+        """Whether git ignores ``path`` (absolute and normalised, as every path discovery
+        walks is): the deepest ancestor with a spec that decides wins."""
         if not self.active or not self.specs:
             return False
-        text = str(path)
+        text = path if isinstance(path, str) else str(path)
         for prefix, specs in self._anchors():
             if not text.startswith(prefix):
                 continue
@@ -537,6 +537,8 @@ def _walk(
     for here, real_here, dirnames, filenames, links in _walk_dirs(top, root, unlistable):
         if ignores is not None and ".gitignore" in filenames:
             ignores.add(real_here, real_here / ".gitignore")
+        real_prefix = _as_prefix(real_here)  # the files' real paths as strings: no Path each
+        module_file: Path | None = None  # one .tf file of this directory names its module
         keep = []
         for d in sorted(dirnames):
             if d in SKIP_DIRS:
@@ -557,17 +559,25 @@ def _walk(
                     if ignores.ignored(real_here / name, False):
                         git_ignored.add((here / name).absolute())
                 continue
+            if _is_tf(name):
+                if ignores is not None and ignores.ignored(real_prefix + name, False):
+                    git_ignored.add((here / name).absolute())
+                    continue
+                # .tf files only name their module here: its listing checks each file once
+                module_file = module_file or (here / name).absolute()
+                continue
             fp = here / name
-            # .tf files only name their module here: its listing checks each file once
-            if not _is_tf(name) and name in links:
+            if name in links:
                 why = _file_symlink_problem(fp, Path(os.path.realpath(fp)), root)
                 if why:
                     found.notes.append(Located(None, f"{_rel(fp)}: {why}, skipped"))
                     continue
-            if ignores is not None and ignores.ignored(real_here / name, False):
+            if ignores is not None and ignores.ignored(real_prefix + name, False):
                 git_ignored.add(fp.absolute())
                 continue
             consider(fp.absolute(), root)
+        if module_file is not None:
+            consider(module_file, root)
 
 
 def _walk_dirs(

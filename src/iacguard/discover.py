@@ -205,8 +205,9 @@ class _Admission:
         )
         return True
 
-    def text_file(self, path: Path) -> bool:
-        """A ``.tf`` / tfvars file: regular, small enough, readable, UTF-8 text."""
+    def text_file(self, path: Path, rel: str | None = None, rel_dir: str | None = None) -> bool:
+        """A ``.tf`` / tfvars file: regular, small enough, readable, UTF-8 text. ``rel`` and
+        ``rel_dir``: ``_rel`` of it and of its directory, when the caller knows them."""
         data = overlaid(path)
         if data is not None:  # standard input, an editor's buffer: no file to stat
             return not self.too_large(path, len(data)) and self._content_ok(path, data)
@@ -220,9 +221,10 @@ class _Admission:
             return False
         if not self._content_ok(path, data):
             return False
-        rel = _rel(path)
+        rel = _rel(path) if rel is None else rel
         self.found.sizes[rel] = st.st_size
-        self.found.local_calls[rel] = _calls_in(data, _rel(path.parent))
+        rel_dir = _rel(path.parent) if rel_dir is None else rel_dir
+        self.found.local_calls[rel] = _calls_in(data, rel_dir)
         if quiet_bytes(data, terraform=True):
             self.found.quiet.add(rel)
         return True
@@ -662,6 +664,7 @@ def _module(
         return None
     tf_files: list[str] = []
     auto_vars: list[str] = []
+    rel_dir = _rel(directory)
     for name in names:
         is_tf = _is_tf(name)
         if not is_tf and not _is_auto_tfvars(name):
@@ -678,14 +681,16 @@ def _module(
                 continue
         elif os.path.isdir(fp):
             continue
-        if not admit.text_file(fp):
+        # _rel(fp), as the directory's own is known: the directory is normalised, name a name
+        rel = name if rel_dir == "." else rel_dir.rstrip("/") + "/" + name
+        if not admit.text_file(fp, rel, rel_dir):
             continue
-        (tf_files if is_tf else auto_vars).append(_rel(fp))
+        (tf_files if is_tf else auto_vars).append(rel)
     if not tf_files:
         return None
     # Terraform loads terraform.tfvars first, then *.auto.tfvars in lexical order.
     auto_vars.sort(key=lambda f: (not Path(f).name.startswith("terraform.tfvars"), f))
-    return TerraformModule(_rel(directory), tuple(tf_files), tuple(auto_vars + extra_vars))
+    return TerraformModule(rel_dir, tuple(tf_files), tuple(auto_vars + extra_vars))
 
 
 def _unreachable(path: Path) -> str | None:

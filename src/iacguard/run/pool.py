@@ -116,13 +116,14 @@ def decide_jobs(found: Discovery, jobs: int | None) -> int:
 
 def plan_units(found: Discovery) -> list[Unit]:
     """Every unit of ``found`` in the order a serial run evaluates them."""
-    from iacguard.run.relevance import quiet_modules
+    from iacguard.run.relevance import modules_by_directory, quiet_modules
 
     units: list[Unit] = []
     size = _sizes(found)
+    by_dir = modules_by_directory(found)
     for group in module_groups(found.modules, found.local_calls):
         weight = sum(size(f) for m in group for f in m.files)
-        quiet = quiet_modules(found, group)
+        quiet = quiet_modules(found, group, by_dir)
         weight = _weight(weight, quiet)
         units.append(Unit("terraform", group[0].directory, group, weight=weight, quiet=quiet))
     units.extend(

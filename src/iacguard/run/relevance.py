@@ -7,7 +7,7 @@ as it is for ``iacguard graph``, which shows the whole graph."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from iacguard.core.located import FileError
@@ -19,14 +19,20 @@ if TYPE_CHECKING:
     from iacguard.evaluate.options import EvalOptions
 
 
-def quiet_modules(found: Discovery, group: Sequence[TerraformModule]) -> bool:
+def quiet_modules(
+    found: Discovery,
+    group: Sequence[TerraformModule],
+    by_dir: Mapping[str, TerraformModule] | None = None,
+) -> bool:
     """Whether ``group`` and every local module it calls, transitively, is quiet: each file
     seen by discovery with quiet bytes, each called directory a discovered module, and no
-    call leading back to its caller (a module cycle is an error only evaluation reports)."""
+    call leading back to its caller (a module cycle is an error only evaluation reports).
+    ``by_dir``: ``found``'s modules by directory, when the caller asks for every group."""
     quiet = found.quiet
     if not quiet:
         return False
-    by_dir = {m.directory: m for m in found.modules}
+    if by_dir is None:
+        by_dir = modules_by_directory(found)
     done: set[str] = set()
 
     def calls(directory: str) -> list[str] | None:
@@ -63,6 +69,10 @@ def quiet_modules(found: Discovery, group: Sequence[TerraformModule]) -> bool:
             stack.append((callee, more))
             path.add(callee)
     return True
+
+
+def modules_by_directory(found: Discovery) -> dict[str, TerraformModule]:
+    return {m.directory: m for m in found.modules}
 
 
 def skim_unit(

@@ -313,7 +313,8 @@ _PIECES = [
 def test_quiet_bytes_and_local_calls_as_the_regular_expressions_say(
     pieces: list[str], terraform: bool
 ) -> None:
-    from iacguard.discover import _calls_in, quiet_bytes
+    from iacguard.core.markers import calls_in as _calls_in
+    from iacguard.core.markers import quiet_bytes
 
     data = "".join(pieces).encode()
     assert quiet_bytes(data, terraform=terraform) == _oracle_quiet(data, terraform)

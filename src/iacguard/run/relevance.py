@@ -85,21 +85,16 @@ def skim_unit(
         resources = root.get("Resources")
         count = len(resources.values) if isinstance(resources, MapNode) else 0
         return Graph(errors=tuple(parsed.errors), roots=(path,)), count
-    from iacguard.evaluate.terraform.modules import ModuleLoader, read_source
-    from iacguard.parse.tfvars import parse_tfvars
+    from iacguard.evaluate.terraform.skim import ModuleSkimmer, skim_var_file
 
-    loader = ModuleLoader(options.max_file_size, options.scan_root, options.cache_dir)
+    skimmer = ModuleSkimmer(options.max_file_size, options.cache_dir)
     errors: list[FileError] = []
     declared = 0
     for module in modules:
-        config = loader.load(module.directory, tuple(module.files))
-        errors.extend(loader.take_errors(config))
-        declared += len(config.resources)
+        found, count = skimmer.skim(module.directory, tuple(module.files))
+        errors.extend(found)
+        declared += count
         for var_file in module.var_files:
-            data = read_source(var_file, options.max_file_size)
-            if isinstance(data, FileError):
-                errors.append(data)
-                continue
-            errors.extend(parse_tfvars(data, var_file)[1])
+            errors.extend(skim_var_file(var_file, options.max_file_size))
     graph = Graph(errors=tuple(dict.fromkeys(errors)), roots=tuple(m.directory for m in modules))
     return graph, declared

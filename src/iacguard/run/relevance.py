@@ -72,19 +72,7 @@ def skim_unit(
     module's duplicate declarations, tfvars syntax), its roots, and as its resources the
     resource and data blocks its modules declare (count and for_each not expanded)."""
     if kind == "template":
-        from iacguard.evaluate.cloudformation.template import is_template
-        from iacguard.parse.cfn_nodes import MapNode
-        from iacguard.parse.cfn_yaml import load_template
-
-        parsed = load_template(
-            path, max_file_size=options.max_file_size, max_depth=options.max_depth
-        )
-        root = parsed.root
-        if parsed.fatal or root is None or not is_template(root):
-            return Graph(errors=parsed.errors, roots=(path,) if parsed.errors else ()), 0
-        resources = root.get("Resources")
-        count = len(resources.values) if isinstance(resources, MapNode) else 0
-        return Graph(errors=tuple(parsed.errors), roots=(path,)), count
+        return _skim_template(path, options)
     from iacguard.evaluate.terraform.skim import ModuleSkimmer, skim_var_file
 
     skimmer = ModuleSkimmer(options.max_file_size, options.cache_dir)
@@ -98,3 +86,29 @@ def skim_unit(
             errors.extend(skim_var_file(var_file, options.max_file_size))
     graph = Graph(errors=tuple(dict.fromkeys(errors)), roots=tuple(m.directory for m in modules))
     return graph, declared
+
+
+def _skim_template(path: str, options: EvalOptions) -> tuple[Graph, int]:
+    """A quiet template's errors and resource count: from ``parse.cfn_quick``'s outline when
+    the located parser would report no error, else from the located parser."""
+    from iacguard.evaluate.cloudformation.template import is_template, outline_is_template
+    from iacguard.parse.cfn_nodes import MapNode, ParsedDocument
+    from iacguard.parse.cfn_quick import quick_outline
+    from iacguard.parse.cfn_yaml import load_template_text, read_text
+
+    text, err = read_text(path, options.max_file_size)
+    if text is None:
+        parsed = ParsedDocument(None, (err,) if err else (), True)
+    else:
+        outline = quick_outline(text, path, max_depth=options.max_depth)
+        if outline is not None:
+            if not outline_is_template(outline):
+                return Graph(), 0
+            return Graph(roots=(path,)), outline.resources or 0
+        parsed = load_template_text(text, path, max_depth=options.max_depth)
+    root = parsed.root
+    if parsed.fatal or root is None or not is_template(root):
+        return Graph(errors=parsed.errors, roots=(path,) if parsed.errors else ()), 0
+    resources = root.get("Resources")
+    count = len(resources.values) if isinstance(resources, MapNode) else 0
+    return Graph(errors=tuple(parsed.errors), roots=(path,)), count

@@ -70,7 +70,9 @@ def skim_unit(
 ) -> tuple[Graph, int]:
     """A quiet unit parsed, not evaluated: its file errors (syntax, unreadable files, a
     module's duplicate declarations, tfvars syntax), its roots, and as its resources the
-    resource and data blocks its modules declare (count and for_each not expanded)."""
+    resource and data blocks its modules declare (count and for_each not expanded). Files are
+    skimmed (``evaluate.terraform.skim``, ``parse.cfn_quick``: no syntax tree, no located
+    nodes) where that gives the full parsers' errors, and read by them where it cannot."""
     if kind == "template":
         return _skim_template(path, options)
     from iacguard.evaluate.terraform.skim import ModuleSkimmer, skim_var_file

@@ -397,6 +397,45 @@ def test_same_as_the_full_path_on_generated_modules(seed: int, files: int, vars_
         assert skim([module]) == full([module]), texts
 
 
+_attribute = st.builds(lambda n, v: f"{n} = {v}", st.sampled_from(_NAMES), st.sampled_from(_VALUES))
+
+
+def _block(kind: str, labels: list[str], body: list[str]) -> str:
+    return f"{kind} {' '.join(labels)} {{\n" + "\n".join(body) + "\n}"
+
+
+_body = st.recursive(
+    st.lists(st.one_of(_attribute, st.sampled_from(_NOISE)), max_size=4),
+    lambda inner: st.lists(
+        st.one_of(
+            _attribute,
+            st.builds(
+                _block,
+                st.sampled_from(_TYPES + _NAMES[:3]),
+                st.lists(st.sampled_from(_LABELS), max_size=2),
+                inner,
+            ),
+        ),
+        max_size=5,
+    ),
+    max_leaves=25,
+)
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_body, _body)
+def test_same_as_the_full_path_on_generated_bodies(first: list[str], second: list[str]) -> None:
+    """Shrinkable: two files of attributes and nested blocks, now and then a broken token."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        texts: dict[str, bytes | str] = {"a.tf": "\n".join(first), "b.tf": "\n".join(second)}
+        _write(root, texts)
+        module = _module(root, texts)
+        assert skim([module]) == full([module]), texts
+
+
 def _seeded(count: int) -> Iterator[bytes]:
     sys.path.insert(0, str(HOSTILE))
     try:

@@ -80,36 +80,47 @@ def skim_unit(
 ) -> tuple[Graph, int]:
     """A quiet unit parsed, not evaluated: its file errors (syntax, unreadable files, a
     module's duplicate declarations, tfvars syntax), its roots, and as its resources the
-    resource and data blocks its modules declare (count and for_each not expanded)."""
+    resource and data blocks its modules declare (count and for_each not expanded). Files are
+    skimmed (``evaluate.terraform.skim``, ``parse.cfn_quick``: no syntax tree, no located
+    nodes) where that gives the full parsers' errors, and read by them where it cannot."""
     if kind == "template":
-        from iacguard.evaluate.cloudformation.template import is_template
-        from iacguard.parse.cfn_nodes import MapNode
-        from iacguard.parse.cfn_yaml import load_template
+        return _skim_template(path, options)
+    from iacguard.evaluate.terraform.skim import ModuleSkimmer, skim_var_file
 
-        parsed = load_template(
-            path, max_file_size=options.max_file_size, max_depth=options.max_depth
-        )
-        root = parsed.root
-        if parsed.fatal or root is None or not is_template(root):
-            return Graph(errors=parsed.errors, roots=(path,) if parsed.errors else ()), 0
-        resources = root.get("Resources")
-        count = len(resources.values) if isinstance(resources, MapNode) else 0
-        return Graph(errors=tuple(parsed.errors), roots=(path,)), count
-    from iacguard.evaluate.terraform.modules import ModuleLoader, read_source
-    from iacguard.parse.tfvars import parse_tfvars
-
-    loader = ModuleLoader(options.max_file_size, options.scan_root, options.cache_dir)
+    skimmer = ModuleSkimmer(options.max_file_size, options.cache_dir)
     errors: list[FileError] = []
     declared = 0
     for module in modules:
-        config = loader.load(module.directory, tuple(module.files))
-        errors.extend(loader.take_errors(config))
-        declared += len(config.resources)
+        found, count = skimmer.skim(module.directory, tuple(module.files))
+        errors.extend(found)
+        declared += count
         for var_file in module.var_files:
-            data = read_source(var_file, options.max_file_size)
-            if isinstance(data, FileError):
-                errors.append(data)
-                continue
-            errors.extend(parse_tfvars(data, var_file)[1])
+            errors.extend(skim_var_file(var_file, options.max_file_size))
     graph = Graph(errors=tuple(dict.fromkeys(errors)), roots=tuple(m.directory for m in modules))
     return graph, declared
+
+
+def _skim_template(path: str, options: EvalOptions) -> tuple[Graph, int]:
+    """A quiet template's errors and resource count: from ``parse.cfn_quick``'s outline when
+    the located parser would report no error, else from the located parser."""
+    from iacguard.evaluate.cloudformation.template import is_template, outline_is_template
+    from iacguard.parse.cfn_nodes import MapNode, ParsedDocument
+    from iacguard.parse.cfn_quick import quick_outline
+    from iacguard.parse.cfn_yaml import load_template_text, read_text
+
+    text, err = read_text(path, options.max_file_size)
+    if text is None:
+        parsed = ParsedDocument(None, (err,) if err else (), True)
+    else:
+        outline = quick_outline(text, path, max_depth=options.max_depth)
+        if outline is not None:
+            if not outline_is_template(outline):
+                return Graph(), 0
+            return Graph(roots=(path,)), outline.resources or 0
+        parsed = load_template_text(text, path, max_depth=options.max_depth)
+    root = parsed.root
+    if parsed.fatal or root is None or not is_template(root):
+        return Graph(errors=parsed.errors, roots=(path,) if parsed.errors else ()), 0
+    resources = root.get("Resources")
+    count = len(resources.values) if isinstance(resources, MapNode) else 0
+    return Graph(errors=tuple(parsed.errors), roots=(path,)), count

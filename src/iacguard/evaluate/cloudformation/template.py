@@ -32,7 +32,7 @@ from __future__ import annotations
 import itertools
 import time
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from iacguard.core.located import FileError
 from iacguard.core.spans import Span
@@ -49,6 +49,9 @@ from iacguard.evaluate.cloudformation.intrinsics import (
 from iacguard.evaluate.options import EvalOptions
 from iacguard.graph.model import METADATA_ATTRIBUTE, Edge, Graph, Resource
 from iacguard.parse.cfn_nodes import BadNode, MapNode, Node, ParsedDocument, ScalarNode, SeqNode
+
+if TYPE_CHECKING:
+    from iacguard.parse.cfn_quick import Outline
 
 _TYPE_PREFIXES = ("AWS::", "Custom::", "Alexa::")
 _LIST_TYPES = ("CommaDelimitedList", "List<")
@@ -91,6 +94,17 @@ def is_template(root: Node) -> bool:
             if t.value.startswith(_TYPE_PREFIXES):
                 return True
     return False
+
+
+def outline_is_template(outline: Outline) -> bool:
+    """``is_template`` of the root ``outline`` describes (``parse.cfn_quick``)."""
+    if not outline.mapping:
+        return False
+    if outline.version:
+        return True
+    return outline.resources is not None and any(
+        t.startswith(_TYPE_PREFIXES) for t in outline.types
+    )
 
 
 def _extent(key: ScalarNode, value: Node) -> Span:

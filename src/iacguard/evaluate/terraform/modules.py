@@ -207,7 +207,7 @@ def load_module(
     return config
 
 
-def _duplicate_attributes(body: Body, errors: list[FileError], depth: int = 0) -> None:
+def duplicate_attributes(body: Body, errors: list[FileError], depth: int = 0) -> None:
     """Terraform rejects an attribute set twice in one body ("Attribute redefined")."""
     seen: dict[str, Attribute] = {}
     for attr in body.attributes:
@@ -224,13 +224,13 @@ def _duplicate_attributes(body: Body, errors: list[FileError], depth: int = 0) -
             seen[attr.name] = attr
     if depth < 32:
         for block in body.blocks:
-            _duplicate_attributes(block.body, errors, depth + 1)
+            duplicate_attributes(block.body, errors, depth + 1)
 
 
 def _index_file(config: ModuleConfig, parsed: HclFile) -> None:
     for block in parsed.body.blocks:
         if block.type != "locals":
-            _duplicate_attributes(block.body, config.errors)
+            duplicate_attributes(block.body, config.errors)
         kind, labels = block.type, block.labels
         if kind == "variable" and len(labels) == 1:
             name = labels[0]

@@ -588,6 +588,8 @@ _KEYS = re.compile(r"\[[^\]]*\]")
 def _problems(payload: Any) -> list[Unknown]:
     """Unknown leaves that stand for a Terraform evaluation error or a refused file read:
     worth a located note (Terraform would fail there, or we would not look)."""
+    if isinstance(payload, (str, int, float, bool)) or payload is None:
+        return []
     from iacguard.evaluate.terraform.functions.common import ERROR_PREFIX
 
     return [

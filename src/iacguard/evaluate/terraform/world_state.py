@@ -217,13 +217,18 @@ class WorldState:
             reason = f"{inst.prefix}.{name}: the module has no such output"
             self.shared.note(span, reason)
             return Unknown(reason, span)
+        key = ("output", inst.prefix, name)
+        found = self._cache.get(key)
+        if found is not None:  # a memo hit costs no label or closure
+            _merge(ctx, found)
+            return found.payload
         label = f"{inst.prefix}.{name}"
 
         def compute(sub: EvalContext, _spans: Recorder) -> Any:
             sub.hops.append(Located(decl.value.span, label))  # type: ignore[union-attr]
             return evaluate(decl.value.expr, TfScope(self, inst, sub, {}), sub)  # type: ignore[union-attr]
 
-        return self.cached(("output", inst.prefix, name), label, ctx, span, compute, inst)
+        return self.cached(key, label, ctx, span, compute, inst)
 
     # -- instances --------------------------------------------------------------------
 

@@ -38,6 +38,7 @@ class EvalOptions:
     #: of a resource of an observed type, the top-level attributes (and block types) read
     #: after evaluation, by type as in ``observed_types`` (``graph.facts.RULE_ATTRIBUTES``);
     #: None, or a type not in it: every attribute. Another attribute is evaluated in the
-    #: world where its instance exists (its errors, notes, spans and references are the
-    #: same), but not again in the alternative worlds of the inputs it read
+    #: world where its instance exists (its errors, notes, spans and references there are
+    #: the same), but not again in the alternative worlds of the inputs it read (so, as for
+    #: a type not observed, a note only another world would reach is not made)
     observed_attributes: Mapping[str, frozenset[str]] | None = None

@@ -340,3 +340,31 @@ def test_principal_key_conditions_do_not_exclude_a_named_backup_role():
     statement = allow({"AWS": [role, "arn:aws:iam::1:role/other"]}, Condition=org)
     assert backup_grant(doc(statement), roles=lambda p: p == role).grants is True
     assert backup_grant(doc(allow("*", Condition=org)), roles=lambda p: p == role).grants is False
+
+
+@pytest.mark.parametrize(
+    ("pattern", "text", "expected"),
+    [
+        ("kms:Decrypt", "KMS:decrypt", True),  # case-insensitive, no wildcard
+        ("kms:Decrypt", "kms:Decrypt2", False),
+        ("kms:*", "kms:GenerateDataKey", True),
+        ("kms:Generate?ataKey*", "kms:GenerateDataKeyPair", True),
+        ("kms:?", "kms:", False),
+        ("a\\*", "a\\xyz", True),  # a backslash is itself, the star still a wildcard
+        ("a\\*", "axyz", False),
+        ("a.b", "axb", False),  # regex characters are themselves
+        ("[kms]", "[KMS]", True),
+        ("ſtraße", "STRASSE", False),  # non-ASCII: the regex engine's case folding decides
+        ("K", "\u212a", True),  # the Kelvin sign folds to k, as re.IGNORECASE has it
+    ],
+)
+def test_iam_glob(pattern: str, text: str, expected: bool) -> None:
+    import re
+
+    from iacguard.graph.policy import iam_glob
+
+    assert iam_glob(pattern, text) is expected
+    # the reference: the pattern turned into a regex character by character
+    regex = "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern)
+    assert (re.fullmatch(regex, text, re.DOTALL | re.IGNORECASE) is not None) is expected
+    assert iam_glob(pattern, pattern, ignore_case=False)

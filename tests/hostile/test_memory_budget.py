@@ -143,3 +143,34 @@ def test_the_instance_cap_is_per_root_not_per_block(tmp_path, monkeypatch):
     assert len(addresses) == 40
     assert [(e.path, e.line) for e in graph.errors] == [("main.tf", 5)]
     assert "limit of 40 instances per root" in graph.errors[0].message
+
+
+def test_a_single_resource_in_a_module_instance_counts_against_the_cap(tmp_path, monkeypatch):
+    """A resource without count / for_each inside a called module is one instance per module
+    instance (its instance set is made without evaluating anything, and still charged)."""
+    from dataclasses import replace
+
+    from iacguard.api import evaluate as evaluate_paths
+    from iacguard.discover import discover
+    from iacguard.evaluate.options import EvalOptions
+
+    (tmp_path / "m").mkdir()
+    (tmp_path / "m" / "main.tf").write_text('resource "aws_kms_key" "k" {}\n', encoding="utf-8")
+    (tmp_path / "main.tf").write_text(
+        'module "m" {\n  source = "./m"\n  count  = 3\n}\n', encoding="utf-8"
+    )
+    monkeypatch.chdir(tmp_path)
+    options = replace(EvalOptions(scan_root=str(tmp_path)), max_root_instances=4)
+    graph = evaluate_paths(discover(["."]), options)
+    root = [r.address for r in graph.resources if r.root == "."]
+    assert root == ["module.m[0].aws_kms_key.k"]  # 3 module instances + 1 key fill the cap
+    errors = [(e.path, e.line, e.message) for e in graph.errors if "limit of 4" in e.message]
+    assert errors == [
+        (
+            "m/main.tf",
+            1,
+            "module.m[1].aws_kms_key.k: 1 more instances would exceed the limit of 4 instances "
+            "per root, counted over every count, for_each and module instance of the root; "
+            "only 0 are evaluated",
+        )
+    ]

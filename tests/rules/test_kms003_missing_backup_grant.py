@@ -171,3 +171,34 @@ def test_kms003_unknown_aws_principals_never_grant_unless_they_are_the_selection
     )
     (f,) = run(g, "KMS003")
     assert (f.address, f.certainty) == ("aws_kms_key.app_role", Certainty.DEFINITE)
+
+
+def test_kms003_judges_each_policy_payload_once(monkeypatch):
+    """A policy judged in every world, for each vault the key protects and for the message
+    is read once per payload (``grant_answer``), with the same finding."""
+    from iacguard.rules import kms003_missing_backup_grant as kms003
+
+    root_only = JsonEncoded(
+        {"Statement": [{"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::1:root"}}]}
+    )
+    key = res("aws_kms_key.k", "aws_kms_key", {"policy": root_only}, spans={"policy": 3})
+    vaults = [
+        res(
+            f"aws_backup_vault.v{i}",
+            "aws_backup_vault",
+            {"kms_key_arn": Ref("aws_kms_key.k", "arn", "m")},
+        )
+        for i in range(3)
+    ]
+    read: list[object] = []
+    real = kms003.backup_grant
+
+    def counting(payload, *args, **kwargs):
+        read.append(payload)
+        return real(payload, *args, **kwargs)
+
+    monkeypatch.setattr(kms003, "backup_grant", counting)
+    (f,) = run(graph(key, *vaults), "KMS003")
+    assert f.properties["vaults"] == [v.address for v in vaults]
+    # the policy itself once; the policy with AWS Backup's statement added (the fix) once
+    assert [p is root_only for p in read] == [True, False]

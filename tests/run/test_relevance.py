@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from iacguard.core.values import Depends
 from iacguard.evaluate.options import EvalOptions
-from iacguard.graph.facts import RULE_TYPES
+from iacguard.graph.facts import RULE_ATTRIBUTES, RULE_TYPES
 from iacguard.report.json_report import render
 from iacguard.run import pipeline
 
@@ -32,6 +32,7 @@ resource "aws_s3_bucket" "logs" {
 
 resource "aws_backup_vault" "main" {
   name = var.prod ? "main-prod" : "main-dev"
+  tags = { Stage = var.prod ? "prod" : "dev" }
 }
 """
 
@@ -61,6 +62,11 @@ def test_relevance_changes_no_output(tree: Path, monkeypatch: pytest.MonkeyPatch
 
 def test_a_check_observes_only_the_rules_types() -> None:
     assert pipeline.observed_types() == RULE_TYPES
+    assert pipeline.observed_attributes(RULE_TYPES) == RULE_ATTRIBUTES
+    assert pipeline.observed_attributes(None) is None  # a plugin rule: every attribute
+    assert "kms_key_arn" in RULE_ATTRIBUTES["aws_backup_vault"]
+    assert "tags" not in RULE_ATTRIBUTES["aws_backup_vault"]  # no rule reads a vault's tags
+    assert "tags" in RULE_ATTRIBUTES["aws_ebs_volume"]  # a selection picks volumes by tag
     assert {"aws_backup_vault", "AWS::KMS::Key", "data.aws_iam_policy_document"} <= RULE_TYPES
     assert "aws_s3_bucket" not in RULE_TYPES
 
@@ -89,6 +95,34 @@ def test_alternatives_are_explored_only_for_observed_types(tmp_path: Path) -> No
     assert isinstance(bucket, Depends)
     assert (bucket.default, bucket.alternatives, bucket.complete) == ("logs-dev", (), False)
     assert bucket.inputs == every["aws_s3_bucket"].inputs == frozenset({"var.prod"})
+
+
+def test_alternatives_are_explored_only_for_attributes_rules_read(tmp_path: Path) -> None:
+    """Of an observed type, an attribute no rule reads (a vault's tags) is evaluated under the
+    defaults, with its inputs, but not in other worlds on a check; `iacguard graph` (no
+    filter) still explores it, and what rules read (the vault's name) is explored in both."""
+    (tmp_path / "main.tf").write_text(MODULE)
+    from iacguard.discover import discover
+    from iacguard.run.pool import evaluate_serial
+
+    found = discover([str(tmp_path)])
+
+    def vault(options: EvalOptions) -> dict[str, Depends]:
+        graph = evaluate_serial(found, options)
+        (resource,) = [r for r in graph.resources if r.type == "aws_backup_vault"]
+        return dict(resource.attributes)  # type: ignore[arg-type]
+
+    every = vault(EvalOptions())
+    checked = vault(EvalOptions(observed_types=RULE_TYPES, observed_attributes=RULE_ATTRIBUTES))
+    for name in ("name", "tags"):
+        assert isinstance(every[name], Depends) and every[name].complete
+        assert len(every[name].alternatives) == 1
+    assert checked["name"] == every["name"]
+    tags = checked["tags"]
+    assert isinstance(tags, Depends)
+    assert (tags.default, tags.alternatives, tags.complete) == ({"Stage": "dev"}, (), False)
+    assert tags.inputs == every["tags"].inputs == frozenset({"var.prod"})
+    assert tags.span == every["tags"].span
 
 
 # ----------------------------------------------------------------------------- quiet units

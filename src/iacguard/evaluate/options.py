@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 
@@ -34,3 +35,10 @@ class EvalOptions:
     #: a conditional the defaults do not take), but not again in the alternative worlds of the
     #: inputs they read: nobody reads those values
     observed_types: frozenset[str] | None = None
+    #: of a resource of an observed type, the top-level attributes (and block types) read
+    #: after evaluation, by type as in ``observed_types`` (``graph.facts.RULE_ATTRIBUTES``);
+    #: None, or a type not in it: every attribute. Another attribute is evaluated in the
+    #: world where its instance exists (its errors, notes, spans and references there are
+    #: the same), but not again in the alternative worlds of the inputs it read (so, as for
+    #: a type not observed, a note only another world would reach is not made)
+    observed_attributes: Mapping[str, frozenset[str]] | None = None

@@ -473,6 +473,47 @@ SELECTION_SHAPES: Mapping[str, SelectionShape] = {
 }
 
 
+#: attributes of data sources rules read besides their facts: what a data source of an
+#: AWS-managed alias or key resolves to (a plan JSON's values; ``rules.keys``)
+MANAGED_KEY_ATTRS: Mapping[str, tuple[str, ...]] = {
+    "data.aws_kms_alias": ("target_key_arn", "target_key_id"),
+    "data.aws_kms_key": ("arn", "id", "key_id"),
+}
+
+
+def _top(path: str) -> str:
+    return path.split(".", 1)[0].split("[", 1)[0]
+
+
+def _rule_attributes() -> dict[str, frozenset[str]]:
+    out: dict[str, set[str]] = {key: set() for key in RULE_TYPES}
+    for key, facts in FACTS.items():
+        out[key].update(_top(p) for p in facts.values() if isinstance(p, str))
+    for key, shape in SOURCES.items():
+        paths = [*shape.encrypted, *shape.inherits, *shape.from_template, shape.tags, TAGS_ALL]
+        paths += [p for p in (shape.cluster, shape.launch_template, shape.name) if p]
+        if shape.always_encrypted_when is not None:
+            paths.append(shape.always_encrypted_when[0])
+        out[key].update(_top(p) for p in paths)
+    for key, path in LAUNCH_TEMPLATE_VOLUMES.items():
+        out[key].add(_top(path))
+    for key, names in MANAGED_KEY_ATTRS.items():
+        out[key].update(names)
+    # every attribute of a policy document: the key policies read its rendering, in every
+    # world, and what its blocks meet there (a data source read at plan time) is a note
+    del out[f"data.{POLICY_DOCUMENT}"]
+    return {key: frozenset(names) for key, names in out.items()}
+
+
+#: the top-level attributes (and block types) whose values the built-in rules read, per
+#: resource type of ``RULE_TYPES`` (``EvalOptions.observed_attributes``): the facts above, the
+#: backup sources' settings, tags and names, launch template volumes, managed key data
+#: sources. What those values reference is evaluated with them; another attribute's value
+#: is evaluated under the default inputs only. A policy document data source (not in it) has
+#: every attribute explored.
+RULE_ATTRIBUTES: Mapping[str, frozenset[str]] = _rule_attributes()
+
+
 def type_key(resource: Resource) -> str:
     return f"data.{resource.type}" if resource.mode == "data" else resource.type
 

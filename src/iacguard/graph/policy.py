@@ -206,7 +206,14 @@ def _strings(value: Any) -> tuple[list[Any], bool]:
 def iam_glob(pattern: str, text: str, *, ignore_case: bool = True) -> bool:
     """Does an IAM pattern match ``text``? ``*`` is any run of characters, ``?`` one
     character, everything else (``[``, ``]``, ...) itself."""
-    regex = "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern)
+    if "*" not in pattern and "?" not in pattern:
+        if not ignore_case:
+            return pattern == text
+        if pattern.isascii() and text.isascii():  # re's case folding is lower() here
+            return pattern.lower() == text.lower()
+    # re.escape writes ``*`` and ``?`` as ``\*`` and ``\?`` (and a backslash as two): the
+    # wildcards are the only escaped stars and question marks
+    regex = re.escape(pattern).replace(r"\*", ".*").replace(r"\?", ".")
     flags = re.DOTALL | (re.IGNORECASE if ignore_case else 0)
     return re.fullmatch(regex, text, flags) is not None
 

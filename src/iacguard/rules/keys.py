@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from iacguard.core.values import Known, PartialStr, Ref, Unknown
-from iacguard.graph.facts import fact, kind_of
+from iacguard.graph.facts import MANAGED_KEY_ATTRS, fact, kind_of, type_key
 from iacguard.graph.model import Graph, Resource
 
 ABSENT = "absent"
@@ -277,9 +277,9 @@ def managed_key_ids(graph: Graph, resources: list[Resource]) -> frozenset[str]:
     for r in resources:
         kind = kind_of(r)
         if kind == "data_alias":
-            name, attrs = _configured(r, "alias.name"), ("target_key_arn", "target_key_id")
+            name, attrs = _configured(r, "alias.name"), MANAGED_KEY_ATTRS[type_key(r)]
         elif kind == "data_key":
-            name, attrs = _configured(r, "data_key.key_id"), ("arn", "id", "key_id")
+            name, attrs = _configured(r, "data_key.key_id"), MANAGED_KEY_ATTRS[type_key(r)]
         else:
             continue
         if not (isinstance(name, str) and (name.startswith("alias/aws/") or ":alias/aws/" in name)):

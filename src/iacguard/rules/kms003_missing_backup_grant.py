@@ -24,7 +24,7 @@ from iacguard.core.value_ops import as_str, payloads
 from iacguard.core.values import Ref, Unknown
 from iacguard.graph.facts import Fact, kind_of
 from iacguard.graph.model import Graph, Resource
-from iacguard.graph.policy import RoleCheck, backup_grant, trusts_backup
+from iacguard.graph.policy import GrantAnswer, RoleCheck, backup_grant, trusts_backup
 from iacguard.rules.context import (
     Analysis,
     RuleContext,
@@ -135,6 +135,17 @@ def role_check(shared: Analysis) -> RoleCheck:
     return check
 
 
+def grant_answer(shared: Analysis, payload: Any, mode: str, roles: RoleCheck) -> GrantAnswer:
+    """``backup_grant`` of a policy payload, once per payload for the run: the keys of a
+    module often share one rendered policy, judged in every world, for every vault and for
+    the message (the memo holds the payload, so its id stays its own)."""
+    memo = shared.memo.setdefault(("KMS003.grants", mode), {})
+    found = memo.get(id(payload))
+    if found is None:
+        found = memo[id(payload)] = (payload, backup_grant(payload, mode, roles))
+    return found[1]
+
+
 def effective_policy(shared: Analysis, key: Resource) -> tuple[Fact, Resource]:
     """The policy fact in force and the resource it is written on."""
     attached = attached_policies(shared).get((key.root, key.address))
@@ -157,7 +168,7 @@ def check(graph: Graph, ctx: RuleContext) -> Iterator[Finding]:
         roles = role_check(shared)
 
         def violates(payload: Any, roles: RoleCheck = roles) -> bool | None:
-            answer = backup_grant(payload, mode, roles)
+            answer = grant_answer(shared, payload, mode, roles)
             return None if answer.grants is None else not answer.grants
 
         policy_verdict = judge_value(policy.as_value(), violates)
@@ -205,7 +216,7 @@ def _finding(
     vaults = [vault for vault, _ in flagged]
     names = vault_names(vaults)
     roles = role_check(ctx.shared)
-    answers = [backup_grant(p, mode, roles) for p in payloads(policy.as_value())]
+    answers = [grant_answer(ctx.shared, p, mode, roles) for p in payloads(policy.as_value())]
     answer = next(
         (a for a in answers if a.grants is False),
         next((a for a in answers if a.grants is None), answers[0]),

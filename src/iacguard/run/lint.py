@@ -3,7 +3,7 @@ for each batch of a ``--jobs`` worker."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date
 from typing import TYPE_CHECKING
 
@@ -118,6 +118,16 @@ def observed_types() -> frozenset[str] | None:
     from iacguard.graph.facts import RULE_TYPES
 
     return RULE_TYPES
+
+
+def observed_attributes(types: frozenset[str] | None) -> Mapping[str, frozenset[str]] | None:
+    """The attributes of the observed ``types`` the built-in rules read
+    (``EvalOptions.observed_attributes``); None (every attribute) when every type is."""
+    if types is None:
+        return None
+    from iacguard.graph.facts import RULE_ATTRIBUTES
+
+    return dict(RULE_ATTRIBUTES)
 
 
 def _settings_key(s: Config) -> str:

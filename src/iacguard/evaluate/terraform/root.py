@@ -440,16 +440,18 @@ class RootEvaluation:
         spans: dict[str, Span] = {}
         home_state = self.state(home)
         observed = self.options.observed_types
-        alternatives = observed is None or (
-            (decl.type if decl.mode == "managed" else f"data.{decl.type}") in observed
-        )
+        type_key = decl.type if decl.mode == "managed" else f"data.{decl.type}"
+        alternatives = observed is None or type_key in observed
+        by_type = self.options.observed_attributes
+        read = by_type.get(type_key) if alternatives and by_type is not None else None
         for name in names:
             entry = home_state.attr_entry(inst, decl, key, name)
             here = dict(entry.spans)
             paths = dict(entry.ref_paths)
             spans.update(here)
             span = here.get(name) or here.get(f"{name}[0]") or decl.block.header_span
-            value, refs = self._value(address, home, item, name, entry, span, alternatives)
+            explore = alternatives and (read is None or name in read)
+            value, refs = self._value(address, home, item, name, entry, span, explore)
             attributes[name] = value
             for ref, ref_span in refs:
                 ref_key = (ref.address, ref.attribute, ref_span)
@@ -524,7 +526,8 @@ class RootEvaluation:
     ) -> tuple[Value, list[Any]]:
         """The attribute's Value: its payload in the home world, and (``alternatives``) in
         the alternative worlds of the inputs it read; without, an input-dependent value has
-        no alternatives and is not complete (nobody reads it: ``EvalOptions.observed_types``)."""
+        no alternatives and is not complete (nobody reads it: ``EvalOptions.observed_types``,
+        ``observed_attributes``)."""
         refs = list(entry.refs)
         payload = plain(entry.payload)
         # a placeholder found in an "any value" world: an error there (an index of a resource
@@ -585,6 +588,8 @@ _KEYS = re.compile(r"\[[^\]]*\]")
 def _problems(payload: Any) -> list[Unknown]:
     """Unknown leaves that stand for a Terraform evaluation error or a refused file read:
     worth a located note (Terraform would fail there, or we would not look)."""
+    if isinstance(payload, (str, int, float, bool)) or payload is None:
+        return []
     from iacguard.evaluate.terraform.functions.common import ERROR_PREFIX
 
     return [

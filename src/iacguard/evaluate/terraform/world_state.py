@@ -217,13 +217,18 @@ class WorldState:
             reason = f"{inst.prefix}.{name}: the module has no such output"
             self.shared.note(span, reason)
             return Unknown(reason, span)
+        key = ("output", inst.prefix, name)
+        found = self._cache.get(key)
+        if found is not None:  # a memo hit costs no label or closure
+            _merge(ctx, found)
+            return found.payload
         label = f"{inst.prefix}.{name}"
 
         def compute(sub: EvalContext, _spans: Recorder) -> Any:
             sub.hops.append(Located(decl.value.span, label))  # type: ignore[union-attr]
             return evaluate(decl.value.expr, TfScope(self, inst, sub, {}), sub)  # type: ignore[union-attr]
 
-        return self.cached(("output", inst.prefix, name), label, ctx, span, compute, inst)
+        return self.cached(key, label, ctx, span, compute, inst)
 
     # -- instances --------------------------------------------------------------------
 
@@ -234,12 +239,16 @@ class WorldState:
 
     def instances_entry(self, inst: ModuleInstance, decl: ResourceDecl) -> Entry:
         body = decl.block.body
-        found = self._cache.get(("inst", inst.prefix, decl.address))
+        key = ("inst", inst.prefix, decl.address)
+        found = self._cache.get(key)
         if found is not None:  # a memo hit costs no label or closure
             return _cyclic_expansion(found, body)
         label = inst.address(decl.address)
+        single = self._single(key, inst, body, label, decl.block.header_span)
+        if single is not None:
+            return single
         entry = self.entry(
-            ("inst", inst.prefix, decl.address),
+            key,
             label,
             decl.block.header_span,
             lambda sub, _spans: self._expand(inst, body, label, sub, decl.block.header_span),
@@ -248,9 +257,16 @@ class WorldState:
         return _cyclic_expansion(entry, body)
 
     def module_instances_entry(self, inst: ModuleInstance, call: ModuleCall) -> Entry:
+        key = ("minst", inst.prefix, call.name)
+        found = self._cache.get(key)
+        if found is not None:
+            return _cyclic_expansion(found, call.block.body)
         label = inst.address(f"module.{call.name}")
+        single = self._single(key, inst, call.block.body, label, call.block.header_span)
+        if single is not None:
+            return single
         entry = self.entry(
-            ("minst", inst.prefix, call.name),
+            key,
             label,
             call.block.header_span,
             lambda sub, _spans: self._expand(
@@ -259,6 +275,18 @@ class WorldState:
             inst,
         )
         return _cyclic_expansion(entry, call.block.body)
+
+    def _single(
+        self, key: tuple[Any, ...], inst: ModuleInstance, body: Body, label: str, header: Span
+    ) -> Entry | None:
+        """The memo entry of a block with neither ``count`` nor ``for_each``, made without
+        the memo's bookkeeping: nothing is evaluated, so it touches no input and makes no
+        reference (None when the block expands, or the chain is at its limit: ``entry``)."""
+        if len(self._active) >= MAX_CHAIN or _expands(body):
+            return None
+        entry = Entry(self._charge(inst, body, label, header, SINGLE))
+        self._cache[key] = entry
+        return entry
 
     def module_instances(
         self, inst: ModuleInstance, call: ModuleCall, ctx: EvalContext
@@ -279,7 +307,12 @@ class WorldState:
     ) -> InstanceSet:
         """The instances of a block, charged to the root's instance budget (truncated, with a
         located error, when they do not fit)."""
-        found = self._expand_block(inst, body, label, ctx)
+        return self._charge(inst, body, label, header, self._expand_block(inst, body, label, ctx))
+
+    def _charge(
+        self, inst: ModuleInstance, body: Body, label: str, header: Span, found: InstanceSet
+    ) -> InstanceSet:
+        """``found`` charged to the root's instance budget (truncated when it does not fit)."""
         if found.kind == "unknown" or (found.kind == "single" and inst.parent is None):
             return found  # the root's own single blocks are bounded by its source
         n = len(found.keys)
@@ -378,7 +411,7 @@ class WorldState:
     def presence(self, item: WalkItem) -> tuple[Any, frozenset[str]]:
         """Whether the instance ``item`` exists in this world (True, False or an Unknown),
         and the inputs that decided it; looks only at its own module chain."""
-        ctx = self.shared.new_ctx(item.instance)
+        inputs: frozenset[str] = frozenset()
         chain: list[ModuleInstance] = []
         probe: ModuleInstance | None = item.instance
         while probe is not None and probe.parent is not None:
@@ -386,15 +419,19 @@ class WorldState:
             probe = probe.parent
         for inst in reversed(chain):
             assert inst.call is not None and inst.parent is not None
-            found = self.module_instances(inst.parent, inst.call, ctx)
+            entry = self.module_instances_entry(inst.parent, inst.call)
+            inputs |= entry.inputs
+            found = entry.payload
             if found.kind == "unknown":
-                return Unknown(found.reason), frozenset(ctx.inputs)
+                return Unknown(found.reason), inputs
             if inst.key not in found.keys:
-                return False, frozenset(ctx.inputs)
-        found = self.instances(item.instance, item.decl, ctx)
+                return False, inputs
+        entry = self.instances_entry(item.instance, item.decl)
+        inputs |= entry.inputs
+        found = entry.payload
         if found.kind == "unknown":
-            return Unknown(found.reason), frozenset(ctx.inputs)
-        return item.key in found.keys, frozenset(ctx.inputs)
+            return Unknown(found.reason), inputs
+        return item.key in found.keys, inputs
 
     # -- the tree walk ----------------------------------------------------------------
 
@@ -422,12 +459,12 @@ class WorldState:
     def walk_site(self, site: Site, out: Walk) -> None:
         """Expand one resource or module call of the tree in this world into ``out``."""
         inst, outer, known, reason = site.instance, site.outer, site.known, site.reason
-        ctx = self.shared.new_ctx(inst)
         if site.decl is not None:
             decl = site.decl
             self.shared.check_self_references(inst.config)
-            found = self.instances(inst, decl, ctx)
-            inputs = outer | ctx.inputs
+            entry = self.instances_entry(inst, decl)
+            found = entry.payload
+            inputs = outer | entry.inputs
             out.sites.append((site, inputs))
             if found.kind == "unknown":
                 out.unknown[inst.address(decl.address)] = found.reason
@@ -447,8 +484,9 @@ class WorldState:
             return
         call = site.call
         assert call is not None
-        found = self.module_instances(inst, call, ctx)
-        inputs = outer | ctx.inputs
+        entry = self.module_instances_entry(inst, call)
+        found = entry.payload
+        inputs = outer | entry.inputs
         out.sites.append((site, inputs))
         if found.kind == "unknown":
             out.unknown[inst.address(f"module.{call.name}")] = found.reason
@@ -463,10 +501,9 @@ class WorldState:
     def module_present(self, inst: ModuleInstance) -> bool:
         """Whether the module instance exists in this world (False when unknown)."""
         probe: ModuleInstance | None = inst
-        ctx = self.shared.new_ctx(inst)
         while probe is not None and probe.parent is not None:
             assert probe.call is not None
-            found = self.module_instances(probe.parent, probe.call, ctx)
+            found = self.module_instances_entry(probe.parent, probe.call).payload
             if found.kind == "unknown" or probe.key not in found.keys:
                 return False
             probe = probe.parent
@@ -487,16 +524,15 @@ def _label(key: tuple[Any, ...]) -> str:
 
 
 def _dedupe_hops(hops: list[Located]) -> tuple[Located, ...]:
-    seen: set[Located] = set()
-    out = []
-    for h in hops:
-        if h not in seen:
-            seen.add(h)
-            out.append(h)
-    return tuple(out)
+    """The hops in order, each once (the first of equal ones)."""
+    if len(hops) < 2:
+        return tuple(hops)
+    return tuple(dict.fromkeys(hops))
 
 
 def _dedupe_refs(refs: list[tuple[Ref, Span]]) -> tuple[tuple[Ref, Span], ...]:
+    if len(refs) < 2:
+        return tuple(refs)
     seen: set[tuple[str, Any, Span]] = set()
     out = []
     for ref, span in refs:
@@ -518,6 +554,11 @@ def _for_each_pairs(value: Any) -> list[tuple[Any, Any]] | None:
             return None
         return [(v, v) for v in sorted(set(value))]
     return None
+
+
+def _expands(body: Body) -> bool:
+    """Whether a resource or module call has ``count`` or ``for_each``."""
+    return any(a.name == "count" or a.name == "for_each" for a in body.attributes)
 
 
 def _cyclic_expansion(entry: Entry, body: Body) -> Entry:

@@ -24,7 +24,6 @@ import os
 import re
 import stat
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +37,7 @@ from iacguard.core.files import (
 )
 from iacguard.core.globs import gitignore_spec
 from iacguard.core.located import FileError, Located
+from iacguard.core.records import MISSING, field, record
 from iacguard.core.units import TerraformModule
 
 TF_SUFFIXES = (".tf", ".tf.json")
@@ -58,7 +58,7 @@ _UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 _UTF32_BOMS = (b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")
 
 
-@dataclass(slots=True)
+@record(frozen=False)
 class Discovery:
     #: the directory the scan is relative to: paths in output are relative to it
     base: str
@@ -78,6 +78,30 @@ class Discovery:
     #: the admitted files whose bytes discovery saw hold nothing a built-in rule can act on
     #: (``quiet_bytes``); a file not here may (``run.relevance`` decides per unit)
     quiet: set[str] = field(default_factory=set)
+
+    def __init__(
+        self,
+        base: str,
+        modules: list[TerraformModule] = MISSING,
+        templates: list[str] = MISSING,
+        tfplans: list[str] = MISSING,
+        focus: set[str] | None = None,
+        errors: list[FileError] = MISSING,
+        notes: list[Located] = MISSING,
+        sizes: dict[str, int] = MISSING,
+        local_calls: dict[str, tuple[str, ...]] = MISSING,
+        quiet: set[str] = MISSING,
+    ) -> None:
+        self.base = base
+        self.modules = [] if modules is MISSING else modules
+        self.templates = [] if templates is MISSING else templates
+        self.tfplans = [] if tfplans is MISSING else tfplans
+        self.focus = focus
+        self.errors = [] if errors is MISSING else errors
+        self.notes = [] if notes is MISSING else notes
+        self.sizes = {} if sizes is MISSING else sizes
+        self.local_calls = {} if local_calls is MISSING else local_calls
+        self.quiet = set() if quiet is MISSING else quiet
 
 
 def _is_tf(name: str) -> bool:

@@ -34,9 +34,9 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass
 from typing import Any
 
+from iacguard.core.records import record
 from iacguard.core.values import JsonEncoded, PartialStr, Ref, Unknown
 
 REQUIRED_ACTIONS = ("kms:Decrypt", "kms:GenerateDataKey")
@@ -61,7 +61,7 @@ _PLACEHOLDER = "__iacguard_unknown_{}__"
 _PLACEHOLDER_RE = re.compile(r"__iacguard_unknown_(\d+)__")
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Statement:
     index: int
     sid: str | None
@@ -72,26 +72,61 @@ class Statement:
     not_action: Any
     condition: Any
 
+    def __init__(
+        self,
+        index: int,
+        sid: str | None,
+        effect: Any,
+        principal: Any,
+        not_principal: Any,
+        action: Any,
+        not_action: Any,
+        condition: Any,
+    ) -> None:
+        set_field = object.__setattr__
+        set_field(self, "index", index)
+        set_field(self, "sid", sid)
+        set_field(self, "effect", effect)
+        set_field(self, "principal", principal)
+        set_field(self, "not_principal", not_principal)
+        set_field(self, "action", action)
+        set_field(self, "not_action", not_action)
+        set_field(self, "condition", condition)
+
     def label(self) -> str:
         return f"statement {self.sid!r}" if self.sid else f"statement #{self.index + 1}"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Policy:
     statements: tuple[Statement, ...]
     #: the statement list itself (or a statement) is unknown
     unknown: str | None = None
 
+    def __init__(self, statements: tuple[Statement, ...], unknown: str | None = None) -> None:
+        set_field = object.__setattr__
+        set_field(self, "statements", statements)
+        set_field(self, "unknown", unknown)
 
-@dataclass(frozen=True, slots=True)
+
+@record
 class Unparsed:
     reason: str
 
+    def __init__(self, reason: str) -> None:
+        set_field = object.__setattr__
+        set_field(self, "reason", reason)
 
-@dataclass(frozen=True, slots=True)
+
+@record
 class GrantAnswer:
     grants: bool | None
     reason: str
+
+    def __init__(self, grants: bool | None, reason: str) -> None:
+        set_field = object.__setattr__
+        set_field(self, "grants", grants)
+        set_field(self, "reason", reason)
 
 
 # ----------------------------------------------------------------------------- parsing

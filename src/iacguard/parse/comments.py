@@ -9,16 +9,24 @@ files whose bytes name a directive."""
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+
+from iacguard.core.records import record
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Comment:
     line: int
     column: int
     text: str
     #: nothing but whitespace before it on its line
     alone: bool
+
+    def __init__(self, line: int, column: int, text: str, alone: bool) -> None:
+        set_field = object.__setattr__
+        set_field(self, "line", line)
+        set_field(self, "column", column)
+        set_field(self, "text", text)
+        set_field(self, "alone", alone)
 
 
 _STRING_CHARS = '\\$%"\n'

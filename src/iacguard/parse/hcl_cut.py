@@ -21,12 +21,13 @@ it too: see there.
 
 from __future__ import annotations
 
-import dataclasses
 import re
 from collections.abc import Iterator
 from typing import Any
 
+from iacguard.core import records
 from iacguard.core.located import FileError
+from iacguard.core.records import record
 from iacguard.core.spans import Span
 from iacguard.parse.hcl_ast import Attribute, Literal, Unsupported
 
@@ -67,13 +68,19 @@ _STRING_STOP = re.compile(rb'["\\$%\n]')
 _PLAIN = re.compile(rb'[^"\\$%\x00-\x08\x0a-\x1f\x7f]+')
 
 
-@dataclasses.dataclass(frozen=True, slots=True)
+@record
 class Cut:
     """One literal cut out: where it starts and ends as written (1-based), its size, its kind."""
 
     span: Span
     size: int
     kind: str
+
+    def __init__(self, span: Span, size: int, kind: str) -> None:
+        set_field = object.__setattr__
+        set_field(self, "span", span)
+        set_field(self, "size", size)
+        set_field(self, "kind", kind)
 
     def message(self) -> str:
         return (
@@ -396,9 +403,9 @@ def _restore(node: Any, at: dict[tuple[int, int], Cut]) -> Any:
     if isinstance(node, tuple):
         new = tuple(_restore(x, at) for x in node)
         return node if all(a is b for a, b in zip(new, node, strict=True)) else new
-    if dataclasses.is_dataclass(node) and not isinstance(node, type):
+    if records.is_record(node) and not isinstance(node, type):
         changes = {}
-        for f in dataclasses.fields(node):
+        for f in records.fields(node):
             value = getattr(node, f.name)
             new = _restore(value, at)
             if new is not value:
@@ -409,8 +416,8 @@ def _restore(node: Any, at: dict[tuple[int, int], Cut]) -> Any:
             # the attribute ends where its (cut) value ends, as written
             es, sp = changes["expr"].span, node.span
             if (es.end_line, es.end_column) > (sp.end_line, sp.end_column):
-                changes["span"] = dataclasses.replace(
+                changes["span"] = records.replace(
                     sp, end_line=es.end_line, end_column=es.end_column
                 )
-        return dataclasses.replace(node, **changes)
+        return records.replace(node, **changes)
     return node

@@ -141,8 +141,7 @@ def suppress_findings(
 ) -> list[Finding]:
     """Inline / Metadata suppressions, plus the SUP meta-findings the selection of their file
     keeps, with the severity their file's settings give them."""
-    from dataclasses import replace
-
+    from iacguard.core.records import replace
     from iacguard.rules.registry import META
     from iacguard.suppress.apply import apply_suppressions
 

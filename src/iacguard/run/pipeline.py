@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import replace
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -14,6 +13,7 @@ from iacguard.config.model import Config
 from iacguard.config.resolve import ConfigResolver
 from iacguard.core.errors import CheckError
 from iacguard.core.findings import Finding
+from iacguard.core.records import replace
 from iacguard.core.report import Report, assemble
 from iacguard.discover import Discovery, discover, unit_paths
 from iacguard.evaluate.options import EvalOptions
@@ -288,7 +288,7 @@ def _report(
 def _exclude(found: Discovery, settings: ConfigResolver) -> None:
     """Drop the discovered files (and their file errors) that their configuration's
     ``exclude`` or the command line's ``--exclude`` / ``--extend-exclude`` leave out."""
-    from dataclasses import replace
+    from iacguard.core.records import replace
 
     excluded = settings.excluded
     modules = []

@@ -21,18 +21,18 @@ each in a fresh one-worker pool, so only the unit that kills its worker becomes 
 
 from __future__ import annotations
 
-import dataclasses
 import io
 import os
 import pickle
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any, Literal
 
+from iacguard.core import records
 from iacguard.core.errors import CheckError
 from iacguard.core.located import FileError, Located
+from iacguard.core.records import record
 from iacguard.discover import module_groups
 from iacguard.graph.model import Graph
 
@@ -55,7 +55,7 @@ ProgressHook = Callable[[int, int, str], None]
 BatchWorker = Callable[[list["Unit"], "EvalOptions"], bytes]
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Unit:
     """One piece of work: Terraform modules evaluated together, a template or a plan."""
 
@@ -66,6 +66,23 @@ class Unit:
     weight: int = 0
     #: nothing in it a built-in rule can act on (``run.relevance``): a check only parses it
     quiet: bool = False
+
+    def __init__(
+        self,
+        kind: Literal["terraform", "template", "tfplan"],
+        label: str,
+        modules: tuple[TerraformModule, ...] = (),
+        path: str = "",
+        weight: int = 0,
+        quiet: bool = False,
+    ) -> None:
+        set_field = object.__setattr__
+        set_field(self, "kind", kind)
+        set_field(self, "label", label)
+        set_field(self, "modules", modules)
+        set_field(self, "path", path)
+        set_field(self, "weight", weight)
+        set_field(self, "quiet", quiet)
 
 
 def available_cores() -> int:
@@ -188,8 +205,8 @@ def _evaluate_batch(units: list[Unit], options: EvalOptions) -> bytes:
 
 
 class _Pickler(pickle.Pickler):
-    """Pickles iacguard's frozen dataclasses as ``cls(*fields)``: the default for slotted
-    dataclasses sets each field through a Python-level ``__setstate__`` loop, about 20%
+    """Pickles iacguard's records as ``cls(*fields)``: the default for slotted
+    frozen records sets each field through a Python-level ``__setstate__`` loop, about 20%
     slower to load, and result transfer is the serial part of a parallel run."""
 
     def __init__(self, file: io.BytesIO, table: dict[type, tuple[str, ...] | None]) -> None:
@@ -208,11 +225,9 @@ class _Pickler(pickle.Pickler):
 
 def _init_fields(cls: type) -> tuple[str, ...] | None:
     """The fields ``cls(*values)`` rebuilds an instance from, or None (default pickling)."""
-    if not dataclasses.is_dataclass(cls) or not cls.__module__.startswith("iacguard."):
+    if not records.is_record(cls) or not cls.__module__.startswith("iacguard."):
         return None
-    fields = dataclasses.fields(cls)
-    if not all(f.init for f in fields):
-        return None
+    fields = records.fields(cls)
     # Graph._index is derived (rebuilt by __post_init__), never shipped
     return tuple(f.name for f in fields if not (cls is Graph and f.name == "_index"))
 
@@ -543,7 +558,7 @@ def merge_unique(graphs: Sequence[Graph]) -> Graph:
 # ----------------------------------------------------------------------------- lint in workers
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class UnitLint:
     """What a worker sends back when it also runs the rules: no resources, only results."""
 
@@ -555,6 +570,25 @@ class UnitLint:
     resources: int = 0
     #: the backup chains the findings touch (``core.topology``), when asked for
     chains: tuple[Any, ...] = ()
+
+    def __init__(
+        self,
+        findings: tuple[Any, ...] = (),
+        rules: tuple[Any, ...] = (),
+        errors: tuple[FileError, ...] = (),
+        notes: tuple[Located, ...] = (),
+        roots: tuple[str, ...] = (),
+        resources: int = 0,
+        chains: tuple[Any, ...] = (),
+    ) -> None:
+        set_field = object.__setattr__
+        set_field(self, "findings", findings)
+        set_field(self, "rules", rules)
+        set_field(self, "errors", errors)
+        set_field(self, "notes", notes)
+        set_field(self, "roots", roots)
+        set_field(self, "resources", resources)
+        set_field(self, "chains", chains)
 
 
 def lint_units(
@@ -601,7 +635,7 @@ def lint_units(
             lint = _lint_unit(
                 unit, graph, settings, today, ignore_suppressions, available, topology
             )
-            out.append(lint if declared is None else dataclasses.replace(lint, resources=declared))
+            out.append(lint if declared is None else records.replace(lint, resources=declared))
             del graph
             gc.collect(0)
     finally:

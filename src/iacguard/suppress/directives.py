@@ -20,11 +20,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
 from iacguard.core.files import read_regular
+from iacguard.core.records import MISSING, field, record
 from iacguard.core.spans import Span
 from iacguard.core.values import default_of
 from iacguard.graph.model import METADATA_ATTRIBUTE, Graph, Resource
@@ -47,7 +47,7 @@ _MARKERS = re.compile(r"iacguard|checkov|trivy|tfsec", re.I)
 _MARKER_BYTES = (b"iacguard", b"checkov", b"trivy", b"tfsec")
 
 
-@dataclass(slots=True)
+@record(frozen=False)
 class Suppression:
     """One suppression directive and what became of it."""
 
@@ -64,6 +64,28 @@ class Suppression:
     invalid: str | None = None
     targets: list[Resource] = field(default_factory=list, repr=False)
     used: set[str] = field(default_factory=set)
+
+    def __init__(
+        self,
+        span: Span,
+        kind: str,
+        ids: tuple[str, ...],
+        reason: str | None,
+        until: date | None = None,
+        unknown: tuple[str, ...] = (),
+        invalid: str | None = None,
+        targets: list[Resource] = MISSING,
+        used: set[str] = MISSING,
+    ) -> None:
+        self.span = span
+        self.kind = kind
+        self.ids = ids
+        self.reason = reason
+        self.until = until
+        self.unknown = unknown
+        self.invalid = invalid
+        self.targets = [] if targets is MISSING else targets
+        self.used = set() if used is MISSING else used
 
     @property
     def is_checkov(self) -> bool:

@@ -22,6 +22,15 @@ class Located:
         set_field(self, "span", span)
         set_field(self, "message", message)
 
+    # written out (not the records' generic ones): evidence hops are hashed the most
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is self.__class__:
+            return (self.span, self.message) == (other.span, other.message)  # type: ignore[attr-defined]
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash((self.span, self.message))
+
     def to_json(self) -> dict[str, Any]:
         return {
             "path": self.span.path if self.span else None,

@@ -27,6 +27,21 @@ class Span:
         set_field(self, "end_line", end_line)
         set_field(self, "end_column", end_column)
 
+    # written out (not the records' generic ones): spans are hashed and compared the most
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is self.__class__:
+            return (
+                self.path == other.path  # type: ignore[attr-defined]
+                and self.start_line == other.start_line  # type: ignore[attr-defined]
+                and self.start_column == other.start_column  # type: ignore[attr-defined]
+                and self.end_line == other.end_line  # type: ignore[attr-defined]
+                and self.end_column == other.end_column  # type: ignore[attr-defined]
+            )
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash((self.path, self.start_line, self.start_column, self.end_line, self.end_column))
+
     def to_json(self) -> dict[str, Any]:
         return {
             "path": self.path,

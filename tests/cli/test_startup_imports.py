@@ -26,6 +26,9 @@ NOT_ON_THE_SMALL_PATH = (
     "_hashlib",
     "concurrent.futures",
     "multiprocessing",
+    "pickle",  # a serial run ships nothing across a process boundary (run.transfer)
+    "iacguard.run.transfer",
+    "subprocess",  # git runs only for --diff-base
     "cfnlint",  # the cfn-lint integration is for cfn-lint to load, never for `check`
     "iacguard.cfnlint",
     "dataclasses",  # a dataclass compiles ~6 methods with exec at import: records do not

@@ -171,6 +171,35 @@ def _process(cls: type[T], *, frozen: bool, eq: bool, order: bool, slots: bool) 
     own = {f.name for f in _own_fields(cls)}
 
     explicit = dict(cls.__dict__)
+    owner: list[type] = []  # the class made, for the methods that need it
+    methods: dict[str, Any] = {"__record_fields__": table, "__record_names__": names}
+    if "__match_args__" not in explicit:
+        methods["__match_args__"] = names
+    if "__init__" not in explicit:
+        post_init = hasattr(cls, "__post_init__")
+        methods["__init__"] = _init(cls.__qualname__, table, frozen, post_init)
+    if "__repr__" not in explicit:
+        methods["__repr__"] = _repr(tuple(f.name for f in table if f.repr))
+    key = _key(tuple(f.name for f in table if f.compare))
+    if eq and "__eq__" not in explicit:
+        methods["__eq__"] = _eq(key)
+    class_hash = explicit.get("__hash__", MISSING)
+    explicit_hash = not (class_hash is MISSING or (class_hash is None and "__eq__" in explicit))
+    if eq and not explicit_hash:
+        methods["__hash__"] = _hash(key) if frozen else None
+    if order:
+        for name, op in _ORDER.items():
+            if name not in explicit:
+                methods[name] = _compare(key, op)
+    if frozen:
+        if "__setattr__" not in explicit:
+            methods["__setattr__"] = _frozen_setattr(owner, set(names))
+        if "__delattr__" not in explicit:
+            methods["__delattr__"] = _frozen_delattr(owner, set(names))
+        if slots:
+            methods["__getstate__"] = _getstate(names)
+            methods["__setstate__"] = _setstate(names)
+
     if slots:  # a new class, as dataclass(slots=True) makes: slots cannot be added later
         namespace = dict(explicit)
         for name in own:
@@ -179,6 +208,7 @@ def _process(cls: type[T], *, frozen: bool, eq: bool, order: bool, slots: bool) 
         namespace.pop("__weakref__", None)
         taken = {s for base in cls.__mro__[1:] for s in base.__dict__.get("__slots__", ())}
         namespace["__slots__"] = tuple(n for n in names if n not in taken)
+        namespace.update(methods)  # set before the class is made: setting later costs more
         new = type(cls)(cls.__name__, cls.__bases__, namespace)
     else:
         new = cls
@@ -188,44 +218,18 @@ def _process(cls: type[T], *, frozen: bool, eq: bool, order: bool, slots: bool) 
                     delattr(new, f.name)
                 else:
                     setattr(new, f.name, f.default)
-    new.__record_fields__ = table  # type: ignore[attr-defined]
-    new.__record_names__ = names  # type: ignore[attr-defined]
-    if "__match_args__" not in explicit:
-        new.__match_args__ = names  # type: ignore[attr-defined]
-
-    if "__init__" not in explicit:
-        new.__init__ = _init(new, table, frozen)  # type: ignore[misc]
-    if "__repr__" not in explicit:
-        new.__repr__ = _repr(tuple(f.name for f in table if f.repr))  # type: ignore[method-assign]
-    compared = tuple(f.name for f in table if f.compare)
-    key = _key(compared)
-    if eq and "__eq__" not in explicit:
-        new.__eq__ = _eq(key)  # type: ignore[method-assign]
-    class_hash = explicit.get("__hash__", MISSING)
-    explicit_hash = not (class_hash is MISSING or (class_hash is None and "__eq__" in explicit))
-    if eq and not explicit_hash:
-        new.__hash__ = _hash(key) if frozen else None  # type: ignore[assignment,method-assign]
-    if order:
-        for name, op in _ORDER.items():
-            if name not in explicit:
-                setattr(new, name, _compare(key, op))
-    if frozen:
-        if "__setattr__" not in explicit:
-            new.__setattr__ = _frozen_setattr(new, set(names))  # type: ignore[method-assign]
-        if "__delattr__" not in explicit:
-            new.__delattr__ = _frozen_delattr(new, set(names))  # type: ignore[method-assign]
-        if slots:
-            new.__getstate__ = _getstate(names)  # type: ignore[attr-defined]
-            new.__setstate__ = _setstate(names)  # type: ignore[attr-defined]
+        for name, value in methods.items():
+            setattr(new, name, value)
+    owner.append(new)
     return new
 
 
-def _init(cls: type, table: tuple[Field, ...], frozen: bool) -> Callable[..., None]:
+def _init(
+    qualname: str, table: tuple[Field, ...], frozen: bool, post_init: bool
+) -> Callable[..., None]:
     names = tuple(f.name for f in table)
     count = len(names)
     set_field = object.__setattr__ if frozen else setattr
-    post_init = hasattr(cls, "__post_init__")
-    qualname = cls.__qualname__
 
     def bind(args: tuple[Any, ...], kwargs: dict[str, Any]) -> list[Any]:
         if len(args) > count:
@@ -318,8 +322,9 @@ def _compare(
     return compare
 
 
-def _frozen_setattr(cls: type, names: set[str]) -> Callable[[Any, str, Any], None]:
+def _frozen_setattr(owner: list[type], names: set[str]) -> Callable[[Any, str, Any], None]:
     def __setattr__(self: Any, name: str, value: Any) -> None:
+        cls = owner[0]
         if type(self) is cls or name in names:
             raise FrozenInstanceError(f"cannot assign to field {name!r}")
         super(cls, self).__setattr__(name, value)
@@ -327,8 +332,9 @@ def _frozen_setattr(cls: type, names: set[str]) -> Callable[[Any, str, Any], Non
     return __setattr__
 
 
-def _frozen_delattr(cls: type, names: set[str]) -> Callable[[Any, str], None]:
+def _frozen_delattr(owner: list[type], names: set[str]) -> Callable[[Any, str], None]:
     def __delattr__(self: Any, name: str) -> None:
+        cls = owner[0]
         if type(self) is cls or name in names:
             raise FrozenInstanceError(f"cannot delete field {name!r}")
         super(cls, self).__delattr__(name)

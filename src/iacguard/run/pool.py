@@ -21,9 +21,7 @@ each in a fresh one-worker pool, so only the unit that kills its worker becomes 
 
 from __future__ import annotations
 
-import io
 import os
-import pickle
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date
@@ -201,41 +199,9 @@ def evaluate_unit(unit: Unit, options: EvalOptions) -> Graph:
 
 def _evaluate_batch(units: list[Unit], options: EvalOptions) -> bytes:
     """The worker entry point (top level: picklable under spawn): the graphs, pickled."""
+    from iacguard.run.transfer import dumps
+
     return dumps([evaluate_unit(u, options) for u in units])
-
-
-class _Pickler(pickle.Pickler):
-    """Pickles iacguard's records as ``cls(*fields)``: the default for slotted
-    frozen records sets each field through a Python-level ``__setstate__`` loop, about 20%
-    slower to load, and result transfer is the serial part of a parallel run."""
-
-    def __init__(self, file: io.BytesIO, table: dict[type, tuple[str, ...] | None]) -> None:
-        super().__init__(file, protocol=pickle.HIGHEST_PROTOCOL)
-        self._table = table
-
-    def reducer_override(self, obj: object) -> object:
-        cls = type(obj)
-        names = self._table.get(cls, ())
-        if names == ():
-            names = self._table[cls] = _init_fields(cls)
-        if names is None:
-            return NotImplemented
-        return cls, tuple(getattr(obj, n) for n in names)
-
-
-def _init_fields(cls: type) -> tuple[str, ...] | None:
-    """The fields ``cls(*values)`` rebuilds an instance from, or None (default pickling)."""
-    if not records.is_record(cls) or not cls.__module__.startswith("iacguard."):
-        return None
-    fields = records.fields(cls)
-    # Graph._index is derived (rebuilt by __post_init__), never shipped
-    return tuple(f.name for f in fields if not (cls is Graph and f.name == "_index"))
-
-
-def dumps(obj: object) -> bytes:
-    buf = io.BytesIO()
-    _Pickler(buf, {}).dump(obj)
-    return buf.getvalue()
 
 
 def _failed(unit: Unit, message: str) -> Graph:
@@ -382,6 +348,7 @@ def _run_pool(
     worker: BatchWorker,
 ) -> bool:
     """Fill ``results`` for every batch that completes; False when a worker died."""
+    import pickle
     from concurrent.futures import as_completed
     from concurrent.futures.process import BrokenProcessPool
 
@@ -437,6 +404,7 @@ def _isolated(unit: Unit, options: EvalOptions, worker: BatchWorker) -> Any:
 
 def _in_fresh_worker(unit: Unit, options: EvalOptions, worker: BatchWorker) -> Any:
     """``unit``'s result from a new one-worker pool; None when the worker died."""
+    import pickle
     from concurrent.futures.process import BrokenProcessPool
 
     try:
@@ -712,6 +680,8 @@ def _lint_batch(
     topology: bool = False,
 ) -> bytes:
     """Worker entry point of ``lint_parallel`` (bound with functools.partial)."""
+    from iacguard.run.transfer import dumps
+
     return dumps(
         lint_units(units, options, settings, today, ignore_suppressions, topology=topology)
     )

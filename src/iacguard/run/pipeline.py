@@ -18,7 +18,7 @@ from iacguard.core.report import Report, assemble
 from iacguard.discover import Discovery, discover, unit_paths
 from iacguard.evaluate.options import EvalOptions
 from iacguard.graph.model import Graph
-from iacguard.run.lint import effective_settings, fail_on_for, observed_types
+from iacguard.run.lint import effective_settings, fail_on_for, load_rules, observed_types
 
 #: called after each unit: (units done, units total, what was just evaluated)
 ProgressHook = Callable[[int, int, str], None]
@@ -186,9 +186,15 @@ def _check(
     _exclude(found, settings)
     focus = _focus(found, paths, diff_base)
     scanned = [*paths, callers_from] if callers_from is not None else paths
+    try:  # loaded once for this process: the types they read, then the serial lint
+        available = load_rules()
+    except CheckError:  # raised again by lint_units, which loads them again
+        available = None
     # only the values rules read are explored in every world (EvalOptions.observed_types)
     options = EvalOptions(
-        scan_root=_scan_root(scanned), max_file_size=size_limit, observed_types=observed_types()
+        scan_root=_scan_root(scanned),
+        max_file_size=size_limit,
+        observed_types=observed_types(available) if available is not None else None,
     )
     if progress is not None:
         files = sum(len(m.files) for m in found.modules) + len(found.templates) + len(found.tfplans)
@@ -208,7 +214,7 @@ def _check(
         )
     else:
         graph, rules, findings, resources, chains = lint_serial(
-            found, options, settings, today, ignore_suppressions, progress, topology
+            found, options, settings, today, ignore_suppressions, progress, topology, available
         )
     findings = [
         f

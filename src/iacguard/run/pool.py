@@ -39,6 +39,7 @@ if TYPE_CHECKING:
     from iacguard.core.units import TerraformModule
     from iacguard.discover import Discovery
     from iacguard.evaluate.options import EvalOptions
+    from iacguard.rules.registry import Rule
 
 #: below this many input bytes a run stays in one process (measured: see bench/README)
 PARALLEL_MIN_BYTES = 1_000_000
@@ -567,6 +568,7 @@ def lint_units(
     ignore_suppressions: bool,
     evaluated: Callable[[int], None] | None = None,
     topology: bool = False,
+    available: list[Rule] | None = None,
 ) -> list[UnitLint]:
     """Evaluate, lint and suppress each unit in turn, one result per unit; a unit's graph is
     released before the next is evaluated (every rule follows references within one root, and
@@ -575,12 +577,14 @@ def lint_units(
     unusable rule selection or option, the same in every worker): a rule bug is a FileError
     per unit. ``evaluated(i)`` is called as unit ``i`` of ``units`` is evaluated (a serial
     run's progress). With ``topology``, the backup chains the findings touch come back too
-    (``run.topology``: for the ``markdown`` and ``html`` formats)."""
+    (``run.topology``: for the ``markdown`` and ``html`` formats). ``available``: the rules,
+    when the caller has loaded them already (else loaded here)."""
     import gc
 
     from iacguard.run.lint import load_rules
 
-    available = load_rules()
+    if available is None:
+        available = load_rules()
     # what is alive now (modules, rules, settings, discovery) stays alive for the whole run:
     # out of the collector's sight
     gc.freeze()
@@ -734,9 +738,11 @@ def lint_serial(
     ignore_suppressions: bool,
     progress: ProgressHook | None = None,
     topology: bool = False,
+    available: list[Rule] | None = None,
 ) -> tuple[Graph, list[Any], list[Any], int, tuple[Any, ...]]:
     """``lint_parallel`` with one worker, in this process: the same units, evaluated and linted
-    by the same ``lint_units`` a worker runs (as one batch), the same result."""
+    by the same ``lint_units`` a worker runs (as one batch), the same result. ``available``:
+    the rules, when the caller has loaded them already."""
     units = plan_units(found)
 
     def tick(i: int) -> None:
@@ -746,7 +752,9 @@ def lint_serial(
     results: list[Any] = [None] * len(units)
     if units:
         results = list(
-            lint_units(units, options, settings, today, ignore_suppressions, tick, topology)
+            lint_units(
+                units, options, settings, today, ignore_suppressions, tick, topology, available
+            )
         )
     return _collected(found, results)
 

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import errno
 import os
-import re
 import stat
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
@@ -36,6 +35,7 @@ from iacguard.core.files import (
     read_regular,
 )
 from iacguard.core.globs import gitignore_spec
+from iacguard.core.lazyre import lazy_compile
 from iacguard.core.located import FileError, Located
 from iacguard.core.records import MISSING, field, record
 from iacguard.core.units import TerraformModule
@@ -49,10 +49,10 @@ DEFAULT_MAX_FILE_SIZE = 20 * 1024 * 1024
 #: bytes read to recognise a template or plan
 SNIFF_BYTES = 256 * 1024
 
-_CFN_HINT = re.compile(rb"AWSTemplateFormatVersion|AWS::[A-Za-z0-9]+::")
-_RESOURCES_HINT = re.compile(rb"Resources")
-_PLAN_HINT = re.compile(rb'"format_version"')
-_PLANNED_HINT = re.compile(rb'"planned_values"')
+_CFN_HINT = lazy_compile(rb"AWSTemplateFormatVersion|AWS::[A-Za-z0-9]+::")
+_RESOURCES_HINT = lazy_compile(rb"Resources")
+_PLAN_HINT = lazy_compile(rb'"format_version"')
+_PLANNED_HINT = lazy_compile(rb'"planned_values"')
 _UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 #: checked first: the UTF-32 little-endian mark begins with the UTF-16 one
 _UTF32_BOMS = (b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")
@@ -705,14 +705,14 @@ def unit_paths(found: Discovery) -> list[str]:
 #: the prefixes of every resource type a built-in rule starts from (a key, a vault, a plan, a
 #: selection: ``graph.facts.ANCHOR_KINDS``; tests/run/test_relevance.py checks the cover). The
 #: other types rules read (sources, roles, policy documents, data keys) matter only beside one
-_ANCHORS = re.compile(rb"aws_kms_|aws_backup_|AWS::KMS::|AWS::Backup::")
+_ANCHORS = lazy_compile(rb"aws_kms_|aws_backup_|AWS::KMS::|AWS::Backup::")
 #: what else makes a file's bytes worth evaluating: a suppression directive (its unused-
 #: directive finding), an escape that could spell a type name, a remote module call (its
 #: installed copy may hold backup code; the "not fetched" note)
-_DIRECTIVE_OR_ESCAPE = re.compile(rb"(?i:iacguard)|\\[uUx]")
-_MODULE_HEADER = re.compile(rb"""\bmodule\s+"[^"]*"\s*\{""")
+_DIRECTIVE_OR_ESCAPE = lazy_compile(rb"(?i:iacguard)|\\[uUx]")
+_MODULE_HEADER = lazy_compile(rb"""\bmodule\s+"[^"]*"\s*\{""")
 #: a module block's source (its first ``source =``: nested blocks of a call hold none)
-_SOURCE = re.compile(rb"""\bsource\s*=\s*"([^"]*)\"""")
+_SOURCE = lazy_compile(rb"""\bsource\s*=\s*"([^"]*)\"""")
 
 
 def quiet_bytes(data: bytes, *, terraform: bool) -> bool:
@@ -733,7 +733,7 @@ def quiet_bytes(data: bytes, *, terraform: bool) -> bool:
     return True
 
 
-_LOCAL_SOURCE = re.compile(rb"""\bsource\s*=\s*"(\.\.?/[^"]*)\"""")
+_LOCAL_SOURCE = lazy_compile(rb"""\bsource\s*=\s*"(\.\.?/[^"]*)\"""")
 
 
 def _calls_in(data: bytes, directory: str) -> tuple[str, ...]:

@@ -36,16 +36,17 @@ import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
+from iacguard.core.lazyre import lazy_compile
 from iacguard.core.records import record
 from iacguard.core.values import JsonEncoded, PartialStr, Ref, Unknown
 
 REQUIRED_ACTIONS = ("kms:Decrypt", "kms:GenerateDataKey")
 GRANT_ACTION = "kms:CreateGrant"
 BACKUP_SERVICE = "backup.amazonaws.com"
-_VIA_BACKUP = re.compile(r"backup\.[a-z0-9-]+\.amazonaws\.com(\.cn)?")
+_VIA_BACKUP = lazy_compile(r"backup\.[a-z0-9-]+\.amazonaws\.com(\.cn)?")
 _SAMPLE_VIA = "backup.us-east-1.amazonaws.com"
 #: the AWS Backup service-linked role (any account, any partition)
-_BACKUP_SLR = re.compile(
+_BACKUP_SLR = lazy_compile(
     r"arn:aws[a-z-]*:iam::(\d{12}|\*):role/aws-service-role/backup\.amazonaws\.com/"
     r"AWSServiceRoleForBackup"
 )
@@ -56,9 +57,9 @@ _SAMPLE_SLR = (
 _PRINCIPAL_KEYS = frozenset(
     {"aws:principalorgid", "aws:principalorgpaths", "aws:principalaccount", "aws:principalarn"}
 )
-_ROOT_ARN = re.compile(r"arn:aws[a-z-]*:iam::(\d{12}|[^:]*):root")
+_ROOT_ARN = lazy_compile(r"arn:aws[a-z-]*:iam::(\d{12}|[^:]*):root")
 _PLACEHOLDER = "__iacguard_unknown_{}__"
-_PLACEHOLDER_RE = re.compile(r"__iacguard_unknown_(\d+)__")
+_PLACEHOLDER_RE = lazy_compile(r"__iacguard_unknown_(\d+)__")
 
 
 @record

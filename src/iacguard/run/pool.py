@@ -560,6 +560,40 @@ class UnitLint:
         set_field(self, "chains", chains)
 
 
+#: what evaluating a unit of each kind imports on first use (then linting and suppressing)
+UNIT_MODULES = {
+    "terraform": (
+        "iacguard.evaluate.terraform.root",
+        "iacguard.parse.hcl",
+        "iacguard.parse.hcl_json",
+        "iacguard.parse.tfvars",
+        "iacguard.evaluate.terraform.policy_documents",
+    ),
+    "template": (
+        "iacguard.evaluate.cloudformation.template",
+        "iacguard.parse.cfn_yaml",
+        "iacguard.parse.located_json",
+    ),
+    "tfplan": ("iacguard.evaluate.tfplan", "iacguard.parse.located_json"),
+}
+LINT_MODULES = ("iacguard.run.guard", "iacguard.run.relevance", "iacguard.suppress.apply")
+
+
+def _preload(units: Sequence[Unit]) -> None:
+    """Import what linting ``units`` imports on first use (``lint_units``, before it freezes
+    what is alive); an evaluator that cannot be imported is each unit's error
+    (``evaluate_unit``), not this run's."""
+    kinds = {u.kind for u in units}
+    for kind, names in UNIT_MODULES.items():
+        for name in names if kind in kinds else ():
+            try:
+                __import__(name)  # not importlib.import_module: -X importtime shows these
+            except Exception:  # noqa: BLE001, S112 - evaluate_unit reports it, per unit
+                continue
+    for name in LINT_MODULES:
+        __import__(name)
+
+
 def lint_units(
     units: Sequence[Unit],
     options: EvalOptions,
@@ -585,15 +619,17 @@ def lint_units(
 
     if available is None:
         available = load_rules()
-    # what is alive now (modules, rules, settings, discovery) stays alive for the whole run:
-    # out of the collector's sight
-    gc.freeze()
     # A unit allocates millions of small objects, nearly all freed by reference counting when
     # its graph is dropped: the collector, left on, would walk them again and again while they
     # live (a sixth of the CPU time on the dense 100k tree). It runs once per unit instead,
     # after the graph is gone, on what the unit left: its result and its garbage cycles.
     collecting = gc.isenabled()
     gc.disable()
+    _preload(units)
+    # what is alive now (modules, rules, settings, discovery) stays alive for the whole run:
+    # out of the collector's sight (the modules a unit imports on first use included: else
+    # the collection after the first unit walks all their objects, most of a small run's)
+    gc.freeze()
     out: list[UnitLint] = []
     try:
         for i, unit in enumerate(units):

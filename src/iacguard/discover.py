@@ -326,7 +326,6 @@ class _Ignores:
             if top.parent == top:
                 return
             top = top.parent
-        self._pathspec: Any = None  # imported by add() at the first ignore file (~12 ms)
         self.active = True
         chain = [root]
         while chain[-1] != top and chain[-1].parent != chain[-1]:
@@ -345,14 +344,11 @@ class _Ignores:
         except OSError:
             return
         lines = text.splitlines()
-        if self._pathspec is None:
-            try:
-                import pathspec
-            except ImportError:  # pragma: no cover - declared dependency
-                self.active = False
-                return
-            self._pathspec = pathspec
-        spec = self._compile(lines)
+        try:
+            spec = self._compile(lines)
+        except ImportError:  # pragma: no cover - pathspec is a declared dependency
+            self.active = False
+            return
         # slot 0: the directory's .gitignore, slot 1: .git/info/exclude (lower precedence)
         specs = self.specs.setdefault(directory, [None, None])
         slot = 0 if file.name == ".gitignore" else 1
@@ -360,26 +356,24 @@ class _Ignores:
             specs[slot] = spec
 
     def _compile(self, lines: list[str]) -> Any:
-        """The ignore file's spec; a line git cannot use either (``[z-a]``, a bad range) is
+        """The ignore file's spec (``core.globs``: pathspec's, or the plain matcher when every
+        line is a plain pattern); a line git cannot use either (``[z-a]``, a bad range) is
         skipped, as git skips it, instead of failing the run."""
-        spec_cls = getattr(self._pathspec, "GitIgnoreSpec", None)
-
-        def build(some: list[str]) -> Any:
-            if spec_cls is not None:
-                return gitignore_spec(some)
-            return self._pathspec.PathSpec.from_lines("gitwildmatch", some)  # pragma: no cover
-
         try:
-            return build(lines)
+            return gitignore_spec(lines)
+        except ImportError:
+            raise
         except Exception:  # noqa: BLE001 - re.error, ValueError...: some line is unusable
             usable = []
             for line in lines:
                 try:
-                    build([line])
+                    gitignore_spec([line])
+                except ImportError:
+                    raise
                 except Exception:  # noqa: BLE001 - that line is the bad one
                     continue
                 usable.append(line)
-            return build(usable)
+            return gitignore_spec(usable)
 
     def excludes(self, directory: Path) -> bool:
         """Whether ``directory`` or one of its ancestors is ignored."""

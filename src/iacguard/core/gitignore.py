@@ -7,14 +7,16 @@ directories (``.terraform/``), anchored paths and ``**`` (``/build``, ``**/.terr
 For lines that are all of that kind, ``plain_gitignore`` matches exactly as
 ``pathspec.GitIgnoreSpec`` does (it follows pathspec's translation of each pattern into a
 regular expression, segment by segment; ``tests/core/test_gitignore.py`` compares the two on
-generated patterns and paths), component by component and in linear time, with no regex.
+generated patterns and paths): names and directories at any depth with at most two stars by one
+regular expression search over the path, the rest component by component (no backtracking
+regex: a line of many stars costs no backtracking blow-up, as on pathspec's RE2).
 Anything else (a negation ``!``, a bracket expression, a backslash escape, an empty segment,
 the patterns pathspec special-cases) returns None: the caller asks pathspec.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 
 class CheckResult:
@@ -31,19 +33,66 @@ class CheckResult:
 class PlainGitIgnore:
     """Negation-free gitignore patterns (see the module docstring): ``match_file`` and
     ``check_file`` as ``pathspec.GitIgnoreSpec``'s, for normalized relative POSIX paths (a
-    directory with a trailing ``/``)."""
+    directory with a trailing ``/``).
 
-    __slots__ = ("_patterns",)
+    Most lines of an ignore file are a name at any depth (``*.tfstate``, ``crash.log``:
+    ``**/G``) or a directory name at any depth (``.idea/``: ``**/G/**``): those are tested
+    together, by one search each (``_search``); the others one by one (``_match``)."""
+
+    __slots__ = ("_patterns", "_anywhere", "_dirs_anywhere", "_others")
 
     def __init__(self, patterns: Sequence[tuple[str, ...]]) -> None:
         self._patterns = tuple(patterns)
+        anywhere, dirs, others = [], [], []
+        for p in self._patterns:
+            few_stars = p[1].count("*") <= 2 if len(p) > 1 else False
+            if len(p) == 2 and p[0] == "**" and p[1] != "**" and few_stars:
+                anywhere.append(p[1])
+            elif len(p) == 3 and p[0] == "**" and p[2] == "**" and p[1] != "**" and few_stars:
+                dirs.append(p[1])
+            else:
+                others.append(p)
+        # one search each over the whole path (a glob never matches a "/"): a name at any
+        # depth, then followed by "/" or the end; a directory name, then followed by "/".
+        # At most two stars a glob: a backtracking search stays quadratic at worst.
+        self._anywhere = _search(anywhere, r"(?:/|\Z)")
+        self._dirs_anywhere = _search(dirs, "/")
+        # each with the names it needs among the components (its literal segments): most
+        # paths hold none of them, and the pattern is not tried
+        self._others = tuple(
+            (frozenset(s for s in p if "*" not in s and "?" not in s), p) for p in others
+        )
 
     def match_file(self, file: str) -> bool:
-        components = _normalize(file).split("/")
-        return any(_match(p, components) for p in self._patterns)
+        file = _normalize(file)
+        components = file.split("/")
+        if "\n" in file:  # a leading ** cannot skip a name with a newline: the slow way
+            return any(_match(p, components) for p in self._patterns)
+        if self._anywhere is not None and self._anywhere(file):
+            return True
+        if self._dirs_anywhere is not None and self._dirs_anywhere(file):
+            return True
+        if not self._others:
+            return False
+        names = set(components)
+        return any(needs <= names and _match(p, components) for needs, p in self._others)
 
     def check_file(self, file: str) -> CheckResult:
         return CheckResult(file, True if self.match_file(file) else None)
+
+
+def _search(globs: Sequence[str], after: str) -> Callable[[str], object] | None:
+    """The ``search`` of a component matching one of ``globs`` (``*`` ``[^/]*``, ``?``
+    ``[^/]``, the rest literal), then ``after``; None without globs."""
+    if not globs:
+        return None
+    import re  # here: only a run with an ignore file compiles one
+
+    def regex(glob: str) -> str:
+        return "".join("[^/]*" if c == "*" else "[^/]" if c == "?" else re.escape(c) for c in glob)
+
+    alternatives = "|".join(sorted({regex(g) for g in globs}))
+    return re.compile(f"(?:^|/)(?:{alternatives}){after}").search
 
 
 def plain_gitignore(lines: Iterable[str]) -> PlainGitIgnore | None:

@@ -59,9 +59,8 @@ def test_config_is_discovered_when_not_given(template):
 
 
 def test_unusable_rule_option_is_a_check_error(template):
-    from dataclasses import replace
-
     from iacguard.config.load import load_config
+    from iacguard.core.records import replace
 
     config = replace(load_config(["."]), rule_options={"KMS002": {"no-such-option": 1}})
     with pytest.raises(CheckError, match="no-such-option"):

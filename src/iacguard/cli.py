@@ -150,16 +150,7 @@ def _add_selection(p: argparse.ArgumentParser) -> None:
     )
 
 
-def build_parser() -> argparse.ArgumentParser:
-    _Parser = _parser_class()
-    parser = _Parser(
-        prog="iacguard",
-        description="Lint Terraform and CloudFormation for broken AWS Backup encryption.",
-    )
-    parser.add_argument("--version", action="store_true", help="print the version and exit")
-    sub = parser.add_subparsers(dest="command", parser_class=_Parser, metavar="COMMAND")
-
-    check = sub.add_parser("check", help="lint files and directories")
+def _add_check(check: argparse.ArgumentParser) -> None:
     _add_selection(check)
     check.add_argument(
         "--output-format", choices=OUTPUT_FORMATS, help="full on a terminal, concise otherwise"
@@ -210,27 +201,26 @@ def build_parser() -> argparse.ArgumentParser:
         "--diff", action="store_true", help="print the fixes as a diff; change nothing"
     )
 
-    base = sub.add_parser("baseline", help="write the current findings to a baseline file")
+
+def _add_baseline(base: argparse.ArgumentParser) -> None:
     _add_selection(base)
     base.add_argument("--output", "-o", required=True, metavar="FILE")
 
-    rule = sub.add_parser("rule", help="print a rule's documentation")
+
+def _add_rule(rule: argparse.ArgumentParser) -> None:
     rule.add_argument("rule", metavar="ID_OR_NAME")
     rule.add_argument("--output-format", choices=("text", "json"), default="text")
 
-    rules = sub.add_parser("rules", help="list the rules")
+
+def _add_rules(rules: argparse.ArgumentParser) -> None:
     rules.add_argument("--output-format", choices=("text", "json"), default="text")
 
-    sub.add_parser(
-        "config-schema",
-        help="print the configuration's JSON schema (for editors: taplo, Even Better TOML)",
-    )
 
-    sub.add_parser(
-        "lsp", help="run the language server on stdin/stdout (needs the 'lsp' extra: pygls)"
-    )
+def _add_nothing(_: argparse.ArgumentParser) -> None:
+    pass
 
-    graph = sub.add_parser("graph", help="print the resource graph")
+
+def _add_graph(graph: argparse.ArgumentParser) -> None:
     graph.add_argument("paths", nargs="*", help="files or directories (default: .)")
     graph.add_argument(
         "--output-format",
@@ -248,10 +238,51 @@ def build_parser() -> argparse.ArgumentParser:
         help="extra Terraform tfvars file (repeatable)",
     )
     graph.add_argument("--debug", action="store_true", help="show tracebacks of internal errors")
-    for command in sub.choices.values():
+
+
+#: every command: its one-line help and what adds its arguments
+COMMANDS = {
+    "check": ("lint files and directories", _add_check),
+    "baseline": ("write the current findings to a baseline file", _add_baseline),
+    "rule": ("print a rule's documentation", _add_rule),
+    "rules": ("list the rules", _add_rules),
+    "config-schema": (
+        "print the configuration's JSON schema (for editors: taplo, Even Better TOML)",
+        _add_nothing,
+    ),
+    "lsp": (
+        "run the language server on stdin/stdout (needs the 'lsp' extra: pygls)",
+        _add_nothing,
+    ),
+    "graph": ("print the resource graph", _add_graph),
+}
+
+
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The parser of every command; with ``only``, the other commands are listed (for the
+    top-level help and errors) without their arguments, which that run never reads (a
+    pre-commit run builds what it parses: argparse makes a help formatter per argument)."""
+    _Parser = _parser_class()
+    parser = _Parser(
+        prog="iacguard",
+        description="Lint Terraform and CloudFormation for broken AWS Backup encryption.",
+    )
+    parser.add_argument("--version", action="store_true", help="print the version and exit")
+    sub = parser.add_subparsers(dest="command", parser_class=_Parser, metavar="COMMAND")
+    for name, (help_text, add_arguments) in COMMANDS.items():
+        command = sub.add_parser(name, help=help_text)
+        if only is None or name == only:
+            add_arguments(command)
         # an unknown flag is found by the top parser: its message names the command's --help
         command.set_defaults(usage_owner=command)
     return parser
+
+
+def _command_in(argv: Sequence[str]) -> str | None:
+    """The command ``argv`` runs (its first word: the top level has no option with a value),
+    None when that is not a command (argparse then reports it with every command built)."""
+    first = next((a for a in argv if not a.startswith("-")), None)
+    return first if first in COMMANDS else None
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -259,7 +290,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if given == ["--version"]:  # the cheap path: no argparse, nothing of the package
         print(_version())
         return EXIT_OK
-    parser = build_parser()
+    parser = build_parser(_command_in(given))
     try:
         args, unknown = parser.parse_known_args(argv)
         if unknown:

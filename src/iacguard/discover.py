@@ -21,10 +21,8 @@ from __future__ import annotations
 
 import errno
 import os
-import re
 import stat
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -37,9 +35,11 @@ from iacguard.core.files import (
     read_regular,
 )
 from iacguard.core.globs import gitignore_spec
+from iacguard.core.lazyre import lazy_compile
 from iacguard.core.located import FileError, Located
 from iacguard.core.markers import calls_in as _calls_in
 from iacguard.core.markers import quiet_bytes as quiet_bytes
+from iacguard.core.records import MISSING, field, record
 from iacguard.core.units import TerraformModule
 
 TF_SUFFIXES = (".tf", ".tf.json")
@@ -51,16 +51,16 @@ DEFAULT_MAX_FILE_SIZE = 20 * 1024 * 1024
 #: bytes read to recognise a template or plan
 SNIFF_BYTES = 256 * 1024
 
-_CFN_HINT = re.compile(rb"AWSTemplateFormatVersion|AWS::[A-Za-z0-9]+::")
-_RESOURCES_HINT = re.compile(rb"Resources")
-_PLAN_HINT = re.compile(rb'"format_version"')
-_PLANNED_HINT = re.compile(rb'"planned_values"')
+_CFN_HINT = lazy_compile(rb"AWSTemplateFormatVersion|AWS::[A-Za-z0-9]+::")
+_RESOURCES_HINT = lazy_compile(rb"Resources")
+_PLAN_HINT = lazy_compile(rb'"format_version"')
+_PLANNED_HINT = lazy_compile(rb'"planned_values"')
 _UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 #: checked first: the UTF-32 little-endian mark begins with the UTF-16 one
 _UTF32_BOMS = (b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")
 
 
-@dataclass(slots=True)
+@record(frozen=False)
 class Discovery:
     #: the directory the scan is relative to: paths in output are relative to it
     base: str
@@ -80,6 +80,30 @@ class Discovery:
     #: the admitted files whose bytes discovery saw hold nothing a built-in rule can act on
     #: (``quiet_bytes``); a file not here may (``run.relevance`` decides per unit)
     quiet: set[str] = field(default_factory=set)
+
+    def __init__(
+        self,
+        base: str,
+        modules: list[TerraformModule] = MISSING,
+        templates: list[str] = MISSING,
+        tfplans: list[str] = MISSING,
+        focus: set[str] | None = None,
+        errors: list[FileError] = MISSING,
+        notes: list[Located] = MISSING,
+        sizes: dict[str, int] = MISSING,
+        local_calls: dict[str, tuple[str, ...]] = MISSING,
+        quiet: set[str] = MISSING,
+    ) -> None:
+        self.base = base
+        self.modules = [] if modules is MISSING else modules
+        self.templates = [] if templates is MISSING else templates
+        self.tfplans = [] if tfplans is MISSING else tfplans
+        self.focus = focus
+        self.errors = [] if errors is MISSING else errors
+        self.notes = [] if notes is MISSING else notes
+        self.sizes = {} if sizes is MISSING else sizes
+        self.local_calls = {} if local_calls is MISSING else local_calls
+        self.quiet = set() if quiet is MISSING else quiet
 
 
 def _is_tf(name: str) -> bool:
@@ -308,7 +332,6 @@ class _Ignores:
             if top.parent == top:
                 return
             top = top.parent
-        self._pathspec: Any = None  # imported by add() at the first ignore file (~12 ms)
         self.active = True
         chain = [root]
         while chain[-1] != top and chain[-1].parent != chain[-1]:
@@ -327,14 +350,11 @@ class _Ignores:
         except OSError:
             return
         lines = text.splitlines()
-        if self._pathspec is None:
-            try:
-                import pathspec
-            except ImportError:  # pragma: no cover - declared dependency
-                self.active = False
-                return
-            self._pathspec = pathspec
-        spec = self._compile(lines)
+        try:
+            spec = self._compile(lines)
+        except ImportError:  # pragma: no cover - pathspec is a declared dependency
+            self.active = False
+            return
         # slot 0: the directory's .gitignore, slot 1: .git/info/exclude (lower precedence)
         specs = self.specs.setdefault(directory, [None, None])
         slot = 0 if file.name == ".gitignore" else 1
@@ -342,26 +362,24 @@ class _Ignores:
             specs[slot] = spec
 
     def _compile(self, lines: list[str]) -> Any:
-        """The ignore file's spec; a line git cannot use either (``[z-a]``, a bad range) is
+        """The ignore file's spec (``core.globs``: pathspec's, or the plain matcher when every
+        line is a plain pattern); a line git cannot use either (``[z-a]``, a bad range) is
         skipped, as git skips it, instead of failing the run."""
-        spec_cls = getattr(self._pathspec, "GitIgnoreSpec", None)
-
-        def build(some: list[str]) -> Any:
-            if spec_cls is not None:
-                return gitignore_spec(some)
-            return self._pathspec.PathSpec.from_lines("gitwildmatch", some)  # pragma: no cover
-
         try:
-            return build(lines)
+            return gitignore_spec(lines)
+        except ImportError:
+            raise
         except Exception:  # noqa: BLE001 - re.error, ValueError...: some line is unusable
             usable = []
             for line in lines:
                 try:
-                    build([line])
+                    gitignore_spec([line])
+                except ImportError:
+                    raise
                 except Exception:  # noqa: BLE001 - that line is the bad one
                     continue
                 usable.append(line)
-            return build(usable)
+            return gitignore_spec(usable)
 
     def excludes(self, directory: Path) -> bool:
         """Whether ``directory`` or one of its ancestors is ignored."""

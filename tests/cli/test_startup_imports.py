@@ -1,7 +1,10 @@
 """The pre-commit case (``iacguard check`` on one small Terraform module, no plugin installed,
 no ignore file, concise output) imports only what it uses: no YAML parser for the rule catalog
 (rules/catalog.json is read), no importlib.metadata for plugin entry points, no pathspec
-without an ignore file, no OpenSSL without a hash to make, no process pool."""
+without an ignore file, no OpenSSL without a hash to make, no process pool, and no
+``dataclasses`` (nor ``inspect``, which it imports): the model's classes are records
+(``iacguard.core.records``), whose methods are not compiled at import as a dataclass's
+are."""
 
 from __future__ import annotations
 
@@ -23,8 +26,13 @@ NOT_ON_THE_SMALL_PATH = (
     "_hashlib",
     "concurrent.futures",
     "multiprocessing",
+    "pickle",  # a serial run ships nothing across a process boundary (run.transfer)
+    "iacguard.run.transfer",
+    "subprocess",  # git runs only for --diff-base
     "cfnlint",  # the cfn-lint integration is for cfn-lint to load, never for `check`
     "iacguard.cfnlint",
+    "dataclasses",  # a dataclass compiles ~6 methods with exec at import: records do not
+    "inspect",
     "iacguard.lsp",  # the language server and its protocol libraries: `iacguard lsp` only
     "pygls",
     "lsprotocol",

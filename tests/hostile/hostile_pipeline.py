@@ -53,7 +53,7 @@ def run_pipeline(
     found = discover(list(paths), max_file_size=max_file_size)
     options = EvalOptions(scan_root=str(Path(scan_root).resolve()), max_file_size=max_file_size)
     if time_budget is not None:
-        from dataclasses import replace
+        from iacguard.core.records import replace
 
         options = replace(options, time_budget=time_budget)
     graph = evaluate(found, options)

@@ -53,9 +53,15 @@ def test_star_heavy_globs_match_in_linear_time(tmp_path):
     assert f"{LONG_NAME}:1:1: KMS001" in done.stdout  # not ignored, not excluded: checked
 
 
-def test_the_spec_is_on_re2():
+def test_the_spec_is_on_re2_or_plain():
+    """pathspec's spec runs on RE2; plain lines (no negation, no bracket) need no pathspec:
+    ``core.gitignore`` matches them component by component, with no regular expression."""
+    from iacguard.core.gitignore import PlainGitIgnore
     from iacguard.core.globs import gitignore_spec
 
     spec = gitignore_spec([STARRY])
     assert not spec.match_file(LONG_NAME) and spec.match_file("a" * 13 + "b")
-    assert spec._backend_name == "re2"
+    assert isinstance(spec, PlainGitIgnore)
+    mixed = gitignore_spec([STARRY, "!keep.tf"])
+    assert not mixed.match_file(LONG_NAME) and mixed.match_file("a" * 13 + "b")
+    assert mixed._backend_name == "re2"

@@ -35,14 +35,14 @@ y = [for s in ["shortish"] : "${s}-zzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzz"]
 
 
 def _spans(node, out):
-    """Every span in an AST (a plain walk over the dataclasses)."""
-    import dataclasses
+    """Every span in an AST (a plain walk over the records)."""
+    from iacguard.core import records
 
     if isinstance(node, tuple):
         for x in node:
             _spans(x, out)
-    elif dataclasses.is_dataclass(node):
-        for f in dataclasses.fields(node):
+    elif records.is_record(node):
+        for f in records.fields(node):
             value = getattr(node, f.name)
             if f.name.endswith("span"):
                 out.append(value)

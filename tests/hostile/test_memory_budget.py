@@ -125,9 +125,8 @@ def test_a_refused_element_refuses_its_collection_once():
 
 
 def test_the_instance_cap_is_per_root_not_per_block(tmp_path, monkeypatch):
-    from dataclasses import replace
-
     from iacguard.api import evaluate as evaluate_paths
+    from iacguard.core.records import replace
     from iacguard.discover import discover
     from iacguard.evaluate.options import EvalOptions
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import random
 import tempfile
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -26,6 +25,7 @@ from hostile_pipeline import run_direct
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from iacguard.core.records import replace
 from iacguard.evaluate.options import EvalOptions
 from iacguard.run.guard import BudgetExceeded, time_limit
 

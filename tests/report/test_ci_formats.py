@@ -213,7 +213,7 @@ def test_junit_classname_is_a_dotted_name_jenkins_and_gitlab_render(root, expect
 
 
 def test_junit_classname_in_the_document(report):
-    from dataclasses import replace
+    from iacguard.core.records import replace
 
     kms001 = next(f for f in report.findings if f.rule_id == "KMS001")
     moved = replace(report, findings=(replace(kms001, root="."),))

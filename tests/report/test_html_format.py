@@ -143,7 +143,9 @@ def test_a_source_file_that_is_gone_is_not_quoted(examples, tmp_path, monkeypatc
 
 
 def _fields(report) -> dict:
-    return {name: getattr(report, name) for name in report.__dataclass_fields__}
+    from iacguard.core.records import fields
+
+    return {f.name: getattr(report, f.name) for f in fields(report)}
 
 
 def test_the_cli_writes_the_page(tmp_path, monkeypatch, capsys):

@@ -188,8 +188,7 @@ def test_report_markdown_to_the_step_summary_replaces_the_github_summary(
 
 
 def test_a_file_outside_the_repository_is_never_a_blob_link(examples, tmp_path):
-    from dataclasses import replace
-
+    from iacguard.core.records import replace
     from iacguard.report.links import linker
 
     inner = replace(examples, repo_root=str(ROOT / "examples" / "terraform"))

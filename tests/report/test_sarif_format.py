@@ -126,9 +126,8 @@ def test_sarif_results(report):
 
 
 def test_sarif_fingerprints_survive_line_moves_but_not_other_resources(report):
-    from dataclasses import replace
-
     from iacguard.api import assemble
+    from iacguard.core.records import replace
     from iacguard.core.spans import Span
 
     def fps(findings):
@@ -171,9 +170,8 @@ def test_sarif_absolute_path_outside_root_is_a_file_uri(workdir, tmp_path_factor
 
 
 def test_sarif_says_when_a_gated_resource_exists(report):
-    from dataclasses import replace
-
     from iacguard.api import assemble
+    from iacguard.core.records import replace
 
     live = [f for f in report.findings if f.rule_id == "BKP001"]
     gated = replace(live[0], exists_when="var.create_vault = true")

@@ -312,6 +312,7 @@ def test_results_share_equal_strings_spans_and_hops_across_the_process_boundary(
     from iacguard.core.certainty import Certainty
     from iacguard.core.findings import Finding, Severity
     from iacguard.core.spans import Span
+    from iacguard.run.transfer import dumps
 
     def fresh(text: str) -> str:
         return "".join(list(text))  # an equal string that is another object
@@ -327,7 +328,7 @@ def test_results_share_equal_strings_spans_and_hops_across_the_process_boundary(
 
     sent = [finding("aws_backup_vault.a"), finding("aws_backup_vault.b")]
     assert sent[0].location.path is not sent[1].location.path
-    got = pickle.loads(parallel.dumps(sent))
+    got = pickle.loads(dumps(sent))
     assert got == sent
     a, b = got
     assert a.address != b.address
@@ -335,6 +336,6 @@ def test_results_share_equal_strings_spans_and_hops_across_the_process_boundary(
     assert a.resource_type is b.resource_type and a.message is b.message
     assert a.evidence is b.evidence and a.inputs is b.inputs
     # values that compare equal to values of other types are never merged: 1 == True
-    assert pickle.loads(parallel.dumps([(1, "x"), (True, "x")])) == [(1, "x"), (True, "x")]
-    mixed = pickle.loads(parallel.dumps([Located(None, "1"), (1.0,), (True,)]))
+    assert pickle.loads(dumps([(1, "x"), (True, "x")])) == [(1, "x"), (True, "x")]
+    mixed = pickle.loads(dumps([Located(None, "1"), (1.0,), (True,)]))
     assert type(mixed[2][0]) is bool and type(mixed[1][0]) is float

@@ -39,7 +39,7 @@ resource "aws_backup_vault" "main" {
 
 def _check(target: Path, relevance: bool, monkeypatch: pytest.MonkeyPatch) -> str:
     if not relevance:
-        monkeypatch.setattr(pipeline, "observed_types", lambda: None)
+        monkeypatch.setattr(pipeline, "observed_types", lambda *_: None)
     monkeypatch.chdir(target)
     report = pipeline.check(["."], jobs=1)
     monkeypatch.undo()
@@ -213,7 +213,7 @@ def _json(root: Path, monkeypatch: pytest.MonkeyPatch, skip: bool) -> dict:
     import json
 
     if not skip:  # a plugin rule installed: every unit is evaluated
-        monkeypatch.setattr(pipeline, "observed_types", lambda: None)
+        monkeypatch.setattr(pipeline, "observed_types", lambda *_: None)
     monkeypatch.chdir(root)
     report = pipeline.check(["."], jobs=1)
     monkeypatch.undo()

@@ -20,10 +20,10 @@ import os
 import threading
 import weakref
 from collections import OrderedDict
-from dataclasses import dataclass
 from typing import Any
 
 from iacguard.api import TemplateCheck, check_template
+from iacguard.core.records import record
 
 #: a template given as text is evaluated under this name (it is not a file)
 TEXT_NAME = "<cfn-lint template>.yaml"
@@ -33,7 +33,7 @@ MAX_DEPTH = 200
 MAX_FILE_BYTES = 20 * 1024 * 1024
 
 
-@dataclass(slots=True)
+@record(frozen=False)
 class Source:
     """What is evaluated: a name, its text (None: let iacguard read ``path``), and the
     cache key (the file's absolute path and the hash of its bytes, or the text's hash)."""
@@ -44,6 +44,20 @@ class Source:
     from_file: bool
     #: why the decoded template cannot be written out for iacguard (None: it can)
     problem: str | None = None
+
+    def __init__(
+        self,
+        path: str,
+        text: str | None,
+        key: tuple[str, ...],
+        from_file: bool,
+        problem: str | None = None,
+    ) -> None:
+        self.path = path
+        self.text = text
+        self.key = key
+        self.from_file = from_file
+        self.problem = problem
 
 
 def source_of(cfn: Any) -> Source:
@@ -78,13 +92,18 @@ class _TooDeep(Exception):
     pass
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class _Tagged:
     """A local YAML tag as cfn-lint decoded it (``!Rain::Embed x`` -> ``{"Fn::Rain::Embed":
     "x"}``), to be written back as the tag."""
 
     tag: str
     value: Any
+
+    def __init__(self, tag: str, value: Any) -> None:
+        set_field = object.__setattr__
+        set_field(self, "tag", tag)
+        set_field(self, "value", value)
 
 
 def _is_local_tag(key: Any) -> bool:
@@ -143,13 +162,18 @@ def as_yaml(template: Any) -> str:
     )
 
 
-@dataclass(slots=True)
+@record(frozen=False)
 class Evaluation:
     """One template evaluated: the iacguard check and where its text came from."""
 
     check: TemplateCheck
     from_file: bool
     served: Any = None  # a weak reference to the last ``cfn`` this evaluation served
+
+    def __init__(self, check: TemplateCheck, from_file: bool, served: Any = None) -> None:
+        self.check = check
+        self.from_file = from_file
+        self.served = served
 
     def serves(self, cfn: Any) -> bool:
         return self.served is not None and self.served() is cfn

@@ -10,6 +10,7 @@ import re
 from pathlib import Path
 
 from iacguard.core.files import read_regular
+from iacguard.core.lazyre import lazy_compile
 
 CONFIG_FILE = ".iacguard.toml"
 PYPROJECT = "pyproject.toml"
@@ -51,12 +52,12 @@ def _is_file(path: Path) -> bool:
         return False
 
 
-_TOOL_HEADER = re.compile(r"^\s*\[\[?\s*tool\s*\.\s*iacguard\s*[.\]]", re.M)
-_TOOL_DOTTED = re.compile(r"^\s*tool\s*\.\s*iacguard\s*[.=]", re.M)
+_TOOL_HEADER = lazy_compile(r"^\s*\[\[?\s*tool\s*\.\s*iacguard\s*[.\]]", re.M)
+_TOOL_DOTTED = lazy_compile(r"^\s*tool\s*\.\s*iacguard\s*[.=]", re.M)
 #: what can spell tool.iacguard other than the two patterns above: `[tool]` (then a key
 #: `iacguard`), a top-level `tool = {...}`, `tool` or `iacguard` as a quoted key, escapes
 #: in quoted keys ("iacguard" as a value, a dependency or a project name, is none of these)
-_EXOTIC = re.compile(
+_EXOTIC = lazy_compile(
     r"""^\s*\[\s*tool\s*\]|^\s*tool\s*=|["']tool["']\s*[.=\]]"""
     r"""|\.\s*["']iacguard["']|["']iacguard["']\s*[.=]|\\[uU]""",
     re.M,

@@ -5,11 +5,12 @@ how a ``select`` / ``ignore`` entry or a ``rules.<key>`` key names one."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
+from iacguard.core.records import record
 
-@dataclass(frozen=True, slots=True)
+
+@record
 class KnownRule:
     """A rule a configuration can name."""
 
@@ -19,6 +20,13 @@ class KnownRule:
     options: Mapping[str, Any]
     #: the catalog's one-line summary ("" when the catalog has none)
     summary: str = ""
+
+    def __init__(self, id: str, name: str, options: Mapping[str, Any], summary: str = "") -> None:
+        set_field = object.__setattr__
+        set_field(self, "id", id)
+        set_field(self, "name", name)
+        set_field(self, "options", options)
+        set_field(self, "summary", summary)
 
 
 def known_rules() -> dict[str, str]:

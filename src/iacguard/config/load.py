@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping, Sequence
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +18,7 @@ from iacguard.config.validate import show_value, validate_config
 from iacguard.core.certainty import Certainty
 from iacguard.core.files import read_regular
 from iacguard.core.findings import Severity
+from iacguard.core.records import replace
 from iacguard.discover import regular_file_problem
 from iacguard.rules.selection import names_a_rule
 

@@ -4,12 +4,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from typing import Any
 
 from iacguard.core.certainty import Certainty
 from iacguard.core.errors import CheckError
 from iacguard.core.findings import Severity
+from iacguard.core.records import MISSING, field, record
 
 
 class ConfigError(CheckError):
@@ -17,7 +17,7 @@ class ConfigError(CheckError):
     (A ``CheckError``: the run cannot do its job, in a worker process too.)"""
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class PerPath:
     """``[[tool.iacguard.per-path]]``: overrides for files matching ``paths``."""
 
@@ -32,6 +32,30 @@ class PerPath:
     source: str = ""
     _spec: Any = field(default=None, compare=False, repr=False)
 
+    def __init__(
+        self,
+        paths: tuple[str, ...],
+        select: tuple[str, ...] | None = None,
+        ignore: tuple[str, ...] = (),
+        min_certainty: Certainty | None = None,
+        rule_options: Mapping[str, Mapping[str, Any]] = MISSING,
+        severity: Mapping[str, Severity] = MISSING,
+        fail_on: Severity | None = None,
+        source: str = "",
+        _spec: Any = None,
+    ) -> None:
+        set_field = object.__setattr__
+        set_field(self, "paths", paths)
+        set_field(self, "select", select)
+        set_field(self, "ignore", ignore)
+        set_field(self, "min_certainty", min_certainty)
+        set_field(self, "rule_options", {} if rule_options is MISSING else rule_options)
+        set_field(self, "severity", {} if severity is MISSING else severity)
+        set_field(self, "fail_on", fail_on)
+        set_field(self, "source", source)
+        set_field(self, "_spec", _spec)
+        self.__post_init__()
+
     def __post_init__(self) -> None:
         if self._spec is None:
             from iacguard.core.globs import gitignore_spec
@@ -43,7 +67,7 @@ class PerPath:
         return bool(self._spec.match_file(relative))
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Config:
     """The effective settings of a run: what ``load_config`` returns and the run reads."""
 
@@ -78,3 +102,40 @@ class Config:
     #: file nearest to it (``iacguard.config.resolve``); False (``--config``, or a ``Config``
     #: built by hand): these settings apply to every file
     per_file: bool = False
+
+    def __init__(
+        self,
+        select: tuple[str, ...] = (),
+        ignore: tuple[str, ...] = (),
+        min_certainty: Certainty = Certainty.DEFAULT,
+        fail_on: Severity = Severity.LOW,
+        exclude: tuple[str, ...] = (),
+        rule_options: Mapping[str, Mapping[str, Any]] = MISSING,
+        severity: Mapping[str, Severity] = MISSING,
+        per_path: tuple[PerPath, ...] = (),
+        sources: Mapping[str, str] = MISSING,
+        path: str | None = None,
+        root: str = ".",
+        cli_exclude: tuple[str, ...] | None = None,
+        cli_extend_exclude: tuple[str, ...] = (),
+        cli_root: str = ".",
+        overrides: Mapping[str, Any] = MISSING,
+        per_file: bool = False,
+    ) -> None:
+        set_field = object.__setattr__
+        set_field(self, "select", select)
+        set_field(self, "ignore", ignore)
+        set_field(self, "min_certainty", min_certainty)
+        set_field(self, "fail_on", fail_on)
+        set_field(self, "exclude", exclude)
+        set_field(self, "rule_options", {} if rule_options is MISSING else rule_options)
+        set_field(self, "severity", {} if severity is MISSING else severity)
+        set_field(self, "per_path", per_path)
+        set_field(self, "sources", {} if sources is MISSING else sources)
+        set_field(self, "path", path)
+        set_field(self, "root", root)
+        set_field(self, "cli_exclude", cli_exclude)
+        set_field(self, "cli_extend_exclude", cli_extend_exclude)
+        set_field(self, "cli_root", cli_root)
+        set_field(self, "overrides", {} if overrides is MISSING else overrides)
+        set_field(self, "per_file", per_file)

@@ -5,10 +5,10 @@ configuration's ``root``; which configuration applies to a file is ``resolve``'s
 from __future__ import annotations
 
 import os
-from dataclasses import replace
 from pathlib import Path
 
 from iacguard.config.model import Config
+from iacguard.core.records import replace
 
 
 def relative_to(root: str, path: str) -> str | None:

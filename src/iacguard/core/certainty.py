@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Callable
-from dataclasses import dataclass, replace
 from typing import Any
 
+from iacguard.core.records import record, replace
 from iacguard.core.value_ops import combine, unknown_inputs
 from iacguard.core.values import Depends, Known, Unknown, Value
 
@@ -27,7 +27,7 @@ class Certainty(enum.IntEnum):
         return cls[text.strip().upper()]
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Verdict:
     """A predicate's outcome on a value: how certain, and which inputs decide it."""
 
@@ -37,6 +37,19 @@ class Verdict:
     avoided_by: tuple[str, ...] = ()
     #: the assignments under which it holds, for ``possible`` verdicts
     triggered_by: tuple[str, ...] = ()
+
+    def __init__(
+        self,
+        certainty: Certainty,
+        inputs: frozenset[str] = frozenset(),
+        avoided_by: tuple[str, ...] = (),
+        triggered_by: tuple[str, ...] = (),
+    ) -> None:
+        set_field = object.__setattr__
+        set_field(self, "certainty", certainty)
+        set_field(self, "inputs", inputs)
+        set_field(self, "avoided_by", avoided_by)
+        set_field(self, "triggered_by", triggered_by)
 
 
 #: A predicate on a payload: True means "violates", False "fine", None "cannot tell".

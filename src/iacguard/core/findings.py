@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass, field, replace
 from typing import Any
 
 from iacguard.core.certainty import Certainty
 from iacguard.core.fixes import Fix
 from iacguard.core.located import Located
+from iacguard.core.records import MISSING, field, record, replace
 from iacguard.core.spans import Span
 
 
@@ -27,7 +27,7 @@ class Severity(enum.IntEnum):
         return cls[text.strip().upper()]
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Finding:
     rule_id: str
     rule_name: str
@@ -54,6 +54,47 @@ class Finding:
     exists_when: str | None = None
     #: edits that repair the finding (``iacguard check --fix``); ``fix`` is the advice in words
     fixes: tuple[Fix, ...] = ()
+
+    def __init__(
+        self,
+        rule_id: str,
+        rule_name: str,
+        severity: Severity,
+        certainty: Certainty,
+        message: str,
+        address: str,
+        resource_type: str,
+        root: str,
+        location: Span,
+        evidence: tuple[Located, ...] = (),
+        inputs: tuple[str, ...] = (),
+        fix: str | None = None,
+        suppressed: bool = False,
+        suppression_reason: str | None = None,
+        properties: dict[str, Any] = MISSING,
+        attribute: str = "",
+        exists_when: str | None = None,
+        fixes: tuple[Fix, ...] = (),
+    ) -> None:
+        set_field = object.__setattr__
+        set_field(self, "rule_id", rule_id)
+        set_field(self, "rule_name", rule_name)
+        set_field(self, "severity", severity)
+        set_field(self, "certainty", certainty)
+        set_field(self, "message", message)
+        set_field(self, "address", address)
+        set_field(self, "resource_type", resource_type)
+        set_field(self, "root", root)
+        set_field(self, "location", location)
+        set_field(self, "evidence", evidence)
+        set_field(self, "inputs", inputs)
+        set_field(self, "fix", fix)
+        set_field(self, "suppressed", suppressed)
+        set_field(self, "suppression_reason", suppression_reason)
+        set_field(self, "properties", {} if properties is MISSING else properties)
+        set_field(self, "attribute", attribute)
+        set_field(self, "exists_when", exists_when)
+        set_field(self, "fixes", fixes)
 
     def with_(self, **changes: Any) -> Finding:
         return replace(self, **changes)

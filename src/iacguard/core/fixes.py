@@ -15,26 +15,31 @@ server converts to its client's position encoding (UTF-16 by default); ``offset`
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any, Literal
 
+from iacguard.core.records import record
 from iacguard.core.spans import Span
 
 Applicability = Literal["safe", "unsafe"]
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Edit:
     """Replace the text at ``span`` (in ``span.path``) with ``new_text``."""
 
     span: Span
     new_text: str
 
+    def __init__(self, span: Span, new_text: str) -> None:
+        set_field = object.__setattr__
+        set_field(self, "span", span)
+        set_field(self, "new_text", new_text)
+
     def to_json(self) -> dict[str, Any]:
         return {"location": self.span.to_json(), "new_text": self.new_text}
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Fix:
     """One repair: its edits are applied together or not at all."""
 
@@ -42,6 +47,12 @@ class Fix:
     title: str
     applicability: Applicability
     edits: tuple[Edit, ...]
+
+    def __init__(self, title: str, applicability: Applicability, edits: tuple[Edit, ...]) -> None:
+        set_field = object.__setattr__
+        set_field(self, "title", title)
+        set_field(self, "applicability", applicability)
+        set_field(self, "edits", edits)
 
     @property
     def paths(self) -> frozenset[str]:

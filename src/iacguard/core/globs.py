@@ -12,13 +12,21 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from iacguard.core.gitignore import plain_gitignore
+
 
 def gitignore_spec(lines: Iterable[str]) -> Any:
     """A ``pathspec.GitIgnoreSpec`` of ``lines`` on the RE2 backend (the default backend only
-    where RE2 cannot be had). Raises what pathspec raises for an unusable line."""
+    where RE2 cannot be had), or, when every line is a plain pattern, the matcher of
+    ``core.gitignore`` that answers as that spec does without importing pathspec (~20 ms).
+    Both offer ``match_file`` and ``check_file``. Raises what pathspec raises for an unusable
+    line."""
+    lines = list(lines)
+    plain = plain_gitignore(lines)
+    if plain is not None:
+        return plain
     import pathspec
 
-    lines = list(lines)
     try:
         return pathspec.GitIgnoreSpec.from_lines(lines, backend="re2")
     except (TypeError, ImportError, LookupError, ValueError) as exc:

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
+from iacguard.core.records import record
 from iacguard.core.spans import Span
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Located:
     """A message at a place: one hop of the reference chain that produced a value (``var.x``
     at variables.tf:3), one piece of a finding's evidence, or a note on what evaluation could
@@ -16,6 +16,20 @@ class Located:
 
     span: Span | None
     message: str
+
+    def __init__(self, span: Span | None, message: str) -> None:
+        set_field = object.__setattr__
+        set_field(self, "span", span)
+        set_field(self, "message", message)
+
+    # written out (not the records' generic ones): evidence hops are hashed the most
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is self.__class__:
+            return (self.span, self.message) == (other.span, other.message)  # type: ignore[attr-defined]
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash((self.span, self.message))
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -25,7 +39,7 @@ class Located:
         }
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class FileError:
     """A problem with one input file: the run goes on with every other file."""
 
@@ -33,6 +47,13 @@ class FileError:
     line: int | None
     column: int | None
     message: str
+
+    def __init__(self, path: str, line: int | None, column: int | None, message: str) -> None:
+        set_field = object.__setattr__
+        set_field(self, "path", path)
+        set_field(self, "line", line)
+        set_field(self, "column", column)
+        set_field(self, "message", message)
 
     def to_json(self) -> dict[str, Any]:
         return {

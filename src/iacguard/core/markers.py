@@ -8,6 +8,8 @@ import os
 import re
 from collections.abc import Iterator
 
+from iacguard.core.lazyre import lazy_compile
+
 #: the prefixes of every resource type a built-in rule starts from (a key, a vault, a plan, a
 #: selection: ``graph.facts.ANCHOR_KINDS``; tests/run/test_relevance.py checks the cover). The
 #: other types rules read (sources, roles, policy documents, data keys) matter only beside one
@@ -15,7 +17,7 @@ ANCHOR_PREFIXES = (b"aws_kms_", b"aws_backup_", b"AWS::KMS::", b"AWS::Backup::")
 #: what else makes a file's bytes worth evaluating: a suppression directive (any spelling of
 #: ``iacguard``: its unused-directive finding), an escape that could spell a type name, a
 #: remote module call (its installed copy may hold backup code; the "not fetched" note)
-_ESCAPE = re.compile(rb"\\[uUx]")
+_ESCAPE = lazy_compile(rb"\\[uUx]")
 
 
 def _anchored(data: bytes) -> bool:
@@ -26,9 +28,9 @@ def _anchored(data: bytes) -> bool:
 
 #: these three are searched for at a word boundary (``_at_word``): as ``\bmodule...`` they
 #: cost ``re`` five times as much (no literal prefix to skip ahead to)
-_MODULE_HEADER = re.compile(rb"""module\s+"[^"]*"\s*\{""")
+_MODULE_HEADER = lazy_compile(rb"""module\s+"[^"]*"\s*\{""")
 #: a module block's source (its first ``source =``: nested blocks of a call hold none)
-_SOURCE = re.compile(rb"""source\s*=\s*"([^"]*)\"""")
+_SOURCE = lazy_compile(rb"""source\s*=\s*"([^"]*)\"""")
 _WORD_BYTES = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")
 
 
@@ -66,7 +68,7 @@ def quiet_bytes(data: bytes, *, terraform: bool) -> bool:
     return True
 
 
-_LOCAL_SOURCE = re.compile(rb"""source\s*=\s*"(\.\.?/[^"]*)\"""")
+_LOCAL_SOURCE = lazy_compile(rb"""source\s*=\s*"(\.\.?/[^"]*)\"""")
 
 
 def calls_in(data: bytes, directory: str) -> tuple[str, ...]:

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
 from iacguard.core.certainty import Certainty
 from iacguard.core.findings import Finding, Severity
 from iacguard.core.located import FileError, Located
+from iacguard.core.records import field, record
 from iacguard.core.topology import Chain
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class RuleInfo:
     """A rule that ran, as reporters need it (SARIF lists every rule that ran)."""
 
@@ -21,8 +21,14 @@ class RuleInfo:
     name: str
     severity: Severity
 
+    def __init__(self, id: str, name: str, severity: Severity) -> None:
+        set_field = object.__setattr__
+        set_field(self, "id", id)
+        set_field(self, "name", name)
+        set_field(self, "severity", severity)
 
-@dataclass(frozen=True, slots=True)
+
+@record
 class Summary:
     #: live findings (not suppressed), the ones reported as problems
     findings: int
@@ -42,6 +48,35 @@ class Summary:
     #: live findings left out by ``--diff-base`` (not in the files changed since the ref)
     diff_base_hidden: int = 0
 
+    def __init__(
+        self,
+        findings: int,
+        failing: int,
+        by_rule: Mapping[str, int],
+        by_severity: Mapping[str, int],
+        by_certainty: Mapping[str, int],
+        files: int,
+        resources: int,
+        suppressed: int,
+        baseline_fixed: int,
+        errors: int,
+        baseline_hidden: int = 0,
+        diff_base_hidden: int = 0,
+    ) -> None:
+        set_field = object.__setattr__
+        set_field(self, "findings", findings)
+        set_field(self, "failing", failing)
+        set_field(self, "by_rule", by_rule)
+        set_field(self, "by_severity", by_severity)
+        set_field(self, "by_certainty", by_certainty)
+        set_field(self, "files", files)
+        set_field(self, "resources", resources)
+        set_field(self, "suppressed", suppressed)
+        set_field(self, "baseline_fixed", baseline_fixed)
+        set_field(self, "errors", errors)
+        set_field(self, "baseline_hidden", baseline_hidden)
+        set_field(self, "diff_base_hidden", diff_base_hidden)
+
     def to_json(self) -> dict[str, Any]:
         return {
             "findings": self.findings,
@@ -57,7 +92,7 @@ class Summary:
         }
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Report:
     """What ``check`` found: every reporter renders this and nothing else."""
 
@@ -86,6 +121,37 @@ class Report:
     #: the backup chains the findings touch (``core.topology``), sorted by the plan's place;
     #: only when the run was asked for them (``check(..., topology=True)``)
     chains: tuple[Chain, ...] = ()
+
+    def __init__(
+        self,
+        findings: tuple[Finding, ...],
+        errors: tuple[FileError, ...],
+        notes: tuple[Located, ...],
+        summary: Summary,
+        baseline_fixed: tuple[Any, ...] = (),
+        rules: tuple[RuleInfo, ...] = (),
+        min_certainty: Certainty = Certainty.DEFAULT,
+        fail_on: Severity = Severity.LOW,
+        base: str = ".",
+        diff_base: str | None = None,
+        repo_root: str | None = None,
+        fail_on_for: Callable[[Finding], Severity] | None = None,
+        chains: tuple[Chain, ...] = (),
+    ) -> None:
+        set_field = object.__setattr__
+        set_field(self, "findings", findings)
+        set_field(self, "errors", errors)
+        set_field(self, "notes", notes)
+        set_field(self, "summary", summary)
+        set_field(self, "baseline_fixed", baseline_fixed)
+        set_field(self, "rules", rules)
+        set_field(self, "min_certainty", min_certainty)
+        set_field(self, "fail_on", fail_on)
+        set_field(self, "base", base)
+        set_field(self, "diff_base", diff_base)
+        set_field(self, "repo_root", repo_root)
+        set_field(self, "fail_on_for", fail_on_for)
+        set_field(self, "chains", chains)
 
     @property
     def live(self) -> tuple[Finding, ...]:

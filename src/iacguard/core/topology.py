@@ -15,9 +15,9 @@ the baseline and ``--diff-base`` come after the chains are built): each node car
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 
 from iacguard.core.findings import Finding
+from iacguard.core.records import record
 from iacguard.core.spans import Span
 
 #: the kinds of node a chain holds, in the order a diagram lays them out left to right
@@ -33,7 +33,7 @@ KINDS = (
 )
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Mark:
     """The findings that make a node fail: a finding on the resource ``root`` / ``address``,
     of one of ``rules`` (any rule when empty) but none of ``except_rules``, whose properties
@@ -44,6 +44,21 @@ class Mark:
     rules: tuple[str, ...] = ()
     except_rules: tuple[str, ...] = ()
     property: tuple[str, str] | None = None
+
+    def __init__(
+        self,
+        root: str,
+        address: str,
+        rules: tuple[str, ...] = (),
+        except_rules: tuple[str, ...] = (),
+        property: tuple[str, str] | None = None,
+    ) -> None:
+        set_field = object.__setattr__
+        set_field(self, "root", root)
+        set_field(self, "address", address)
+        set_field(self, "rules", rules)
+        set_field(self, "except_rules", except_rules)
+        set_field(self, "property", property)
 
     def matches(self, finding: Finding) -> bool:
         if finding.root != self.root or finding.address != self.address:
@@ -58,7 +73,7 @@ class Mark:
         return True
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ChainNode:
     """One box of a chain: ``label`` (an address, a rule name) over ``detail`` (a type, a
     state); ``id`` is unique within its chain (``n0``, ``n1``, ...)."""
@@ -70,18 +85,41 @@ class ChainNode:
     span: Span | None = None
     marks: tuple[Mark, ...] = ()
 
+    def __init__(
+        self,
+        id: str,
+        kind: str,
+        label: str,
+        detail: str,
+        span: Span | None = None,
+        marks: tuple[Mark, ...] = (),
+    ) -> None:
+        set_field = object.__setattr__
+        set_field(self, "id", id)
+        set_field(self, "kind", kind)
+        set_field(self, "label", label)
+        set_field(self, "detail", detail)
+        set_field(self, "span", span)
+        set_field(self, "marks", marks)
+
     def fails(self, findings: Iterable[Finding]) -> bool:
         return any(m.matches(f) for f in findings for m in self.marks)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ChainEdge:
     source: str
     target: str
     label: str = ""
 
+    def __init__(self, source: str, target: str, label: str = "") -> None:
+        set_field = object.__setattr__
+        set_field(self, "source", source)
+        set_field(self, "target", target)
+        set_field(self, "label", label)
 
-@dataclass(frozen=True, slots=True)
+
+@record
 class Chain:
     """A backup plan's chain: its nodes (the plan first) and the edges between them; or, for a
     vault no plan of the graph targets, that vault's chain (the vault first)."""
@@ -91,6 +129,15 @@ class Chain:
     plan: str
     nodes: tuple[ChainNode, ...]
     edges: tuple[ChainEdge, ...]
+
+    def __init__(
+        self, root: str, plan: str, nodes: tuple[ChainNode, ...], edges: tuple[ChainEdge, ...]
+    ) -> None:
+        set_field = object.__setattr__
+        set_field(self, "root", root)
+        set_field(self, "plan", plan)
+        set_field(self, "nodes", nodes)
+        set_field(self, "edges", edges)
 
     def sort_key(self) -> tuple[str, int, str, str]:
         span = self.nodes[0].span if self.nodes else None

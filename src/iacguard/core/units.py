@@ -7,13 +7,21 @@ discovery.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from iacguard.core.records import record
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class TerraformModule:
     """A directory of ``.tf`` files, with the tfvars Terraform would load for it."""
 
     directory: str
     files: tuple[str, ...]
     var_files: tuple[str, ...] = ()
+
+    def __init__(
+        self, directory: str, files: tuple[str, ...], var_files: tuple[str, ...] = ()
+    ) -> None:
+        set_field = object.__setattr__
+        set_field(self, "directory", directory)
+        set_field(self, "files", files)
+        set_field(self, "var_files", var_files)

@@ -31,16 +31,16 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from typing import Any
 
 from iacguard.core.located import Located
+from iacguard.core.records import field, record
 from iacguard.core.spans import Span
 
 # ----------------------------------------------------------------------------- leaves
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Unknown:
     """A value (or a piece of one) that cannot be seen statically.
 
@@ -54,11 +54,26 @@ class Unknown:
     required_input: bool = False
     trace: tuple[Located, ...] = field(default=(), compare=False)
 
+    def __init__(
+        self,
+        reason: str,
+        span: Span | None = None,
+        inputs: frozenset[str] = frozenset(),
+        required_input: bool = False,
+        trace: tuple[Located, ...] = (),
+    ) -> None:
+        set_field = object.__setattr__
+        set_field(self, "reason", reason)
+        set_field(self, "span", span)
+        set_field(self, "inputs", inputs)
+        set_field(self, "required_input", required_input)
+        set_field(self, "trace", trace)
+
     def to_json(self) -> dict[str, Any]:
         return {"unknown": self.reason}
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Ref:
     """A computed attribute of a resource in the graph (``aws_kms_key.k`` ``arn``).
 
@@ -71,15 +86,28 @@ class Ref:
     root: str
     span: Span | None = field(default=None, compare=False)
 
+    def __init__(
+        self, address: str, attribute: str | None, root: str, span: Span | None = None
+    ) -> None:
+        set_field = object.__setattr__
+        set_field(self, "address", address)
+        set_field(self, "attribute", attribute)
+        set_field(self, "root", root)
+        set_field(self, "span", span)
+
     def to_json(self) -> dict[str, Any]:
         return {"ref": self.address + (f".{self.attribute}" if self.attribute else "")}
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class PartialStr:
     """A string made of known text and unknown or referenced pieces."""
 
     parts: tuple[str | Unknown | Ref, ...]
+
+    def __init__(self, parts: tuple[str | Unknown | Ref, ...]) -> None:
+        set_field = object.__setattr__
+        set_field(self, "parts", parts)
 
     def known_text(self) -> str:
         return "".join(p for p in self.parts if isinstance(p, str))
@@ -109,11 +137,15 @@ class PartialStr:
         return {"partial": str(self)}
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class JsonEncoded:
     """``jsonencode(x)`` where ``x`` is not fully known: keeps the structure."""
 
     data: Any
+
+    def __init__(self, data: Any) -> None:
+        set_field = object.__setattr__
+        set_field(self, "data", data)
 
     def to_json(self) -> dict[str, Any]:
         return {"jsonencode": to_jsonable(self.data)}
@@ -163,22 +195,35 @@ def to_jsonable(data: Any) -> Any:
 # ----------------------------------------------------------------------------- values
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Alternative:
     """The value under one other assignment of inputs, e.g. ``{"var.use_cmk": True}``."""
 
     assignment: tuple[tuple[str, Any], ...]
     value: Any
 
+    def __init__(self, assignment: tuple[tuple[str, Any], ...], value: Any) -> None:
+        set_field = object.__setattr__
+        set_field(self, "assignment", assignment)
+        set_field(self, "value", value)
+
     def describe(self) -> str:
         return ", ".join(f"{k} = {v!r}" for k, v in self.assignment)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Known:
     value: Any
     span: Span | None = field(default=None, compare=False)
     trace: tuple[Located, ...] = field(default=(), compare=False)
+
+    def __init__(
+        self, value: Any, span: Span | None = None, trace: tuple[Located, ...] = ()
+    ) -> None:
+        set_field = object.__setattr__
+        set_field(self, "value", value)
+        set_field(self, "span", span)
+        set_field(self, "trace", trace)
 
     @property
     def inputs(self) -> frozenset[str]:
@@ -188,7 +233,7 @@ class Known:
         return {"certainty": "known", "value": to_jsonable(self.value)}
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Depends:
     default: Any
     inputs: frozenset[str]
@@ -196,6 +241,23 @@ class Depends:
     complete: bool = False
     span: Span | None = field(default=None, compare=False)
     trace: tuple[Located, ...] = field(default=(), compare=False)
+
+    def __init__(
+        self,
+        default: Any,
+        inputs: frozenset[str],
+        alternatives: tuple[Alternative, ...] = (),
+        complete: bool = False,
+        span: Span | None = None,
+        trace: tuple[Located, ...] = (),
+    ) -> None:
+        set_field = object.__setattr__
+        set_field(self, "default", default)
+        set_field(self, "inputs", inputs)
+        set_field(self, "alternatives", alternatives)
+        set_field(self, "complete", complete)
+        set_field(self, "span", span)
+        set_field(self, "trace", trace)
 
     def to_json(self) -> dict[str, Any]:
         return {

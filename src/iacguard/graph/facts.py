@@ -19,9 +19,9 @@ values, in ``core.value_ops``.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
+from iacguard.core.records import record
 from iacguard.core.spans import Span
 from iacguard.core.value_ops import is_absent, normalize, path_steps, project
 from iacguard.core.values import (
@@ -33,11 +33,15 @@ from iacguard.core.values import (
 from iacguard.graph.model import Resource
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Const:
     """A fact that is fixed by the resource type (``aws_kms_external_key`` is EXTERNAL)."""
 
     value: Any
+
+    def __init__(self, value: Any) -> None:
+        set_field = object.__setattr__
+        set_field(self, "value", value)
 
 
 #: resource kind by type; data sources are keyed ``data.<type>``
@@ -225,7 +229,7 @@ POLICY_DOCUMENT_PARTS = (
 )
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class PlanRuleShape:
     """Where a backup plan keeps its rules' parts (relative to the plan.rules list)."""
 
@@ -235,6 +239,16 @@ class PlanRuleShape:
     destination: str
     #: the logically air-gapped vault the rule backs up to directly (an ARN)
     air_gapped: str
+
+    def __init__(
+        self, name: str, target: str, copies: str, destination: str, air_gapped: str
+    ) -> None:
+        set_field = object.__setattr__
+        set_field(self, "name", name)
+        set_field(self, "target", target)
+        set_field(self, "copies", copies)
+        set_field(self, "destination", destination)
+        set_field(self, "air_gapped", air_gapped)
 
 
 PLAN_SHAPES: Mapping[str, PlanRuleShape] = {
@@ -258,7 +272,7 @@ PLAN_SHAPES: Mapping[str, PlanRuleShape] = {
 # ----------------------------------------------------------------------------- backup sources
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class SourceShape:
     """A resource type whose recovery points take the source's own encryption (AWS Backup does
     not fully manage it): where the encryption is set and what AWS does when it is not.
@@ -293,6 +307,39 @@ class SourceShape:
     tags: str = "tags"
     #: extra words for the message
     note: str = ""
+
+    def __init__(
+        self,
+        label: str,
+        arn_service: str,
+        arn_resource: str,
+        encrypted: tuple[str, ...],
+        default: bool = False,
+        ebs: bool = False,
+        inherits: tuple[str, ...] = (),
+        cluster: str | None = None,
+        launch_template: str | None = None,
+        from_template: tuple[str, ...] = (),
+        always_encrypted_when: tuple[str, str] | None = None,
+        name: str | None = None,
+        tags: str = "tags",
+        note: str = "",
+    ) -> None:
+        set_field = object.__setattr__
+        set_field(self, "label", label)
+        set_field(self, "arn_service", arn_service)
+        set_field(self, "arn_resource", arn_resource)
+        set_field(self, "encrypted", encrypted)
+        set_field(self, "default", default)
+        set_field(self, "ebs", ebs)
+        set_field(self, "inherits", inherits)
+        set_field(self, "cluster", cluster)
+        set_field(self, "launch_template", launch_template)
+        set_field(self, "from_template", from_template)
+        set_field(self, "always_encrypted_when", always_encrypted_when)
+        set_field(self, "name", name)
+        set_field(self, "tags", tags)
+        set_field(self, "note", note)
 
 
 _RDS_RESTORES = ("snapshot_identifier", "restore_to_point_in_time")
@@ -434,7 +481,7 @@ LAUNCH_TEMPLATE_VOLUMES: Mapping[str, str] = {
 TAGS_ALL = "tags_all"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class SelectionShape:
     """How a backup selection writes its tag tests (relative to one ``selection.tags`` entry
     and one ``selection.conditions`` block)."""
@@ -446,6 +493,23 @@ class SelectionShape:
     operators: Mapping[str, str]
     cond_key: str
     cond_value: str
+
+    def __init__(
+        self,
+        tag_type: str,
+        tag_key: str,
+        tag_value: str,
+        operators: Mapping[str, str],
+        cond_key: str,
+        cond_value: str,
+    ) -> None:
+        set_field = object.__setattr__
+        set_field(self, "tag_type", tag_type)
+        set_field(self, "tag_key", tag_key)
+        set_field(self, "tag_value", tag_value)
+        set_field(self, "operators", operators)
+        set_field(self, "cond_key", cond_key)
+        set_field(self, "cond_value", cond_value)
 
 
 SELECTION_SHAPES: Mapping[str, SelectionShape] = {
@@ -529,7 +593,7 @@ def kind_of(resource: Resource) -> str | None:
 # ----------------------------------------------------------------------------- facts
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Fact:
     """One fact of one resource: its Value (None when not set), path and span."""
 
@@ -540,6 +604,16 @@ class Fact:
     value: Value | None
     #: the attribute's span, or the resource header when it is not set
     span: Span
+
+    def __init__(
+        self, resource: Resource, name: str, path: str, value: Value | None, span: Span
+    ) -> None:
+        set_field = object.__setattr__
+        set_field(self, "resource", resource)
+        set_field(self, "name", name)
+        set_field(self, "path", path)
+        set_field(self, "value", value)
+        set_field(self, "span", span)
 
     @property
     def absent(self) -> bool:
@@ -598,7 +672,7 @@ def value_at(resource: Resource, path: str) -> Value | None:
 # ----------------------------------------------------------------------------- plan rules
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class PlanRule:
     """One rule of a backup plan (one element of ``rule`` / ``BackupPlanRule``)."""
 
@@ -612,6 +686,25 @@ class PlanRule:
     span: Span
     #: the logically air-gapped vault it backs up to directly (an ARN; value None: not set)
     air_gapped: Fact | None = None
+
+    def __init__(
+        self,
+        plan: Resource,
+        index: int,
+        name: str,
+        target: Fact,
+        copies: tuple[Fact, ...],
+        span: Span,
+        air_gapped: Fact | None = None,
+    ) -> None:
+        set_field = object.__setattr__
+        set_field(self, "plan", plan)
+        set_field(self, "index", index)
+        set_field(self, "name", name)
+        set_field(self, "target", target)
+        set_field(self, "copies", copies)
+        set_field(self, "span", span)
+        set_field(self, "air_gapped", air_gapped)
 
     def targets(self) -> list[tuple[Fact, bool]]:
         """Every vault the rule writes to, with whether it is given as an ARN: the target

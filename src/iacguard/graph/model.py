@@ -12,10 +12,10 @@ template file it was evaluated from).
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from iacguard.core.located import FileError, Located
+from iacguard.core.records import MISSING, field, record
 from iacguard.core.spans import Span
 from iacguard.core.values import Known, Ref, Value, default_of, value_to_json
 
@@ -27,7 +27,7 @@ ALWAYS = Known(True)
 METADATA_ATTRIBUTE = "__metadata__"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Resource:
     """One resource (or data source) instance.
 
@@ -56,6 +56,33 @@ class Resource:
     #: the whole block (Terraform) or the whole logical-id mapping (CloudFormation): inline
     #: suppressions inside it apply to this resource
     extent: Span | None = None
+
+    def __init__(
+        self,
+        address: str,
+        type: str,
+        root: str,
+        span: Span,
+        attributes: Mapping[str, Value],
+        language: Language,
+        mode: Mode = "managed",
+        module: str = "",
+        exists: Value = ALWAYS,
+        spans: Mapping[str, Span] = MISSING,
+        extent: Span | None = None,
+    ) -> None:
+        set_field = object.__setattr__
+        set_field(self, "address", address)
+        set_field(self, "type", type)
+        set_field(self, "root", root)
+        set_field(self, "span", span)
+        set_field(self, "attributes", attributes)
+        set_field(self, "language", language)
+        set_field(self, "mode", mode)
+        set_field(self, "module", module)
+        set_field(self, "exists", exists)
+        set_field(self, "spans", {} if spans is MISSING else spans)
+        set_field(self, "extent", extent)
 
     def get(self, name: str) -> Value | None:
         return self.attributes.get(name)
@@ -91,7 +118,7 @@ class Resource:
         return out
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Edge:
     """A reference from one resource's attribute to another resource (or its attribute)."""
 
@@ -101,6 +128,23 @@ class Edge:
     target_attribute: str | None
     root: str
     span: Span | None
+
+    def __init__(
+        self,
+        source: str,
+        source_attribute: str,
+        target: str,
+        target_attribute: str | None,
+        root: str,
+        span: Span | None,
+    ) -> None:
+        set_field = object.__setattr__
+        set_field(self, "source", source)
+        set_field(self, "source_attribute", source_attribute)
+        set_field(self, "target", target)
+        set_field(self, "target_attribute", target_attribute)
+        set_field(self, "root", root)
+        set_field(self, "span", span)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -113,7 +157,7 @@ class Edge:
         }
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Graph:
     resources: tuple[Resource, ...] = ()
     edges: tuple[Edge, ...] = ()
@@ -125,6 +169,26 @@ class Graph:
     #: tfvars file) rather than the declaration's default, so messages can name it
     assigned: tuple[tuple[str, str, str], ...] = ()
     _index: dict[tuple[str, str], Resource] = field(default_factory=dict, compare=False, repr=False)
+
+    def __init__(
+        self,
+        resources: tuple[Resource, ...] = (),
+        edges: tuple[Edge, ...] = (),
+        errors: tuple[FileError, ...] = (),
+        notes: tuple[Located, ...] = (),
+        roots: tuple[str, ...] = (),
+        assigned: tuple[tuple[str, str, str], ...] = (),
+        _index: dict[tuple[str, str], Resource] = MISSING,
+    ) -> None:
+        set_field = object.__setattr__
+        set_field(self, "resources", resources)
+        set_field(self, "edges", edges)
+        set_field(self, "errors", errors)
+        set_field(self, "notes", notes)
+        set_field(self, "roots", roots)
+        set_field(self, "assigned", assigned)
+        set_field(self, "_index", {} if _index is MISSING else _index)
+        self.__post_init__()
 
     def __post_init__(self) -> None:
         index = self._index

@@ -34,18 +34,19 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass
 from typing import Any
 
+from iacguard.core.lazyre import lazy_compile
+from iacguard.core.records import record
 from iacguard.core.values import JsonEncoded, PartialStr, Ref, Unknown
 
 REQUIRED_ACTIONS = ("kms:Decrypt", "kms:GenerateDataKey")
 GRANT_ACTION = "kms:CreateGrant"
 BACKUP_SERVICE = "backup.amazonaws.com"
-_VIA_BACKUP = re.compile(r"backup\.[a-z0-9-]+\.amazonaws\.com(\.cn)?")
+_VIA_BACKUP = lazy_compile(r"backup\.[a-z0-9-]+\.amazonaws\.com(\.cn)?")
 _SAMPLE_VIA = "backup.us-east-1.amazonaws.com"
 #: the AWS Backup service-linked role (any account, any partition)
-_BACKUP_SLR = re.compile(
+_BACKUP_SLR = lazy_compile(
     r"arn:aws[a-z-]*:iam::(\d{12}|\*):role/aws-service-role/backup\.amazonaws\.com/"
     r"AWSServiceRoleForBackup"
 )
@@ -56,12 +57,12 @@ _SAMPLE_SLR = (
 _PRINCIPAL_KEYS = frozenset(
     {"aws:principalorgid", "aws:principalorgpaths", "aws:principalaccount", "aws:principalarn"}
 )
-_ROOT_ARN = re.compile(r"arn:aws[a-z-]*:iam::(\d{12}|[^:]*):root")
+_ROOT_ARN = lazy_compile(r"arn:aws[a-z-]*:iam::(\d{12}|[^:]*):root")
 _PLACEHOLDER = "__iacguard_unknown_{}__"
-_PLACEHOLDER_RE = re.compile(r"__iacguard_unknown_(\d+)__")
+_PLACEHOLDER_RE = lazy_compile(r"__iacguard_unknown_(\d+)__")
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Statement:
     index: int
     sid: str | None
@@ -72,26 +73,61 @@ class Statement:
     not_action: Any
     condition: Any
 
+    def __init__(
+        self,
+        index: int,
+        sid: str | None,
+        effect: Any,
+        principal: Any,
+        not_principal: Any,
+        action: Any,
+        not_action: Any,
+        condition: Any,
+    ) -> None:
+        set_field = object.__setattr__
+        set_field(self, "index", index)
+        set_field(self, "sid", sid)
+        set_field(self, "effect", effect)
+        set_field(self, "principal", principal)
+        set_field(self, "not_principal", not_principal)
+        set_field(self, "action", action)
+        set_field(self, "not_action", not_action)
+        set_field(self, "condition", condition)
+
     def label(self) -> str:
         return f"statement {self.sid!r}" if self.sid else f"statement #{self.index + 1}"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Policy:
     statements: tuple[Statement, ...]
     #: the statement list itself (or a statement) is unknown
     unknown: str | None = None
 
+    def __init__(self, statements: tuple[Statement, ...], unknown: str | None = None) -> None:
+        set_field = object.__setattr__
+        set_field(self, "statements", statements)
+        set_field(self, "unknown", unknown)
 
-@dataclass(frozen=True, slots=True)
+
+@record
 class Unparsed:
     reason: str
 
+    def __init__(self, reason: str) -> None:
+        set_field = object.__setattr__
+        set_field(self, "reason", reason)
 
-@dataclass(frozen=True, slots=True)
+
+@record
 class GrantAnswer:
     grants: bool | None
     reason: str
+
+    def __init__(self, grants: bool | None, reason: str) -> None:
+        set_field = object.__setattr__
+        set_field(self, "grants", grants)
+        set_field(self, "reason", reason)
 
 
 # ----------------------------------------------------------------------------- parsing

@@ -17,10 +17,10 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 
 from iacguard.core.findings import Finding
 from iacguard.core.located import FileError
+from iacguard.core.records import MISSING, field, record
 
 TERRAFORM_SUFFIXES = (".tf", ".tf.json", ".tfvars", ".tfvars.json")
 DATA_SUFFIXES = (".yaml", ".yml", ".json", ".template", ".cfn")
@@ -40,7 +40,7 @@ def is_config(path: str) -> bool:
     return os.path.basename(path) in CONFIG_NAMES
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Outcome:
     """What one run found, by absolute path."""
 
@@ -50,6 +50,19 @@ class Outcome:
     scope: frozenset[str] = frozenset()
     #: the run could not do its job (an unusable configuration): said on the document
     failure: str | None = None
+
+    def __init__(
+        self,
+        findings: Mapping[str, tuple[Finding, ...]] = MISSING,
+        errors: Mapping[str, tuple[FileError, ...]] = MISSING,
+        scope: frozenset[str] = frozenset(),
+        failure: str | None = None,
+    ) -> None:
+        set_field = object.__setattr__
+        set_field(self, "findings", {} if findings is MISSING else findings)
+        set_field(self, "errors", {} if errors is MISSING else errors)
+        set_field(self, "scope", scope)
+        set_field(self, "failure", failure)
 
 
 def named_files(path: str) -> list[str]:

@@ -10,26 +10,36 @@ Scalars keep the value as written (``true`` is ``True``, ``"true"`` is ``"true"`
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any, Union
 
 from iacguard.core.located import FileError, Located
+from iacguard.core.records import MISSING, field, record
 from iacguard.core.spans import Span
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ScalarNode:
     value: Any
     span: Span
 
+    def __init__(self, value: Any, span: Span) -> None:
+        set_field = object.__setattr__
+        set_field(self, "value", value)
+        set_field(self, "span", span)
 
-@dataclass(frozen=True, slots=True)
+
+@record
 class SeqNode:
     items: tuple[Node, ...]
     span: Span
 
+    def __init__(self, items: tuple[Node, ...], span: Span) -> None:
+        set_field = object.__setattr__
+        set_field(self, "items", items)
+        set_field(self, "span", span)
 
-@dataclass(frozen=True, slots=True)
+
+@record
 class MapNode:
     """A mapping; ``keys[i]`` (a scalar node) maps to ``values[i]``. Keys are unique."""
 
@@ -37,6 +47,19 @@ class MapNode:
     values: tuple[Node, ...]
     span: Span
     _index: dict[Any, int] = field(default_factory=dict, compare=False, repr=False)
+
+    def __init__(
+        self,
+        keys: tuple[ScalarNode, ...],
+        values: tuple[Node, ...],
+        span: Span,
+        _index: dict[Any, int] = MISSING,
+    ) -> None:
+        set_field = object.__setattr__
+        set_field(self, "keys", keys)
+        set_field(self, "values", values)
+        set_field(self, "span", span)
+        set_field(self, "_index", {} if _index is MISSING else _index)
 
     def _position(self, key: Any) -> int | None:
         index = self._index
@@ -60,7 +83,7 @@ class MapNode:
         return len(self.keys)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class BadNode:
     """Something the loader rejected (a Python tag, a bad scalar: ``error``, reported as a
     file error) or could not read (a YAML tag CloudFormation does not know: not an error, a
@@ -69,6 +92,12 @@ class BadNode:
     message: str
     span: Span
     error: bool = True
+
+    def __init__(self, message: str, span: Span, error: bool = True) -> None:
+        set_field = object.__setattr__
+        set_field(self, "message", message)
+        set_field(self, "span", span)
+        set_field(self, "error", error)
 
 
 Node = Union[ScalarNode, SeqNode, MapNode, BadNode]  # noqa: UP007 - runtime alias on 3.10
@@ -85,7 +114,7 @@ def to_plain(node: Node) -> Any:
     return None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ParsedDocument:
     """A loaded file: its root node (None when empty or unreadable), located errors, and
     located notes (what the loader read as unknown: a YAML tag CloudFormation does not know).
@@ -98,6 +127,19 @@ class ParsedDocument:
     errors: tuple[FileError, ...] = ()
     fatal: bool = False
     notes: tuple[Located, ...] = ()
+
+    def __init__(
+        self,
+        root: Node | None,
+        errors: tuple[FileError, ...] = (),
+        fatal: bool = False,
+        notes: tuple[Located, ...] = (),
+    ) -> None:
+        set_field = object.__setattr__
+        set_field(self, "root", root)
+        set_field(self, "errors", errors)
+        set_field(self, "fatal", fatal)
+        set_field(self, "notes", notes)
 
 
 def path_at(root: Node, line: int, column: int) -> list[str | int]:

@@ -9,10 +9,12 @@ files whose bytes name a directive."""
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+
+from iacguard.core.lazyre import lazy_compile
+from iacguard.core.records import record
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Comment:
     line: int
     column: int
@@ -20,12 +22,19 @@ class Comment:
     #: nothing but whitespace before it on its line
     alone: bool
 
+    def __init__(self, line: int, column: int, text: str, alone: bool) -> None:
+        set_field = object.__setattr__
+        set_field(self, "line", line)
+        set_field(self, "column", column)
+        set_field(self, "text", text)
+        set_field(self, "alone", alone)
+
 
 _STRING_CHARS = '\\$%"\n'
 _CODE_CHARS = '#/"<{}\n'
-_STRING_SPECIAL = re.compile(r'[\\$%"\n]')
-_CODE_SPECIAL = re.compile(r'[#/"<{}\n]')
-_HEREDOC = re.compile(r"<<-?([A-Za-z_][A-Za-z0-9_-]*)[ \t]*\r?\n")
+_STRING_SPECIAL = lazy_compile(r'[\\$%"\n]')
+_CODE_SPECIAL = lazy_compile(r'[#/"<{}\n]')
+_HEREDOC = lazy_compile(r"<<-?([A-Za-z_][A-Za-z0-9_-]*)[ \t]*\r?\n")
 
 
 def hcl_comments(text: str) -> list[Comment]:
@@ -137,8 +146,8 @@ def hcl_comments(text: str) -> list[Comment]:
     return out
 
 
-_BLOCK_SCALAR = re.compile(r"(?:^|\s)[|>][-+0-9]*$")
-_YAML_BREAKS = re.compile("\r\n|[\r\n\x85\u2028\u2029]")
+_BLOCK_SCALAR = lazy_compile(r"(?:^|\s)[|>][-+0-9]*$")
+_YAML_BREAKS = lazy_compile("\r\n|[\r\n\x85\u2028\u2029]")
 
 
 def yaml_comments(text: str) -> list[Comment]:

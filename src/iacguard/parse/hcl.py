@@ -17,6 +17,7 @@ import re
 from functools import lru_cache
 from typing import Any
 
+from iacguard.core.lazyre import lazy_compile
 from iacguard.core.located import FileError
 from iacguard.core.spans import Span
 from iacguard.parse.hcl_ast import Attribute, Block, Body, HclFile
@@ -25,7 +26,7 @@ from iacguard.parse.hcl_cut import cut_long_literals, mask_strings, restore_cuts
 from iacguard.parse.hcl_support import no_gc
 
 #: a line that starts a top-level block or attribute (used to split files with errors)
-_TOP_LEVEL = re.compile(
+_TOP_LEVEL = lazy_compile(
     rb'^[A-Za-z_][A-Za-z0-9_-]*(?:[ \t]+(?:"[^"\n]*"|[A-Za-z_][A-Za-z0-9_-]*))*[ \t]*(?:\{|=(?!=))',
     re.MULTILINE,
 )
@@ -58,8 +59,8 @@ def _file_span(path: str, source: bytes) -> Span:
     return Span(path, 1, 1, lines + 1, len(last) + 1)
 
 
-_EXPONENT = re.compile(rb"[eE][+-]?[0-9]")
-_MAYBE_EXPONENT = re.compile(rb"[0-9][eE][+-]?[0-9]")
+_EXPONENT = lazy_compile(rb"[eE][+-]?[0-9]")
+_MAYBE_EXPONENT = lazy_compile(rb"[0-9][eE][+-]?[0-9]")
 #: re-reads while fixing exponents: each round can clear the tree enough to show more
 _EXPONENT_ROUNDS = 8
 

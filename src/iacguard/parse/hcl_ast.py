@@ -14,23 +14,27 @@ applies to the resulting list, as in Terraform).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from iacguard.core.located import FileError
+from iacguard.core.records import record
 from iacguard.core.spans import Span
 
 # ----------------------------------------------------------------------------- expressions
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Literal:
     """``null``, ``true``/``false``, a number (int when the text is integral) or a string."""
 
     value: None | bool | int | float | str
     span: Span
 
+    def __init__(self, value: None | bool | int | float | str, span: Span) -> None:
+        set_field = object.__setattr__
+        set_field(self, "value", value)
+        set_field(self, "span", span)
 
-@dataclass(frozen=True, slots=True)
+
+@record
 class Template:
     """A quoted template or heredoc: literal text (escapes already processed) and expressions.
 
@@ -43,8 +47,14 @@ class Template:
     span: Span
     heredoc: bool = False
 
+    def __init__(self, parts: tuple[str | Expr, ...], span: Span, heredoc: bool = False) -> None:
+        set_field = object.__setattr__
+        set_field(self, "parts", parts)
+        set_field(self, "span", span)
+        set_field(self, "heredoc", heredoc)
 
-@dataclass(frozen=True, slots=True)
+
+@record
 class TemplateIf:
     """``%{ if cond }then%{ else }else%{ endif }`` inside a template."""
 
@@ -53,8 +63,15 @@ class TemplateIf:
     else_: Template | None
     span: Span
 
+    def __init__(self, cond: Expr, then: Template, else_: Template | None, span: Span) -> None:
+        set_field = object.__setattr__
+        set_field(self, "cond", cond)
+        set_field(self, "then", then)
+        set_field(self, "else_", else_)
+        set_field(self, "span", span)
 
-@dataclass(frozen=True, slots=True)
+
+@record
 class TemplateFor:
     """``%{ for k, v in coll }body%{ endfor }`` inside a template."""
 
@@ -64,22 +81,42 @@ class TemplateFor:
     body: Template
     span: Span
 
+    def __init__(
+        self, key_var: str | None, value_var: str, collection: Expr, body: Template, span: Span
+    ) -> None:
+        set_field = object.__setattr__
+        set_field(self, "key_var", key_var)
+        set_field(self, "value_var", value_var)
+        set_field(self, "collection", collection)
+        set_field(self, "body", body)
+        set_field(self, "span", span)
 
-@dataclass(frozen=True, slots=True)
+
+@record
 class GetAttr:
     name: str
     span: Span
 
+    def __init__(self, name: str, span: Span) -> None:
+        set_field = object.__setattr__
+        set_field(self, "name", name)
+        set_field(self, "span", span)
 
-@dataclass(frozen=True, slots=True)
+
+@record
 class Index:
     """``[key]`` or the legacy ``.0`` form (key is then a Literal int)."""
 
     key: Expr
     span: Span
 
+    def __init__(self, key: Expr, span: Span) -> None:
+        set_field = object.__setattr__
+        set_field(self, "key", key)
+        set_field(self, "span", span)
 
-@dataclass(frozen=True, slots=True)
+
+@record
 class Splat:
     """``[*]`` (full) or ``.*`` (attribute splat) with the steps applied to each element."""
 
@@ -87,11 +124,17 @@ class Splat:
     steps: tuple[Step, ...]
     span: Span
 
+    def __init__(self, full: bool, steps: tuple[Step, ...], span: Span) -> None:
+        set_field = object.__setattr__
+        set_field(self, "full", full)
+        set_field(self, "steps", steps)
+        set_field(self, "span", span)
+
 
 Step = GetAttr | Index | Splat
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Traversal:
     """A name and its steps: ``var.x``, ``aws_kms_key.k[0].arn``, ``each.value.name``."""
 
@@ -99,8 +142,14 @@ class Traversal:
     steps: tuple[Step, ...]
     span: Span
 
+    def __init__(self, root: str, steps: tuple[Step, ...], span: Span) -> None:
+        set_field = object.__setattr__
+        set_field(self, "root", root)
+        set_field(self, "steps", steps)
+        set_field(self, "span", span)
 
-@dataclass(frozen=True, slots=True)
+
+@record
 class Postfix:
     """Steps applied to a non-name expression: ``f(x)[0]``, ``(a).b``, ``[1, 2][*]``."""
 
@@ -108,8 +157,14 @@ class Postfix:
     steps: tuple[Step, ...]
     span: Span
 
+    def __init__(self, expr: Expr, steps: tuple[Step, ...], span: Span) -> None:
+        set_field = object.__setattr__
+        set_field(self, "expr", expr)
+        set_field(self, "steps", steps)
+        set_field(self, "span", span)
 
-@dataclass(frozen=True, slots=True)
+
+@record
 class Call:
     """``name(args...)``; ``expand_final`` for ``f(list...)``; provider functions keep their
     full name (``provider::aws::arn_parse``)."""
@@ -119,16 +174,30 @@ class Call:
     expand_final: bool
     span: Span
 
+    def __init__(self, name: str, args: tuple[Expr, ...], expand_final: bool, span: Span) -> None:
+        set_field = object.__setattr__
+        set_field(self, "name", name)
+        set_field(self, "args", args)
+        set_field(self, "expand_final", expand_final)
+        set_field(self, "span", span)
 
-@dataclass(frozen=True, slots=True)
+
+@record
 class Conditional:
     cond: Expr
     then: Expr
     else_: Expr
     span: Span
 
+    def __init__(self, cond: Expr, then: Expr, else_: Expr, span: Span) -> None:
+        set_field = object.__setattr__
+        set_field(self, "cond", cond)
+        set_field(self, "then", then)
+        set_field(self, "else_", else_)
+        set_field(self, "span", span)
 
-@dataclass(frozen=True, slots=True)
+
+@record
 class Binary:
     """``op`` is one of ``|| && == != < > <= >= + - * / %``."""
 
@@ -137,8 +206,15 @@ class Binary:
     right: Expr
     span: Span
 
+    def __init__(self, op: str, left: Expr, right: Expr, span: Span) -> None:
+        set_field = object.__setattr__
+        set_field(self, "op", op)
+        set_field(self, "left", left)
+        set_field(self, "right", right)
+        set_field(self, "span", span)
 
-@dataclass(frozen=True, slots=True)
+
+@record
 class Unary:
     """``op`` is ``!`` or ``-``."""
 
@@ -146,22 +222,38 @@ class Unary:
     operand: Expr
     span: Span
 
+    def __init__(self, op: str, operand: Expr, span: Span) -> None:
+        set_field = object.__setattr__
+        set_field(self, "op", op)
+        set_field(self, "operand", operand)
+        set_field(self, "span", span)
 
-@dataclass(frozen=True, slots=True)
+
+@record
 class TupleExpr:
     items: tuple[Expr, ...]
     span: Span
 
+    def __init__(self, items: tuple[Expr, ...], span: Span) -> None:
+        set_field = object.__setattr__
+        set_field(self, "items", items)
+        set_field(self, "span", span)
 
-@dataclass(frozen=True, slots=True)
+
+@record
 class ObjectExpr:
     """``{k = v, ...}``: a bare-identifier key is ``Literal("k")``; ``(expr) = v`` keeps expr."""
 
     items: tuple[tuple[Expr, Expr], ...]
     span: Span
 
+    def __init__(self, items: tuple[tuple[Expr, Expr], ...], span: Span) -> None:
+        set_field = object.__setattr__
+        set_field(self, "items", items)
+        set_field(self, "span", span)
 
-@dataclass(frozen=True, slots=True)
+
+@record
 class ForExpr:
     """``[for v in c : e if cond]`` / ``{for k, v in c : ke => ve... if cond}``."""
 
@@ -175,14 +267,43 @@ class ForExpr:
     is_object: bool
     span: Span
 
+    def __init__(
+        self,
+        key_var: str | None,
+        value_var: str,
+        collection: Expr,
+        key_expr: Expr | None,
+        value_expr: Expr,
+        cond: Expr | None,
+        grouping: bool,
+        is_object: bool,
+        span: Span,
+    ) -> None:
+        set_field = object.__setattr__
+        set_field(self, "key_var", key_var)
+        set_field(self, "value_var", value_var)
+        set_field(self, "collection", collection)
+        set_field(self, "key_expr", key_expr)
+        set_field(self, "value_expr", value_expr)
+        set_field(self, "cond", cond)
+        set_field(self, "grouping", grouping)
+        set_field(self, "is_object", is_object)
+        set_field(self, "span", span)
 
-@dataclass(frozen=True, slots=True)
+
+@record
 class Unsupported:
     """Anything not understood (or nested too deep): evaluates to Unknown."""
 
     text: str
     span: Span
     reason: str = "unsupported expression"
+
+    def __init__(self, text: str, span: Span, reason: str = "unsupported expression") -> None:
+        set_field = object.__setattr__
+        set_field(self, "text", text)
+        set_field(self, "span", span)
+        set_field(self, "reason", reason)
 
 
 Expr = (
@@ -205,7 +326,7 @@ Expr = (
 # ----------------------------------------------------------------------------- structure
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Attribute:
     """``name = expr``; ``span`` covers the whole attribute, ``expr.span`` the value."""
 
@@ -213,12 +334,26 @@ class Attribute:
     expr: Expr
     span: Span
 
+    def __init__(self, name: str, expr: Expr, span: Span) -> None:
+        set_field = object.__setattr__
+        set_field(self, "name", name)
+        set_field(self, "expr", expr)
+        set_field(self, "span", span)
 
-@dataclass(frozen=True, slots=True)
+
+@record
 class Body:
     attributes: tuple[Attribute, ...]
     blocks: tuple[Block, ...]
     span: Span
+
+    def __init__(
+        self, attributes: tuple[Attribute, ...], blocks: tuple[Block, ...], span: Span
+    ) -> None:
+        set_field = object.__setattr__
+        set_field(self, "attributes", attributes)
+        set_field(self, "blocks", blocks)
+        set_field(self, "span", span)
 
     def attribute(self, name: str) -> Attribute | None:
         """The (first) attribute called ``name``."""
@@ -231,7 +366,7 @@ class Body:
         return tuple(b for b in self.blocks if b.type == type_)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Block:
     """``type "label" ... { body }``; ``span`` is the whole block, ``header_span`` runs from the
     type to the end of the last label (the line a finding points at)."""
@@ -242,8 +377,18 @@ class Block:
     span: Span
     header_span: Span
 
+    def __init__(
+        self, type: str, labels: tuple[str, ...], body: Body, span: Span, header_span: Span
+    ) -> None:
+        set_field = object.__setattr__
+        set_field(self, "type", type)
+        set_field(self, "labels", labels)
+        set_field(self, "body", body)
+        set_field(self, "span", span)
+        set_field(self, "header_span", header_span)
 
-@dataclass(frozen=True, slots=True)
+
+@record
 class HclFile:
     """One parsed file. ``errors`` are located syntax errors (the rest still comes through).
     Comments are not kept: ``parse.comments`` is the one comment scanner."""
@@ -251,6 +396,12 @@ class HclFile:
     path: str
     body: Body
     errors: tuple[FileError, ...] = ()
+
+    def __init__(self, path: str, body: Body, errors: tuple[FileError, ...] = ()) -> None:
+        set_field = object.__setattr__
+        set_field(self, "path", path)
+        set_field(self, "body", body)
+        set_field(self, "errors", errors)
 
 
 __all__ = [

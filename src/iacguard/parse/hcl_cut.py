@@ -21,12 +21,14 @@ it too: see there.
 
 from __future__ import annotations
 
-import dataclasses
 import re
 from collections.abc import Iterator
 from typing import Any
 
+from iacguard.core import records
+from iacguard.core.lazyre import lazy_compile
 from iacguard.core.located import FileError
+from iacguard.core.records import record
 from iacguard.core.spans import Span
 from iacguard.parse.hcl_ast import Attribute, Literal, Unsupported
 
@@ -42,10 +44,10 @@ BLANK_LINES = 100
 #: this many spaces or tabs in a row in code are read as one comment: tree-sitter-hcl spends
 #: about 500 bytes per space (a line of 1 MB of spaces: 514 MB), and inside brackets more
 SPACE_RUN = 100
-_SPACE_RUN = re.compile(rb"[ \t]{%d,}" % SPACE_RUN)
+_SPACE_RUN = lazy_compile(rb"[ \t]{%d,}" % SPACE_RUN)
 #: whitespace from a newline to a newline: the lines between are blank (a character-class
 #: run, linear in C; the number of lines is counted after)
-_BLANK_RUN = re.compile(rb"\n[ \t\r\n]*\n")
+_BLANK_RUN = lazy_compile(rb"\n[ \t\r\n]*\n")
 
 
 def _blank_runs(source: bytes) -> Iterator[tuple[int, int]]:
@@ -57,23 +59,29 @@ def _blank_runs(source: bytes) -> Iterator[tuple[int, int]]:
             yield lo, hi
 
 
-_HEREDOC = re.compile(rb"<<-?([A-Za-z_][A-Za-z0-9_-]*)[ \t]*\r?\n")
+_HEREDOC = lazy_compile(rb"<<-?([A-Za-z_][A-Za-z0-9_-]*)[ \t]*\r?\n")
 #: in code: the next character that changes the lexer's state
-_CODE_STOP = re.compile(rb'["#/{}<]')
+_CODE_STOP = lazy_compile(rb'["#/{}<]')
 #: in a quoted template: the next character that is not plain text
-_STRING_STOP = re.compile(rb'["\\$%\n]')
+_STRING_STOP = lazy_compile(rb'["\\$%\n]')
 #: the content of a plain quoted string: no escape, interpolation, directive or control
 #: character (tree-sitter reads it as one literal whatever its characters are)
-_PLAIN = re.compile(rb'[^"\\$%\x00-\x08\x0a-\x1f\x7f]+')
+_PLAIN = lazy_compile(rb'[^"\\$%\x00-\x08\x0a-\x1f\x7f]+')
 
 
-@dataclasses.dataclass(frozen=True, slots=True)
+@record
 class Cut:
     """One literal cut out: where it starts and ends as written (1-based), its size, its kind."""
 
     span: Span
     size: int
     kind: str
+
+    def __init__(self, span: Span, size: int, kind: str) -> None:
+        set_field = object.__setattr__
+        set_field(self, "span", span)
+        set_field(self, "size", size)
+        set_field(self, "kind", kind)
 
     def message(self) -> str:
         return (
@@ -322,7 +330,7 @@ MASK_BYTES = 256 * 1024
 #: the top-level scan of ``_plain_strings``, from where it is: code up to (group 1) a comment,
 #: a plain quoted string (group 2: its content), any other quote, a heredoc's ``<<``, or a
 #: ``/`` or ``<`` that is neither
-_MASK_TOKEN = re.compile(
+_MASK_TOKEN = lazy_compile(
     rb'[^#/"<]*(#[^\n]*|//[^\n]*|/\*.*?(?:\*/|\Z)|"([^"\\$%\x00-\x08\x0a-\x1f\x7f]+)"|"|<<|[/<])',
     re.DOTALL,
 )
@@ -396,9 +404,9 @@ def _restore(node: Any, at: dict[tuple[int, int], Cut]) -> Any:
     if isinstance(node, tuple):
         new = tuple(_restore(x, at) for x in node)
         return node if all(a is b for a, b in zip(new, node, strict=True)) else new
-    if dataclasses.is_dataclass(node) and not isinstance(node, type):
+    if records.is_record(node) and not isinstance(node, type):
         changes = {}
-        for f in dataclasses.fields(node):
+        for f in records.fields(node):
             value = getattr(node, f.name)
             new = _restore(value, at)
             if new is not value:
@@ -409,8 +417,8 @@ def _restore(node: Any, at: dict[tuple[int, int], Cut]) -> Any:
             # the attribute ends where its (cut) value ends, as written
             es, sp = changes["expr"].span, node.span
             if (es.end_line, es.end_column) > (sp.end_line, sp.end_column):
-                changes["span"] = dataclasses.replace(
+                changes["span"] = records.replace(
                     sp, end_line=es.end_line, end_column=es.end_column
                 )
-        return dataclasses.replace(node, **changes)
+        return records.replace(node, **changes)
     return node

@@ -10,12 +10,13 @@ import re
 import unicodedata
 from typing import Any
 
+from iacguard.core.lazyre import lazy_compile
 from iacguard.parse.hcl_ast import Expr
 
-_QUOTED_ESCAPES = re.compile(
+_QUOTED_ESCAPES = lazy_compile(
     r"\\(?:u([0-9a-fA-F]{4})|U([0-9a-fA-F]{8})|(.))|\$\$\{|%%\{", re.DOTALL
 )
-_HEREDOC_ESCAPES = re.compile(r"\$\$\{|%%\{")
+_HEREDOC_ESCAPES = lazy_compile(r"\$\$\{|%%\{")
 _SIMPLE_ESCAPES = {"n": "\n", "r": "\r", "t": "\t", '"': '"', "\\": "\\"}
 
 # sentinels inside template part lists for strip markers (``~``)

@@ -12,8 +12,9 @@ part of iacguard's output.
 
 from __future__ import annotations
 
-import re
 from typing import Any
+
+from iacguard.core.lazyre import lazy_compile
 
 
 class JNode:
@@ -36,8 +37,8 @@ class JsonError(Exception):
         self.message = message
 
 
-_WS = re.compile(r"[ \t\n\r]*")
-_NUMBER = re.compile(r"-?(?:0|[1-9][0-9]*)(\.[0-9]+)?([eE][-+]?[0-9]+)?")
+_WS = lazy_compile(r"[ \t\n\r]*")
+_NUMBER = lazy_compile(r"-?(?:0|[1-9][0-9]*)(\.[0-9]+)?([eE][-+]?[0-9]+)?")
 
 
 class JsonScanner:

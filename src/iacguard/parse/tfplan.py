@@ -7,8 +7,8 @@ points into the plan file (a minified plan is one long line: spans are then colu
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
+from iacguard.core.records import record
 from iacguard.parse.cfn_nodes import MapNode, Node, ParsedDocument
 from iacguard.parse.cfn_yaml import read_text
 
@@ -23,7 +23,7 @@ _RESOURCE = re.compile(
 )
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Address:
     """``module.a[0].aws_kms_key.k["x"]`` -> module ``module.a[0]``, config path ``("a",)``,
     resource ``aws_kms_key.k``, key ``["x"]``."""
@@ -32,6 +32,13 @@ class Address:
     module_names: tuple[str, ...]
     resource: str
     key: str
+
+    def __init__(self, module: str, module_names: tuple[str, ...], resource: str, key: str) -> None:
+        set_field = object.__setattr__
+        set_field(self, "module", module)
+        set_field(self, "module_names", module_names)
+        set_field(self, "resource", resource)
+        set_field(self, "key", key)
 
     @property
     def instance(self) -> str:

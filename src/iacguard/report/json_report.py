@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, is_dataclass
 from typing import Any, TextIO
 
+from iacguard.core.records import asdict, is_record
 from iacguard.core.values import to_jsonable
 from iacguard.report import jsonstream
 
@@ -15,7 +15,7 @@ SCHEMA_VERSION = "1"
 def _entry(entry: Any) -> Any:
     if hasattr(entry, "to_json"):
         return entry.to_json()
-    if is_dataclass(entry) and not isinstance(entry, type):
+    if is_record(entry) and not isinstance(entry, type):
         return to_jsonable(asdict(entry))
     return to_jsonable(entry)
 

@@ -13,9 +13,9 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
 from urllib.parse import quote
 
+from iacguard.core.records import record
 from iacguard.report.common import raw_bytes, repo_relative
 
 _SERVER = re.compile(r"https?://[A-Za-z0-9.-]+(:[0-9]+)?(/[A-Za-z0-9._~/-]*)?")
@@ -23,13 +23,18 @@ _REPOSITORY = re.compile(r"[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+")
 _SHA = re.compile(r"[0-9a-fA-F]{7,64}")
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Linker:
     """Turns (path, start line, end line) into a URL; ``blob`` is the GitHub blob prefix
     (``https://github.com/o/r/blob/SHA/``), or empty for relative links."""
 
     report: object
     blob: str = ""
+
+    def __init__(self, report: object, blob: str = "") -> None:
+        set_field = object.__setattr__
+        set_field(self, "report", report)
+        set_field(self, "blob", blob)
 
     def path(self, path: str) -> str:
         """The path as links name it: repository-relative (``/``), else as the report has it."""

@@ -13,12 +13,12 @@ the graph (another account, region, remote state) is not a finding.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any
 
 from iacguard.core.certainty import Certainty, Verdict, completed, judge_value, weaker
 from iacguard.core.findings import Finding
 from iacguard.core.located import Located
+from iacguard.core.records import record
 from iacguard.core.value_ops import map_value, payloads
 from iacguard.core.values import Known, Unknown, Value
 from iacguard.graph.facts import Fact, PlanRule
@@ -111,11 +111,15 @@ def _judge_target(
         yield ctx.finding(plan, verdict, message, target.span, evidence, props)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class _Target:
     """A payload resolved to the vault it targets (a Resource or ``DEFAULT_VAULT``)."""
 
     vault: Any
+
+    def __init__(self, vault: Any) -> None:
+        set_field = object.__setattr__
+        set_field(self, "vault", vault)
 
 
 def _targeted(ctx: RuleContext, plan: Resource, target: Fact, is_arn: bool) -> Value:

@@ -6,13 +6,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
 from typing import Any
 
 from iacguard.core.certainty import Certainty, Predicate, Verdict, completed, judge_value
 from iacguard.core.findings import Finding, Severity
 from iacguard.core.fixes import Fix
 from iacguard.core.located import Located
+from iacguard.core.records import MISSING, field, record
 from iacguard.core.spans import Span
 from iacguard.core.value_ops import as_bool, payloads
 from iacguard.core.values import Known, Unknown, Value
@@ -117,7 +117,7 @@ class Analysis:
 # ----------------------------------------------------------------------------- context
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class RuleContext:
     rule_id: str
     rule_name: str
@@ -126,6 +126,23 @@ class RuleContext:
     #: one-line fix hint per language (``terraform``, ``cloudformation``)
     fixes: Mapping[str, str] = field(default_factory=dict)
     analysis: Analysis | None = None
+
+    def __init__(
+        self,
+        rule_id: str,
+        rule_name: str,
+        severity: Severity,
+        options: Mapping[str, Any],
+        fixes: Mapping[str, str] = MISSING,
+        analysis: Analysis | None = None,
+    ) -> None:
+        set_field = object.__setattr__
+        set_field(self, "rule_id", rule_id)
+        set_field(self, "rule_name", rule_name)
+        set_field(self, "severity", severity)
+        set_field(self, "options", options)
+        set_field(self, "fixes", {} if fixes is MISSING else fixes)
+        set_field(self, "analysis", analysis)
 
     @property
     def shared(self) -> Analysis:
@@ -204,7 +221,7 @@ def alive(payload: Any) -> bool | None:
     return None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Existence:
     """When a resource exists, for a finding about it: ``var.create_vault = true``, and the
     inputs that gate it (count / for_each / Condition)."""
@@ -213,6 +230,12 @@ class Existence:
     inputs: frozenset[str]
     #: ``text`` for a message, capped at ``SHOWN_INPUTS`` assignments ("and 2 more")
     shown: str = ""
+
+    def __init__(self, text: str, inputs: frozenset[str], shown: str = "") -> None:
+        set_field = object.__setattr__
+        set_field(self, "text", text)
+        set_field(self, "inputs", inputs)
+        set_field(self, "shown", shown)
 
     @property
     def brief(self) -> str:

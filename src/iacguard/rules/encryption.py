@@ -18,11 +18,11 @@ surely a source is unencrypted:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from iacguard.core.certainty import Verdict, judge_joint
 from iacguard.core.located import Located
+from iacguard.core.records import record
 from iacguard.core.spans import Span
 from iacguard.core.value_ops import as_bool, dig, payloads, split_path
 from iacguard.core.values import Known, Ref, Unknown, Value, walk
@@ -32,7 +32,7 @@ from iacguard.rules.context import Analysis, alive, evidence_of
 from iacguard.rules.selections import and3, or3
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class SourceJudgement:
     source: Resource
     verdict: Verdict
@@ -43,6 +43,23 @@ class SourceJudgement:
     evidence: tuple[Located, ...]
     #: the Aurora cluster that decides, for an Aurora instance
     cluster: Resource | None = None
+
+    def __init__(
+        self,
+        source: Resource,
+        verdict: Verdict,
+        state: str,
+        span: Span,
+        evidence: tuple[Located, ...],
+        cluster: Resource | None = None,
+    ) -> None:
+        set_field = object.__setattr__
+        set_field(self, "source", source)
+        set_field(self, "verdict", verdict)
+        set_field(self, "state", state)
+        set_field(self, "span", span)
+        set_field(self, "evidence", evidence)
+        set_field(self, "cluster", cluster)
 
 
 _UNSEEN_TEMPLATE = Unknown("the launch template is not in the graph")

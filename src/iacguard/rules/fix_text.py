@@ -12,23 +12,29 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass
 
 from iacguard.core.files import read_regular
 from iacguard.core.fixes import line_starts, offset
+from iacguard.core.records import record
 from iacguard.core.spans import Span
 
 #: no fix edits a file larger than this (a generated template is not hand-edited)
 MAX_FIX_FILE = 4 * 1024 * 1024
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Text:
     """One file's text as the parser saw it (without a leading byte order mark)."""
 
     path: str
     text: str
     starts: list[int]
+
+    def __init__(self, path: str, text: str, starts: list[int]) -> None:
+        set_field = object.__setattr__
+        set_field(self, "path", path)
+        set_field(self, "text", text)
+        set_field(self, "starts", starts)
 
     @property
     def json(self) -> bool:
@@ -102,12 +108,17 @@ def read_text(path: str, memo: dict) -> Text | None:
 _COMMENT = re.compile(r"#|//|/\*")
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ValueAt:
     """An attribute's value: its span and text (one line, no comment in it)."""
 
     span: Span
     text: str
+
+    def __init__(self, span: Span, text: str) -> None:
+        set_field = object.__setattr__
+        set_field(self, "span", span)
+        set_field(self, "text", text)
 
 
 def value_of(src: Text, attribute: Span, separator: str) -> ValueAt | None:

@@ -7,11 +7,11 @@ Rules import this module (and ``context``, ``keys``), never another rule.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from typing import Any
 
 from iacguard.core.certainty import Verdict
 from iacguard.core.located import Located
+from iacguard.core.records import record
 from iacguard.core.value_ops import payloads
 from iacguard.core.values import PartialStr, Ref, Unknown
 from iacguard.graph.facts import AWS_MANAGED_BACKUP_KEY, fact, kind_of
@@ -32,7 +32,7 @@ def violates(info: KeyInfo, allow_aws_managed: bool) -> bool | None:
     return None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class VaultJudgement:
     vault: Resource
     verdict: Verdict
@@ -40,6 +40,21 @@ class VaultJudgement:
     info: KeyInfo
     evidence: tuple[Located, ...]
     attribute: str
+
+    def __init__(
+        self,
+        vault: Resource,
+        verdict: Verdict,
+        info: KeyInfo,
+        evidence: tuple[Located, ...],
+        attribute: str,
+    ) -> None:
+        set_field = object.__setattr__
+        set_field(self, "vault", vault)
+        set_field(self, "verdict", verdict)
+        set_field(self, "info", info)
+        set_field(self, "evidence", evidence)
+        set_field(self, "attribute", attribute)
 
 
 def judge_vault(

@@ -10,9 +10,9 @@ the graph it reaches (through aliases too). Language-free: types are read throug
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from typing import Any
 
+from iacguard.core.records import record
 from iacguard.core.values import Known, PartialStr, Ref, Unknown
 from iacguard.graph.facts import MANAGED_KEY_ATTRS, fact, kind_of, type_key
 from iacguard.graph.model import Graph, Resource
@@ -34,7 +34,7 @@ _ALIAS_SELF_ATTRS = {None, "arn", "name", "id", "Arn"}
 _ALIAS_TARGET_ATTRS = {"target_key_arn", "target_key_id"}
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class KeyInfo:
     kind: str
     #: written as an alias or alias ARN (BKP003)
@@ -45,6 +45,21 @@ class KeyInfo:
     via: Resource | None = None
     #: how it is written, for messages (``alias/aws/backup``, ``aws_kms_key.k.arn``)
     text: str = ""
+
+    def __init__(
+        self,
+        kind: str,
+        alias_form: bool = False,
+        key: Resource | None = None,
+        via: Resource | None = None,
+        text: str = "",
+    ) -> None:
+        set_field = object.__setattr__
+        set_field(self, "kind", kind)
+        set_field(self, "alias_form", alias_form)
+        set_field(self, "key", key)
+        set_field(self, "via", via)
+        set_field(self, "text", text)
 
 
 def _ref_text(ref: Ref) -> str:

@@ -35,29 +35,29 @@ def _maybe_declared(group: str) -> bool:
     for finder in sys.meta_path:
         if finder is not PathFinder and hasattr(finder, "find_distributions"):
             return True  # a custom source of distributions: let importlib.metadata ask it
-    header = re.compile(rb"^[ \t]*\[[ \t]*" + re.escape(group.encode()) + rb"[ \t]*\]", re.M)
+    needle = group.encode()
+    header = re.compile(rb"^[ \t]*\[[ \t]*" + re.escape(needle) + rb"[ \t]*\]", re.M)
     for entry in sys.path:
         directory = entry or "."
         try:
-            names = os.listdir(directory)
+            entries = list(os.scandir(directory))  # is_dir() from the listing: no stat a name
         except NotADirectoryError:
             return True  # a zip file on sys.path
         except OSError:
             continue
-        for name in names:
-            lower = name.lower()
+        for found in entries:
+            lower = found.name.lower()
             if lower.endswith(".egg"):
                 return True  # an egg (its metadata is in EGG-INFO): let importlib.metadata look
             if not lower.endswith((".dist-info", ".egg-info")):
                 continue
-            path = os.path.join(directory, name)
-            if not os.path.isdir(path):
+            if not found.is_dir():
                 return True  # an old-style .egg-info file: let importlib.metadata read it
             try:
-                with open(os.path.join(path, "entry_points.txt"), "rb") as fh:
+                with open(os.path.join(found.path, "entry_points.txt"), "rb") as fh:
                     text = fh.read()
             except OSError:
                 continue
-            if header.search(text):
+            if needle in text and header.search(text):
                 return True
     return False

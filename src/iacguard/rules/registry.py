@@ -20,11 +20,11 @@ import gc
 import importlib
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
 from iacguard.core.findings import Finding, Severity
 from iacguard.core.located import FileError
+from iacguard.core.records import MISSING, field, record
 from iacguard.graph.model import Graph
 from iacguard.rules.context import Analysis, RuleContext
 
@@ -57,7 +57,7 @@ class RuleError(RuntimeError):
 CheckFn = Callable[[Graph, RuleContext], Iterable[Finding]]
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Rule:
     id: str
     name: str
@@ -73,6 +73,29 @@ class Rule:
     aliases: tuple[str, ...] = ()
     #: ``builtin`` or the plugin's entry-point name
     origin: str = "builtin"
+
+    def __init__(
+        self,
+        id: str,
+        name: str,
+        severity: Severity,
+        options: Mapping[str, Any],
+        check: CheckFn,
+        fixes: Mapping[str, str] = MISSING,
+        option_specs: Mapping[str, Mapping[str, Any]] = MISSING,
+        aliases: tuple[str, ...] = (),
+        origin: str = "builtin",
+    ) -> None:
+        set_field = object.__setattr__
+        set_field(self, "id", id)
+        set_field(self, "name", name)
+        set_field(self, "severity", severity)
+        set_field(self, "options", options)
+        set_field(self, "check", check)
+        set_field(self, "fixes", {} if fixes is MISSING else fixes)
+        set_field(self, "option_specs", {} if option_specs is MISSING else option_specs)
+        set_field(self, "aliases", aliases)
+        set_field(self, "origin", origin)
 
 
 def _rule_from_entry(entry: Mapping[str, Any], check: CheckFn, origin: str) -> Rule:

@@ -23,11 +23,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from typing import Any
 
 from iacguard.core.certainty import Verdict, judge_joint
+from iacguard.core.records import record
 from iacguard.core.value_ops import payloads
 from iacguard.core.values import Known, PartialStr, Ref, Unknown, Value, walk
 from iacguard.graph.facts import (
@@ -49,7 +49,7 @@ _TAG_KEY = re.compile(r"aws:resourcetag/(.+)", re.IGNORECASE)
 _MEMO = "selections.index"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Assignment:
     """A selection that assigns a resource, how surely, and by what (for evidence)."""
 
@@ -59,6 +59,16 @@ class Assignment:
     #: ``resources[1] = aws_ebs_volume.data.arn``, ``selection_tag Backup = "true"``
     why: str
     path: str
+
+    def __init__(
+        self, selection: Resource, source: Resource, verdict: Verdict, why: str, path: str
+    ) -> None:
+        set_field = object.__setattr__
+        set_field(self, "selection", selection)
+        set_field(self, "source", source)
+        set_field(self, "verdict", verdict)
+        set_field(self, "why", why)
+        set_field(self, "path", path)
 
 
 # ----------------------------------------------------------------------------- three values

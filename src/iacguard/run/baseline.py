@@ -20,12 +20,12 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from iacguard.config.model import ConfigError
 from iacguard.core.findings import Finding
+from iacguard.core.records import record
 
 FORMAT_VERSION = 1
 
@@ -36,13 +36,21 @@ class BaselineError(ConfigError):
     """The baseline file cannot be used (unreadable, not JSON, wrong shape): exit code 2."""
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class BaselineEntry:
     rule_id: str
     root: str
     address: str
     path: str
     count: int = 1
+
+    def __init__(self, rule_id: str, root: str, address: str, path: str, count: int = 1) -> None:
+        set_field = object.__setattr__
+        set_field(self, "rule_id", rule_id)
+        set_field(self, "root", root)
+        set_field(self, "address", address)
+        set_field(self, "path", path)
+        set_field(self, "count", count)
 
     @property
     def key(self) -> Key:
@@ -62,13 +70,26 @@ class BaselineEntry:
         return f"{self.path}: {self.rule_id} {self.address}{times}"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Baseline:
     entries: tuple[BaselineEntry, ...]
     #: the baseline file's directory (absolute): entry paths are relative to it
     directory: str
     path: str = ""
     tool_version: str | None = None
+
+    def __init__(
+        self,
+        entries: tuple[BaselineEntry, ...],
+        directory: str,
+        path: str = "",
+        tool_version: str | None = None,
+    ) -> None:
+        set_field = object.__setattr__
+        set_field(self, "entries", entries)
+        set_field(self, "directory", directory)
+        set_field(self, "path", path)
+        set_field(self, "tool_version", tool_version)
 
 
 def _relative(path: str, directory: str) -> str:

@@ -22,8 +22,6 @@ from __future__ import annotations
 
 import os
 import posixpath
-import shutil
-import subprocess
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -64,6 +62,9 @@ def find_repo_root(path: str | os.PathLike[str]) -> str | None:
 
 
 def _git(args: list[str], cwd: str, config: tuple[str, ...] = ()) -> str:
+    import shutil
+    import subprocess  # here: a run without --diff-base only looks for the work tree's root
+
     git = shutil.which("git")
     if git is None:
         raise ChangesError("git is not installed (needed for --diff-base)")

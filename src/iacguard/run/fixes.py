@@ -17,18 +17,18 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
 from iacguard.core.files import read_regular
 from iacguard.core.findings import Finding
 from iacguard.core.fixes import Edit, Fix, line_starts, offset
 from iacguard.core.located import FileError
+from iacguard.core.records import MISSING, field, record
 
 _BOM = "\ufeff"
 
 
-@dataclass(slots=True)
+@record(frozen=False)
 class FileChange:
     """One file's text before and after its planned edits."""
 
@@ -36,8 +36,13 @@ class FileChange:
     before: bytes
     after: bytes
 
+    def __init__(self, path: str, before: bytes, after: bytes) -> None:
+        self.path = path
+        self.before = before
+        self.after = after
 
-@dataclass(slots=True)
+
+@record(frozen=False)
 class FixPlan:
     """What ``--fix`` would do: the changed files, the fixes planned, skipped and left out."""
 
@@ -50,6 +55,20 @@ class FixPlan:
     #: fixes not applied, with the reason (an overlap, a file that cannot be read)
     skipped: list[tuple[Finding, Fix, str]] = field(default_factory=list)
     errors: list[FileError] = field(default_factory=list)
+
+    def __init__(
+        self,
+        changes: list[FileChange] = MISSING,
+        fixed: list[frozenset[str]] = MISSING,
+        unsafe_available: int = 0,
+        skipped: list[tuple[Finding, Fix, str]] = MISSING,
+        errors: list[FileError] = MISSING,
+    ) -> None:
+        self.changes = [] if changes is MISSING else changes
+        self.fixed = [] if fixed is MISSING else fixed
+        self.unsafe_available = unsafe_available
+        self.skipped = [] if skipped is MISSING else skipped
+        self.errors = [] if errors is MISSING else errors
 
     @property
     def applied(self) -> int:
@@ -262,7 +281,7 @@ def _sync_dir(folder: str) -> None:
 MAX_PASSES = 10
 
 
-@dataclass(slots=True)
+@record(frozen=False)
 class FixOutcome:
     """What ``--fix`` did: the report of a check after the last pass, the fixes applied, the
     unsafe ones left, the fixes still skipped and the files that could not be read or written."""
@@ -272,6 +291,20 @@ class FixOutcome:
     unsafe_available: int
     skipped: list[tuple[Finding, Fix, str]]
     errors: list[FileError]
+
+    def __init__(
+        self,
+        report: Any,
+        applied: int,
+        unsafe_available: int,
+        skipped: list[tuple[Finding, Fix, str]],
+        errors: list[FileError],
+    ) -> None:
+        self.report = report
+        self.applied = applied
+        self.unsafe_available = unsafe_available
+        self.skipped = skipped
+        self.errors = errors
 
 
 def fix_in_place(

@@ -25,10 +25,10 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from iacguard.core.located import FileError
+from iacguard.core.records import record
 from iacguard.core.spans import Span, innermost_span
 from iacguard.graph.model import Graph
 
@@ -53,7 +53,7 @@ class BudgetExceeded(BaseException):
     """
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Failure:
     """Why a unit produced no graph: the message of its FileError, and where in the input
     evaluation was when it failed (the innermost located syntax being evaluated), if known."""
@@ -61,6 +61,12 @@ class Failure:
     message: str
     timed_out: bool = False
     where: Span | None = None
+
+    def __init__(self, message: str, timed_out: bool = False, where: Span | None = None) -> None:
+        set_field = object.__setattr__
+        set_field(self, "message", message)
+        set_field(self, "timed_out", timed_out)
+        set_field(self, "where", where)
 
 
 def hard_limit(options: EvalOptions, units: int = 1) -> float:
@@ -211,7 +217,7 @@ def _salvage(
     that fail alone are left out and the module is evaluated again without them. When that
     finds no single culprit (every file fails, or none does alone), the whole module is the
     error, as before."""
-    from dataclasses import replace
+    from iacguard.core.records import replace
 
     def error_at(path: str, where: Span | None, message: str) -> FileError:
         if where is not None and where.path == path:

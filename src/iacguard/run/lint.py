@@ -102,17 +102,16 @@ def load_rules() -> list[Rule]:
         raise CheckError(f"cannot load rules: {exc}") from exc
 
 
-def observed_types() -> frozenset[str] | None:
+def observed_types(rules: Sequence[Rule] | None = None) -> frozenset[str] | None:
     """The resource types a check's rules read values of (``EvalOptions.observed_types``):
     ``graph.facts.RULE_TYPES`` when every rule is built in, None (every type) when a plugin
     rule, which may read anything, is installed or the rules cannot be loaded (``lint_graph``
-    then reports why)."""
-    from iacguard.rules.registry import all_rules
-
-    try:
-        rules = all_rules()
-    except Exception:  # noqa: BLE001 - reported by lint_graph, which loads them again
-        return None
+    then reports why). ``rules``: those already loaded (``load_rules``), else loaded here."""
+    if rules is None:
+        try:
+            rules = load_rules()
+        except CheckError:  # reported by lint_graph, which loads them again
+            return None
     if any(r.origin != "builtin" for r in rules):
         return None
     from iacguard.graph.facts import RULE_TYPES
@@ -151,8 +150,7 @@ def suppress_findings(
 ) -> list[Finding]:
     """Inline / Metadata suppressions, plus the SUP meta-findings the selection of their file
     keeps, with the severity their file's settings give them."""
-    from dataclasses import replace
-
+    from iacguard.core.records import replace
     from iacguard.rules.registry import META
     from iacguard.suppress.apply import apply_suppressions
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import replace
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -14,6 +13,7 @@ from iacguard.config.model import Config
 from iacguard.config.resolve import ConfigResolver
 from iacguard.core.errors import CheckError
 from iacguard.core.findings import Finding
+from iacguard.core.records import replace
 from iacguard.core.report import Report, assemble
 from iacguard.discover import Discovery, discover, unit_paths
 from iacguard.evaluate.options import EvalOptions
@@ -21,6 +21,7 @@ from iacguard.graph.model import Graph
 from iacguard.run.lint import (
     effective_settings,
     fail_on_for,
+    load_rules,
     observed_attributes,
     observed_types,
 )
@@ -191,9 +192,13 @@ def _check(
     _exclude(found, settings)
     focus = _focus(found, paths, diff_base)
     scanned = [*paths, callers_from] if callers_from is not None else paths
+    try:  # loaded once for this process: the types they read, then the serial lint
+        available = load_rules()
+    except CheckError:  # raised again by lint_units, which loads them again
+        available = None
     # only the values rules read are explored in every world (EvalOptions.observed_types,
     # observed_attributes)
-    types = observed_types()
+    types = observed_types(available) if available is not None else None
     options = EvalOptions(
         scan_root=_scan_root(scanned),
         max_file_size=size_limit,
@@ -218,7 +223,7 @@ def _check(
         )
     else:
         graph, rules, findings, resources, chains = lint_serial(
-            found, options, settings, today, ignore_suppressions, progress, topology
+            found, options, settings, today, ignore_suppressions, progress, topology, available
         )
     findings = [
         f
@@ -298,7 +303,7 @@ def _report(
 def _exclude(found: Discovery, settings: ConfigResolver) -> None:
     """Drop the discovered files (and their file errors) that their configuration's
     ``exclude`` or the command line's ``--exclude`` / ``--extend-exclude`` leave out."""
-    from dataclasses import replace
+    from iacguard.core.records import replace
 
     excluded = settings.excluded
     modules = []

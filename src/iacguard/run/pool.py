@@ -21,19 +21,16 @@ each in a fresh one-worker pool, so only the unit that kills its worker becomes 
 
 from __future__ import annotations
 
-import dataclasses
-import io
 import os
-import pickle
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any, Literal
 
+from iacguard.core import records
 from iacguard.core.errors import CheckError
 from iacguard.core.located import FileError, Located
-from iacguard.core.spans import Span
+from iacguard.core.records import record
 from iacguard.discover import module_groups
 from iacguard.graph.model import Graph
 
@@ -42,6 +39,7 @@ if TYPE_CHECKING:
     from iacguard.core.units import TerraformModule
     from iacguard.discover import Discovery
     from iacguard.evaluate.options import EvalOptions
+    from iacguard.rules.registry import Rule
 
 #: below this many input bytes a run stays in one process (measured: see bench/README)
 PARALLEL_MIN_BYTES = 1_000_000
@@ -57,7 +55,7 @@ ProgressHook = Callable[[int, int, str], None]
 BatchWorker = Callable[[list["Unit"], "EvalOptions"], bytes]
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Unit:
     """One piece of work: Terraform modules evaluated together, a template or a plan."""
 
@@ -68,6 +66,23 @@ class Unit:
     weight: int = 0
     #: nothing in it a built-in rule can act on (``run.relevance``): a check only parses it
     quiet: bool = False
+
+    def __init__(
+        self,
+        kind: Literal["terraform", "template", "tfplan"],
+        label: str,
+        modules: tuple[TerraformModule, ...] = (),
+        path: str = "",
+        weight: int = 0,
+        quiet: bool = False,
+    ) -> None:
+        set_field = object.__setattr__
+        set_field(self, "kind", kind)
+        set_field(self, "label", label)
+        set_field(self, "modules", modules)
+        set_field(self, "path", path)
+        set_field(self, "weight", weight)
+        set_field(self, "quiet", quiet)
 
 
 def available_cores() -> int:
@@ -187,69 +202,9 @@ def evaluate_unit(unit: Unit, options: EvalOptions) -> Graph:
 
 def _evaluate_batch(units: list[Unit], options: EvalOptions) -> bytes:
     """The worker entry point (top level: picklable under spawn): the graphs, pickled."""
+    from iacguard.run.transfer import dumps
+
     return dumps([evaluate_unit(u, options) for u in units])
-
-
-class _Pickler(pickle.Pickler):
-    """Pickles iacguard's frozen dataclasses as ``cls(*fields)``: the default for slotted
-    dataclasses sets each field through a Python-level ``__setstate__`` loop, about 20%
-    slower to load, and result transfer is the serial part of a parallel run.
-
-    Equal strings, spans and evidence hops in one dump are written once (``_shared``): the
-    findings of a unit repeat their paths, resource types and evidence messages, and each
-    copy would be a separate object in the parent, which holds every unit's findings until
-    the report is written (measured on the dense 100k tree: 25,312 strings in its findings,
-    2,391 distinct; a finding took 1,973 bytes in the parent, 1,066 with this)."""
-
-    def __init__(self, file: io.BytesIO, table: dict[type, tuple[str, ...] | None]) -> None:
-        super().__init__(file, protocol=pickle.HIGHEST_PROTOCOL)
-        self._table = table
-        self._canonical: dict[Any, Any] = {}
-
-    def reducer_override(self, obj: object) -> object:
-        cls = type(obj)
-        names = self._table.get(cls, ())
-        if names == ():
-            names = self._table[cls] = _init_fields(cls)
-        if names is None:
-            return NotImplemented
-        shared = self._shared
-        return cls, tuple(shared(getattr(obj, n)) for n in names)
-
-    def _shared(self, value: Any) -> Any:
-        """The first value equal to ``value`` this dump met, for the types whose equality is
-        identity of content (a str, a Span, a Located and tuples of those), else ``value``.
-        Pickle's memo then writes it once and the unpickled objects share it."""
-        kind = type(value)
-        if kind is tuple:
-            if not value or not all(type(v) in _SHAREABLE for v in value):
-                return value
-            value = tuple(map(self._shared, value))
-        elif kind not in _SHAREABLE:
-            return value
-        return self._canonical.setdefault(value, value)
-
-
-#: types compared by every field, each field a str, an int or one of these (never a float or
-#: a bool, which compare equal to other values: 1 == True, 0.0 == -0.0)
-_SHAREABLE = frozenset({str, Span, Located})
-
-
-def _init_fields(cls: type) -> tuple[str, ...] | None:
-    """The fields ``cls(*values)`` rebuilds an instance from, or None (default pickling)."""
-    if not dataclasses.is_dataclass(cls) or not cls.__module__.startswith("iacguard."):
-        return None
-    fields = dataclasses.fields(cls)
-    if not all(f.init for f in fields):
-        return None
-    # Graph._index is derived (rebuilt by __post_init__), never shipped
-    return tuple(f.name for f in fields if not (cls is Graph and f.name == "_index"))
-
-
-def dumps(obj: object) -> bytes:
-    buf = io.BytesIO()
-    _Pickler(buf, {}).dump(obj)
-    return buf.getvalue()
 
 
 def _failed(unit: Unit, message: str) -> Graph:
@@ -396,6 +351,7 @@ def _run_pool(
     worker: BatchWorker,
 ) -> bool:
     """Fill ``results`` for every batch that completes; False when a worker died."""
+    import pickle
     from concurrent.futures import as_completed
     from concurrent.futures.process import BrokenProcessPool
 
@@ -451,6 +407,7 @@ def _isolated(unit: Unit, options: EvalOptions, worker: BatchWorker) -> Any:
 
 def _in_fresh_worker(unit: Unit, options: EvalOptions, worker: BatchWorker) -> Any:
     """``unit``'s result from a new one-worker pool; None when the worker died."""
+    import pickle
     from concurrent.futures.process import BrokenProcessPool
 
     try:
@@ -572,7 +529,7 @@ def merge_unique(graphs: Sequence[Graph]) -> Graph:
 # ----------------------------------------------------------------------------- lint in workers
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class UnitLint:
     """What a worker sends back when it also runs the rules: no resources, only results."""
 
@@ -585,6 +542,59 @@ class UnitLint:
     #: the backup chains the findings touch (``core.topology``), when asked for
     chains: tuple[Any, ...] = ()
 
+    def __init__(
+        self,
+        findings: tuple[Any, ...] = (),
+        rules: tuple[Any, ...] = (),
+        errors: tuple[FileError, ...] = (),
+        notes: tuple[Located, ...] = (),
+        roots: tuple[str, ...] = (),
+        resources: int = 0,
+        chains: tuple[Any, ...] = (),
+    ) -> None:
+        set_field = object.__setattr__
+        set_field(self, "findings", findings)
+        set_field(self, "rules", rules)
+        set_field(self, "errors", errors)
+        set_field(self, "notes", notes)
+        set_field(self, "roots", roots)
+        set_field(self, "resources", resources)
+        set_field(self, "chains", chains)
+
+
+#: what evaluating a unit of each kind imports on first use (then linting and suppressing)
+UNIT_MODULES = {
+    "terraform": (
+        "iacguard.evaluate.terraform.root",
+        "iacguard.parse.hcl",
+        "iacguard.parse.hcl_json",
+        "iacguard.parse.tfvars",
+        "iacguard.evaluate.terraform.policy_documents",
+    ),
+    "template": (
+        "iacguard.evaluate.cloudformation.template",
+        "iacguard.parse.cfn_yaml",
+        "iacguard.parse.located_json",
+    ),
+    "tfplan": ("iacguard.evaluate.tfplan", "iacguard.parse.located_json"),
+}
+LINT_MODULES = ("iacguard.run.guard", "iacguard.run.relevance", "iacguard.suppress.apply")
+
+
+def _preload(units: Sequence[Unit]) -> None:
+    """Import what linting ``units`` imports on first use (``lint_units``, before it freezes
+    what is alive); an evaluator that cannot be imported is each unit's error
+    (``evaluate_unit``), not this run's."""
+    kinds = {u.kind for u in units}
+    for kind, names in UNIT_MODULES.items():
+        for name in names if kind in kinds else ():
+            try:
+                __import__(name)  # not importlib.import_module: -X importtime shows these
+            except Exception:  # noqa: BLE001, S112 - evaluate_unit reports it, per unit
+                continue
+    for name in LINT_MODULES:
+        __import__(name)
+
 
 def lint_units(
     units: Sequence[Unit],
@@ -594,6 +604,7 @@ def lint_units(
     ignore_suppressions: bool,
     evaluated: Callable[[int], None] | None = None,
     topology: bool = False,
+    available: list[Rule] | None = None,
 ) -> list[UnitLint]:
     """Evaluate, lint and suppress each unit in turn, one result per unit; a unit's graph is
     released before the next is evaluated (every rule follows references within one root, and
@@ -602,21 +613,25 @@ def lint_units(
     unusable rule selection or option, the same in every worker): a rule bug is a FileError
     per unit. ``evaluated(i)`` is called as unit ``i`` of ``units`` is evaluated (a serial
     run's progress). With ``topology``, the backup chains the findings touch come back too
-    (``run.topology``: for the ``markdown`` and ``html`` formats)."""
+    (``run.topology``: for the ``markdown`` and ``html`` formats). ``available``: the rules,
+    when the caller has loaded them already (else loaded here)."""
     import gc
 
     from iacguard.run.lint import load_rules
 
-    available = load_rules()
-    # what is alive now (modules, rules, settings, discovery) stays alive for the whole run:
-    # out of the collector's sight
-    gc.freeze()
+    if available is None:
+        available = load_rules()
     # A unit allocates millions of small objects, nearly all freed by reference counting when
     # its graph is dropped: the collector, left on, would walk them again and again while they
     # live (a sixth of the CPU time on the dense 100k tree). It runs once per unit instead,
     # after the graph is gone, on what the unit left: its result and its garbage cycles.
     collecting = gc.isenabled()
     gc.disable()
+    _preload(units)
+    # what is alive now (modules, rules, settings, discovery) stays alive for the whole run:
+    # out of the collector's sight (the modules a unit imports on first use included: else
+    # the collection after the first unit walks all their objects, most of a small run's)
+    gc.freeze()
     out: list[UnitLint] = []
     try:
         for i, unit in enumerate(units):
@@ -630,7 +645,7 @@ def lint_units(
             lint = _lint_unit(
                 unit, graph, settings, today, ignore_suppressions, available, topology
             )
-            out.append(lint if declared is None else dataclasses.replace(lint, resources=declared))
+            out.append(lint if declared is None else records.replace(lint, resources=declared))
             del graph
             gc.collect(0)
     finally:
@@ -707,6 +722,8 @@ def _lint_batch(
     topology: bool = False,
 ) -> bytes:
     """Worker entry point of ``lint_parallel`` (bound with functools.partial)."""
+    from iacguard.run.transfer import dumps
+
     return dumps(
         lint_units(units, options, settings, today, ignore_suppressions, topology=topology)
     )
@@ -759,9 +776,11 @@ def lint_serial(
     ignore_suppressions: bool,
     progress: ProgressHook | None = None,
     topology: bool = False,
+    available: list[Rule] | None = None,
 ) -> tuple[Graph, list[Any], list[Any], int, tuple[Any, ...]]:
     """``lint_parallel`` with one worker, in this process: the same units, evaluated and linted
-    by the same ``lint_units`` a worker runs (as one batch), the same result."""
+    by the same ``lint_units`` a worker runs (as one batch), the same result. ``available``:
+    the rules, when the caller has loaded them already."""
     units = plan_units(found)
 
     def tick(i: int) -> None:
@@ -771,7 +790,9 @@ def lint_serial(
     results: list[Any] = [None] * len(units)
     if units:
         results = list(
-            lint_units(units, options, settings, today, ignore_suppressions, tick, topology)
+            lint_units(
+                units, options, settings, today, ignore_suppressions, tick, topology, available
+            )
         )
     return _collected(found, results)
 

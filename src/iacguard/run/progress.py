@@ -7,8 +7,10 @@ with the report.
 
 from __future__ import annotations
 
-import threading
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
+
+if TYPE_CHECKING:
+    import threading
 
 
 class Progress:
@@ -30,6 +32,8 @@ class Progress:
         self.label = ""
         self.drawn = False
         self._last = ""
+        import threading  # here: a run without a progress line (not a terminal) needs none
+
         self._stop = threading.Event()
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
@@ -69,6 +73,8 @@ class Progress:
         self.drawn = True
 
     def __enter__(self) -> Progress:
+        import threading
+
         self._thread = threading.Thread(target=self._run, name="iacguard-progress", daemon=True)
         self._thread.start()
         return self

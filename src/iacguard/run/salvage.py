@@ -12,10 +12,10 @@ unit killed a fresh worker of its own.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import replace
 from typing import Any
 
 from iacguard.core.located import FileError
+from iacguard.core.records import replace
 from iacguard.graph.model import Graph
 
 #: a module of more files than this is not searched file by file (each try is a fresh worker)

@@ -12,12 +12,12 @@ about them are not produced here.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from iacguard.core.findings import Finding
 from iacguard.core.located import FileError
+from iacguard.core.records import MISSING, field, record
 from iacguard.core.spans import Span
 from iacguard.evaluate.options import EvalOptions
 from iacguard.graph.model import Graph
@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from iacguard.rules.registry import Rule
 
 
-@dataclass(slots=True)
+@record(frozen=False)
 class TemplateCheck:
     """A template evaluated once: its graph, its errors, and its findings per rule."""
 
@@ -39,6 +39,24 @@ class TemplateCheck:
     ignore_suppressions: bool = False
     _rules: dict[str, Rule] | None = None
     _findings: dict[tuple[str, str], list[Finding]] = field(default_factory=dict)
+
+    def __init__(
+        self,
+        path: str,
+        graph: Graph,
+        root: Node | None = None,
+        today: date = MISSING,
+        ignore_suppressions: bool = False,
+        _rules: dict[str, Rule] | None = None,
+        _findings: dict[tuple[str, str], list[Finding]] = MISSING,
+    ) -> None:
+        self.path = path
+        self.graph = graph
+        self.root = root
+        self.today = date.today() if today is MISSING else today
+        self.ignore_suppressions = ignore_suppressions
+        self._rules = _rules
+        self._findings = {} if _findings is MISSING else _findings
 
     @classmethod
     def failed(cls, path: str, message: str) -> TemplateCheck:

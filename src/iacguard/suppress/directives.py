@@ -20,34 +20,35 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
 from iacguard.core.files import read_regular
+from iacguard.core.lazyre import lazy_compile
+from iacguard.core.records import MISSING, field, record
 from iacguard.core.spans import Span
 from iacguard.core.values import default_of
 from iacguard.graph.model import METADATA_ATTRIBUTE, Graph, Resource
 from iacguard.parse.comments import hcl_comments, yaml_comments
 from iacguard.rules.registry import builtin_aliases, rule_names
 
-_DIRECTIVE = re.compile(r"iacguard\s*:\s*ignore\b(?P<rest>.*)$", re.I)
-_IDS = re.compile(r"\s*\[(?P<ids>[^\]]*)\](?P<rest>.*)$")
-_UNTIL = re.compile(r"\s*until\s*=\s*(?P<until>\S+)(?P<rest>.*)$", re.I)
-_REASON = re.compile(r"\s*--(?P<reason>.*)$")
-_CHECKOV = re.compile(r"checkov\s*:\s*skip\s*=\s*(?P<id>[A-Za-z0-9_]+)(?:\s*:(?P<reason>.*))?$")
+_DIRECTIVE = lazy_compile(r"iacguard\s*:\s*ignore\b(?P<rest>.*)$", re.I)
+_IDS = lazy_compile(r"\s*\[(?P<ids>[^\]]*)\](?P<rest>.*)$")
+_UNTIL = lazy_compile(r"\s*until\s*=\s*(?P<until>\S+)(?P<rest>.*)$", re.I)
+_REASON = lazy_compile(r"\s*--(?P<reason>.*)$")
+_CHECKOV = lazy_compile(r"checkov\s*:\s*skip\s*=\s*(?P<id>[A-Za-z0-9_]+)(?:\s*:(?P<reason>.*))?$")
 #: ``trivy:ignore:AVD-AWS-0065`` / ``tfsec:ignore:aws-kms-auto-rotate-keys``, each with an
 #: optional ``:exp:YYYY-MM-DD`` (the last day it applies), as trivy and tfsec read them
-_TRIVY = re.compile(
+_TRIVY = lazy_compile(
     r"(?P<tool>trivy|tfsec)\s*:\s*ignore\s*:\s*(?P<id>[A-Za-z0-9_.-]+?)"
     r"(?::exp:(?P<exp>\d{4}-\d{2}-\d{2}))?(?=$|[\s:])",
     re.I,
 )
-_MARKERS = re.compile(r"iacguard|checkov|trivy|tfsec", re.I)
+_MARKERS = lazy_compile(r"iacguard|checkov|trivy|tfsec", re.I)
 _MARKER_BYTES = (b"iacguard", b"checkov", b"trivy", b"tfsec")
 
 
-@dataclass(slots=True)
+@record(frozen=False)
 class Suppression:
     """One suppression directive and what became of it."""
 
@@ -64,6 +65,28 @@ class Suppression:
     invalid: str | None = None
     targets: list[Resource] = field(default_factory=list, repr=False)
     used: set[str] = field(default_factory=set)
+
+    def __init__(
+        self,
+        span: Span,
+        kind: str,
+        ids: tuple[str, ...],
+        reason: str | None,
+        until: date | None = None,
+        unknown: tuple[str, ...] = (),
+        invalid: str | None = None,
+        targets: list[Resource] = MISSING,
+        used: set[str] = MISSING,
+    ) -> None:
+        self.span = span
+        self.kind = kind
+        self.ids = ids
+        self.reason = reason
+        self.until = until
+        self.unknown = unknown
+        self.invalid = invalid
+        self.targets = [] if targets is MISSING else targets
+        self.used = set() if used is MISSING else used
 
     @property
     def is_checkov(self) -> bool:

@@ -16,10 +16,10 @@ import base64
 import json
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
 from iacguard.core.located import Located
+from iacguard.core.records import MISSING, field, record
 from iacguard.core.spans import Span
 from iacguard.core.values import JsonEncoded, PartialStr, Ref, Unknown, is_fully_known
 from iacguard.parse.cfn_nodes import BadNode, MapNode, Node, ScalarNode, SeqNode
@@ -49,7 +49,7 @@ NOVALUE = _NoValue()
 SUB_VARIABLE = re.compile(r"\$\{([^}]*)\}")
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Parameter:
     name: str
     span: Span
@@ -59,12 +59,22 @@ class Parameter:
     allowed: tuple[Any, ...] | None
     is_list: bool
 
+    def __init__(
+        self, name: str, span: Span, default: Any, allowed: tuple[Any, ...] | None, is_list: bool
+    ) -> None:
+        set_field = object.__setattr__
+        set_field(self, "name", name)
+        set_field(self, "span", span)
+        set_field(self, "default", default)
+        set_field(self, "allowed", allowed)
+        set_field(self, "is_list", is_list)
+
 
 #: Conditions naming Conditions, nested deeper than this, are not evaluated (a located note)
 MAX_CONDITION_CHAIN = 100
 
 
-@dataclass(slots=True)
+@record(frozen=False)
 class Context:
     """One evaluation: the world, what it read, and (optionally) where payload paths are."""
 
@@ -75,6 +85,24 @@ class Context:
     spans: dict[str, Span] | None = None
     conditions_open: list[str] = field(default_factory=list)
     depth: int = 0
+
+    def __init__(
+        self,
+        world: dict[str, Any],
+        key: tuple[tuple[str, Any], ...],
+        touched: set[str] = MISSING,
+        hops: list[Located] | None = None,
+        spans: dict[str, Span] | None = None,
+        conditions_open: list[str] = MISSING,
+        depth: int = 0,
+    ) -> None:
+        self.world = world
+        self.key = key
+        self.touched = set() if touched is MISSING else touched
+        self.hops = hops
+        self.spans = spans
+        self.conditions_open = [] if conditions_open is MISSING else conditions_open
+        self.depth = depth
 
 
 def as_text(value: Any) -> str | None:

@@ -17,10 +17,10 @@ instance other than the root (the root's own single resources are bounded by its
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
 
 from iacguard.core.located import FileError
+from iacguard.core.records import MISSING, field, record
 from iacguard.core.spans import Span
 from iacguard.core.values import Unknown
 from iacguard.evaluate.options import EvalOptions
@@ -90,7 +90,7 @@ class OverBudget(Exception):
         self.size = size
 
 
-@dataclass
+@record(frozen=False, slots=False)
 class RootBudget:
     """What one root may still build; shared, mutable, never global (one per root)."""
 
@@ -100,6 +100,20 @@ class RootBudget:
     instances: int = 0
     #: where a refusal was reported already (a place is reported once, in any world)
     _reported: set[tuple[Any, ...]] = field(default_factory=set)
+
+    def __init__(
+        self,
+        max_bytes: int = _DEFAULTS.max_value_bytes,
+        max_instances: int = _DEFAULTS.max_root_instances,
+        used: int = 0,
+        instances: int = 0,
+        _reported: set[tuple[Any, ...]] = MISSING,
+    ) -> None:
+        self.max_bytes = max_bytes
+        self.max_instances = max_instances
+        self.used = used
+        self.instances = instances
+        self._reported = set() if _reported is MISSING else _reported
 
     def fits(self, size: int) -> bool:
         return self.used + size <= self.max_bytes

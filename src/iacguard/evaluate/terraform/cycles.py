@@ -19,8 +19,8 @@ every cycle reported is one Terraform reports, some of Terraform's are not found
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 
+from iacguard.core.records import record
 from iacguard.core.spans import Span
 from iacguard.evaluate.terraform.modules import (
     RESOURCE_META_ATTRS,
@@ -142,7 +142,7 @@ def _traversals(expr: object, bound: frozenset[str]) -> Iterator[Traversal]:
 MAX_NAMED_CYCLE = 64
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class SelfRef:
     """An attribute of ``decl`` whose expression refers, at ``span``, to ``decl`` itself,
     directly or through locals and other resources of the same module."""
@@ -151,6 +151,13 @@ class SelfRef:
     attr: Attribute
     span: Span
     message: str
+
+    def __init__(self, decl: ResourceDecl, attr: Attribute, span: Span, message: str) -> None:
+        set_field = object.__setattr__
+        set_field(self, "decl", decl)
+        set_field(self, "attr", attr)
+        set_field(self, "span", span)
+        set_field(self, "message", message)
 
 
 def self_referring_attributes(

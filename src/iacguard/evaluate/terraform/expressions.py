@@ -24,10 +24,10 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, replace
 from typing import Any, Protocol, runtime_checkable
 
 from iacguard.core.located import FileError, Located
+from iacguard.core.records import MISSING, field, record, replace
 from iacguard.core.spans import Span
 from iacguard.core.values import JsonEncoded, PartialStr, Ref, Unknown
 from iacguard.evaluate.terraform.budget import (
@@ -103,7 +103,7 @@ class Scope(Protocol):
     def lookup(self, name: str, span: Span) -> Any: ...
 
 
-@dataclass
+@record(frozen=False, slots=False)
 class EvalContext:
     """Mutable accumulator for one attribute's evaluation.
 
@@ -127,6 +127,28 @@ class EvalContext:
     #: the memory budget for values of the root (shared by all its contexts); values over
     #: it are Unknowns with a located error
     budget: RootBudget = field(default_factory=RootBudget)
+
+    def __init__(
+        self,
+        inputs: set[str] = MISSING,
+        hops: list[Located] = MISSING,
+        refs: list[tuple[Ref, Span]] = MISSING,
+        depth: int = 0,
+        deadline: float = math.inf,
+        module_dir: str = ".",
+        scan_root: str = ".",
+        errors: list[FileError] = MISSING,
+        budget: RootBudget = MISSING,
+    ) -> None:
+        self.inputs = set() if inputs is MISSING else inputs
+        self.hops = [] if hops is MISSING else hops
+        self.refs = [] if refs is MISSING else refs
+        self.depth = depth
+        self.deadline = deadline
+        self.module_dir = module_dir
+        self.scan_root = scan_root
+        self.errors = [] if errors is MISSING else errors
+        self.budget = RootBudget() if budget is MISSING else budget
 
     def render_template(self, template: Expr, variables: Mapping[str, Any]) -> Any:
         """``template`` (a parsed ``templatefile``) evaluated with ``variables`` as its only

@@ -17,10 +17,10 @@ order (meta-arguments such as ``count`` and ``lifecycle`` left out).
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from iacguard.core.located import FileError
+from iacguard.core.records import MISSING, field, record
 from iacguard.core.spans import Span
 from iacguard.parse.hcl_ast import (
     Attribute,
@@ -43,7 +43,7 @@ RESOURCE_META_BLOCKS = frozenset({"lifecycle", "provisioner", "connection"})
 MODULE_META_ATTRS = frozenset({"source", "version", "count", "for_each", "providers", "depends_on"})
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class VariableDecl:
     name: str
     block: Block
@@ -53,17 +53,41 @@ class VariableDecl:
     #: values a ``validation`` block restricts the variable to (``contains([...], var.x)``)
     allowed: tuple[Expr, ...] | None
 
+    def __init__(
+        self,
+        name: str,
+        block: Block,
+        type_expr: Expr | None,
+        default: Attribute | None,
+        nullable: bool,
+        allowed: tuple[Expr, ...] | None,
+    ) -> None:
+        set_field = object.__setattr__
+        set_field(self, "name", name)
+        set_field(self, "block", block)
+        set_field(self, "type_expr", type_expr)
+        set_field(self, "default", default)
+        set_field(self, "nullable", nullable)
+        set_field(self, "allowed", allowed)
+
     @property
     def span(self) -> Span:
         return self.block.header_span
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ResourceDecl:
     mode: str  # "managed" | "data"
     type: str
     name: str
     block: Block
+
+    def __init__(self, mode: str, type: str, name: str, block: Block) -> None:
+        set_field = object.__setattr__
+        set_field(self, "mode", mode)
+        set_field(self, "type", type)
+        set_field(self, "name", name)
+        set_field(self, "block", block)
 
     @property
     def address(self) -> str:
@@ -71,22 +95,34 @@ class ResourceDecl:
         return base if self.mode == "managed" else f"data.{base}"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ModuleCall:
     name: str
     block: Block
     #: the literal ``source`` string, or None when it is missing or not a literal
     source: str | None
 
+    def __init__(self, name: str, block: Block, source: str | None) -> None:
+        set_field = object.__setattr__
+        set_field(self, "name", name)
+        set_field(self, "block", block)
+        set_field(self, "source", source)
 
-@dataclass(frozen=True, slots=True)
+
+@record
 class OutputDecl:
     name: str
     block: Block
     value: Attribute | None
 
+    def __init__(self, name: str, block: Block, value: Attribute | None) -> None:
+        set_field = object.__setattr__
+        set_field(self, "name", name)
+        set_field(self, "block", block)
+        set_field(self, "value", value)
 
-@dataclass(slots=True)
+
+@record(frozen=False)
 class ModuleConfig:
     directory: str
     files: tuple[str, ...]
@@ -100,6 +136,30 @@ class ModuleConfig:
     errors: list[FileError] = field(default_factory=list)
     #: files that failed to parse at least partly: unknowns may come from them
     broken_files: tuple[str, ...] = ()
+
+    def __init__(
+        self,
+        directory: str,
+        files: tuple[str, ...],
+        variables: dict[str, VariableDecl] = MISSING,
+        locals: dict[str, Attribute] = MISSING,
+        resources: dict[str, ResourceDecl] = MISSING,
+        module_calls: dict[str, ModuleCall] = MISSING,
+        outputs: dict[str, OutputDecl] = MISSING,
+        providers: dict[str, Block] = MISSING,
+        errors: list[FileError] = MISSING,
+        broken_files: tuple[str, ...] = (),
+    ) -> None:
+        self.directory = directory
+        self.files = files
+        self.variables = {} if variables is MISSING else variables
+        self.locals = {} if locals is MISSING else locals
+        self.resources = {} if resources is MISSING else resources
+        self.module_calls = {} if module_calls is MISSING else module_calls
+        self.outputs = {} if outputs is MISSING else outputs
+        self.providers = {} if providers is MISSING else providers
+        self.errors = [] if errors is MISSING else errors
+        self.broken_files = broken_files
 
 
 def read_source(path: str, max_size: int) -> bytes | FileError:

@@ -12,16 +12,16 @@ configuration; we never invent a value).
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
+from iacguard.core.records import record
 from iacguard.core.values import LEAF_TYPES
 from iacguard.parse.hcl_ast import Call, Expr, Literal, ObjectExpr, Traversal, TupleExpr
 
 PRIMITIVES = frozenset({"string", "number", "bool", "any"})
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ObjAttr:
     name: str
     type: TfType
@@ -29,8 +29,17 @@ class ObjAttr:
     #: the payload of ``optional(T, default)``'s default (None when not given)
     default: Any = None
 
+    def __init__(
+        self, name: str, type: TfType, optional: bool = False, default: Any = None
+    ) -> None:
+        set_field = object.__setattr__
+        set_field(self, "name", name)
+        set_field(self, "type", type)
+        set_field(self, "optional", optional)
+        set_field(self, "default", default)
 
-@dataclass(frozen=True, slots=True)
+
+@record
 class TfType:
     """``kind`` is string/number/bool/any/list/set/map/object/tuple."""
 
@@ -38,6 +47,19 @@ class TfType:
     elem: TfType | None = None
     attrs: tuple[ObjAttr, ...] = ()
     items: tuple[TfType, ...] = ()
+
+    def __init__(
+        self,
+        kind: str,
+        elem: TfType | None = None,
+        attrs: tuple[ObjAttr, ...] = (),
+        items: tuple[TfType, ...] = (),
+    ) -> None:
+        set_field = object.__setattr__
+        set_field(self, "kind", kind)
+        set_field(self, "elem", elem)
+        set_field(self, "attrs", attrs)
+        set_field(self, "items", items)
 
 
 ANY = TfType("any")

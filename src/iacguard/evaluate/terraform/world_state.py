@@ -10,10 +10,10 @@ resource instance of the world, and every site where other worlds may reveal mor
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable
 from typing import Any
 
+from iacguard.core import records
 from iacguard.core.located import Located
 from iacguard.core.spans import Span
 from iacguard.core.values import Ref, Unknown
@@ -325,7 +325,7 @@ class WorldState:
         budget.refuse_instances(label, n, granted, span, self.shared.evaluation_errors)
         if found.kind == "single":
             return InstanceSet("count", ())
-        return dataclasses.replace(
+        return records.replace(
             found, keys=found.keys[:granted], values=found.values[:granted], _index={}
         )
 
@@ -575,7 +575,7 @@ def _cyclic_expansion(entry: Entry, body: Body) -> Entry:
         found = InstanceSet(
             "unknown", (PLACEHOLDER_FOR_EACH_KEY,), (Unknown(reason),), "for_each", reason
         )
-    return dataclasses.replace(entry, payload=found)
+    return records.replace(entry, payload=found)
 
 
 def _merge(ctx: EvalContext, entry: Entry) -> None:

@@ -11,10 +11,10 @@ whole resource is Unknown (we do not pretend to know how many there are).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
 
 from iacguard.core.located import Located
+from iacguard.core.records import MISSING, field, record
 from iacguard.core.spans import Span
 from iacguard.core.values import Ref, Unknown
 from iacguard.evaluate.terraform.expressions import EvalContext
@@ -26,7 +26,7 @@ DEFAULT_WORLD: World = ()
 PLACEHOLDER_FOR_EACH_KEY = "?"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Entry:
     """A memoized evaluation result with what it touched."""
 
@@ -37,13 +37,38 @@ class Entry:
     spans: tuple[tuple[str, Span], ...] = ()
     ref_paths: tuple[tuple[tuple[str, Any, Span | None], tuple[str, ...]], ...] = ()
 
+    def __init__(
+        self,
+        payload: Any,
+        inputs: frozenset[str] = frozenset(),
+        hops: tuple[Located, ...] = (),
+        refs: tuple[tuple[Ref, Span], ...] = (),
+        spans: tuple[tuple[str, Span], ...] = (),
+        ref_paths: tuple[tuple[tuple[str, Any, Span | None], tuple[str, ...]], ...] = (),
+    ) -> None:
+        set_field = object.__setattr__
+        set_field(self, "payload", payload)
+        set_field(self, "inputs", inputs)
+        set_field(self, "hops", hops)
+        set_field(self, "refs", refs)
+        set_field(self, "spans", spans)
+        set_field(self, "ref_paths", ref_paths)
 
-@dataclass(slots=True)
+
+@record(frozen=False)
 class Recorder:
     """Attribute path spans, and the attribute path each reference was made from."""
 
     spans: dict[str, Span] = field(default_factory=dict)
     ref_paths: dict[tuple[str, Any, Span | None], list[str]] = field(default_factory=dict)
+
+    def __init__(
+        self,
+        spans: dict[str, Span] = MISSING,
+        ref_paths: dict[tuple[str, Any, Span | None], list[str]] = MISSING,
+    ) -> None:
+        self.spans = {} if spans is MISSING else spans
+        self.ref_paths = {} if ref_paths is MISSING else ref_paths
 
     def attribute(self, path: str, span: Span, ctx: EvalContext, start: int) -> None:
         """Record ``path``'s span and the refs ``ctx`` gained since ``start`` (made while
@@ -55,7 +80,7 @@ class Recorder:
                 paths.append(path)
 
 
-@dataclass(eq=False, slots=True)
+@record(frozen=False, eq=False)
 class ModuleInstance:
     """A module in the tree: the root (prefix "") or a called module instance."""
 
@@ -66,11 +91,27 @@ class ModuleInstance:
     key: Any = None
     depth: int = 0
 
+    def __init__(
+        self,
+        prefix: str,
+        config: ModuleConfig,
+        parent: ModuleInstance | None = None,
+        call: ModuleCall | None = None,
+        key: Any = None,
+        depth: int = 0,
+    ) -> None:
+        self.prefix = prefix
+        self.config = config
+        self.parent = parent
+        self.call = call
+        self.key = key
+        self.depth = depth
+
     def address(self, local: str) -> str:
         return f"{self.prefix}.{local}" if self.prefix else local
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class InstanceSet:
     """The instances of a resource (or module call) in one world.
 
@@ -85,6 +126,23 @@ class InstanceSet:
     reason: str = ""
 
     _index: dict[Any, Any] = field(default_factory=dict, compare=False, repr=False)
+
+    def __init__(
+        self,
+        kind: str,
+        keys: tuple[Any, ...],
+        values: tuple[Any, ...] = (),
+        meta: str = "",
+        reason: str = "",
+        _index: dict[Any, Any] = MISSING,
+    ) -> None:
+        set_field = object.__setattr__
+        set_field(self, "kind", kind)
+        set_field(self, "keys", keys)
+        set_field(self, "values", values)
+        set_field(self, "meta", meta)
+        set_field(self, "reason", reason)
+        set_field(self, "_index", {} if _index is MISSING else _index)
 
     def each_value(self, key: Any) -> Any:
         index = self._index
@@ -107,7 +165,7 @@ def instance_suffix(key: Any) -> str:
     return f'["{text}"]'
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class InputInfo:
     """A root module variable: its default-world value and the values worth trying."""
 
@@ -122,8 +180,27 @@ class InputInfo:
     #: a tfvars file); None: ``span``
     value_span: Span | None = None
 
+    def __init__(
+        self,
+        name: str,
+        span: Span,
+        default: Any,
+        origin: str,
+        type: TfType,
+        domain: tuple[Any, ...] | None,
+        value_span: Span | None = None,
+    ) -> None:
+        set_field = object.__setattr__
+        set_field(self, "name", name)
+        set_field(self, "span", span)
+        set_field(self, "default", default)
+        set_field(self, "origin", origin)
+        set_field(self, "type", type)
+        set_field(self, "domain", domain)
+        set_field(self, "value_span", value_span)
 
-@dataclass(slots=True)
+
+@record(frozen=False)
 class WalkItem:
     instance: ModuleInstance
     decl: ResourceDecl
@@ -132,8 +209,24 @@ class WalkItem:
     exists_known: bool = True  # False when count/for_each (or a module's) is unknown
     reason: str = ""
 
+    def __init__(
+        self,
+        instance: ModuleInstance,
+        decl: ResourceDecl,
+        key: Any,
+        exists_inputs: frozenset[str],
+        exists_known: bool = True,
+        reason: str = "",
+    ) -> None:
+        self.instance = instance
+        self.decl = decl
+        self.key = key
+        self.exists_inputs = exists_inputs
+        self.exists_known = exists_known
+        self.reason = reason
 
-@dataclass(frozen=True, slots=True)
+
+@record
 class Site:
     """A resource (``decl``) or module call (``call``) of one module instance in the tree."""
 
@@ -145,8 +238,25 @@ class Site:
     known: bool
     reason: str
 
+    def __init__(
+        self,
+        instance: ModuleInstance,
+        decl: ResourceDecl | None,
+        call: ModuleCall | None,
+        outer: frozenset[str],
+        known: bool,
+        reason: str,
+    ) -> None:
+        set_field = object.__setattr__
+        set_field(self, "instance", instance)
+        set_field(self, "decl", decl)
+        set_field(self, "call", call)
+        set_field(self, "outer", outer)
+        set_field(self, "known", known)
+        set_field(self, "reason", reason)
 
-@dataclass(slots=True)
+
+@record(frozen=False)
 class Walk:
     """Every resource instance of the tree in one world."""
 
@@ -157,6 +267,16 @@ class Walk:
     sites: list[tuple[Site, frozenset[str]]] = field(default_factory=list)
     #: address prefixes (``aws_x.y``, ``module.m``) whose count/for_each is unknown here
     unknown: dict[str, str] = field(default_factory=dict)
+
+    def __init__(
+        self,
+        items: dict[str, WalkItem] = MISSING,
+        sites: list[tuple[Site, frozenset[str]]] = MISSING,
+        unknown: dict[str, str] = MISSING,
+    ) -> None:
+        self.items = {} if items is MISSING else items
+        self.sites = [] if sites is MISSING else sites
+        self.unknown = {} if unknown is MISSING else unknown
 
     def unknown_reason(self, address: str) -> str | None:
         """Why ``address`` may or may not exist here, when an expansion is unknown."""

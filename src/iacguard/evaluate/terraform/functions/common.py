@@ -19,9 +19,9 @@ import math
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
+from iacguard.core.records import record
 from iacguard.core.spans import Span
 from iacguard.core.values import LEAF_TYPES, JsonEncoded, PartialStr, Ref, Unknown
 from iacguard.evaluate.terraform.budget import OverBudget, RootBudget
@@ -349,13 +349,19 @@ class CallContext(Protocol):
     def render_template(self, template: Expr, variables: Mapping[str, Any]) -> Any: ...
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class CallInfo:
     """What a function body may need besides its arguments."""
 
     name: str
     span: Span
     ctx: CallContext
+
+    def __init__(self, name: str, span: Span, ctx: CallContext) -> None:
+        set_field = object.__setattr__
+        set_field(self, "name", name)
+        set_field(self, "span", span)
+        set_field(self, "ctx", ctx)
 
 
 Fn = Callable[[list[Any], CallInfo], Any]

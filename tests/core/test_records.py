@@ -1,0 +1,190 @@
+"""``@record`` behaves as the ``@dataclass`` it replaces: each behaviour is checked against
+the same class declared with the standard library's decorator."""
+
+from __future__ import annotations
+
+import dataclasses
+import pickle
+import sys
+import types
+
+import pytest
+
+from iacguard.core import records
+from iacguard.core.records import FrozenInstanceError, field, record
+
+SOURCE = """\
+from __future__ import annotations
+from typing import ClassVar
+
+@DECORATE(frozen=True, slots=True)
+class Point:
+    path: str
+    line: int
+    note: str | None = field(default=None, compare=False)
+    tags: tuple[str, ...] = ()
+    kind: ClassVar[str] = "point"
+
+@DECORATE(frozen=True, slots=True, order=True)
+class Spot:
+    line: int
+    column: int
+
+@DECORATE(frozen=True, slots=True)
+class Labelled(Point):
+    label: str = ""
+
+@DECORATE(slots=True)
+class Bag:
+    name: str
+    items: list[int] = field(default_factory=list)
+    hidden: dict[str, int] = field(default_factory=dict, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.hidden["made"] = len(self.items)
+
+@DECORATE(eq=False, slots=True)
+class Identity:
+    name: str
+
+@DECORATE
+class Plain:
+    name: str
+    count: int = 0
+
+@DECORATE(frozen=True, slots=True)
+class One:
+    only: str
+"""
+
+
+def _module(name: str, decorate: object) -> types.ModuleType:
+    """The classes above, made by ``decorate``, in an importable module (for pickle)."""
+    mod = types.ModuleType(name)
+    mod.__dict__.update(DECORATE=decorate, field=_field_for(decorate))
+    sys.modules[name] = mod
+    exec(compile(SOURCE, name, "exec"), mod.__dict__)
+    return mod
+
+
+def _field_for(decorate: object) -> object:
+    return dataclasses.field if decorate is dataclasses.dataclass else field
+
+
+def _record_decorator(cls=None, /, *, frozen=False, slots=False, eq=True, order=False):
+    """``@dataclass``'s defaults (mutable, no slots) spelled through ``record``."""
+    return record(cls, frozen=frozen, slots=slots, eq=eq, order=order)
+
+
+DC = _module("_records_dc", dataclasses.dataclass)
+RC = _module("_records_rc", _record_decorator)
+
+
+def _both(name: str, *args, **kwargs):
+    return getattr(DC, name)(*args, **kwargs), getattr(RC, name)(*args, **kwargs)
+
+
+def test_init_defaults_factories_and_post_init():
+    for args, kwargs in [
+        (("a", 1), {}),
+        (("a",), {"line": 2, "tags": ("x",)}),
+        ((), {"path": "p", "line": 3, "note": "n"}),
+    ]:
+        d, r = _both("Point", *args, **kwargs)
+        assert repr(d).replace("_records_dc", "") == repr(r).replace("_records_rc", "")
+    d, r = _both("Bag", "b", [1, 2])
+    assert repr(d) == repr(r) and r.hidden == {"made": 2}
+    assert RC.Bag("c").items == [] and RC.Bag("c").items is not RC.Bag("c").items
+    assert repr(_both("Labelled", "p", 1, label="L")[1]) == repr(
+        _both("Labelled", "p", 1, label="L")[0]
+    )
+
+
+@pytest.mark.parametrize(
+    ("args", "kwargs"),
+    [
+        ((), {}),
+        (("a", 1, None, (), "extra"), {}),
+        (("a",), {"path": "b", "line": 1}),
+        (("a", 1), {"nope": 1}),
+    ],
+)
+def test_wrong_calls_raise_type_error(args, kwargs):
+    with pytest.raises(TypeError):
+        DC.Point(*args, **kwargs)
+    with pytest.raises(TypeError):
+        RC.Point(*args, **kwargs)
+
+
+def test_equality_and_hash_are_the_dataclass_ones():
+    pairs = [
+        (("a", 1, "x"), ("a", 1, "y")),  # note is not compared
+        (("a", 1), ("a", 2)),
+        (("a", 1, None, ("t",)), ("a", 1, None, ("t",))),
+    ]
+    for left, right in pairs:
+        assert (DC.Point(*left) == DC.Point(*right)) == (RC.Point(*left) == RC.Point(*right))
+        assert hash(DC.Point(*left)) == hash(RC.Point(*left))  # same set and dict orders
+    assert hash(DC.One("x")) == hash(RC.One("x"))
+    assert RC.Point("a", 1) != RC.Labelled("a", 1)  # another class is never equal
+    assert RC.Bag("a", [1]) == RC.Bag("a", [1])
+    with pytest.raises(TypeError):
+        hash(RC.Bag("a"))  # mutable records are unhashable, as mutable dataclasses
+    same = RC.Identity("a")
+    assert same != RC.Identity("a") and same == same and hash(same) == hash(same)
+    assert RC.Plain("a") == RC.Plain("a", 0) and RC.Plain.count == 0
+
+
+def test_order():
+    spots = [(2, 1), (1, 5), (1, 2)]
+    assert [(s.line, s.column) for s in sorted(RC.Spot(*s) for s in spots)] == sorted(spots)
+    assert (RC.Spot(1, 2) <= RC.Spot(1, 2)) and (RC.Spot(1, 3) > RC.Spot(1, 2))
+    with pytest.raises(TypeError):
+        _ = RC.Spot(1, 2) < (1, 2)
+
+
+def test_frozen():
+    point = RC.Point("a", 1)
+    with pytest.raises(FrozenInstanceError):
+        point.line = 2  # type: ignore[misc]
+    with pytest.raises(FrozenInstanceError):
+        del point.line  # type: ignore[misc]
+    with pytest.raises(AttributeError):
+        point.other = 1  # type: ignore[attr-defined]
+    bag = RC.Bag("a")
+    bag.name = "b"
+    assert bag.name == "b"
+
+
+def test_slots_and_match_args():
+    assert not hasattr(RC.Point("a", 1), "__dict__")
+    assert RC.Labelled.__slots__ == ("label",)
+    assert RC.Point.__match_args__ == DC.Point.__match_args__
+    assert RC.Point.kind == "point"
+    match RC.Point("a", 1):
+        case RC.Point(path, line):
+            assert (path, line) == ("a", 1)
+
+
+def test_pickle_round_trip():
+    for value in [RC.Point("a", 1, "n", ("t",)), RC.Labelled("a", 1, label="L"), RC.Bag("b", [1])]:
+        for protocol in range(2, pickle.HIGHEST_PROTOCOL + 1):
+            back = pickle.loads(pickle.dumps(value, protocol))
+            assert type(back) is type(value) and repr(back) == repr(value)
+    assert pickle.loads(pickle.dumps(RC.Point("a", 1, "n"))).note == "n"
+
+
+def test_fields_replace_asdict():
+    assert [f.name for f in records.fields(RC.Labelled)] == [
+        f.name for f in dataclasses.fields(DC.Labelled)
+    ]
+    point = RC.Point("a", 1, "n")
+    moved = records.replace(point, line=5)
+    assert (moved.path, moved.line, moved.note) == ("a", 5, "n") and point.line == 1
+    with pytest.raises(TypeError):
+        records.replace(point, nope=1)
+    nested = RC.Bag("b", [RC.Point("a", 1)])  # type: ignore[list-item]
+    expected = dataclasses.asdict(DC.Bag("b", [DC.Point("a", 1)]))  # type: ignore[list-item]
+    assert records.asdict(nested) == expected
+    assert records.is_record(point) and records.is_record(RC.Point)
+    assert not records.is_record(DC.Point("a", 1)) and not records.is_record(1)

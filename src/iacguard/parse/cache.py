@@ -17,7 +17,7 @@ The key is the sha256 of the file's bytes, the file's path (parse results carry 
 name the path), the parser ``kind``, and a *salt*: the iacguard version, the Python version,
 and the size and mtime of every module under ``iacguard/parse/`` (so an upgrade, or an edit
 of a parser in a development checkout, invalidates every entry). The value is the pickled
-parse result (the HCL AST is frozen picklable dataclasses).
+parse result (the HCL AST is frozen picklable records, ``core.records``).
 
 Safe under concurrent runs: an entry is written to a temporary file in its directory and
 renamed into place (``os.replace`` is atomic), so a reader sees a whole entry or none. A

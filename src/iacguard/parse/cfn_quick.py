@@ -15,8 +15,9 @@ JSON NaN or Infinity, and a number too long or nesting too deep for ``json``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
+
+from iacguard.core.records import record
 
 _STD = "tag:yaml.org,2002:"
 #: explicit collection tags that change nothing (``!!map {...}``)
@@ -25,7 +26,7 @@ _PLAIN_COLLECTION_TAGS = frozenset({f"{_STD}map", f"{_STD}seq"})
 _LONG_SCALAR = 4000
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Outline:
     """What ``is_template`` and the resource count read from a document's root."""
 
@@ -37,6 +38,15 @@ class Outline:
     resources: int | None
     #: the string ``Type`` of each resource whose body is a mapping with one
     types: tuple[str, ...]
+
+    def __init__(
+        self, mapping: bool, version: bool, resources: int | None, types: tuple[str, ...]
+    ) -> None:
+        set_field = object.__setattr__
+        set_field(self, "mapping", mapping)
+        set_field(self, "version", version)
+        set_field(self, "resources", resources)
+        set_field(self, "types", types)
 
 
 def quick_outline(text: str, path: str, *, max_depth: int = 200) -> Outline | None:

@@ -1,6 +1,6 @@
 """A small, picklable HCL syntax tree with spans (built by ``parse.hcl`` from tree-sitter-hcl).
 
-Every node is a frozen dataclass with a ``span`` (``iacguard.core.values.Span``: 1-based
+Every node is a frozen record (``core.records``) with a ``span`` (``iacguard.core.values.Span``: 1-based
 lines and columns, end column exclusive, columns counted in characters).
 
 Expressions form a closed set (``Expr``); anything the converter does not understand becomes

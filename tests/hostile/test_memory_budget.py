@@ -147,9 +147,8 @@ def test_the_instance_cap_is_per_root_not_per_block(tmp_path, monkeypatch):
 def test_a_single_resource_in_a_module_instance_counts_against_the_cap(tmp_path, monkeypatch):
     """A resource without count / for_each inside a called module is one instance per module
     instance (its instance set is made without evaluating anything, and still charged)."""
-    from dataclasses import replace
-
     from iacguard.api import evaluate as evaluate_paths
+    from iacguard.core.records import replace
     from iacguard.discover import discover
     from iacguard.evaluate.options import EvalOptions
 

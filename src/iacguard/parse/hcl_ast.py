@@ -1,7 +1,8 @@
 """A small, picklable HCL syntax tree with spans (built by ``parse.hcl`` from tree-sitter-hcl).
 
-Every node is a frozen record (``core.records``) with a ``span`` (``iacguard.core.values.Span``: 1-based
-lines and columns, end column exclusive, columns counted in characters).
+Every node is a frozen record (``core.records``) with a ``span``
+(``iacguard.core.values.Span``: 1-based lines and columns, end column exclusive, columns
+counted in characters).
 
 Expressions form a closed set (``Expr``); anything the converter does not understand becomes
 ``Unsupported`` and evaluates to an Unknown, never an error.

@@ -318,18 +318,26 @@ def measure_checkov(size: str, manifest: dict, args: argparse.Namespace) -> dict
     if lines > args.checkov_max_lines:
         slice_size = generate.REALISTIC + "100k" if size.startswith(generate.REALISTIC) else "100k"
         sm = ensure_tree(slice_size, args.out, args.seed)
-        t = _SLICE.get(slice_size)
-        if t is None:
-            t = _SLICE[slice_size] = timed(cmd, args.out / slice_size, 1)
         scale = lines / int(sm["lines"])
-        env_note = f"extrapolated x{scale:.2f} from the {slice_size} tree ({t.wall:.1f} s)"
-        print(f"  checkov       ~{t.wall * scale:7.1f} s ({env_note})", file=sys.stderr)
+        prev = args.previous_rows.get(slice_size) or {}
+        slice_ck = prev.get("checkov") or {}
+        if prev.get("lines") == int(sm["lines"]) and slice_ck and not slice_ck.get("extrapolated"):
+            # the slice's checkov from --previous (the same tree): not timed again
+            wall, cpu, rss = slice_ck["wall"], slice_ck["cpu"], slice_ck.get("rss_max_mb", 0)
+            source = "reused"
+        else:
+            t = _SLICE.get(slice_size)
+            if t is None:
+                t = _SLICE[slice_size] = timed(cmd, args.out / slice_size, 1)
+            wall, cpu, rss, source = t.wall, t.cpu, t.rss_max_mb, "timed"
+        env_note = f"extrapolated x{scale:.2f} from the {slice_size} tree ({wall:.1f} s, {source})"
+        print(f"  checkov       ~{wall * scale:7.1f} s ({env_note})", file=sys.stderr)
         return {
-            "wall": round(t.wall * scale, 2),
-            "cpu": round(t.cpu * scale, 2),
+            "wall": round(wall * scale, 2),
+            "cpu": round(cpu * scale, 2),
             "extrapolated": True,
             "note": env_note,
-            "rss_max_mb": round(t.rss_max_mb, 1),
+            "rss_max_mb": round(rss, 1),
         }
     runs = args.checkov_runs if lines < args.big_lines else args.big_runs
     t = timed(cmd, args.out / size, runs)

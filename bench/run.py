@@ -126,15 +126,19 @@ def _children(pid: int) -> list[int]:
     return out
 
 
-def _rss_kb(pid: int) -> int:
+def _rss_kb(pid: int) -> tuple[int, int]:
+    """The process's VmRSS and VmHWM (its own peak RSS so far), in KB."""
+    rss = hwm = 0
     try:
         with open(f"/proc/{pid}/status") as fh:
             for line in fh:
                 if line.startswith("VmRSS:"):
-                    return int(line.split()[1])
+                    rss = int(line.split()[1])
+                elif line.startswith("VmHWM:"):
+                    hwm = int(line.split()[1])
     except (OSError, ValueError):
         pass
-    return 0
+    return rss, hwm
 
 
 def _pss_kb(pid: int) -> int:
@@ -148,18 +152,21 @@ def _pss_kb(pid: int) -> int:
     return 0
 
 
-def _tree_rss_kb(root: int) -> tuple[int, int]:
-    """The VmRSS and the Pss of ``root`` and its descendants, summed."""
-    rss, pss, todo, seen = 0, 0, [root], set()
+def _tree_rss_kb(root: int) -> tuple[int, int, int]:
+    """The VmRSS and the Pss of ``root`` and its descendants, summed, and the largest VmHWM
+    among them (a process's own peak)."""
+    rss, pss, hwm, todo, seen = 0, 0, 0, [root], set()
     while todo:
         pid = todo.pop()
         if pid in seen:
             continue
         seen.add(pid)
-        rss += _rss_kb(pid)
+        now, peak = _rss_kb(pid)
+        rss += now
+        hwm = max(hwm, peak)
         pss += _pss_kb(pid)
         todo.extend(_children(pid))
-    return rss, pss
+    return rss, pss, hwm
 
 
 def run_once(cmd: list[str], cwd: Path, stdout_path: str | None = None) -> Sample:
@@ -168,13 +175,13 @@ def run_once(cmd: list[str], cwd: Path, stdout_path: str | None = None) -> Sampl
     try:
         started = time.perf_counter()
         proc = subprocess.Popen(cmd, cwd=cwd, stdout=out, stderr=subprocess.DEVNULL)
-        peak = [0, 0]
+        peak = [0, 0, 0]
         stop = threading.Event()
 
         def sample() -> None:
             while not stop.is_set():
-                rss, pss = _tree_rss_kb(proc.pid)
-                peak[0], peak[1] = max(peak[0], rss), max(peak[1], pss)
+                rss, pss, hwm = _tree_rss_kb(proc.pid)
+                peak[0], peak[1], peak[2] = max(peak[0], rss), max(peak[1], pss), max(peak[2], hwm)
                 stop.wait(0.01)
 
         sampler = threading.Thread(target=sample, daemon=True)
@@ -187,9 +194,13 @@ def run_once(cmd: list[str], cwd: Path, stdout_path: str | None = None) -> Sampl
     finally:
         if stdout_path:
             out.close()  # type: ignore[union-attr]
-    # ru_maxrss of wait4: the largest of the process and the descendants it waited for
+    # the largest process's own peak: VmHWM sampled, or ru_maxrss of wait4 when no sample
+    # caught the process (a run of a few ms). ru_maxrss alone can report this script's own
+    # size: Linux keeps the maximum RSS across the fork and exec that start the child, so
+    # after this script has read a big report every child would "peak" at its size
     cpu = usage.ru_utime + usage.ru_stime
-    return Sample(wall, cpu, int(usage.ru_maxrss), peak[0], proc.returncode, peak[1])
+    largest = peak[2] or int(usage.ru_maxrss)
+    return Sample(wall, cpu, largest, peak[0], proc.returncode, peak[1])
 
 
 #: the parse floor (bench/parse_only.py), run by this Python (tree-sitter and PyYAML installed)

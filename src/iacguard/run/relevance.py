@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
-from iacguard.core.located import FileError
 from iacguard.graph.model import Graph
 
 if TYPE_CHECKING:
@@ -85,17 +84,9 @@ def skim_unit(
     nodes) where that gives the full parsers' errors, and read by them where it cannot."""
     if kind == "template":
         return _skim_template(path, options)
-    from iacguard.evaluate.terraform.skim import ModuleSkimmer, skim_var_file
+    from iacguard.evaluate.terraform.skim import skim_modules
 
-    skimmer = ModuleSkimmer(options.max_file_size, options.cache_dir)
-    errors: list[FileError] = []
-    declared = 0
-    for module in modules:
-        found, count = skimmer.skim(module.directory, tuple(module.files))
-        errors.extend(found)
-        declared += count
-        for var_file in module.var_files:
-            errors.extend(skim_var_file(var_file, options.max_file_size))
+    errors, declared = skim_modules(modules, options.max_file_size, options.cache_dir)
     graph = Graph(errors=tuple(dict.fromkeys(errors)), roots=tuple(m.directory for m in modules))
     return graph, declared
 

@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from iacguard.core.located import FileError
 from iacguard.core.units import TerraformModule
 from iacguard.evaluate.terraform.modules import ModuleLoader, read_source
-from iacguard.evaluate.terraform.skim import ModuleSkimmer, skim_var_file
+from iacguard.evaluate.terraform.skim import skim_modules
 from iacguard.parse.hcl_skim import skim_hcl
 from iacguard.parse.tfvars import parse_tfvars
 
@@ -50,16 +50,8 @@ def full(modules: Sequence[TerraformModule], max_size: int = MAX) -> Result:
 
 
 def skim(modules: Sequence[TerraformModule], max_size: int = MAX) -> Result:
-    skimmer = ModuleSkimmer(max_size)
-    errors: list[FileError] = []
-    declared = 0
-    for module in modules:
-        found, count = skimmer.skim(module.directory, tuple(module.files))
-        errors.extend(found)
-        declared += count
-        for var_file in module.var_files:
-            errors.extend(skim_var_file(var_file, max_size))
-    return errors, declared
+    """The skim, as ``run.relevance.skim_unit`` runs it."""
+    return skim_modules(modules, max_size)
 
 
 def _discovered(tree: Path, monkeypatch: pytest.MonkeyPatch) -> list[TerraformModule]:

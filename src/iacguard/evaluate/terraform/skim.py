@@ -12,11 +12,12 @@ Variable files (``skim_var_file``) likewise, as ``parse.tfvars.parse_tfvars`` re
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from iacguard.core.located import FileError
 from iacguard.core.spans import Span
+from iacguard.core.units import TerraformModule
 from iacguard.evaluate.terraform.modules import duplicate_attributes, parse_file, read_source
 from iacguard.parse.hcl_ast import HclFile
 
@@ -167,3 +168,21 @@ def skim_var_file(path: str, max_size: int) -> list[FileError]:
                 out.append(FileError(path, line, column, message))
             return out
     return list(parse_tfvars(data, path)[1])
+
+
+def skim_modules(
+    modules: Sequence[TerraformModule], max_size: int, cache_dir: str | None = None
+) -> tuple[list[FileError], int]:
+    """The file errors of ``modules`` (their ``.tf`` files and tfvars, in order, repeats kept)
+    and the resource and data blocks they declare: what evaluating them would report of
+    their files, for a quiet unit (``run.relevance.skim_unit``)."""
+    skimmer = ModuleSkimmer(max_size, cache_dir)
+    errors: list[FileError] = []
+    declared = 0
+    for module in modules:
+        found, count = skimmer.skim(module.directory, tuple(module.files))
+        errors.extend(found)
+        declared += count
+        for var_file in module.var_files:
+            errors.extend(skim_var_file(var_file, max_size))
+    return errors, declared

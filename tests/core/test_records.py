@@ -188,3 +188,58 @@ def test_fields_replace_asdict():
     assert records.asdict(nested) == expected
     assert records.is_record(point) and records.is_record(RC.Point)
     assert not records.is_record(DC.Point("a", 1)) and not records.is_record(1)
+
+
+def _package_records() -> list[type]:
+    """Every record class iacguard defines (each of its modules imported)."""
+    import importlib
+    import pkgutil
+
+    import iacguard
+    from iacguard.core import records
+
+    found: dict[str, type] = {}
+    for info in pkgutil.walk_packages(iacguard.__path__, "iacguard."):
+        if info.name.endswith(".__main__"):
+            continue  # running it is the command line
+        try:
+            module = importlib.import_module(info.name)
+        except ImportError:  # an optional extra's dependency (pygls, cfn-lint) is absent
+            continue
+        for value in vars(module).values():
+            if isinstance(value, type) and records.is_record(value):
+                if value.__module__ == info.name:
+                    found[f"{value.__module__}.{value.__qualname__}"] = value
+    return list(found.values())
+
+
+def test_every_written_init_matches_its_field_table() -> None:
+    """A record's written ``__init__`` takes its fields in their order, with their defaults,
+    and sets each (``records.replace`` and the worker pickling call ``cls(*fields)``)."""
+    import inspect
+
+    from iacguard.core import records
+
+    classes = _package_records()
+    assert len(classes) > 80  # the model's classes were found
+    checked = 0
+    for cls in classes:
+        table = records.fields(cls)
+        params = list(inspect.signature(cls.__init__).parameters.values())[1:]
+        where = f"{cls.__module__}.{cls.__qualname__}"
+        assert [p.name for p in params] == [f.name for f in table], where
+        for p, f in zip(params, table, strict=True):
+            assert p.kind is inspect.Parameter.POSITIONAL_OR_KEYWORD, (where, p.name)
+            if f.default is not records.MISSING:
+                assert p.default == f.default or p.default is f.default, (where, p.name)
+            elif f.default_factory is not records.MISSING:
+                assert p.default is not inspect.Parameter.empty, (where, p.name)
+            else:
+                assert p.default is inspect.Parameter.empty, (where, p.name)
+        if "__post_init__" in vars(cls):
+            continue  # it computes or checks fields: given arbitrary values it may refuse them
+        sentinels = [object() for _ in table]
+        built = cls(*sentinels)
+        assert [getattr(built, f.name) for f in table] == sentinels, where
+        checked += 1
+    assert checked > 80

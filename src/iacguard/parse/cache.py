@@ -5,8 +5,10 @@ Off unless asked for (iacguard writes no file it was not asked to write): ``--ca
 your choice, ``--no-cache`` turns both off. Only HCL / ``.tf.json`` parse results are cached:
 measured on the bench trees, unpickling a cached HCL syntax tree takes under half the time of
 parsing it, while a cached CloudFormation template loads barely faster than parsing it again.
+A quiet file a check only skims (``parse.hcl_skim``: tree-sitter's tree walked, not converted)
+is neither read from nor written to the cache: skimming it costs less than unpickling it.
 
-``graph.tf_modules.parse_file`` wraps its parse call::
+``evaluate.terraform.modules.parse_file`` wraps its parse call::
 
     from iacguard.parse.cache import cached_parse
     tree = cached_parse("hcl", path, data, parse_hcl, cache_dir)

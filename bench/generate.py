@@ -39,10 +39,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from typical import (  # noqa: E402
     DNS_MODULE,
+    TERRAFORM_BLOCK,
     TF_APP_OUTPUTS,
     TOPIC_MODULE,
     cfn_app_json,
     cfn_app_yaml,
+    chance,
     tf_app_main,
     tf_app_variables,
 )
@@ -89,15 +91,11 @@ class Tree:
         return sum(t.count("\n") for t in self.files.values())
 
 
-def _b(rng: random.Random, p_true: float) -> bool:
-    return rng.random() < p_true
-
-
 # ----------------------------------------------------------------------------- Terraform
 
 
 def tf_variables(rng: random.Random, team: str, env: str) -> str:
-    rotation = "true" if _b(rng, 0.7) else "false"
+    rotation = "true" if chance(rng, 0.7) else "false"
     window = rng.choice((7, 10, 14, 30, 30, 30))
     return f'''variable "region" {{
   description = "AWS region of the stack"
@@ -137,7 +135,7 @@ variable "deletion_window" {{
 variable "use_cmk" {{
   description = "Encrypt the reports vault with a customer-managed key"
   type        = bool
-  default     = {"true" if _b(rng, 0.5) else "false"}
+  default     = {"true" if chance(rng, 0.5) else "false"}
 }}
 
 variable "vault_names" {{
@@ -163,7 +161,7 @@ variable "tags" {{
 
 
 def tf_key_block(rng: random.Random, name: str, policy_ref: str) -> str:
-    rotation = "true" if _b(rng, 0.75) else "false"
+    rotation = "true" if chance(rng, 0.75) else "false"
     window = rng.choice((7, 15, 30, 30))
     return f'''resource "aws_kms_key" "{name}" {{
   description             = "${{local.name_prefix}} {name} key"
@@ -183,7 +181,7 @@ resource "aws_kms_alias" "{name}" {{
 def tf_main(
     rng: random.Random, idx: int, shared: str | None, extra_keys: int, vault_module: bool = True
 ) -> str:
-    grant_backup = _b(rng, 0.8)
+    grant_backup = chance(rng, 0.8)
     backup_statement = (
         """
   statement {
@@ -216,21 +214,11 @@ def tf_main(
             "null",
         )
     )
-    second_rotation = "true" if _b(rng, 0.5) else "false"
+    second_rotation = "true" if chance(rng, 0.5) else "false"
     second_window = rng.choice((7, 30))
     parts = [
-        f"""terraform {{
-  required_version = ">= 1.5"
-
-  required_providers {{
-    aws = {{
-      source  = "hashicorp/aws"
-      version = ">= 5.40"
-    }}
-  }}
-}}
-
-provider "aws" {{
+        TERRAFORM_BLOCK
+        + f"""provider "aws" {{
   region = var.region
 
   default_tags {{
@@ -424,7 +412,7 @@ module "baseline" {{
   source = "{shared}"
 
   name_prefix     = local.name_prefix
-  rotation        = {"true" if _b(rng, 0.6) else "false"}
+  rotation        = {"true" if chance(rng, 0.6) else "false"}
   deletion_window = {rng.choice((7, 30))}
 }}
 '''
@@ -564,7 +552,7 @@ def tf_sources(rng: random.Random, idx: int) -> str:
     db_encrypted = rng.choice(("true", "false", None, 'var.environment == "prod"'))
     enc = f"\n  encrypted         = {vol_encrypted}" if vol_encrypted else ""
     db_enc = f"\n  storage_encrypted = {db_encrypted}" if db_encrypted else ""
-    root = "true" if _b(rng, 0.5) else "false"
+    root = "true" if chance(rng, 0.5) else "false"
     return f"""resource "aws_ebs_volume" "data" {{
   count             = {volumes}
   availability_zone = "${{var.region}}a"
@@ -616,7 +604,7 @@ def cfn_sources(rng: random.Random, idx: int) -> str:
     """A template of backup sources (BKP004): tagged volumes and a database, one selection."""
     encrypted = rng.choice(("true", "false", None))
     line = f"\n      Encrypted: {encrypted}" if encrypted else ""
-    db = "true" if _b(rng, 0.5) else "false"
+    db = "true" if chance(rng, 0.5) else "false"
     return f"""AWSTemplateFormatVersion: '2010-09-09'
 Description: Backup sources of stack {idx:05d}
 
@@ -674,7 +662,7 @@ Resources:
 def tf_tfvars(rng: random.Random) -> str:
     return (
         f"retention_days  = {rng.choice((7, 35, 120))}\n"
-        f"enable_rotation = {'true' if _b(rng, 0.6) else 'false'}\n"
+        f"enable_rotation = {'true' if chance(rng, 0.6) else 'false'}\n"
         f'vault_names     = ["archive", "{rng.choice(SERVICES)}", "{rng.choice(SERVICES)}x"]\n'
     )
 
@@ -683,7 +671,7 @@ def tf_tfvars(rng: random.Random) -> str:
 
 
 def cfn_yaml(rng: random.Random, idx: int, extra: int) -> str:
-    default_cmk = "'true'" if _b(rng, 0.5) else "'false'"
+    default_cmk = "'true'" if chance(rng, 0.5) else "'false'"
     rotation = rng.choice(("true", "false", "'true'", "True"))
     pending = rng.choice((7, 14, 30))
     out = [
@@ -701,7 +689,7 @@ Parameters:
   GrantBackup:
     Type: String
     AllowedValues: ['true', 'false']
-    Default: '{"true" if _b(rng, 0.8) else "false"}'
+    Default: '{"true" if chance(rng, 0.8) else "false"}'
   Environment:
     Type: String
     AllowedValues: [dev, staging, prod]
@@ -783,7 +771,7 @@ Resources:
       BackupVaultName: !Join ['-', [!Ref VaultName, copies]]
 """
     ]
-    if _b(rng, 0.5):
+    if chance(rng, 0.5):
         out.append(
             """      EncryptionKeyArn:
         Fn::GetAtt: [BackupVaultKey, Arn]
@@ -795,7 +783,7 @@ Resources:
     Type: AWS::KMS::Key
     Properties:
       Description: Logs key
-      EnableKeyRotation: {"false" if _b(rng, 0.4) else "true"}
+      EnableKeyRotation: {"false" if chance(rng, 0.4) else "true"}
       PendingWindowInDays: {pending}
       KeyPolicy:
         Version: '2012-10-17'
@@ -816,7 +804,7 @@ Resources:
     Type: AWS::KMS::Key
     Properties:
       Description: !Sub '${{VaultName}} service key {k}'
-      EnableKeyRotation: {"true" if _b(rng, 0.7) else "false"}
+      EnableKeyRotation: {"true" if chance(rng, 0.7) else "false"}
       KeyPolicy:
         Version: '2012-10-17'
         Statement:
@@ -926,7 +914,7 @@ def cfn_json(rng: random.Random, idx: int, extra: int) -> str:
         resources[f"Key{k}"] = {
             "Type": "AWS::KMS::Key",
             "Properties": {
-                "EnableKeyRotation": _b(rng, 0.7),
+                "EnableKeyRotation": chance(rng, 0.7),
                 "KeyPolicy": {
                     "Version": "2012-10-17",
                     "Statement": [

@@ -15,7 +15,23 @@ import random
 ENVS = ("dev", "staging", "prod")
 
 
-def _b(rng: random.Random, p_true: float) -> bool:
+#: the ``terraform`` block every generated root starts with (the required AWS provider)
+TERRAFORM_BLOCK = """terraform {
+  required_version = ">= 1.5"
+
+  required_providers {
+    aws = {
+      source  = "hashicorp/aws"
+      version = ">= 5.40"
+    }
+  }
+}
+
+"""
+
+
+def chance(rng: random.Random, p_true: float) -> bool:
+    """True with probability ``p_true`` (the generators' one coin)."""
     return rng.random() < p_true
 
 
@@ -63,7 +79,7 @@ variable "memory_size" {{
 
 variable "enable_alarms" {{
   type    = bool
-  default = {"true" if _b(rng, 0.7) else "false"}
+  default = {"true" if chance(rng, 0.7) else "false"}
 }}
 
 variable "queues" {{
@@ -86,18 +102,8 @@ def tf_app_main(rng: random.Random, idx: int) -> str:
     a container service, and calls of local modules (one with for_each)."""
     functions = rng.randint(1, 3)
     parts = [
-        f"""terraform {{
-  required_version = ">= 1.5"
-
-  required_providers {{
-    aws = {{
-      source  = "hashicorp/aws"
-      version = ">= 5.40"
-    }}
-  }}
-}}
-
-provider "aws" {{
+        TERRAFORM_BLOCK
+        + f"""provider "aws" {{
   region = var.region
 }}
 

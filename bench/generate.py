@@ -1004,12 +1004,26 @@ def mono_tree(target_lines: int, seed: int) -> Tree:
     return tree
 
 
+def _names(idx: int) -> tuple[str, str, str]:
+    """Stack ``idx``'s team, environment and service name."""
+    team = TEAMS[idx % len(TEAMS)]
+    env = ENVS[(idx // len(TEAMS)) % len(ENVS)]
+    return team, env, f"{SERVICES[idx % len(SERVICES)]}-{idx:05d}"
+
+
+def _add_all(tree: Tree, files: dict[str, str]) -> int:
+    """Add ``files`` to ``tree``; the lines added."""
+    lines = 0
+    for path, text in files.items():
+        tree.add(path, text)
+        lines += text.count("\n")
+    return lines
+
+
 def _backup_stack(tree: Tree, idx: int, seed: int) -> int:
     """The files of the dense monorepo's stack ``idx`` (backup/KMS code); lines added."""
     rng = random.Random(f"{seed}:{idx}")
-    team = TEAMS[idx % len(TEAMS)]
-    env = ENVS[(idx // len(TEAMS)) % len(ENVS)]
-    service = f"{SERVICES[idx % len(SERVICES)]}-{idx:05d}"
+    team, env, service = _names(idx)
     stack = f"live/{team}/{env}/{service}"
     shared = "../../../../modules/backup-baseline" if idx % 5 == 0 else None
     files = {
@@ -1029,19 +1043,13 @@ def _backup_stack(tree: Tree, idx: int, seed: int) -> int:
     files[f"{stack}/sources.tf"] = tf_sources(sources, idx)
     if idx % 2 == 1:
         files[f"cloudformation/{team}/{service}-sources.yaml"] = cfn_sources(sources, idx)
-    lines = 0
-    for path, text in files.items():
-        tree.add(path, text)
-        lines += text.count("\n")
-    return lines
+    return _add_all(tree, files)
 
 
 def _app_stack(tree: Tree, idx: int, seed: int) -> int:
     """The files of a typical service stack ``idx`` (nothing a rule reads); lines added."""
     rng = random.Random(f"{seed}:app:{idx}")
-    team = TEAMS[idx % len(TEAMS)]
-    env = ENVS[(idx // len(TEAMS)) % len(ENVS)]
-    service = f"{SERVICES[idx % len(SERVICES)]}-{idx:05d}"
+    team, env, service = _names(idx)
     stack = f"services/{team}/{env}/{service}"
     files = {
         f"{stack}/main.tf": tf_app_main(rng, idx),
@@ -1053,11 +1061,7 @@ def _app_stack(tree: Tree, idx: int, seed: int) -> int:
     }
     if idx % 2 == 0:
         files[f"cloudformation/{team}/{service}-queue.json"] = cfn_app_json(rng, idx)
-    lines = 0
-    for path, text in files.items():
-        tree.add(path, text)
-        lines += text.count("\n")
-    return lines
+    return _add_all(tree, files)
 
 
 def realistic_tree(target_lines: int, seed: int) -> Tree:

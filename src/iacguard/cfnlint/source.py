@@ -100,11 +100,6 @@ class _Tagged:
     tag: str
     value: Any
 
-    def __init__(self, tag: str, value: Any) -> None:
-        set_field = object.__setattr__
-        set_field(self, "tag", tag)
-        set_field(self, "value", value)
-
 
 def _is_local_tag(key: Any) -> bool:
     """``Fn::X`` where ``!X`` is no CloudFormation short form: cfn-lint's unknown tag."""

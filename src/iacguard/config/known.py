@@ -21,13 +21,6 @@ class KnownRule:
     #: the catalog's one-line summary ("" when the catalog has none)
     summary: str = ""
 
-    def __init__(self, id: str, name: str, options: Mapping[str, Any], summary: str = "") -> None:
-        set_field = object.__setattr__
-        set_field(self, "id", id)
-        set_field(self, "name", name)
-        set_field(self, "options", options)
-        set_field(self, "summary", summary)
-
 
 def known_rules() -> dict[str, str]:
     """Every rule id that can be selected, with its name (registry and catalog: built-in,

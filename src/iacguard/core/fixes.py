@@ -30,11 +30,6 @@ class Edit:
     span: Span
     new_text: str
 
-    def __init__(self, span: Span, new_text: str) -> None:
-        set_field = object.__setattr__
-        set_field(self, "span", span)
-        set_field(self, "new_text", new_text)
-
     def to_json(self) -> dict[str, Any]:
         return {"location": self.span.to_json(), "new_text": self.new_text}
 
@@ -47,12 +42,6 @@ class Fix:
     title: str
     applicability: Applicability
     edits: tuple[Edit, ...]
-
-    def __init__(self, title: str, applicability: Applicability, edits: tuple[Edit, ...]) -> None:
-        set_field = object.__setattr__
-        set_field(self, "title", title)
-        set_field(self, "applicability", applicability)
-        set_field(self, "edits", edits)
 
     @property
     def paths(self) -> frozenset[str]:

@@ -48,13 +48,6 @@ class FileError:
     column: int | None
     message: str
 
-    def __init__(self, path: str, line: int | None, column: int | None, message: str) -> None:
-        set_field = object.__setattr__
-        set_field(self, "path", path)
-        set_field(self, "line", line)
-        set_field(self, "column", column)
-        set_field(self, "message", message)
-
     def to_json(self) -> dict[str, Any]:
         return {
             "path": self.path,

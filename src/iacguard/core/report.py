@@ -48,35 +48,6 @@ class Summary:
     #: live findings left out by ``--diff-base`` (not in the files changed since the ref)
     diff_base_hidden: int = 0
 
-    def __init__(
-        self,
-        findings: int,
-        failing: int,
-        by_rule: Mapping[str, int],
-        by_severity: Mapping[str, int],
-        by_certainty: Mapping[str, int],
-        files: int,
-        resources: int,
-        suppressed: int,
-        baseline_fixed: int,
-        errors: int,
-        baseline_hidden: int = 0,
-        diff_base_hidden: int = 0,
-    ) -> None:
-        set_field = object.__setattr__
-        set_field(self, "findings", findings)
-        set_field(self, "failing", failing)
-        set_field(self, "by_rule", by_rule)
-        set_field(self, "by_severity", by_severity)
-        set_field(self, "by_certainty", by_certainty)
-        set_field(self, "files", files)
-        set_field(self, "resources", resources)
-        set_field(self, "suppressed", suppressed)
-        set_field(self, "baseline_fixed", baseline_fixed)
-        set_field(self, "errors", errors)
-        set_field(self, "baseline_hidden", baseline_hidden)
-        set_field(self, "diff_base_hidden", diff_base_hidden)
-
     def to_json(self) -> dict[str, Any]:
         return {
             "findings": self.findings,
@@ -121,37 +92,6 @@ class Report:
     #: the backup chains the findings touch (``core.topology``), sorted by the plan's place;
     #: only when the run was asked for them (``check(..., topology=True)``)
     chains: tuple[Chain, ...] = ()
-
-    def __init__(
-        self,
-        findings: tuple[Finding, ...],
-        errors: tuple[FileError, ...],
-        notes: tuple[Located, ...],
-        summary: Summary,
-        baseline_fixed: tuple[Any, ...] = (),
-        rules: tuple[RuleInfo, ...] = (),
-        min_certainty: Certainty = Certainty.DEFAULT,
-        fail_on: Severity = Severity.LOW,
-        base: str = ".",
-        diff_base: str | None = None,
-        repo_root: str | None = None,
-        fail_on_for: Callable[[Finding], Severity] | None = None,
-        chains: tuple[Chain, ...] = (),
-    ) -> None:
-        set_field = object.__setattr__
-        set_field(self, "findings", findings)
-        set_field(self, "errors", errors)
-        set_field(self, "notes", notes)
-        set_field(self, "summary", summary)
-        set_field(self, "baseline_fixed", baseline_fixed)
-        set_field(self, "rules", rules)
-        set_field(self, "min_certainty", min_certainty)
-        set_field(self, "fail_on", fail_on)
-        set_field(self, "base", base)
-        set_field(self, "diff_base", diff_base)
-        set_field(self, "repo_root", repo_root)
-        set_field(self, "fail_on_for", fail_on_for)
-        set_field(self, "chains", chains)
 
     @property
     def live(self) -> tuple[Finding, ...]:

@@ -45,21 +45,6 @@ class Mark:
     except_rules: tuple[str, ...] = ()
     property: tuple[str, str] | None = None
 
-    def __init__(
-        self,
-        root: str,
-        address: str,
-        rules: tuple[str, ...] = (),
-        except_rules: tuple[str, ...] = (),
-        property: tuple[str, str] | None = None,
-    ) -> None:
-        set_field = object.__setattr__
-        set_field(self, "root", root)
-        set_field(self, "address", address)
-        set_field(self, "rules", rules)
-        set_field(self, "except_rules", except_rules)
-        set_field(self, "property", property)
-
     def matches(self, finding: Finding) -> bool:
         if finding.root != self.root or finding.address != self.address:
             return False
@@ -85,23 +70,6 @@ class ChainNode:
     span: Span | None = None
     marks: tuple[Mark, ...] = ()
 
-    def __init__(
-        self,
-        id: str,
-        kind: str,
-        label: str,
-        detail: str,
-        span: Span | None = None,
-        marks: tuple[Mark, ...] = (),
-    ) -> None:
-        set_field = object.__setattr__
-        set_field(self, "id", id)
-        set_field(self, "kind", kind)
-        set_field(self, "label", label)
-        set_field(self, "detail", detail)
-        set_field(self, "span", span)
-        set_field(self, "marks", marks)
-
     def fails(self, findings: Iterable[Finding]) -> bool:
         return any(m.matches(f) for f in findings for m in self.marks)
 
@@ -111,12 +79,6 @@ class ChainEdge:
     source: str
     target: str
     label: str = ""
-
-    def __init__(self, source: str, target: str, label: str = "") -> None:
-        set_field = object.__setattr__
-        set_field(self, "source", source)
-        set_field(self, "target", target)
-        set_field(self, "label", label)
 
 
 @record
@@ -129,15 +91,6 @@ class Chain:
     plan: str
     nodes: tuple[ChainNode, ...]
     edges: tuple[ChainEdge, ...]
-
-    def __init__(
-        self, root: str, plan: str, nodes: tuple[ChainNode, ...], edges: tuple[ChainEdge, ...]
-    ) -> None:
-        set_field = object.__setattr__
-        set_field(self, "root", root)
-        set_field(self, "plan", plan)
-        set_field(self, "nodes", nodes)
-        set_field(self, "edges", edges)
 
     def sort_key(self) -> tuple[str, int, str, str]:
         span = self.nodes[0].span if self.nodes else None

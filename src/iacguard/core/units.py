@@ -17,11 +17,3 @@ class TerraformModule:
     directory: str
     files: tuple[str, ...]
     var_files: tuple[str, ...] = ()
-
-    def __init__(
-        self, directory: str, files: tuple[str, ...], var_files: tuple[str, ...] = ()
-    ) -> None:
-        set_field = object.__setattr__
-        set_field(self, "directory", directory)
-        set_field(self, "files", files)
-        set_field(self, "var_files", var_files)

@@ -143,10 +143,6 @@ class JsonEncoded:
 
     data: Any
 
-    def __init__(self, data: Any) -> None:
-        set_field = object.__setattr__
-        set_field(self, "data", data)
-
     def to_json(self) -> dict[str, Any]:
         return {"jsonencode": to_jsonable(self.data)}
 

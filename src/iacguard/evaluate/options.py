@@ -43,30 +43,3 @@ class EvalOptions:
     #: the same), but not again in the alternative worlds of the inputs it read (so, as for
     #: a type not observed, a note only another world would reach is not made)
     observed_attributes: Mapping[str, frozenset[str]] | None = None
-
-    def __init__(
-        self,
-        scan_root: str = ".",
-        max_file_size: int = 20 * 1024 * 1024,
-        max_depth: int = 200,
-        max_instances: int = 1000,
-        max_value_bytes: int = 256 * 1024 * 1024,
-        max_root_instances: int = 10_000,
-        time_budget: float = 20.0,
-        max_alternatives: int = 64,
-        cache_dir: str | None = None,
-        observed_types: frozenset[str] | None = None,
-        observed_attributes: Mapping[str, frozenset[str]] | None = None,
-    ) -> None:
-        set_field = object.__setattr__
-        set_field(self, "scan_root", scan_root)
-        set_field(self, "max_file_size", max_file_size)
-        set_field(self, "max_depth", max_depth)
-        set_field(self, "max_instances", max_instances)
-        set_field(self, "max_value_bytes", max_value_bytes)
-        set_field(self, "max_root_instances", max_root_instances)
-        set_field(self, "time_budget", time_budget)
-        set_field(self, "max_alternatives", max_alternatives)
-        set_field(self, "cache_dir", cache_dir)
-        set_field(self, "observed_types", observed_types)
-        set_field(self, "observed_attributes", observed_attributes)

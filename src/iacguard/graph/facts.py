@@ -39,10 +39,6 @@ class Const:
 
     value: Any
 
-    def __init__(self, value: Any) -> None:
-        set_field = object.__setattr__
-        set_field(self, "value", value)
-
 
 #: resource kind by type; data sources are keyed ``data.<type>``
 KINDS: Mapping[str, str] = {
@@ -240,16 +236,6 @@ class PlanRuleShape:
     #: the logically air-gapped vault the rule backs up to directly (an ARN)
     air_gapped: str
 
-    def __init__(
-        self, name: str, target: str, copies: str, destination: str, air_gapped: str
-    ) -> None:
-        set_field = object.__setattr__
-        set_field(self, "name", name)
-        set_field(self, "target", target)
-        set_field(self, "copies", copies)
-        set_field(self, "destination", destination)
-        set_field(self, "air_gapped", air_gapped)
-
 
 PLAN_SHAPES: Mapping[str, PlanRuleShape] = {
     "aws_backup_plan": PlanRuleShape(
@@ -307,39 +293,6 @@ class SourceShape:
     tags: str = "tags"
     #: extra words for the message
     note: str = ""
-
-    def __init__(
-        self,
-        label: str,
-        arn_service: str,
-        arn_resource: str,
-        encrypted: tuple[str, ...],
-        default: bool = False,
-        ebs: bool = False,
-        inherits: tuple[str, ...] = (),
-        cluster: str | None = None,
-        launch_template: str | None = None,
-        from_template: tuple[str, ...] = (),
-        always_encrypted_when: tuple[str, str] | None = None,
-        name: str | None = None,
-        tags: str = "tags",
-        note: str = "",
-    ) -> None:
-        set_field = object.__setattr__
-        set_field(self, "label", label)
-        set_field(self, "arn_service", arn_service)
-        set_field(self, "arn_resource", arn_resource)
-        set_field(self, "encrypted", encrypted)
-        set_field(self, "default", default)
-        set_field(self, "ebs", ebs)
-        set_field(self, "inherits", inherits)
-        set_field(self, "cluster", cluster)
-        set_field(self, "launch_template", launch_template)
-        set_field(self, "from_template", from_template)
-        set_field(self, "always_encrypted_when", always_encrypted_when)
-        set_field(self, "name", name)
-        set_field(self, "tags", tags)
-        set_field(self, "note", note)
 
 
 _RDS_RESTORES = ("snapshot_identifier", "restore_to_point_in_time")
@@ -493,23 +446,6 @@ class SelectionShape:
     operators: Mapping[str, str]
     cond_key: str
     cond_value: str
-
-    def __init__(
-        self,
-        tag_type: str,
-        tag_key: str,
-        tag_value: str,
-        operators: Mapping[str, str],
-        cond_key: str,
-        cond_value: str,
-    ) -> None:
-        set_field = object.__setattr__
-        set_field(self, "tag_type", tag_type)
-        set_field(self, "tag_key", tag_key)
-        set_field(self, "tag_value", tag_value)
-        set_field(self, "operators", operators)
-        set_field(self, "cond_key", cond_key)
-        set_field(self, "cond_value", cond_value)
 
 
 SELECTION_SHAPES: Mapping[str, SelectionShape] = {
@@ -686,25 +622,6 @@ class PlanRule:
     span: Span
     #: the logically air-gapped vault it backs up to directly (an ARN; value None: not set)
     air_gapped: Fact | None = None
-
-    def __init__(
-        self,
-        plan: Resource,
-        index: int,
-        name: str,
-        target: Fact,
-        copies: tuple[Fact, ...],
-        span: Span,
-        air_gapped: Fact | None = None,
-    ) -> None:
-        set_field = object.__setattr__
-        set_field(self, "plan", plan)
-        set_field(self, "index", index)
-        set_field(self, "name", name)
-        set_field(self, "target", target)
-        set_field(self, "copies", copies)
-        set_field(self, "span", span)
-        set_field(self, "air_gapped", air_gapped)
 
     def targets(self) -> list[tuple[Fact, bool]]:
         """Every vault the rule writes to, with whether it is given as an ARN: the target

@@ -104,30 +104,16 @@ class Policy:
     #: the statement list itself (or a statement) is unknown
     unknown: str | None = None
 
-    def __init__(self, statements: tuple[Statement, ...], unknown: str | None = None) -> None:
-        set_field = object.__setattr__
-        set_field(self, "statements", statements)
-        set_field(self, "unknown", unknown)
-
 
 @record
 class Unparsed:
     reason: str
-
-    def __init__(self, reason: str) -> None:
-        set_field = object.__setattr__
-        set_field(self, "reason", reason)
 
 
 @record
 class GrantAnswer:
     grants: bool | None
     reason: str
-
-    def __init__(self, grants: bool | None, reason: str) -> None:
-        set_field = object.__setattr__
-        set_field(self, "grants", grants)
-        set_field(self, "reason", reason)
 
 
 # ----------------------------------------------------------------------------- parsing

@@ -93,12 +93,6 @@ class BadNode:
     span: Span
     error: bool = True
 
-    def __init__(self, message: str, span: Span, error: bool = True) -> None:
-        set_field = object.__setattr__
-        set_field(self, "message", message)
-        set_field(self, "span", span)
-        set_field(self, "error", error)
-
 
 Node = Union[ScalarNode, SeqNode, MapNode, BadNode]  # noqa: UP007 - runtime alias on 3.10
 
@@ -127,19 +121,6 @@ class ParsedDocument:
     errors: tuple[FileError, ...] = ()
     fatal: bool = False
     notes: tuple[Located, ...] = ()
-
-    def __init__(
-        self,
-        root: Node | None,
-        errors: tuple[FileError, ...] = (),
-        fatal: bool = False,
-        notes: tuple[Located, ...] = (),
-    ) -> None:
-        set_field = object.__setattr__
-        set_field(self, "root", root)
-        set_field(self, "errors", errors)
-        set_field(self, "fatal", fatal)
-        set_field(self, "notes", notes)
 
 
 def path_at(root: Node, line: int, column: int) -> list[str | int]:

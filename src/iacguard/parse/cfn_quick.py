@@ -39,15 +39,6 @@ class Outline:
     #: the string ``Type`` of each resource whose body is a mapping with one
     types: tuple[str, ...]
 
-    def __init__(
-        self, mapping: bool, version: bool, resources: int | None, types: tuple[str, ...]
-    ) -> None:
-        set_field = object.__setattr__
-        set_field(self, "mapping", mapping)
-        set_field(self, "version", version)
-        set_field(self, "resources", resources)
-        set_field(self, "types", types)
-
 
 def quick_outline(text: str, path: str, *, max_depth: int = 200) -> Outline | None:
     """``text``'s outline, or None when ``cfn_yaml.load_template_text`` must read it (see

@@ -22,13 +22,6 @@ class Comment:
     #: nothing but whitespace before it on its line
     alone: bool
 
-    def __init__(self, line: int, column: int, text: str, alone: bool) -> None:
-        set_field = object.__setattr__
-        set_field(self, "line", line)
-        set_field(self, "column", column)
-        set_field(self, "text", text)
-        set_field(self, "alone", alone)
-
 
 _STRING_CHARS = '\\$%"\n'
 _CODE_CHARS = '#/"<{}\n'

@@ -64,13 +64,6 @@ class TemplateIf:
     else_: Template | None
     span: Span
 
-    def __init__(self, cond: Expr, then: Template, else_: Template | None, span: Span) -> None:
-        set_field = object.__setattr__
-        set_field(self, "cond", cond)
-        set_field(self, "then", then)
-        set_field(self, "else_", else_)
-        set_field(self, "span", span)
-
 
 @record
 class TemplateFor:
@@ -81,16 +74,6 @@ class TemplateFor:
     collection: Expr
     body: Template
     span: Span
-
-    def __init__(
-        self, key_var: str | None, value_var: str, collection: Expr, body: Template, span: Span
-    ) -> None:
-        set_field = object.__setattr__
-        set_field(self, "key_var", key_var)
-        set_field(self, "value_var", value_var)
-        set_field(self, "collection", collection)
-        set_field(self, "body", body)
-        set_field(self, "span", span)
 
 
 @record
@@ -111,11 +94,6 @@ class Index:
     key: Expr
     span: Span
 
-    def __init__(self, key: Expr, span: Span) -> None:
-        set_field = object.__setattr__
-        set_field(self, "key", key)
-        set_field(self, "span", span)
-
 
 @record
 class Splat:
@@ -124,12 +102,6 @@ class Splat:
     full: bool
     steps: tuple[Step, ...]
     span: Span
-
-    def __init__(self, full: bool, steps: tuple[Step, ...], span: Span) -> None:
-        set_field = object.__setattr__
-        set_field(self, "full", full)
-        set_field(self, "steps", steps)
-        set_field(self, "span", span)
 
 
 Step = GetAttr | Index | Splat
@@ -158,12 +130,6 @@ class Postfix:
     steps: tuple[Step, ...]
     span: Span
 
-    def __init__(self, expr: Expr, steps: tuple[Step, ...], span: Span) -> None:
-        set_field = object.__setattr__
-        set_field(self, "expr", expr)
-        set_field(self, "steps", steps)
-        set_field(self, "span", span)
-
 
 @record
 class Call:
@@ -175,13 +141,6 @@ class Call:
     expand_final: bool
     span: Span
 
-    def __init__(self, name: str, args: tuple[Expr, ...], expand_final: bool, span: Span) -> None:
-        set_field = object.__setattr__
-        set_field(self, "name", name)
-        set_field(self, "args", args)
-        set_field(self, "expand_final", expand_final)
-        set_field(self, "span", span)
-
 
 @record
 class Conditional:
@@ -189,13 +148,6 @@ class Conditional:
     then: Expr
     else_: Expr
     span: Span
-
-    def __init__(self, cond: Expr, then: Expr, else_: Expr, span: Span) -> None:
-        set_field = object.__setattr__
-        set_field(self, "cond", cond)
-        set_field(self, "then", then)
-        set_field(self, "else_", else_)
-        set_field(self, "span", span)
 
 
 @record
@@ -207,13 +159,6 @@ class Binary:
     right: Expr
     span: Span
 
-    def __init__(self, op: str, left: Expr, right: Expr, span: Span) -> None:
-        set_field = object.__setattr__
-        set_field(self, "op", op)
-        set_field(self, "left", left)
-        set_field(self, "right", right)
-        set_field(self, "span", span)
-
 
 @record
 class Unary:
@@ -222,12 +167,6 @@ class Unary:
     op: str
     operand: Expr
     span: Span
-
-    def __init__(self, op: str, operand: Expr, span: Span) -> None:
-        set_field = object.__setattr__
-        set_field(self, "op", op)
-        set_field(self, "operand", operand)
-        set_field(self, "span", span)
 
 
 @record
@@ -268,29 +207,6 @@ class ForExpr:
     is_object: bool
     span: Span
 
-    def __init__(
-        self,
-        key_var: str | None,
-        value_var: str,
-        collection: Expr,
-        key_expr: Expr | None,
-        value_expr: Expr,
-        cond: Expr | None,
-        grouping: bool,
-        is_object: bool,
-        span: Span,
-    ) -> None:
-        set_field = object.__setattr__
-        set_field(self, "key_var", key_var)
-        set_field(self, "value_var", value_var)
-        set_field(self, "collection", collection)
-        set_field(self, "key_expr", key_expr)
-        set_field(self, "value_expr", value_expr)
-        set_field(self, "cond", cond)
-        set_field(self, "grouping", grouping)
-        set_field(self, "is_object", is_object)
-        set_field(self, "span", span)
-
 
 @record
 class Unsupported:
@@ -299,12 +215,6 @@ class Unsupported:
     text: str
     span: Span
     reason: str = "unsupported expression"
-
-    def __init__(self, text: str, span: Span, reason: str = "unsupported expression") -> None:
-        set_field = object.__setattr__
-        set_field(self, "text", text)
-        set_field(self, "span", span)
-        set_field(self, "reason", reason)
 
 
 Expr = (
@@ -397,12 +307,6 @@ class HclFile:
     path: str
     body: Body
     errors: tuple[FileError, ...] = ()
-
-    def __init__(self, path: str, body: Body, errors: tuple[FileError, ...] = ()) -> None:
-        set_field = object.__setattr__
-        set_field(self, "path", path)
-        set_field(self, "body", body)
-        set_field(self, "errors", errors)
 
 
 __all__ = [

@@ -77,12 +77,6 @@ class Cut:
     size: int
     kind: str
 
-    def __init__(self, span: Span, size: int, kind: str) -> None:
-        set_field = object.__setattr__
-        set_field(self, "span", span)
-        set_field(self, "size", size)
-        set_field(self, "kind", kind)
-
     def message(self) -> str:
         return (
             f"{self.kind} of {_size(self.size)} is not read: over the "

@@ -33,13 +33,6 @@ class Address:
     resource: str
     key: str
 
-    def __init__(self, module: str, module_names: tuple[str, ...], resource: str, key: str) -> None:
-        set_field = object.__setattr__
-        set_field(self, "module", module)
-        set_field(self, "module_names", module_names)
-        set_field(self, "resource", resource)
-        set_field(self, "key", key)
-
     @property
     def instance(self) -> str:
         prefix = f"{self.module}." if self.module else ""

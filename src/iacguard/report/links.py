@@ -31,11 +31,6 @@ class Linker:
     report: object
     blob: str = ""
 
-    def __init__(self, report: object, blob: str = "") -> None:
-        set_field = object.__setattr__
-        set_field(self, "report", report)
-        set_field(self, "blob", blob)
-
     def path(self, path: str) -> str:
         """The path as links name it: repository-relative (``/``), else as the report has it."""
         return repo_relative(path, self.report) or path.replace(os.sep, "/")

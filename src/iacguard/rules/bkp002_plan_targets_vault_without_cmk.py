@@ -117,10 +117,6 @@ class _Target:
 
     vault: Any
 
-    def __init__(self, vault: Any) -> None:
-        set_field = object.__setattr__
-        set_field(self, "vault", vault)
-
 
 def _targeted(ctx: RuleContext, plan: Resource, target: Fact, is_arn: bool) -> Value:
     """The target's Value with each world's payload replaced by the vault it resolves to

@@ -231,12 +231,6 @@ class Existence:
     #: ``text`` for a message, capped at ``SHOWN_INPUTS`` assignments ("and 2 more")
     shown: str = ""
 
-    def __init__(self, text: str, inputs: frozenset[str], shown: str = "") -> None:
-        set_field = object.__setattr__
-        set_field(self, "text", text)
-        set_field(self, "inputs", inputs)
-        set_field(self, "shown", shown)
-
     @property
     def brief(self) -> str:
         return self.shown or self.text

@@ -44,23 +44,6 @@ class SourceJudgement:
     #: the Aurora cluster that decides, for an Aurora instance
     cluster: Resource | None = None
 
-    def __init__(
-        self,
-        source: Resource,
-        verdict: Verdict,
-        state: str,
-        span: Span,
-        evidence: tuple[Located, ...],
-        cluster: Resource | None = None,
-    ) -> None:
-        set_field = object.__setattr__
-        set_field(self, "source", source)
-        set_field(self, "verdict", verdict)
-        set_field(self, "state", state)
-        set_field(self, "span", span)
-        set_field(self, "evidence", evidence)
-        set_field(self, "cluster", cluster)
-
 
 _UNSEEN_TEMPLATE = Unknown("the launch template is not in the graph")
 

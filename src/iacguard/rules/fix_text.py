@@ -30,12 +30,6 @@ class Text:
     text: str
     starts: list[int]
 
-    def __init__(self, path: str, text: str, starts: list[int]) -> None:
-        set_field = object.__setattr__
-        set_field(self, "path", path)
-        set_field(self, "text", text)
-        set_field(self, "starts", starts)
-
     @property
     def json(self) -> bool:
         """A JSON document (``.json``, or a template that starts with ``{``)."""
@@ -114,11 +108,6 @@ class ValueAt:
 
     span: Span
     text: str
-
-    def __init__(self, span: Span, text: str) -> None:
-        set_field = object.__setattr__
-        set_field(self, "span", span)
-        set_field(self, "text", text)
 
 
 def value_of(src: Text, attribute: Span, separator: str) -> ValueAt | None:

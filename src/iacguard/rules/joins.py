@@ -41,21 +41,6 @@ class VaultJudgement:
     evidence: tuple[Located, ...]
     attribute: str
 
-    def __init__(
-        self,
-        vault: Resource,
-        verdict: Verdict,
-        info: KeyInfo,
-        evidence: tuple[Located, ...],
-        attribute: str,
-    ) -> None:
-        set_field = object.__setattr__
-        set_field(self, "vault", vault)
-        set_field(self, "verdict", verdict)
-        set_field(self, "info", info)
-        set_field(self, "evidence", evidence)
-        set_field(self, "attribute", attribute)
-
 
 def judge_vault(
     shared: Analysis, vault: Resource, allow_aws_managed: bool

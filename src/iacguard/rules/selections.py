@@ -60,16 +60,6 @@ class Assignment:
     why: str
     path: str
 
-    def __init__(
-        self, selection: Resource, source: Resource, verdict: Verdict, why: str, path: str
-    ) -> None:
-        set_field = object.__setattr__
-        set_field(self, "selection", selection)
-        set_field(self, "source", source)
-        set_field(self, "verdict", verdict)
-        set_field(self, "why", why)
-        set_field(self, "path", path)
-
 
 # ----------------------------------------------------------------------------- three values
 

@@ -44,14 +44,6 @@ class BaselineEntry:
     path: str
     count: int = 1
 
-    def __init__(self, rule_id: str, root: str, address: str, path: str, count: int = 1) -> None:
-        set_field = object.__setattr__
-        set_field(self, "rule_id", rule_id)
-        set_field(self, "root", root)
-        set_field(self, "address", address)
-        set_field(self, "path", path)
-        set_field(self, "count", count)
-
     @property
     def key(self) -> Key:
         return (self.rule_id, self.root, self.address, self.path)
@@ -77,19 +69,6 @@ class Baseline:
     directory: str
     path: str = ""
     tool_version: str | None = None
-
-    def __init__(
-        self,
-        entries: tuple[BaselineEntry, ...],
-        directory: str,
-        path: str = "",
-        tool_version: str | None = None,
-    ) -> None:
-        set_field = object.__setattr__
-        set_field(self, "entries", entries)
-        set_field(self, "directory", directory)
-        set_field(self, "path", path)
-        set_field(self, "tool_version", tool_version)
 
 
 def _relative(path: str, directory: str) -> str:

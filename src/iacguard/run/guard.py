@@ -62,12 +62,6 @@ class Failure:
     timed_out: bool = False
     where: Span | None = None
 
-    def __init__(self, message: str, timed_out: bool = False, where: Span | None = None) -> None:
-        set_field = object.__setattr__
-        set_field(self, "message", message)
-        set_field(self, "timed_out", timed_out)
-        set_field(self, "where", where)
-
 
 def hard_limit(options: EvalOptions, units: int = 1) -> float:
     """The wall-clock seconds after which a call evaluating ``units`` units is interrupted."""

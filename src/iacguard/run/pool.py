@@ -67,23 +67,6 @@ class Unit:
     #: nothing in it a built-in rule can act on (``run.relevance``): a check only parses it
     quiet: bool = False
 
-    def __init__(
-        self,
-        kind: Literal["terraform", "template", "tfplan"],
-        label: str,
-        modules: tuple[TerraformModule, ...] = (),
-        path: str = "",
-        weight: int = 0,
-        quiet: bool = False,
-    ) -> None:
-        set_field = object.__setattr__
-        set_field(self, "kind", kind)
-        set_field(self, "label", label)
-        set_field(self, "modules", modules)
-        set_field(self, "path", path)
-        set_field(self, "weight", weight)
-        set_field(self, "quiet", quiet)
-
 
 def available_cores() -> int:
     try:
@@ -541,25 +524,6 @@ class UnitLint:
     resources: int = 0
     #: the backup chains the findings touch (``core.topology``), when asked for
     chains: tuple[Any, ...] = ()
-
-    def __init__(
-        self,
-        findings: tuple[Any, ...] = (),
-        rules: tuple[Any, ...] = (),
-        errors: tuple[FileError, ...] = (),
-        notes: tuple[Located, ...] = (),
-        roots: tuple[str, ...] = (),
-        resources: int = 0,
-        chains: tuple[Any, ...] = (),
-    ) -> None:
-        set_field = object.__setattr__
-        set_field(self, "findings", findings)
-        set_field(self, "rules", rules)
-        set_field(self, "errors", errors)
-        set_field(self, "notes", notes)
-        set_field(self, "roots", roots)
-        set_field(self, "resources", resources)
-        set_field(self, "chains", chains)
 
 
 #: what evaluating a unit of each kind imports on first use (then linting and suppressing)

@@ -59,16 +59,6 @@ class Parameter:
     allowed: tuple[Any, ...] | None
     is_list: bool
 
-    def __init__(
-        self, name: str, span: Span, default: Any, allowed: tuple[Any, ...] | None, is_list: bool
-    ) -> None:
-        set_field = object.__setattr__
-        set_field(self, "name", name)
-        set_field(self, "span", span)
-        set_field(self, "default", default)
-        set_field(self, "allowed", allowed)
-        set_field(self, "is_list", is_list)
-
 
 #: Conditions naming Conditions, nested deeper than this, are not evaluated (a located note)
 MAX_CONDITION_CHAIN = 100

@@ -152,13 +152,6 @@ class SelfRef:
     span: Span
     message: str
 
-    def __init__(self, decl: ResourceDecl, attr: Attribute, span: Span, message: str) -> None:
-        set_field = object.__setattr__
-        set_field(self, "decl", decl)
-        set_field(self, "attr", attr)
-        set_field(self, "span", span)
-        set_field(self, "message", message)
-
 
 def self_referring_attributes(
     resources: dict[str, ResourceDecl], locals_: dict[str, Attribute]

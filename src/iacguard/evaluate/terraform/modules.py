@@ -102,24 +102,12 @@ class ModuleCall:
     #: the literal ``source`` string, or None when it is missing or not a literal
     source: str | None
 
-    def __init__(self, name: str, block: Block, source: str | None) -> None:
-        set_field = object.__setattr__
-        set_field(self, "name", name)
-        set_field(self, "block", block)
-        set_field(self, "source", source)
-
 
 @record
 class OutputDecl:
     name: str
     block: Block
     value: Attribute | None
-
-    def __init__(self, name: str, block: Block, value: Attribute | None) -> None:
-        set_field = object.__setattr__
-        set_field(self, "name", name)
-        set_field(self, "block", block)
-        set_field(self, "value", value)
 
 
 @record(frozen=False)

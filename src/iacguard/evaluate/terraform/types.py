@@ -29,15 +29,6 @@ class ObjAttr:
     #: the payload of ``optional(T, default)``'s default (None when not given)
     default: Any = None
 
-    def __init__(
-        self, name: str, type: TfType, optional: bool = False, default: Any = None
-    ) -> None:
-        set_field = object.__setattr__
-        set_field(self, "name", name)
-        set_field(self, "type", type)
-        set_field(self, "optional", optional)
-        set_field(self, "default", default)
-
 
 @record
 class TfType:

@@ -180,25 +180,6 @@ class InputInfo:
     #: a tfvars file); None: ``span``
     value_span: Span | None = None
 
-    def __init__(
-        self,
-        name: str,
-        span: Span,
-        default: Any,
-        origin: str,
-        type: TfType,
-        domain: tuple[Any, ...] | None,
-        value_span: Span | None = None,
-    ) -> None:
-        set_field = object.__setattr__
-        set_field(self, "name", name)
-        set_field(self, "span", span)
-        set_field(self, "default", default)
-        set_field(self, "origin", origin)
-        set_field(self, "type", type)
-        set_field(self, "domain", domain)
-        set_field(self, "value_span", value_span)
-
 
 @record(frozen=False)
 class WalkItem:

@@ -325,7 +325,8 @@ class _Ignores:
         #: directory -> [its .gitignore spec, its info/exclude spec] (either may be None)
         self.specs: dict[Path, list[object | None]] = {}
         #: (specs, their count, ``_anchors()``) for the specs it was computed from
-        self._anchored: tuple[dict[Path, list[object | None]], int, list[Any]] | None = None
+        #: ``specs`` as path prefixes, deepest first (``_anchors``); None after specs change
+        self._anchored: list[tuple[str, list[object | None]]] | None = None
         self.active = False
         top = root
         while not _exists(top / ".git"):
@@ -357,6 +358,7 @@ class _Ignores:
             return
         # slot 0: the directory's .gitignore, slot 1: .git/info/exclude (lower precedence)
         specs = self.specs.setdefault(directory, [None, None])
+        self._anchored = None
         slot = 0 if file.name == ".gitignore" else 1
         if specs[slot] is None:
             specs[slot] = spec
@@ -393,6 +395,7 @@ class _Ignores:
         self.specs = {
             d: s for d, s in self.specs.items() if d == directory or directory in d.parents
         }
+        self._anchored = None
 
     def ignored(self, path: Path | str, is_dir: bool) -> bool:
         """Whether git ignores ``path`` (absolute and normalised, as every path discovery
@@ -424,16 +427,11 @@ class _Ignores:
         """The directories with specs as path prefixes (``/a/b/``), deepest first: of one
         path's ancestors, the nearest is met first, as walking ``path.parents`` would (with no
         ``Path`` built per lookup: this ran once per file and directory walked)."""
-        specs = self.specs
-        if (
-            self._anchored is None
-            or self._anchored[0] is not specs
-            or self._anchored[1] != len(specs)
-        ):
-            prefixes = [(_as_prefix(d), s) for d, s in specs.items()]
+        if self._anchored is None:
+            prefixes = [(_as_prefix(d), s) for d, s in self.specs.items()]
             prefixes.sort(key=lambda item: len(item[0]), reverse=True)
-            self._anchored = (specs, len(specs), prefixes)
-        return self._anchored[2]
+            self._anchored = prefixes
+        return self._anchored
 
 
 def _as_prefix(directory: Path) -> str:
